@@ -1,0 +1,54 @@
+using Gateway.Tls;
+using ServiceDefaults.Configuration;
+using IPNetwork = System.Net.IPNetwork;
+
+namespace Gateway.Configuration;
+
+/// <summary>The gateway's configuration, read from the variables CONTRACT.md names (or their appsettings.json keys).</summary>
+public sealed record GatewaySettings
+{
+    public const long MaxRequestBodyBytes = 10 * 1024 * 1024;
+
+    public required int HttpsPort { get; init; }
+    public required int HttpPort { get; init; }
+    public required string CertificatePath { get; init; }
+    public required string KeyPath { get; init; }
+    public required IReadOnlyList<string> AllowedOrigins { get; init; }
+    public required IReadOnlyList<Uri> AuthServiceUrls { get; init; }
+    public required IReadOnlyList<Uri> RecordingsServiceUrls { get; init; }
+    public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
+    public required TimeSpan HealthCheckInterval { get; init; }
+
+    /// <summary>Development: localhost origins are allowed cross-origin besides ALLOWED_ORIGINS.</summary>
+    public required bool AllowLocalhostOrigins { get; init; }
+
+    /// <summary>Production: HSTS on HTTPS responses.</summary>
+    public required bool SendHsts { get; init; }
+
+    public static GatewaySettings Read(SettingsReader reader)
+    {
+        var devCertificates = Path.GetFullPath(Path.Combine(reader.Environment.ContentRootPath, "..", "certs", "dev"));
+        const string certificateHint = "PEM certificate chain; for a local run, certs/generate-dev-cert.sh creates one";
+        var certificate = reader.ExistingFile("TLS_CERT_PATH", Path.Combine(devCertificates, "localhost.crt"), requiredInProduction: true, certificateHint);
+        var key = reader.ExistingFile("TLS_KEY_PATH", Path.Combine(devCertificates, "localhost.key"), requiredInProduction: true, "PEM private key of TLS_CERT_PATH");
+        if (certificate is not null && key is not null && CertificateLoader.TryLoad(certificate, key, out var problem) is null)
+        {
+            reader.AddProblem($"TLS_CERT_PATH and TLS_KEY_PATH do not form a usable certificate: {problem}");
+        }
+
+        return new GatewaySettings
+        {
+            HttpsPort = reader.Number("PORT", 4000, 0, 65535),
+            HttpPort = reader.Number("HTTP_PORT", 4080, 0, 65535),
+            CertificatePath = certificate ?? "",
+            KeyPath = key ?? "",
+            AllowedOrigins = reader.Origins("ALLOWED_ORIGINS", requiredInProduction: true),
+            AuthServiceUrls = reader.Urls("AUTH_SERVICE_URLS", ["http://127.0.0.1:5001"]),
+            RecordingsServiceUrls = reader.Urls("RECORDINGS_SERVICE_URLS", ["http://127.0.0.1:5002"]),
+            TrustedProxies = reader.Networks("TRUSTED_PROXIES"),
+            HealthCheckInterval = TimeSpan.FromSeconds(reader.Number("HEALTH_CHECK_INTERVAL_SECONDS", 10, 1, 3600)),
+            AllowLocalhostOrigins = !reader.IsProduction,
+            SendHsts = reader.IsProduction,
+        };
+    }
+}

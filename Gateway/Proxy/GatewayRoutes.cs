@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Net;
+using Gateway.Configuration;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// The public paths of CONTRACT.md and the cluster each goes to. Anything not listed here (the services'
+/// <c>/internal/…</c> endpoints among them) is never forwarded.
+/// </summary>
+internal static class GatewayRoutes
+{
+    public const string AuthCluster = "auth";
+    public const string RecordingsCluster = "recordings";
+
+    /// <summary>Route metadata key: the route's body limit in bytes (default 10 MB).</summary>
+    public const string MaxRequestBodyBytesKey = "MaxRequestBodyBytes";
+
+    public const long SignInBodyBytes = 4 * 1024;
+    public const long WebhookBodyBytes = 64 * 1024;
+
+    private static readonly string[] Post = ["POST"];
+    private static readonly string[] Read = ["GET", "HEAD"];
+
+    public static IReadOnlyList<RouteConfig> Routes { get; } =
+    [
+        Route("auth-login", AuthCluster, "/api/auth/login", Post, SignInBodyBytes),
+        Route("auth-refresh", AuthCluster, "/api/auth/refresh", Post, SignInBodyBytes),
+        Route("auth", AuthCluster, "/api/auth/{**rest}"),
+        Route("jwks", AuthCluster, "/.well-known/jwks.json", Read),
+        Route("openid-configuration", AuthCluster, "/.well-known/openid-configuration", Read),
+        Route("users", AuthCluster, "/api/users/{**rest}"),
+        Route("audit-auth", AuthCluster, "/api/audit/auth", Read),
+        Route("recordings", RecordingsCluster, "/api/recordings/{**rest}"),
+        Route("audit-recordings", RecordingsCluster, "/api/audit/recordings", Read),
+        Route("webhook-recording", RecordingsCluster, "/webhooks/recording", Post, WebhookBodyBytes),
+        Route("events", RecordingsCluster, "/ws", ["GET"]),
+    ];
+
+    public static IReadOnlyList<ClusterConfig> Clusters(GatewaySettings settings) =>
+    [
+        Cluster(AuthCluster, settings.AuthServiceUrls, settings.HealthCheckInterval),
+        Cluster(RecordingsCluster, settings.RecordingsServiceUrls, settings.HealthCheckInterval),
+    ];
+
+    private static RouteConfig Route(string id, string cluster, string path, string[]? methods = null, long? maxBodyBytes = null) => new()
+    {
+        RouteId = id,
+        ClusterId = cluster,
+        Match = new RouteMatch { Path = path, Methods = methods },
+        Metadata = maxBodyBytes is null
+            ? null
+            : new Dictionary<string, string> { [MaxRequestBodyBytesKey] = maxBodyBytes.Value.ToString(CultureInfo.InvariantCulture) },
+    };
+
+    private static ClusterConfig Cluster(string id, IReadOnlyList<Uri> urls, TimeSpan healthInterval) => new()
+    {
+        ClusterId = id,
+        LoadBalancingPolicy = "PowerOfTwoChoices",
+        Destinations = urls
+            .Select((url, index) => (Name: $"{id}-{index + 1}", Config: new DestinationConfig { Address = url.ToString() }))
+            .ToDictionary(destination => destination.Name, destination => destination.Config),
+        HealthCheck = new HealthCheckConfig
+        {
+            // Active: each replica's /health, so a stopped replica leaves rotation within two intervals.
+            Active = new ActiveHealthCheckConfig
+            {
+                Enabled = true,
+                Interval = healthInterval,
+                Timeout = TimeSpan.FromSeconds(Math.Min(5, healthInterval.TotalSeconds)),
+                Policy = "ConsecutiveFailures",
+                Path = "/health",
+            },
+            // Passive: failing proxied requests take a replica out between probes.
+            Passive = new PassiveHealthCheckConfig
+            {
+                Enabled = true,
+                Policy = "TransportFailureRate",
+                ReactivationPeriod = TimeSpan.FromSeconds(30),
+            },
+        },
+        HttpRequest = new ForwarderRequestConfig
+        {
+            // HTTP/1.1 to the services (WebSocket upgrades included); no activity for a minute ends the request.
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            ActivityTimeout = TimeSpan.FromSeconds(60),
+        },
+    };
+}

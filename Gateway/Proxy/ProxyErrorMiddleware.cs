@@ -1,0 +1,29 @@
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// Gives failed forwards the status a client should see; the problem+json body is written by the status-code
+/// pages, so no exception text or backend address leaves the gateway.
+/// </summary>
+internal static class ProxyErrorMiddleware
+{
+    public static async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var error = context.GetForwarderErrorFeature();
+        if (error is null || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.StatusCode = error.Error switch
+        {
+            _ when error.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => StatusCodes.Status413PayloadTooLarge,
+            ForwarderError.NoAvailableDestinations => StatusCodes.Status503ServiceUnavailable,
+            ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
+            ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled => StatusCodes.Status400BadRequest,
+            _ => StatusCodes.Status502BadGateway,
+        };
+    }
+}

@@ -1,0 +1,64 @@
+using Gateway.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Gateway.Proxy;
+
+internal static class ProxyExtensions
+{
+    // Response headers that only the gateway decides: a backend's values are dropped before ours are applied.
+    private static readonly string[] GatewayOwnedResponseHeaders =
+    [
+        "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
+        "Access-Control-Allow-Methods", "Access-Control-Expose-Headers", "Access-Control-Max-Age",
+        "Server", "X-Powered-By",
+    ];
+
+    // Request headers a client could use to pose as the gateway or as a proxy in front of it.
+    private static readonly string[] SpoofableRequestHeaders = ["Forwarded", "X-Original-For", "X-Original-Proto", "X-Original-Host", "X-Real-IP"];
+
+    public static IServiceCollection AddGatewayProxy(this IServiceCollection services, GatewaySettings settings)
+    {
+        services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
+        services.AddReverseProxy()
+            .LoadFromMemory(GatewayRoutes.Routes, GatewayRoutes.Clusters(settings))
+            .AddTransforms(context =>
+            {
+                // X-Forwarded-For/Proto/Host are what the gateway saw; whatever the client sent is replaced.
+                context.AddXForwarded(ForwardedTransformActions.Set);
+                foreach (var header in SpoofableRequestHeaders)
+                {
+                    context.AddRequestHeaderRemove(header);
+                }
+
+                foreach (var header in GatewayOwnedResponseHeaders)
+                {
+                    context.AddResponseHeaderRemove(header, ResponseCondition.Always);
+                }
+            });
+
+        var health = services.AddHealthChecks();
+        foreach (var cluster in new[] { GatewayRoutes.AuthCluster, GatewayRoutes.RecordingsCluster })
+        {
+            health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                cluster,
+                provider => new ClusterHealthCheck(provider.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>(), cluster),
+                failureStatus: null,
+                tags: null));
+        }
+
+        return services;
+    }
+
+    public static WebApplication MapGatewayProxy(this WebApplication app)
+    {
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(ProxyErrorMiddleware.InvokeAsync);
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+}

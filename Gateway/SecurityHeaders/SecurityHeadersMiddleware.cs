@@ -1,0 +1,80 @@
+using Gateway.Configuration;
+using Microsoft.Extensions.Primitives;
+
+namespace Gateway.SecurityHeaders;
+
+/// <summary>
+/// Sets the security headers on every response, proxied or not, as the response starts: after a backend's headers
+/// have been copied, so a backend cannot weaken or remove them.
+/// </summary>
+internal sealed class SecurityHeadersMiddleware
+{
+    /// <summary>The dashboard needs only same-origin scripts, styles, images, audio and connections (fetch, WebSocket).</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; " +
+        "font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; " +
+        "script-src-attr 'none'; upgrade-insecure-requests";
+
+    public const string StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+
+    private static readonly KeyValuePair<string, StringValues>[] Headers =
+    [
+        new("Content-Security-Policy", ContentSecurityPolicy),
+        new("Cross-Origin-Opener-Policy", "same-origin"),
+        new("Cross-Origin-Resource-Policy", "same-origin"),
+        new("Origin-Agent-Cluster", "?1"),
+        new("Referrer-Policy", "no-referrer"),
+        new("X-Content-Type-Options", "nosniff"),
+        new("X-Frame-Options", "DENY"),
+        new("X-Permitted-Cross-Domain-Policies", "none"),
+        new("X-DNS-Prefetch-Control", "off"),
+        new("X-Download-Options", "noopen"),
+        new("X-XSS-Protection", "0"),
+        new("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    ];
+
+    private static readonly string[] Removed = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"];
+
+    private readonly RequestDelegate _next;
+    private readonly bool _sendHsts;
+    private readonly Func<object, Task> _apply;
+
+    public SecurityHeadersMiddleware(RequestDelegate next, GatewaySettings settings)
+    {
+        _next = next;
+        _sendHsts = settings.SendHsts;
+        _apply = Apply;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        context.Response.OnStarting(_apply, context);
+        return _next(context);
+    }
+
+    private Task Apply(object state)
+    {
+        var context = (HttpContext)state;
+        var headers = context.Response.Headers;
+        foreach (var (name, value) in Headers)
+        {
+            headers[name] = value;
+        }
+
+        foreach (var name in Removed)
+        {
+            headers.Remove(name);
+        }
+
+        if (_sendHsts && context.Request.IsHttps)
+        {
+            headers.StrictTransportSecurity = StrictTransportSecurity;
+        }
+        else
+        {
+            headers.Remove("Strict-Transport-Security");
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace ServiceDefaults.Configuration;
+
+/// <summary>
+/// Reads settings by their environment-variable names and collects every problem instead of stopping at
+/// the first, so an operator sees the whole list at once.
+/// </summary>
+public sealed class SettingsReader(IConfiguration configuration, IHostEnvironment environment)
+{
+    private readonly List<string> _problems = [];
+
+    public IHostEnvironment Environment { get; } = environment;
+
+    public bool IsProduction => Environment.IsProduction();
+
+    public IReadOnlyList<string> Problems => _problems;
+
+    public void AddProblem(string problem) => _problems.Add(problem);
+
+    /// <summary>The raw, trimmed value, or null when unset or blank.</summary>
+    public string? Raw(string name)
+    {
+        var value = configuration[name];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    /// <summary>A string that must be present in Production; <paramref name="fallback"/> elsewhere.</summary>
+    public string? RequiredInProduction(string name, string? fallback = null, string? hint = null)
+    {
+        var value = Raw(name);
+        if (value is not null)
+        {
+            return value;
+        }
+
+        if (IsProduction)
+        {
+            _problems.Add($"{name} is required{(hint is null ? "" : $" ({hint})")}.");
+            return null;
+        }
+
+        return fallback;
+    }
+
+    public int Number(string name, int fallback, int min, int max)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+            || parsed < min || parsed > max)
+        {
+            _problems.Add($"{name} must be a whole number from {min} to {max} (got \"{Shorten(value)}\").");
+            return fallback;
+        }
+
+        return parsed;
+    }
+
+    /// <summary>A comma-separated list; blank entries are ignored.</summary>
+    public IReadOnlyList<string> List(string name, IReadOnlyList<string>? fallback = null)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return fallback ?? [];
+        }
+
+        return value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>Absolute http(s) URLs, at least one.</summary>
+    public IReadOnlyList<Uri> Urls(string name, IReadOnlyList<string> fallback)
+    {
+        var entries = List(name, fallback);
+        var urls = new List<Uri>();
+        foreach (var entry in entries)
+        {
+            if (Uri.TryCreate(entry, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.UserInfo))
+            {
+                urls.Add(uri);
+            }
+            else
+            {
+                _problems.Add($"{name} has \"{Shorten(entry)}\", which is not an absolute http(s) URL without query or credentials.");
+            }
+        }
+
+        if (entries.Count == 0)
+        {
+            _problems.Add($"{name} must list at least one URL.");
+        }
+
+        return urls;
+    }
+
+    /// <summary>Exact origins (<c>scheme://host[:port]</c>, no path), as browsers send them in <c>Origin</c>.</summary>
+    public IReadOnlyList<string> Origins(string name, bool requiredInProduction)
+    {
+        var entries = List(name);
+        if (entries.Count == 0 && requiredInProduction && IsProduction)
+        {
+            _problems.Add($"{name} is required (comma-separated origins such as https://calls.example.com).");
+        }
+
+        var origins = new List<string>();
+        foreach (var entry in entries)
+        {
+            if (Uri.TryCreate(entry, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+                && uri.AbsolutePath == "/" && !entry.EndsWith('/') && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.UserInfo)
+                && entry != "*")
+            {
+                origins.Add(uri.GetLeftPart(UriPartial.Authority));
+            }
+            else
+            {
+                _problems.Add($"{name} has \"{Shorten(entry)}\", which is not an exact origin like https://calls.example.com (no path, no wildcard).");
+            }
+        }
+
+        return origins;
+    }
+
+    /// <summary>IP addresses or CIDR ranges.</summary>
+    public IReadOnlyList<IPNetwork> Networks(string name, IReadOnlyList<string>? fallback = null)
+    {
+        var networks = new List<IPNetwork>();
+        foreach (var entry in List(name, fallback))
+        {
+            if (IPNetwork.TryParse(entry, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (IPAddress.TryParse(entry, out var address))
+            {
+                networks.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                _problems.Add($"{name} has \"{Shorten(entry)}\", which is neither an IP address nor a CIDR range.");
+            }
+        }
+
+        return networks;
+    }
+
+    /// <summary>A path to a file that must exist and be readable.</summary>
+    public string? ExistingFile(string name, string? fallback, bool requiredInProduction, string hint)
+    {
+        var path = requiredInProduction ? RequiredInProduction(name, fallback, hint) : Raw(name) ?? fallback;
+        if (path is null)
+        {
+            return null;
+        }
+
+        if (!File.Exists(path))
+        {
+            _problems.Add(Raw(name) is null
+                ? $"{name} is not set and the default {path} does not exist ({hint})."
+                : $"{name} points to {path}, which does not exist.");
+            return null;
+        }
+
+        return path;
+    }
+
+    private static string Shorten(string value) => value.Length <= 80 ? value : value[..80] + "…";
+
+    /// <summary>DATA_DIR (default <c>./data</c>), created if missing; a problem when it cannot be created or written.</summary>
+    public string DataDirectory()
+    {
+        var path = Path.GetFullPath(Raw("DATA_DIR") ?? "data");
+        try
+        {
+            Directory.CreateDirectory(path);
+            var probe = Path.Combine(path, $".write-test-{System.Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _problems.Add($"DATA_DIR {path} cannot be created or written: {ex.Message}");
+        }
+
+        return path;
+    }
+}

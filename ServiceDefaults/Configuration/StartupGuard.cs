@@ -1,0 +1,19 @@
+namespace ServiceDefaults.Configuration;
+
+/// <summary>Runs a service's entry point and turns a configuration error into a clear message and exit code.</summary>
+public static class StartupGuard
+{
+    public static int Run(Action run)
+    {
+        try
+        {
+            run();
+            return 0;
+        }
+        catch (SettingsException ex)
+        {
+            Console.Error.Write(ex.Message);
+            return SettingsExtensions.ConfigurationErrorExitCode;
+        }
+    }
+}

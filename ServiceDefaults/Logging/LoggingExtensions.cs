@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ServiceDefaults.Logging;
+
+public static class LoggingExtensions
+{
+    /// <summary>
+    /// Serilog for the host: JSON lines in Production, readable lines in Development. Framework categories that
+    /// would print full URLs (query strings can carry secrets) are held at Warning; our request log prints the path only.
+    /// </summary>
+    public static WebApplicationBuilder AddStructuredLogging(this WebApplicationBuilder builder)
+    {
+        var development = builder.Environment.IsDevelopment();
+        var serviceName = builder.Environment.ApplicationName;
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+                .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Service", serviceName);
+
+            if (development)
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service}: {Message:lj}{NewLine}{Exception}");
+            }
+            else
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+
+            // Extra sinks registered by the host (tests capture events this way).
+            foreach (var sink in services.GetServices<ILogEventSink>())
+            {
+                logger.WriteTo.Sink(sink);
+            }
+        });
+
+        return builder;
+    }
+
+    /// <summary>
+    /// One line per request: method, path (never the query string), status, elapsed, client IP and user.
+    /// Headers are not logged, so Authorization, cookies and X-Twilio-Signature never reach the log.
+    /// </summary>
+    public static WebApplication UseRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms from {ClientIp} as {User}";
+            options.IncludeQueryInRequestPath = false;
+            options.GetLevel = static (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : IsHealthProbe(context) ? LogEventLevel.Verbose
+                : LogEventLevel.Information;
+            options.EnrichDiagnosticContext = static (diagnostics, context) =>
+            {
+                diagnostics.Set("ClientIp", context.Connection.RemoteIpAddress?.ToString());
+                diagnostics.Set("User", context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name ?? "(unnamed)" : "-");
+            };
+        });
+        return app;
+    }
+
+    private static bool IsHealthProbe(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) && context.Response.StatusCode == 200;
+}

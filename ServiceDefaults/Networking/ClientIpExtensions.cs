@@ -1,0 +1,41 @@
+using IPNetwork = System.Net.IPNetwork;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ServiceDefaults.Networking;
+
+public static class ClientIpExtensions
+{
+    /// <summary>
+    /// Makes <c>Connection.RemoteIpAddress</c> the client IP: the connection's address, or, when the connection comes
+    /// from one of <paramref name="trustedProxies"/>, the right-most <c>X-Forwarded-For</c> entry that is not itself a
+    /// trusted proxy. Anyone else's <c>X-Forwarded-For</c> is ignored. Only the address is taken over: scheme and host
+    /// stay what this process saw.
+    /// </summary>
+    public static IServiceCollection AddClientIp(this IServiceCollection services, IReadOnlyList<IPNetwork> trustedProxies)
+    {
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // The framework trusts loopback by default; nothing is trusted unless configured.
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var network in trustedProxies)
+            {
+                options.KnownIPNetworks.Add(network);
+            }
+
+            // Walk right to left through every trusted hop, stopping at the first untrusted address.
+            options.ForwardLimit = null;
+            options.RequireHeaderSymmetry = false;
+        });
+        return services;
+    }
+
+    public static WebApplication UseClientIp(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        return app;
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDefaults.Health;
+using ServiceDefaults.Logging;
+using ServiceDefaults.Telemetry;
+
+namespace ServiceDefaults;
+
+/// <summary>What every service shares: logging, tracing and metrics, problem details, health endpoints.</summary>
+public static class ServiceDefaultsExtensions
+{
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    {
+        builder.AddStructuredLogging();
+        builder.AddTelemetry();
+        builder.Services.AddDefaultHealthChecks();
+        builder.Services.AddProblemDetails(options =>
+            options.CustomizeProblemDetails = context =>
+            {
+                // Exception text and stack traces stay in the log, never in a response.
+                context.ProblemDetails.Detail = context.Exception is null ? context.ProblemDetails.Detail : null;
+                context.ProblemDetails.Extensions.Remove("exception");
+            });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        return builder;
+    }
+
+    /// <summary>Listens on <paramref name="url"/> unless ASPNETCORE_URLS (or <c>--urls</c>) says otherwise.</summary>
+    public static WebApplicationBuilder UseDefaultUrl(this WebApplicationBuilder builder, string url)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(url);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Errors as problem+json: unhandled exceptions become 500, bare error statuses get a body.</summary>
+    public static WebApplication UseProblemResponses(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        return app;
+    }
+
+    /// <summary>True for paths that must never be rate limited or redirected (liveness and readiness probes).</summary>
+    public static bool IsHealthPath(this PathString path) =>
+        path.Equals("/health", StringComparison.OrdinalIgnoreCase) || path.Equals("/health/ready", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the whole system locally on embedded defaults (SQLite and in-memory state under DATA_DIR):
+# AuthService, RecordingsService and the Gateway with the development certificate. Prints where to sign in
+# and a development login (generated once, kept in DATA_DIR/dev-admin.txt). Ctrl-C stops everything.
+#
+# Optional: PORT (4000), HTTP_PORT (4080), AUTH_PORT (5001), RECORDINGS_PORT (5002), DATA_DIR (./data),
+# RUN_CONFIGURATION (Debug).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
+command -v openssl >/dev/null || { echo "openssl is needed for the development certificate (apt-get install openssl)." >&2; exit 1; }
+
+export PORT="${PORT:-4000}" HTTP_PORT="${HTTP_PORT:-4080}"
+auth_port="${AUTH_PORT:-5001}" recordings_port="${RECORDINGS_PORT:-5002}"
+configuration="${RUN_CONFIGURATION:-Debug}"
+export DATA_DIR="${DATA_DIR:-$root/data}"
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+export JWT_KEYS_DIR="${JWT_KEYS_DIR:-$DATA_DIR/keys}"
+mkdir -p "$DATA_DIR" && chmod 700 "$DATA_DIR"
+
+bash certs/generate-dev-cert.sh
+export TLS_CERT_PATH="$root/certs/dev/localhost.crt" TLS_KEY_PATH="$root/certs/dev/localhost.key"
+
+echo "Building ($configuration)…"
+dotnet build "$root/RecordingsPlatform.slnx" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+bin() { echo "$root/$1/bin/$configuration/net10.0/$1.dll"; }
+
+# The development administrator: a random password, generated once and kept beside the data.
+login_file="$DATA_DIR/dev-admin.txt"
+if [[ ! -s "$login_file" ]]; then
+  (umask 077; printf 'admin\n%s\n' "$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-20)" > "$login_file")
+fi
+export ADMIN_USERNAME="$(sed -n 1p "$login_file")"
+admin_password="$(sed -n 2p "$login_file")"
+ADMIN_PASSWORD_HASH="$(printf '%s\n' "$admin_password" | dotnet "$(bin AuthService)" hash-password)"
+export ADMIN_PASSWORD_HASH
+
+export AUTH_SERVICE_URLS="http://127.0.0.1:$auth_port" RECORDINGS_SERVICE_URLS="http://127.0.0.1:$recordings_port"
+export JWKS_URL="http://127.0.0.1:$auth_port/.well-known/jwks.json"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  if ((${#pids[@]})); then
+    echo "Stopping…"
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+}
+trap stop EXIT
+trap 'stop; exit 0' INT TERM
+
+wait_for() { # url, name, [curl options]
+  local url="$1" name="$2"; shift 2
+  for _ in $(seq 1 120); do
+    if curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null; then return 0; fi
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "$name stopped while starting." >&2; exit 1; }; done
+    sleep 0.5
+  done
+  echo "$name did not become ready at $url." >&2
+  exit 1
+}
+
+dotnet "$(bin AuthService)" --urls "http://127.0.0.1:$auth_port" --contentRoot "$root/AuthService" & pids+=($!)
+dotnet "$(bin RecordingsService)" --urls "http://127.0.0.1:$recordings_port" --contentRoot "$root/RecordingsService" & pids+=($!)
+wait_for "http://127.0.0.1:$auth_port/health" AuthService
+wait_for "http://127.0.0.1:$recordings_port/health" RecordingsService
+dotnet "$(bin Gateway)" --contentRoot "$root/Gateway" & pids+=($!)
+wait_for "https://localhost:$PORT/health/ready" Gateway --cacert "$root/certs/dev/ca.crt"
+
+cat <<MSG
+
+  Ready. Sign in at https://localhost:$PORT/
+  Development login: $ADMIN_USERNAME / $admin_password   (kept in $login_file)
+  The certificate is signed by certs/dev/ca.crt: trust it in your browser to avoid the warning.
+  Ctrl-C stops all three services.
+
+MSG
+wait -n "${pids[@]}" || true
+echo "A service stopped; stopping the others." >&2
