@@ -64,6 +64,9 @@ internal static class GatewayRoutes
             .ToDictionary(destination => destination.Name, destination => destination.Config),
         HealthCheck = new HealthCheckConfig
         {
+            // A replica that fails its probes gets no traffic, even when that leaves none: a quick 503 beats
+            // sending users to a service known to be down (YARP's default "panic" mode would).
+            AvailableDestinationsPolicy = "HealthyAndUnknown",
             // Active: each replica's /health, so a stopped replica leaves rotation within two intervals.
             Active = new ActiveHealthCheckConfig
             {

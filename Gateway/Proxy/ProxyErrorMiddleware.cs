@@ -19,11 +19,24 @@ internal static class ProxyErrorMiddleware
 
         context.Response.StatusCode = error.Error switch
         {
-            _ when error.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => StatusCodes.Status413PayloadTooLarge,
+            _ when IsBodyTooLarge(error.Exception) => StatusCodes.Status413PayloadTooLarge,
             ForwarderError.NoAvailableDestinations => StatusCodes.Status503ServiceUnavailable,
             ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
             ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled => StatusCodes.Status400BadRequest,
             _ => StatusCodes.Status502BadGateway,
         };
+    }
+
+    private static bool IsBodyTooLarge(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -27,6 +27,8 @@ public static class LoggingExtensions
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
+                // Each failed probe would log a stack trace every interval; the health state changes are logged instead.
+                .MinimumLevel.Override("Yarp.ReverseProxy.Health.ActiveHealthCheckMonitor", LogEventLevel.Error)
                 .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Service", serviceName);
@@ -45,7 +47,7 @@ public static class LoggingExtensions
             {
                 logger.WriteTo.Sink(sink);
             }
-        });
+        }, preserveStaticLogger: true); // each host its own logger: no process-wide Log.Logger to share or overwrite
 
         return builder;
     }
@@ -58,6 +60,7 @@ public static class LoggingExtensions
     {
         app.UseSerilogRequestLogging(options =>
         {
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms from {ClientIp} as {User}";
             options.IncludeQueryInRequestPath = false;
             options.GetLevel = static (context, _, exception) =>

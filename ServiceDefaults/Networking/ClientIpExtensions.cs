@@ -17,7 +17,8 @@ public static class ClientIpExtensions
     {
         services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // With empty lists the framework would believe every sender: no trusted proxy means no forwarding at all.
+            options.ForwardedHeaders = trustedProxies.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor;
             // The framework trusts loopback by default; nothing is trusted unless configured.
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
@@ -36,6 +37,17 @@ public static class ClientIpExtensions
     public static WebApplication UseClientIp(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d; one client should have one address in logs and limits.
+        app.Use(static (context, next) =>
+        {
+            var address = context.Connection.RemoteIpAddress;
+            if (address is { IsIPv4MappedToIPv6: true })
+            {
+                context.Connection.RemoteIpAddress = address.MapToIPv4();
+            }
+
+            return next(context);
+        });
         return app;
     }
 }

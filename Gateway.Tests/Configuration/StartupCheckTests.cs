@@ -1,0 +1,74 @@
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Configuration;
+
+public sealed class StartupCheckTests
+{
+    [Fact]
+    public async Task Production_WithMissingAndInvalidSettings_ExitsWithOneMessageListingEach()
+    {
+        var environment = CleanEnvironment();
+        environment["PORT"] = "not-a-port";
+        environment["ALLOWED_ORIGINS"] = "https://ok.example.com, *";
+
+        var (exitCode, stdout, stderr) = await Repository.RunAsync("dotnet", [Repository.BuiltDll("Gateway")], environment, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("TLS_CERT_PATH is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("TLS_KEY_PATH is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("PORT must be a whole number", stderr, StringComparison.Ordinal);
+        Assert.Contains("ALLOWED_ORIGINS has \"*\"", stderr, StringComparison.Ordinal);
+        Assert.Contains("4 configuration problem(s)", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", stderr + stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Production_WithoutAllowedOrigins_NamesIt()
+    {
+        using var certificate = TestCertificate.Create();
+        var environment = CleanEnvironment();
+        environment["TLS_CERT_PATH"] = certificate.CertificatePath;
+        environment["TLS_KEY_PATH"] = certificate.KeyPath;
+
+        var (exitCode, _, stderr) = await Repository.RunAsync("dotnet", [Repository.BuiltDll("Gateway")], environment, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("ALLOWED_ORIGINS is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("1 configuration problem(s)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Production_WithAKeyThatDoesNotMatchTheCertificate_SaysSo()
+    {
+        using var certificate = TestCertificate.Create();
+        using var other = TestCertificate.Create();
+        var environment = CleanEnvironment();
+        environment["TLS_CERT_PATH"] = certificate.CertificatePath;
+        environment["TLS_KEY_PATH"] = other.KeyPath;
+        environment["ALLOWED_ORIGINS"] = "https://calls.example.com";
+
+        var (exitCode, _, stderr) = await Repository.RunAsync("dotnet", [Repository.BuiltDll("Gateway")], environment, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("do not form a usable certificate", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", stderr, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string?> CleanEnvironment()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = null,
+        };
+        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "ASPNETCORE_URLS" })
+        {
+            environment[name] = null;
+        }
+
+        environment["PORT"] = "0";
+        environment["HTTP_PORT"] = "0";
+        return environment;
+    }
+}
