@@ -22,6 +22,18 @@ public sealed class HttpsRedirectTests
     }
 
     [Fact]
+    public async Task PlainHttp_BehindAPortMapping_RedirectsToThePublicHttpsPort()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["HTTPS_PUBLIC_PORT"] = "443" });
+        using var client = gateway.CreateClient();
+
+        using var response = await client.GetAsync(new Uri(gateway.HttpUrl, "/app/?x=1"));
+
+        Assert.Equal(HttpStatusCode.PermanentRedirect, response.StatusCode);
+        Assert.Equal(new Uri("https://localhost/app/?x=1"), response.Headers.Location);
+    }
+
+    [Fact]
     public async Task PlainHttp_Health_IsAnsweredWithoutRedirect()
     {
         await using var gateway = await GatewayHost.StartAsync();

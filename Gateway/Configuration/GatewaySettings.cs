@@ -11,6 +11,9 @@ public sealed record GatewaySettings
 
     public required int HttpsPort { get; init; }
     public required int HttpPort { get; init; }
+
+    /// <summary>The HTTPS port that redirects name: PORT, unless a port mapping publishes the gateway elsewhere (e.g. 443).</summary>
+    public required int HttpsPublicPort { get; init; }
     public required string CertificatePath { get; init; }
     public required string KeyPath { get; init; }
     public required IReadOnlyList<string> AllowedOrigins { get; init; }
@@ -36,9 +39,11 @@ public sealed record GatewaySettings
             reader.AddProblem($"TLS_CERT_PATH and TLS_KEY_PATH do not form a usable certificate: {problem}");
         }
 
+        var httpsPort = reader.Number("PORT", 4000, 0, 65535);
         return new GatewaySettings
         {
-            HttpsPort = reader.Number("PORT", 4000, 0, 65535),
+            HttpsPort = httpsPort,
+            HttpsPublicPort = reader.Number("HTTPS_PUBLIC_PORT", httpsPort, 0, 65535),
             HttpPort = reader.Number("HTTP_PORT", 4080, 0, 65535),
             CertificatePath = certificate ?? "",
             KeyPath = key ?? "",

@@ -10,7 +10,7 @@ namespace Gateway.Https;
 /// </summary>
 internal sealed class HttpsRedirectMiddleware(RequestDelegate next, GatewaySettings settings, IServer server)
 {
-    private int _httpsPort = settings.HttpsPort;
+    private int _httpsPort = settings.HttpsPublicPort;
 
     public Task InvokeAsync(HttpContext context)
     {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test of the solution. Installs what the tests need and the machine lacks (as root, with apt-get),
+# builds once and runs both test projects. The last line sums up: "tests: N passed, N failed, N skipped".
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
+
+# Debian packages the tests use: openssl (certificates, TLS probes) and curl (the run script's readiness wait).
+missing=()
+for tool in openssl curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then echo "Please install: ${missing[*]}" >&2; exit 1; fi
+  echo "Installing ${missing[*]}…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+configuration="${TEST_CONFIGURATION:-Debug}"
+dotnet build RecordingsPlatform.slnx -c "$configuration" -nologo -clp:ErrorsOnly
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test RecordingsPlatform.slnx -c "$configuration" --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line over both test assemblies.
+awk '/(Passed|Failed)! +- +Failed:/ {
+       gsub(/,/, "");
+       for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+       runs++ }
+     END { if (runs == 0) { print "tests: no test results found"; exit 1 } printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log" || status=1
+exit "$status"
