@@ -1,3 +1,4 @@
+using AuthService;
 using AuthService.Commands;
 using AuthService.Configuration;
 using ServiceDefaults;
@@ -7,7 +8,7 @@ using ServiceDefaults.Networking;
 
 if (CommandLine.IsCommand(args))
 {
-    return CommandLine.Run(args);
+    return await CommandLine.RunAsync(args);
 }
 
 return StartupGuard.Run(() =>
@@ -16,15 +17,19 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     builder.UseDefaultUrl("http://127.0.0.1:5001");
     var settings = builder.AddSettings(AuthSettings.Read);
-    builder.Services.AddClientIp(settings.TrustedProxies);
+    builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
+    builder.AddAuthService(settings);
 
     var app = builder.Build();
 
     app.UseClientIp();
     app.UseRequestLogging();
     app.UseProblemResponses();
+    app.UseAuthentication();
+    app.UseAuthorization();
 
     app.MapDefaultEndpoints();
+    app.MapAuthService();
 
     app.Run();
 });

@@ -10,7 +10,7 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     builder.UseDefaultUrl("http://127.0.0.1:5002");
     var settings = builder.AddSettings(RecordingsSettings.Read);
-    builder.Services.AddClientIp(settings.TrustedProxies);
+    builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
 
     var app = builder.Build();
 

@@ -8,12 +8,69 @@ public sealed record AuthSettings
 {
     public required string DataDirectory { get; init; }
 
-    /// <summary>Where requests may come from with a believable X-Forwarded-For: the gateway (loopback by default).</summary>
+    /// <summary>Where requests may come from with believable X-Forwarded-* headers: the gateway (loopback by default).</summary>
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
 
-    public static AuthSettings Read(SettingsReader reader) => new()
+    public required string? AdminUsername { get; init; }
+    public required string? AdminPasswordHash { get; init; }
+    public required string KeysDirectory { get; init; }
+
+    /// <summary>Development only: create a signing key when the directory has none.</summary>
+    public required bool CreateKeyIfMissing { get; init; }
+
+    public required TimeSpan AccessTokenLifetime { get; init; }
+
+    /// <summary>A session ends this long after sign-in, whatever happens (REFRESH_TOKEN_HOURS).</summary>
+    public required TimeSpan SessionAbsoluteLifetime { get; init; }
+
+    /// <summary>A session ends when its refresh token is not used for this long.</summary>
+    public required TimeSpan SessionIdleLifetime { get; init; }
+
+    /// <summary>bcrypt cost for new hashes; stored hashes below it are upgraded at sign-in.</summary>
+    public required int BcryptWorkFactor { get; init; }
+
+    /// <summary>bcrypt computations at once; more wait in a short queue, beyond that sign-in answers 503.</summary>
+    public required int HashingConcurrency { get; init; }
+
+    public static AuthSettings Read(SettingsReader reader)
     {
-        DataDirectory = reader.DataDirectory(),
-        TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
-    };
+        var adminUsername = reader.RequiredInProduction("ADMIN_USERNAME");
+        var adminHash = reader.RequiredInProduction("ADMIN_PASSWORD_HASH", hint: "create one with: dotnet AuthService.dll hash-password");
+        if (adminUsername is not null && !Users.UsernameRules.IsValid(adminUsername))
+        {
+            reader.AddProblem($"ADMIN_USERNAME must be 3 to 64 letters, digits, '.', '_' or '-'.");
+        }
+
+        if (adminHash is not null && !Passwords.PasswordRules.IsBcryptHash(adminHash))
+        {
+            reader.AddProblem("ADMIN_PASSWORD_HASH is not a bcrypt hash (expected $2a$/$2b$/$2y$ with cost 10 to 31); create one with: dotnet AuthService.dll hash-password");
+        }
+
+        if ((adminUsername is null) != (adminHash is null) && !reader.IsProduction)
+        {
+            reader.AddProblem("ADMIN_USERNAME and ADMIN_PASSWORD_HASH go together: set both or neither.");
+        }
+
+        var dataDirectory = reader.DataDirectory();
+        var keysDirectory = reader.RequiredInProduction("JWT_KEYS_DIR", Path.Combine(dataDirectory, "keys"), "directory of ES256 signing keys; create one with: dotnet AuthService.dll keys new --dir DIR");
+        if (keysDirectory is not null && reader.IsProduction && !Keys.KeyDirectory.HasActiveKey(keysDirectory))
+        {
+            reader.AddProblem($"JWT_KEYS_DIR {keysDirectory} has no active signing key; create one with: dotnet AuthService.dll keys new --dir {keysDirectory}");
+        }
+
+        return new AuthSettings
+        {
+            DataDirectory = dataDirectory,
+            TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
+            AdminUsername = adminUsername?.ToLowerInvariant(),
+            AdminPasswordHash = adminHash,
+            KeysDirectory = keysDirectory ?? "",
+            CreateKeyIfMissing = !reader.IsProduction,
+            AccessTokenLifetime = TimeSpan.FromMinutes(reader.Number("ACCESS_TOKEN_MINUTES", 15, 1, 1440)),
+            SessionAbsoluteLifetime = TimeSpan.FromHours(reader.Number("REFRESH_TOKEN_HOURS", 12, 1, 24 * 90)),
+            SessionIdleLifetime = TimeSpan.FromMinutes(reader.Number("SESSION_IDLE_MINUTES", 120, 5, 24 * 60 * 90)),
+            BcryptWorkFactor = reader.Number("BCRYPT_WORK_FACTOR", Passwords.PasswordRules.DefaultWorkFactor, Passwords.PasswordRules.MinWorkFactor, 16),
+            HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount), 1, 64),
+        };
+    }
 }

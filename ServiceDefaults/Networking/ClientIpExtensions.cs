@@ -10,15 +10,17 @@ public static class ClientIpExtensions
     /// <summary>
     /// Makes <c>Connection.RemoteIpAddress</c> the client IP: the connection's address, or, when the connection comes
     /// from one of <paramref name="trustedProxies"/>, the right-most <c>X-Forwarded-For</c> entry that is not itself a
-    /// trusted proxy. Anyone else's <c>X-Forwarded-For</c> is ignored. Only the address is taken over: scheme and host
-    /// stay what this process saw.
+    /// trusted proxy. Anyone else's <c>X-Forwarded-*</c> is ignored. The gateway takes over only the address; a service
+    /// behind the gateway (<paramref name="forwardedByGateway"/>) also takes the scheme and host the gateway saw.
     /// </summary>
-    public static IServiceCollection AddClientIp(this IServiceCollection services, IReadOnlyList<IPNetwork> trustedProxies)
+    public static IServiceCollection AddClientIp(this IServiceCollection services, IReadOnlyList<IPNetwork> trustedProxies, bool forwardedByGateway = false)
     {
         services.Configure<ForwardedHeadersOptions>(options =>
         {
             // With empty lists the framework would believe every sender: no trusted proxy means no forwarding at all.
-            options.ForwardedHeaders = trustedProxies.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor;
+            options.ForwardedHeaders = trustedProxies.Count == 0 ? ForwardedHeaders.None
+                : forwardedByGateway ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost
+                : ForwardedHeaders.XForwardedFor;
             // The framework trusts loopback by default; nothing is trusted unless configured.
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();

@@ -1,0 +1,49 @@
+using AuthService.Audit;
+using AuthService.Authentication;
+using AuthService.Configuration;
+using AuthService.Keys;
+using AuthService.Passwords;
+using AuthService.Revocation;
+using AuthService.Sessions;
+using AuthService.Storage;
+using AuthService.Tokens;
+using AuthService.Users;
+
+namespace AuthService;
+
+internal static class AuthServiceExtensions
+{
+    public static WebApplicationBuilder AddAuthService(this WebApplicationBuilder builder, AuthSettings settings)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AuthDatabase>();
+        services.AddSingleton<IUserStore, SqliteUserStore>();
+        services.AddSingleton<ISessionStore, SqliteSessionStore>();
+        services.AddSingleton<IRevocationFeed, SqliteRevocationFeed>();
+        services.AddSingleton<IAuthAuditStore, SqliteAuthAuditStore>();
+        services.AddSingleton<KeyRing>();
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<SignInMonitor>();
+        services.AddSingleton(provider => new SessionRevoker(
+            provider.GetRequiredService<ISessionStore>(), provider.GetRequiredService<IRevocationFeed>(),
+            provider.GetRequiredService<IAuthAuditStore>(), settings.AccessTokenLifetime, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<SessionService>();
+        services.AddHostedService<AdminSeeder>();
+        services.AddTokenAuthentication();
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication MapAuthService(this WebApplication app)
+    {
+        app.MapAuthEndpoints();
+        app.MapUserEndpoints();
+        app.MapAuditEndpoints();
+        app.MapJwks();
+        app.MapRevocationFeed();
+        app.MapOpenApi();
+        return app;
+    }
+}

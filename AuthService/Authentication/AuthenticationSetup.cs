@@ -1,0 +1,75 @@
+using AuthService.Keys;
+using AuthService.Sessions;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+using ServiceDefaults.Security;
+
+namespace AuthService.Authentication;
+
+/// <summary>Policy names, in one place.</summary>
+public static class Policies
+{
+    public const string Admin = "admin";
+}
+
+internal static class AuthenticationSetup
+{
+    /// <summary>
+    /// The AuthService checks its own tokens the way every verifier does (ES256 only, issuer, audience, type,
+    /// lifetime with 30 s skew), with its keys read directly, and refuses tokens of ended sessions.
+    /// </summary>
+    public static IServiceCollection AddTokenAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRing, TimeProvider>((options, keys, time) =>
+        {
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = TokenConventions.Issuer,
+                ValidAudience = TokenConventions.Audience,
+                ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+                ValidTypes = [TokenConventions.TokenType],
+                ClockSkew = TokenConventions.ClockSkew,
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                NameClaimType = "sub",
+                RoleClaimType = TokenConventions.RoleClaim,
+                IssuerSigningKeyResolver = (_, _, kid, _) => keys.Published.Where(k => k.Kid == kid).Select(k => (SecurityKey)k.SecurityKey),
+                LifetimeValidator = (notBefore, expires, _, parameters) =>
+                {
+                    var now = time.GetUtcNow().UtcDateTime;
+                    return expires is not null && now <= expires.Value + parameters.ClockSkew && (notBefore is null || notBefore.Value <= now + parameters.ClockSkew);
+                },
+            };
+            options.Events = new JwtBearerEvents
+            {
+                // The dashboard sends the access token as the __Host-session cookie; API clients as a bearer header.
+                OnMessageReceived = context =>
+                {
+                    if (string.IsNullOrEmpty(context.Request.Headers.Authorization)
+                        && context.Request.Cookies.TryGetValue(TokenConventions.SessionCookie, out var cookie))
+                    {
+                        context.Token = cookie;
+                    }
+
+                    return Task.CompletedTask;
+                },
+                OnTokenValidated = async context =>
+                {
+                    var sessionId = context.Principal?.FindFirst(TokenConventions.SessionClaim)?.Value;
+                    var store = context.HttpContext.RequestServices.GetRequiredService<ISessionStore>();
+                    var session = sessionId is null ? null : await store.FindAsync(sessionId, context.HttpContext.RequestAborted);
+                    if (session is null || session.RevokedAt is not null)
+                    {
+                        context.Fail("The session has ended.");
+                    }
+                },
+            };
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(TokenConventions.AdminRole));
+        return services;
+    }
+}

@@ -1,0 +1,71 @@
+using AuthService.Keys;
+
+namespace AuthService.Commands;
+
+/// <summary><c>keys new|list|retire</c> on a key directory; running replicas see the change at their next use.</summary>
+internal static class KeysCommand
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error, TimeProvider time)
+    {
+        var (positional, directory) = SplitDirectory(args);
+        if (directory is null)
+        {
+            error.WriteLine("Give the key directory with --dir DIR or set JWT_KEYS_DIR.");
+            return 64;
+        }
+
+        switch (positional)
+        {
+            case ["new"]:
+                var created = KeyDirectory.Create(directory, time.GetUtcNow());
+                output.WriteLine($"{created.Kid} created; it signs new tokens now. Older keys still verify until retired.");
+                return 0;
+            case ["list"]:
+                var keys = KeyDirectory.List(directory);
+                var active = keys.LastOrDefault(k => !k.IsRetired)?.Kid;
+                foreach (var key in keys)
+                {
+                    var state = key.IsRetired ? $"retired {key.RetiredAt:u}" : key.Kid == active ? "active" : "published";
+                    output.WriteLine($"{key.Kid}\t{key.CreatedAt:u}\t{state}");
+                }
+
+                return 0;
+            case ["retire", var kid]:
+                if (!KeyDirectory.Retire(directory, kid, time.GetUtcNow()))
+                {
+                    error.WriteLine($"No key {kid} in {directory}.");
+                    return 1;
+                }
+
+                output.WriteLine($"{kid} retired: no longer published; tokens it signed stop working within 60 s.");
+                if (!KeyDirectory.HasActiveKey(directory))
+                {
+                    error.WriteLine("Warning: no active key is left; the AuthService cannot sign in anyone until you run: keys new");
+                }
+
+                return 0;
+            default:
+                error.WriteLine("Usage: keys new|list [--dir DIR] · keys retire KID [--dir DIR]");
+                return 64;
+        }
+    }
+
+    private static (string[] Positional, string? Directory) SplitDirectory(string[] args)
+    {
+        var positional = new List<string>();
+        string? directory = CommandLine.Setting("JWT_KEYS_DIR");
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--dir" && i + 1 < args.Length)
+            {
+                directory = args[++i];
+            }
+            else
+            {
+                positional.Add(args[i]);
+            }
+        }
+
+        return ([.. positional], directory);
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.IdentityModel.Tokens;
+using ServiceDefaults.Security;
+
+namespace AuthService.Keys;
+
+internal static class JwksEndpoints
+{
+    /// <summary>Verifiers cache JWKS at most this long, so a retired key stops verifying within a minute.</summary>
+    private const string CacheControl = "public, max-age=30";
+
+    public static IEndpointRouteBuilder MapJwks(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/.well-known/jwks.json", (KeyRing keys, HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = CacheControl;
+            var published = keys.Published.Select(key => new JsonWebKeyModel(
+                Kty: "EC",
+                Crv: "P-256",
+                Alg: TokenConventions.Algorithm,
+                Use: "sig",
+                Kid: key.Kid,
+                X: Base64UrlEncoder.Encode(key.PublicParameters.Q.X),
+                Y: Base64UrlEncoder.Encode(key.PublicParameters.Q.Y)));
+            return TypedResults.Ok(new JsonWebKeySetModel([.. published]));
+        }).WithName("Jwks").WithTags("Keys");
+
+        app.MapGet("/.well-known/openid-configuration", (HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = CacheControl;
+            var origin = $"{context.Request.Scheme}://{context.Request.Host}";
+            return TypedResults.Ok(new DiscoveryDocument(
+                TokenConventions.Issuer,
+                origin + "/.well-known/jwks.json",
+                [TokenConventions.Algorithm]));
+        }).WithName("OpenIdConfiguration").WithTags("Keys");
+
+        return app;
+    }
+}
+
+internal sealed record JsonWebKeyModel(string Kty, string Crv, string Alg, string Use, string Kid, string X, string Y);
+
+internal sealed record JsonWebKeySetModel(IReadOnlyList<JsonWebKeyModel> Keys);
+
+internal sealed record DiscoveryDocument(
+    string Issuer,
+    [property: System.Text.Json.Serialization.JsonPropertyName("jwks_uri")] string JwksUri,
+    [property: System.Text.Json.Serialization.JsonPropertyName("id_token_signing_alg_values_supported")] IReadOnlyList<string> SigningAlgorithms);

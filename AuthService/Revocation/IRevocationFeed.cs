@@ -1,0 +1,19 @@
+namespace AuthService.Revocation;
+
+/// <summary>A revoked session: tokens carrying its <c>sid</c> are refused until <see cref="ExpiresAt"/>, when they would have expired anyway.</summary>
+public sealed record RevokedSession(string Sid, DateTimeOffset ExpiresAt);
+
+/// <summary>A page of the feed, and the cursor to ask from next time.</summary>
+public sealed record RevocationBatch(long Cursor, IReadOnlyList<RevokedSession> Sessions);
+
+/// <summary>
+/// Where revocations are published for verifiers (the gateway, the RecordingsService). Embedded: a table they poll
+/// through <c>GET /internal/revocations?since=</c>; with several machines, Redis pub/sub implements the same.
+/// </summary>
+public interface IRevocationFeed
+{
+    Task PublishAsync(IReadOnlyList<RevokedSession> sessions, CancellationToken cancellationToken = default);
+
+    /// <summary>Unexpired revocations after <paramref name="cursor"/> (0: all of them), oldest first.</summary>
+    Task<RevocationBatch> ReadSinceAsync(long cursor, int limit, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using AuthService.Authentication;
+using AuthService.Passwords;
+using AuthService.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDefaults.Http;
+using ServiceDefaults.Security;
+
+namespace AuthService.Sessions;
+
+public sealed record LoginRequest(string? Username, string? Password);
+
+public sealed record RefreshRequest([property: JsonPropertyName("refresh_token")] string? RefreshToken);
+
+public sealed record TokenResponse(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("token_type")] string TokenType,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn,
+    [property: JsonPropertyName("refresh_token")] string RefreshToken);
+
+public sealed record MeResponse(string Username, string Role);
+
+internal static class AuthEndpoints
+{
+    // The same bytes for an unknown user, a wrong password and a disabled account.
+    private const string InvalidCredentialsBody =
+        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Invalid credentials","status":401,"detail":"The username or password is wrong."}""";
+
+    private const string SessionEndedBody =
+        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Session ended","status":401,"detail":"Sign in again."}""";
+
+    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").WithTags("Sign-in");
+        auth.MapPost("/login", LoginAsync).WithName("Login").AllowAnonymous();
+        auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").AllowAnonymous();
+        auth.MapPost("/logout", LogoutAsync).WithName("Logout").RequireAuthorization();
+        auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(user.Identity!.Name!, user.FindFirstValue(TokenConventions.RoleClaim)!)))
+            .WithName("Me").RequireAuthorization();
+        return app;
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.LoginRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrEmpty(request!.Username) || string.IsNullOrEmpty(request.Password))
+        {
+            return JsonBody.Invalid("Both username and password are required.");
+        }
+
+        if (!UsernameRules.IsValid(request.Username))
+        {
+            return JsonBody.Invalid("The username must be 3 to 64 letters, digits, '.', '_' or '-'.");
+        }
+
+        if (!PasswordRules.FitsBcrypt(request.Password))
+        {
+            return JsonBody.Invalid($"The password is longer than {PasswordRules.MaxBytes} bytes.");
+        }
+
+        var outcome = await sessions.SignInAsync(request.Username, request.Password, ClientIp(context), cancellationToken);
+        return outcome.Failure switch
+        {
+            SignInFailure.Busy => Busy(context),
+            SignInFailure.InvalidCredentials => TypedResults.Text(InvalidCredentialsBody, "application/problem+json", statusCode: StatusCodes.Status401Unauthorized),
+            _ => Issued(context, outcome.Tokens!, sessions),
+        };
+    }
+
+    private static async Task<IResult> RefreshAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
+    {
+        // The dashboard sends the cookie; API clients may send {"refresh_token": "…"} instead.
+        string? token = null;
+        if (context.Request.ContentLength > 0 || context.Request.HasJsonContentType())
+        {
+            var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.RefreshRequest, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            token = request!.RefreshToken;
+        }
+
+        token ??= context.Request.Cookies[TokenConventions.RefreshCookie];
+        if (string.IsNullOrEmpty(token) || token.Length > 256)
+        {
+            return SessionEnded(context);
+        }
+
+        var tokens = await sessions.RefreshAsync(token, ClientIp(context), cancellationToken);
+        return tokens is null ? SessionEnded(context) : Issued(context, tokens, sessions);
+    }
+
+    private static async Task<NoContent> LogoutAsync(HttpContext context, ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken)
+    {
+        await sessions.SignOutAsync(user.FindFirstValue(TokenConventions.SessionClaim)!, user.Identity!.Name!, ClientIp(context), cancellationToken);
+        AuthCookies.Clear(context.Response);
+        return TypedResults.NoContent();
+    }
+
+    private static IResult Issued(HttpContext context, TokenPair tokens, SessionService sessions)
+    {
+        AuthCookies.Set(context.Response, tokens, sessions.RefreshCookieExpiry());
+        context.Response.Headers.CacheControl = "no-store";
+        var expiresIn = (int)Math.Round((tokens.Access.ExpiresAt - sessions.Now()).TotalSeconds);
+        return TypedResults.Ok(new TokenResponse(tokens.Access.Value, "Bearer", expiresIn, tokens.RefreshToken));
+    }
+
+    private static IResult SessionEnded(HttpContext context)
+    {
+        AuthCookies.Clear(context.Response);
+        return TypedResults.Text(SessionEndedBody, "application/problem+json", statusCode: StatusCodes.Status401Unauthorized);
+    }
+
+    internal static IResult Busy(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: "Too many password checks at once; try again in a second.");
+    }
+
+    internal static string? ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+}

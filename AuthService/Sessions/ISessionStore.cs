@@ -1,0 +1,19 @@
+namespace AuthService.Sessions;
+
+/// <summary>Sessions and their refresh tokens (hashed). SQLite now; PostgreSQL implements the same for several machines.</summary>
+public interface ISessionStore
+{
+    Task CreateAsync(Session session, string refreshTokenHash, CancellationToken cancellationToken = default);
+    Task<Session?> FindAsync(string sessionId, CancellationToken cancellationToken = default);
+    Task<RefreshTokenRecord?> FindByRefreshTokenAsync(string tokenHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the old token used and stores its successor, atomically.</summary>
+    /// <returns>False when the old token was already used (a concurrent or replayed refresh).</returns>
+    Task<bool> RotateAsync(string oldTokenHash, string newTokenHash, string sessionId, DateTimeOffset now, DateTimeOffset idleExpiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the given sessions that are still active.</summary>
+    /// <returns>The ids that were active and are now revoked.</returns>
+    Task<IReadOnlyList<string>> RevokeAsync(IEnumerable<string> sessionIds, string reason, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<string>> ActiveSessionIdsAsync(string? username, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,32 @@
+using AuthService.Audit;
+using AuthService.Revocation;
+using ServiceDefaults.Security;
+
+namespace AuthService.Sessions;
+
+/// <summary>
+/// Ends sessions and publishes them on the revocation feed, so the gateway and the RecordingsService refuse their
+/// access tokens within seconds. Used by the API and by the <c>sessions revoke-all</c> command alike.
+/// </summary>
+public sealed class SessionRevoker(ISessionStore sessions, IRevocationFeed revocations, IAuthAuditStore audit, TimeSpan accessTokenLifetime, TimeProvider time)
+{
+    /// <returns>How many of the sessions were active and are now revoked.</returns>
+    public async Task<int> RevokeAsync(IReadOnlyList<string> sessionIds, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var revoked = await sessions.RevokeAsync(sessionIds, reason, now, cancellationToken);
+        // Any access token of these sessions is dead by the time the longest one issued now would expire.
+        var expires = now + accessTokenLifetime + TokenConventions.ClockSkew;
+        await revocations.PublishAsync([.. revoked.Select(id => new RevokedSession(id, expires))], cancellationToken);
+        return revoked.Count;
+    }
+
+    /// <summary>Ends every session of one user, or of everyone (<paramref name="username"/> null), and audits it.</summary>
+    public async Task<int> EndSessionsAsync(string? username, string reason, string? actor, string? clientIp, CancellationToken cancellationToken)
+    {
+        var ids = await sessions.ActiveSessionIdsAsync(username, cancellationToken);
+        var revoked = await RevokeAsync(ids, reason, cancellationToken);
+        await audit.WriteAsync(AuthAuditActions.SessionsRevoked, actor, username ?? "*", clientIp, "success", $"{revoked} session(s): {reason}", cancellationToken);
+        return revoked;
+    }
+}

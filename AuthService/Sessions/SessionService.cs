@@ -1,0 +1,123 @@
+using AuthService.Audit;
+using AuthService.Configuration;
+using AuthService.Passwords;
+using AuthService.Tokens;
+using AuthService.Users;
+
+namespace AuthService.Sessions;
+
+/// <summary>What a client receives on sign-in and refresh.</summary>
+public sealed record TokenPair(AccessToken Access, string RefreshToken, string Username, string Role);
+
+public enum SignInFailure
+{
+    None,
+    InvalidCredentials,
+    Busy,
+}
+
+public sealed record SignInOutcome(TokenPair? Tokens, SignInFailure Failure);
+
+/// <summary>Sign-in, refresh rotation with reuse detection, sign-out and revocation.</summary>
+public sealed class SessionService(
+    IUserStore users,
+    ISessionStore sessions,
+    SessionRevoker revoker,
+    IAuthAuditStore audit,
+    PasswordHasher hasher,
+    TokenIssuer tokens,
+    SignInMonitor monitor,
+    AuthSettings settings,
+    TimeProvider time)
+{
+    public async Task<SignInOutcome> SignInAsync(string username, string password, string? clientIp, CancellationToken cancellationToken)
+    {
+        username = UsernameRules.Normalize(username);
+        var user = await users.FindAsync(username, cancellationToken);
+        // Unknown users are checked against a dummy hash: the same work, the same time, the same answer.
+        var verified = await hasher.VerifyAsync(password, user?.PasswordHash ?? hasher.DummyHash, cancellationToken);
+        if (verified is null)
+        {
+            return new SignInOutcome(null, SignInFailure.Busy);
+        }
+
+        var reason = user is null ? "unknown-user" : !verified.Value ? "wrong-password" : user.Disabled ? "disabled" : null;
+        if (reason is not null)
+        {
+            monitor.Failed(username, clientIp, reason);
+            await audit.WriteAsync(AuthAuditActions.SignIn, null, username, clientIp, "failure", reason, cancellationToken);
+            return new SignInOutcome(null, SignInFailure.InvalidCredentials);
+        }
+
+        var upgraded = PasswordRules.WorkFactorOf(user!.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, cancellationToken) : null;
+        var now = time.GetUtcNow();
+        await users.RecordSignInAsync(user.Username, now, upgraded, cancellationToken);
+        if (upgraded is not null)
+        {
+            await audit.WriteAsync(AuthAuditActions.PasswordRehashed, user.Username, user.Username, clientIp, "success", $"bcrypt cost {PasswordRules.WorkFactorOf(user.PasswordHash)} -> {hasher.WorkFactor}", cancellationToken);
+        }
+
+        var session = new Session(TokenIssuer.NewSessionId(), user.Username, now, now + settings.SessionIdleLifetime, now + settings.SessionAbsoluteLifetime, null);
+        var refreshToken = TokenIssuer.NewRefreshToken();
+        await sessions.CreateAsync(session, TokenIssuer.HashRefreshToken(refreshToken), cancellationToken);
+        await audit.WriteAsync(AuthAuditActions.SignIn, user.Username, user.Username, clientIp, "success", null, cancellationToken);
+        return new SignInOutcome(new TokenPair(tokens.CreateAccessToken(user.Username, user.Role, session.Id), refreshToken, user.Username, user.Role), SignInFailure.None);
+    }
+
+    /// <returns>A new pair, or null when the token is unknown, dead, or its session has ended.</returns>
+    public async Task<TokenPair?> RefreshAsync(string refreshToken, string? clientIp, CancellationToken cancellationToken)
+    {
+        var record = await sessions.FindByRefreshTokenAsync(TokenIssuer.HashRefreshToken(refreshToken), cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var session = record.Session;
+        if (record.UsedAt is not null)
+        {
+            // A replaced token came back: someone holds a copy. End the whole family (RFC 9700 §4.14.2).
+            await revoker.RevokeAsync([session.Id], "refresh-token-reuse", cancellationToken);
+            await audit.WriteAsync(AuthAuditActions.RefreshReuse, null, session.Username, clientIp, "session-revoked", $"session {session.Id}", cancellationToken);
+            return null;
+        }
+
+        if (!session.IsActiveAt(now))
+        {
+            return null;
+        }
+
+        var user = await users.FindAsync(session.Username, cancellationToken);
+        if (user is null || user.Disabled)
+        {
+            await revoker.RevokeAsync([session.Id], "user-unavailable", cancellationToken);
+            return null;
+        }
+
+        var next = TokenIssuer.NewRefreshToken();
+        var idle = Min(now + settings.SessionIdleLifetime, session.AbsoluteExpiresAt);
+        if (!await sessions.RotateAsync(record.TokenHash, TokenIssuer.HashRefreshToken(next), session.Id, now, idle, cancellationToken))
+        {
+            // Used by a concurrent request between our read and our write: the same reuse, seen a moment later.
+            await revoker.RevokeAsync([session.Id], "refresh-token-reuse", cancellationToken);
+            await audit.WriteAsync(AuthAuditActions.RefreshReuse, null, session.Username, clientIp, "session-revoked", $"session {session.Id}", cancellationToken);
+            return null;
+        }
+
+        return new TokenPair(tokens.CreateAccessToken(user.Username, user.Role, session.Id), next, user.Username, user.Role);
+    }
+
+    public async Task SignOutAsync(string sessionId, string username, string? clientIp, CancellationToken cancellationToken)
+    {
+        await revoker.RevokeAsync([sessionId], "sign-out", cancellationToken);
+        await audit.WriteAsync(AuthAuditActions.SignOut, username, username, clientIp, "success", null, cancellationToken);
+    }
+
+    public DateTimeOffset Now() => time.GetUtcNow();
+
+    /// <summary>The refresh cookie lasts as long as a session can.</summary>
+    public DateTimeOffset RefreshCookieExpiry() => time.GetUtcNow() + settings.SessionAbsoluteLifetime;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}

@@ -1,0 +1,112 @@
+using AuthService.Storage;
+using Dapper;
+
+namespace AuthService.Sessions;
+
+internal sealed class SqliteSessionStore(AuthDatabase database) : ISessionStore
+{
+    private const string SessionColumns =
+        "s.id AS Id, s.username AS Username, s.created_at AS CreatedAt, s.idle_expires_at AS IdleExpiresAt, s.absolute_expires_at AS AbsoluteExpiresAt, s.revoked_at AS RevokedAt";
+
+    public async Task CreateAsync(Session session, string refreshTokenHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "INSERT INTO sessions (id, username, created_at, idle_expires_at, absolute_expires_at) VALUES (@Id, @Username, @CreatedAt, @IdleExpiresAt, @AbsoluteExpiresAt)",
+            new
+            {
+                session.Id,
+                session.Username,
+                CreatedAt = session.CreatedAt.ToUnixTimeMilliseconds(),
+                IdleExpiresAt = session.IdleExpiresAt.ToUnixTimeMilliseconds(),
+                AbsoluteExpiresAt = session.AbsoluteExpiresAt.ToUnixTimeMilliseconds(),
+            },
+            transaction);
+        await connection.ExecuteAsync(
+            "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (@hash, @id, @at)",
+            new { hash = refreshTokenHash, id = session.Id, at = session.CreatedAt.ToUnixTimeMilliseconds() },
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<Session?> FindAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<SessionRow>($"SELECT {SessionColumns} FROM sessions s WHERE s.id = @sessionId", new { sessionId });
+        return row?.ToSession();
+    }
+
+    public async Task<RefreshTokenRecord?> FindByRefreshTokenAsync(string tokenHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<RefreshRow>(
+            $"SELECT r.token_hash AS TokenHash, r.used_at AS UsedAt, {SessionColumns} FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = @tokenHash",
+            new { tokenHash });
+        return row is null
+            ? null
+            : new RefreshTokenRecord(row.TokenHash, new SessionRow(row.Id, row.Username, row.CreatedAt, row.IdleExpiresAt, row.AbsoluteExpiresAt, row.RevokedAt).ToSession(),
+                row.UsedAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.UsedAt.Value));
+    }
+
+    public async Task<bool> RotateAsync(string oldTokenHash, string newTokenHash, string sessionId, DateTimeOffset now, DateTimeOffset idleExpiresAt, CancellationToken cancellationToken = default)
+    {
+        var at = now.ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var claimed = await connection.ExecuteAsync(
+            "UPDATE refresh_tokens SET used_at = @at WHERE token_hash = @oldTokenHash AND used_at IS NULL", new { at, oldTokenHash }, transaction);
+        if (claimed != 1)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(
+            "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (@newTokenHash, @sessionId, @at)", new { newTokenHash, sessionId, at }, transaction);
+        await connection.ExecuteAsync(
+            "UPDATE sessions SET idle_expires_at = @idle WHERE id = @sessionId", new { idle = idleExpiresAt.ToUnixTimeMilliseconds(), sessionId }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<string>> RevokeAsync(IEnumerable<string> sessionIds, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var revoked = new List<string>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var id in sessionIds)
+        {
+            var changed = await connection.ExecuteAsync(
+                "UPDATE sessions SET revoked_at = @at, revoked_reason = @reason WHERE id = @id AND revoked_at IS NULL",
+                new { id, reason, at = now.ToUnixTimeMilliseconds() }, transaction);
+            if (changed == 1)
+            {
+                revoked.Add(id);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return revoked;
+    }
+
+    public async Task<IReadOnlyList<string>> ActiveSessionIdsAsync(string? username, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var ids = username is null
+            ? await connection.QueryAsync<string>("SELECT id FROM sessions WHERE revoked_at IS NULL")
+            : await connection.QueryAsync<string>("SELECT id FROM sessions WHERE revoked_at IS NULL AND username = @username", new { username });
+        return [.. ids];
+    }
+
+    private sealed record SessionRow(string Id, string Username, long CreatedAt, long IdleExpiresAt, long AbsoluteExpiresAt, long? RevokedAt)
+    {
+        public Session ToSession() => new(
+            Id, Username,
+            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
+            DateTimeOffset.FromUnixTimeMilliseconds(IdleExpiresAt),
+            DateTimeOffset.FromUnixTimeMilliseconds(AbsoluteExpiresAt),
+            RevokedAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(RevokedAt.Value));
+    }
+
+    private sealed record RefreshRow(string TokenHash, long? UsedAt, string Id, string Username, long CreatedAt, long IdleExpiresAt, long AbsoluteExpiresAt, long? RevokedAt);
+}

@@ -1,0 +1,48 @@
+using AuthService.Audit;
+using AuthService.Configuration;
+using AuthService.Keys;
+using AuthService.Sessions;
+using ServiceDefaults.Security;
+
+namespace AuthService.Users;
+
+/// <summary>
+/// At start-up: makes sure a signing key exists, and seeds the administrator from ADMIN_USERNAME/ADMIN_PASSWORD_HASH.
+/// A changed hash replaces the stored one and ends that user's sessions: that is how the admin password is changed.
+/// </summary>
+internal sealed partial class AdminSeeder(
+    AuthSettings settings, KeyRing keys, IUserStore users, SessionRevoker revoker, IAuthAuditStore audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        keys.EnsureReady();
+        if (settings.AdminUsername is null || settings.AdminPasswordHash is null)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var existing = await users.FindAsync(settings.AdminUsername, cancellationToken);
+        if (existing is null)
+        {
+            await users.CreateAsync(new User(settings.AdminUsername, settings.AdminPasswordHash, TokenConventions.AdminRole, false, now, now, null), cancellationToken);
+            await audit.WriteAsync(AuthAuditActions.AdminSeeded, null, settings.AdminUsername, null, "created", null, cancellationToken);
+            LogSeeded(settings.AdminUsername);
+        }
+        else if (existing.PasswordHash != settings.AdminPasswordHash)
+        {
+            await users.UpdateAsync(existing with { PasswordHash = settings.AdminPasswordHash, UpdatedAt = now }, cancellationToken);
+            await audit.WriteAsync(AuthAuditActions.AdminSeeded, null, settings.AdminUsername, null, "password-replaced", null, cancellationToken);
+            await revoker.EndSessionsAsync(settings.AdminUsername, "admin-password-replaced", null, null, cancellationToken);
+            LogPasswordReplaced(settings.AdminUsername);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Administrator {Username} created from ADMIN_USERNAME")]
+    private partial void LogSeeded(string username);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Administrator {Username}: password replaced from ADMIN_PASSWORD_HASH; their sessions were ended")]
+    private partial void LogPasswordReplaced(string username);
+}

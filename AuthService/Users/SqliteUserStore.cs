@@ -1,0 +1,69 @@
+using AuthService.Storage;
+using Dapper;
+
+namespace AuthService.Users;
+
+internal sealed class SqliteUserStore(AuthDatabase database) : IUserStore
+{
+    private const string Columns = "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at AS LastSignInAt";
+
+    public async Task<User?> FindAsync(string username, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>($"SELECT {Columns} FROM users WHERE username = @username", new { username });
+        return row?.ToUser();
+    }
+
+    public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<UserRow>($"SELECT {Columns} FROM users ORDER BY username");
+        return [.. rows.Select(r => r.ToUser())];
+    }
+
+    public async Task<bool> CreateAsync(User user, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var inserted = await connection.ExecuteAsync(
+            "INSERT INTO users (username, password_hash, role, disabled, created_at, updated_at) VALUES (@Username, @PasswordHash, @Role, @Disabled, @CreatedAt, @UpdatedAt) ON CONFLICT (username) DO NOTHING",
+            new { user.Username, user.PasswordHash, user.Role, user.Disabled, CreatedAt = user.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = user.UpdatedAt.ToUnixTimeMilliseconds() });
+        return inserted == 1;
+    }
+
+    public async Task UpdateAsync(User user, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, updated_at = @UpdatedAt WHERE username = @Username",
+            new { user.Username, user.PasswordHash, user.Role, user.Disabled, UpdatedAt = user.UpdatedAt.ToUnixTimeMilliseconds() });
+    }
+
+    public async Task<bool> DeleteAsync(string username, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM users WHERE username = @username", new { username }) == 1;
+    }
+
+    public async Task RecordSignInAsync(string username, DateTimeOffset at, string? upgradedHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE users SET last_sign_in_at = @at, password_hash = COALESCE(@upgradedHash, password_hash) WHERE username = @username",
+            new { username, at = at.ToUnixTimeMilliseconds(), upgradedHash });
+    }
+
+    public async Task<int> CountActiveAdminsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0");
+    }
+
+    private sealed record UserRow(string Username, string PasswordHash, string Role, long Disabled, long CreatedAt, long UpdatedAt, long? LastSignInAt)
+    {
+        public User ToUser() => new(
+            Username, PasswordHash, Role, Disabled != 0,
+            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
+            DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
+            LastSignInAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(LastSignInAt.Value));
+    }
+}

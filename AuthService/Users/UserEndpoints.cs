@@ -1,0 +1,176 @@
+using System.Security.Claims;
+using AuthService.Audit;
+using AuthService.Authentication;
+using AuthService.Passwords;
+using AuthService.Sessions;
+using ServiceDefaults.Http;
+using ServiceDefaults.Security;
+
+namespace AuthService.Users;
+
+public sealed record CreateUserRequest(string? Username, string? Password, string? Role);
+
+public sealed record UpdateUserRequest(string? Role, string? Password, bool? Disabled);
+
+/// <summary>User management for admins. A password change, a role change, disabling or deleting ends the user's sessions.</summary>
+internal static class UserEndpoints
+{
+    private static readonly string[] Roles = [TokenConventions.AdminRole, TokenConventions.ViewerRole];
+
+    public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        users.MapGet("/", async (IUserStore store, CancellationToken cancellationToken) =>
+            TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(UserView.From))).WithName("ListUsers");
+        users.MapPost("/", CreateAsync).WithName("CreateUser");
+        users.MapPut("/{username}", UpdateAsync).WithName("UpdateUser");
+        users.MapDelete("/{username}", DeleteAsync).WithName("DeleteUser");
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, IAuthAuditStore audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.CreateUserRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!UsernameRules.IsValid(request!.Username))
+        {
+            return JsonBody.Invalid("username must be 3 to 64 letters, digits, '.', '_' or '-'.");
+        }
+
+        if (request.Role is null || !Roles.Contains(request.Role))
+        {
+            return JsonBody.Invalid("role must be \"admin\" or \"viewer\".");
+        }
+
+        if (PasswordRules.Check(request.Password) is { } passwordProblem)
+        {
+            return JsonBody.Invalid(passwordProblem);
+        }
+
+        var hash = await hasher.HashAsync(request.Password!, cancellationToken);
+        if (hash is null)
+        {
+            return AuthEndpoints.Busy(context);
+        }
+
+        var now = time.GetUtcNow();
+        var user = new User(UsernameRules.Normalize(request.Username!), hash, request.Role, false, now, now, null);
+        if (!await store.CreateAsync(user, cancellationToken))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "User exists", detail: $"A user named {user.Username} already exists.");
+        }
+
+        await audit.WriteAsync(AuthAuditActions.UserCreated, admin.Identity!.Name, user.Username, AuthEndpoints.ClientIp(context), "success", $"role {user.Role}", cancellationToken);
+        return TypedResults.Created($"/api/users/{user.Username}", UserView.From(user));
+    }
+
+    private static async Task<IResult> UpdateAsync(
+        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, SessionRevoker revoker, IAuthAuditStore audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.UpdateUserRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (request!.Role is null && request.Password is null && request.Disabled is null)
+        {
+            return JsonBody.Invalid("Give at least one of role, password, disabled.");
+        }
+
+        if (request.Role is not null && !Roles.Contains(request.Role))
+        {
+            return JsonBody.Invalid("role must be \"admin\" or \"viewer\".");
+        }
+
+        if (request.Password is not null && PasswordRules.Check(request.Password) is { } passwordProblem)
+        {
+            return JsonBody.Invalid(passwordProblem);
+        }
+
+        var user = await store.FindAsync(UsernameRules.Normalize(username), cancellationToken);
+        if (user is null)
+        {
+            return NotFound(username);
+        }
+
+        var role = request.Role ?? user.Role;
+        var disabled = request.Disabled ?? user.Disabled;
+        if (user.Role == TokenConventions.AdminRole && !user.Disabled && (role != TokenConventions.AdminRole || disabled)
+            && await store.CountActiveAdminsAsync(cancellationToken) <= 1)
+        {
+            return LastAdmin();
+        }
+
+        var hash = user.PasswordHash;
+        if (request.Password is not null)
+        {
+            hash = await hasher.HashAsync(request.Password, cancellationToken) ?? "";
+            if (hash.Length == 0)
+            {
+                return AuthEndpoints.Busy(context);
+            }
+        }
+
+        var updated = user with { Role = role, Disabled = disabled, PasswordHash = hash, UpdatedAt = time.GetUtcNow() };
+        await store.UpdateAsync(updated, cancellationToken);
+
+        var changes = new List<string>();
+        if (role != user.Role)
+        {
+            changes.Add($"role {user.Role} -> {role}");
+        }
+
+        if (disabled != user.Disabled)
+        {
+            changes.Add(disabled ? "disabled" : "enabled");
+        }
+
+        if (request.Password is not null)
+        {
+            changes.Add("password reset");
+        }
+
+        var actor = admin.Identity!.Name;
+        var clientIp = AuthEndpoints.ClientIp(context);
+        await audit.WriteAsync(AuthAuditActions.UserUpdated, actor, user.Username, clientIp, "success", changes.Count == 0 ? "no change" : string.Join(", ", changes), cancellationToken);
+        if (role != user.Role || (disabled && !user.Disabled) || request.Password is not null)
+        {
+            await revoker.EndSessionsAsync(user.Username, "user-changed: " + string.Join(", ", changes), actor, clientIp, cancellationToken);
+        }
+
+        return TypedResults.Ok(UserView.From(updated));
+    }
+
+    private static async Task<IResult> DeleteAsync(
+        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, SessionRevoker revoker, IAuthAuditStore audit, CancellationToken cancellationToken)
+    {
+        var user = await store.FindAsync(UsernameRules.Normalize(username), cancellationToken);
+        if (user is null)
+        {
+            return NotFound(username);
+        }
+
+        if (user.Role == TokenConventions.AdminRole && !user.Disabled && await store.CountActiveAdminsAsync(cancellationToken) <= 1)
+        {
+            return LastAdmin();
+        }
+
+        await store.DeleteAsync(user.Username, cancellationToken);
+        var actor = admin.Identity!.Name;
+        var clientIp = AuthEndpoints.ClientIp(context);
+        await audit.WriteAsync(AuthAuditActions.UserDeleted, actor, user.Username, clientIp, "success", null, cancellationToken);
+        await revoker.EndSessionsAsync(user.Username, "user-deleted", actor, clientIp, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static IResult NotFound(string username) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such user", detail: $"There is no user named {username}.");
+
+    private static IResult LastAdmin() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Last administrator", detail: "This would leave no enabled administrator.");
+}

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Services.Tests.Infrastructure;
+
+namespace Services.Tests.Auth;
+
+public sealed class SignInTests : IAsyncLifetime
+{
+    private readonly AuthHost _host = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Login_WithRightPassword_ReturnsTokensAndStrictCookies()
+    {
+        using var client = _host.Client();
+        using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>();
+        Assert.Equal("Bearer", body!["token_type"].GetString());
+        Assert.Equal(900, body["expires_in"].GetInt32());
+        Assert.False(string.IsNullOrEmpty(body["access_token"].GetString()));
+        Assert.False(string.IsNullOrEmpty(body["refresh_token"].GetString()));
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+
+        var cookies = response.Headers.GetValues("Set-Cookie").ToList();
+        var session = Assert.Single(cookies, c => c.StartsWith("__Host-session=", StringComparison.Ordinal));
+        var refresh = Assert.Single(cookies, c => c.StartsWith("__Secure-refresh=", StringComparison.Ordinal));
+        Assert.Contains($"__Host-session={body["access_token"].GetString()};", session, StringComparison.Ordinal);
+        foreach (var flag in new[] { "path=/;", "secure", "samesite=strict", "httponly" })
+        {
+            Assert.Contains(flag, session.ToLowerInvariant() + ";", StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("domain=", session.ToLowerInvariant(), StringComparison.Ordinal);
+        foreach (var flag in new[] { "path=/api/auth", "secure", "samesite=strict", "httponly" })
+        {
+            Assert.Contains(flag, refresh.ToLowerInvariant(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Login_WrongPasswordAndUnknownUser_GetTheSameAnswer()
+    {
+        using var client = _host.Client();
+        using var wrongPassword = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "not-the-password" });
+        using var unknownUser = await client.PostAsJsonAsync("/api/auth/login", new { username = "nobody", password = "not-the-password" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongPassword.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknownUser.StatusCode);
+        Assert.Equal(await wrongPassword.Content.ReadAsStringAsync(), await unknownUser.Content.ReadAsStringAsync());
+        Assert.Equal("application/problem+json", unknownUser.Content.Headers.ContentType?.MediaType);
+        Assert.False(wrongPassword.Headers.Contains("Set-Cookie"));
+
+        var admin = await _host.SignInAsync();
+        var audit = await _host.AuditAsync(admin.AccessToken);
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "failure"
+            && e.GetProperty("target").GetString() == "nobody" && e.GetProperty("detail").GetString() == "unknown-user");
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "failure"
+            && e.GetProperty("target").GetString() == "admin" && e.GetProperty("detail").GetString() == "wrong-password");
+    }
+
+    [Theory]
+    [InlineData("{\"username\":\"admin\",", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"username\":\"admin\"}", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"password\":\"admin-password-123\"}", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("[\"admin\",\"admin-password-123\"]", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"username\":42,\"password\":\"admin-password-123\"}", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"username\":\"<script>\",\"password\":\"admin-password-123\"}", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("username=admin&password=admin-password-123", "application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType)]
+    public async Task Login_MalformedRequests_AreRefusedWithProblem(string body, string contentType, HttpStatusCode status)
+    {
+        using var client = _host.Client();
+        using var response = await client.PostAsync("/api/auth/login", new StringContent(body, Encoding.UTF8, contentType));
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task Login_OverLongPassword_IsRefusedNotTruncated()
+    {
+        var password = AuthHost.AdminPassword + new string('x', 80);
+        using var client = _host.Client();
+        using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("72 bytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AccessToken_HasTheContractsHeaderAndClaims()
+    {
+        var signIn = await _host.SignInAsync();
+
+        var header = Jwt.Header(signIn.AccessToken);
+        Assert.Equal("ES256", header.GetProperty("alg").GetString());
+        Assert.Equal("at+jwt", header.GetProperty("typ").GetString());
+        var kid = header.GetProperty("kid").GetString();
+        using var client = _host.Client();
+        var jwks = await client.GetStringAsync("/.well-known/jwks.json");
+        Assert.Contains($"\"kid\":\"{kid}\"", jwks, StringComparison.Ordinal);
+
+        var claims = Jwt.Payload(signIn.AccessToken);
+        Assert.Equal("recordings-platform-auth", claims.GetProperty("iss").GetString());
+        Assert.Equal("recordings-platform", claims.GetProperty("aud").GetString());
+        Assert.Equal("admin", claims.GetProperty("sub").GetString());
+        Assert.Equal("admin", claims.GetProperty("role").GetString());
+        Assert.Equal(32, claims.GetProperty("jti").GetString()!.Length);
+        Assert.Equal(_host.Time.GetUtcNow().ToUnixTimeSeconds(), claims.GetProperty("iat").GetInt64());
+        Assert.Equal(15 * 60, claims.GetProperty("exp").GetInt64() - claims.GetProperty("iat").GetInt64());
+        Assert.False(string.IsNullOrEmpty(claims.GetProperty("sid").GetString()));
+    }
+
+    [Fact]
+    public async Task Me_WithToken_ReturnsUsernameAndRole_AndExpiresWithTheToken()
+    {
+        var signIn = await _host.SignInAsync();
+
+        using var me = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", signIn.AccessToken);
+        Assert.Equal("{\"username\":\"admin\",\"role\":\"admin\"}", await me.Content.ReadAsStringAsync());
+
+        _host.Time.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(31));
+        using var expired = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", signIn.AccessToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+    }
+
+    [Fact]
+    public async Task Me_WithTheSessionCookie_Works()
+    {
+        var signIn = await _host.SignInAsync();
+        using var client = _host.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/auth/me");
+        request.Headers.Add("Cookie", $"__Host-session={signIn.AccessToken}");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Jwks_PublishesOnlyPublicKeyMembers_WithCacheControl()
+    {
+        using var client = _host.Client();
+        using var response = await client.GetAsync("/.well-known/jwks.json");
+        var body = await response.Content.ReadAsStringAsync();
+
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        var key = Assert.Single(json.RootElement.GetProperty("keys").EnumerateArray());
+        Assert.Equal(["alg", "crv", "kid", "kty", "use", "x", "y"], key.EnumerateObject().Select(p => p.Name).Order().ToArray());
+        Assert.Equal("EC", key.GetProperty("kty").GetString());
+        Assert.Equal("P-256", key.GetProperty("crv").GetString());
+        Assert.Contains("max-age", response.Headers.CacheControl!.ToString(), StringComparison.Ordinal);
+
+        var discovery = await client.GetStringAsync("/.well-known/openid-configuration");
+        Assert.Contains("\"issuer\":\"recordings-platform-auth\"", discovery, StringComparison.Ordinal);
+        Assert.Contains("/.well-known/jwks.json\"", discovery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StoredHashOfLowerCost_IsUpgradedAtSignIn()
+    {
+        await using var host = new AuthHost(new Dictionary<string, string> { ["BCRYPT_WORK_FACTOR"] = "11" });
+
+        var signIn = await host.SignInAsync();
+
+        var stored = await host.Services.GetRequiredService<AuthService.Users.IUserStore>().FindAsync("admin");
+        Assert.StartsWith("$2a$11$", stored!.PasswordHash, StringComparison.Ordinal);
+        Assert.True(BCrypt.Net.BCrypt.Verify(AuthHost.AdminPassword, stored.PasswordHash));
+        var audit = await host.AuditAsync(signIn.AccessToken);
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "password-rehashed");
+    }
+
+    [Fact]
+    public async Task SignInFlood_BeyondTheHashingBound_Answers503QuicklyWithRetryAfter()
+    {
+        await using var host = new AuthHost(new Dictionary<string, string> { ["HASHING_CONCURRENCY"] = "1", ["BCRYPT_WORK_FACTOR"] = "12" });
+        _ = host.Client(); // start the host before the flood
+
+        var attempts = Enumerable.Range(0, 24).Select(async i =>
+        {
+            using var client = host.Client();
+            using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = $"user{i}", password = "wrong-password-123" });
+            return (response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta);
+        });
+        var results = await Task.WhenAll(attempts);
+
+        var busy = results.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.True(busy.Count >= 12, $"only {busy.Count} of 24 were refused as busy");
+        Assert.All(busy, r => Assert.Equal(TimeSpan.FromSeconds(1), r.RetryAfter));
+        Assert.All(results, r => Assert.True(r.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable, r.StatusCode.ToString()));
+        // A refusal does no work: only the attempts that were hashed were judged (and audited) as failed sign-ins.
+        var judged = results.Count(r => r.StatusCode == HttpStatusCode.Unauthorized);
+        var admin = await host.SignInAsync();
+        var failures = (await host.AuditAsync(admin.AccessToken)).Count(e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "failure");
+        Assert.Equal(judged, failures);
+    }
+}
