@@ -16,7 +16,6 @@ internal static class AuthServiceExtensions
     public static WebApplicationBuilder AddAuthService(this WebApplicationBuilder builder, AuthSettings settings)
     {
         var services = builder.Services;
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<AuthDatabase>();
         services.AddSingleton<IUserStore, SqliteUserStore>();
         services.AddSingleton<ISessionStore, SqliteSessionStore>();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServiceDefaults.Health;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Telemetry;
@@ -13,6 +14,7 @@ public static class ServiceDefaultsExtensions
 {
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddStructuredLogging();
         builder.AddTelemetry();
         builder.Services.AddDefaultHealthChecks();

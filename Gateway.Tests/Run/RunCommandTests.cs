@@ -63,6 +63,7 @@ public sealed class RunCommandTests
             using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Repository.Root, "certs", "dev", "ca.crt")));
             using var handler = new SocketsHttpHandler
             {
+                UseCookies = false,
                 SslOptions = new SslClientAuthenticationOptions
                 {
                     CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca }, RevocationMode = X509RevocationMode.NoCheck },
@@ -73,8 +74,22 @@ public sealed class RunCommandTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
             var login = Snapshot(output).Split('\n').Single(line => line.Contains("Development login:", StringComparison.Ordinal));
-            Assert.Matches(@"Development login: admin / \S{12,}", login);
+            var match = System.Text.RegularExpressions.Regex.Match(login, @"Development login: (\S+) / (\S{12,})");
+            Assert.True(match.Success, login);
             Assert.True(File.Exists(Path.Combine(dataDirectory, "dev-admin.txt")));
+
+            // The printed login works through the gateway, and the session cookie it sets is enough afterwards.
+            var gateway = new Uri($"https://localhost:{ports.Https}");
+            using var signIn = await client.PostAsync(new Uri(gateway, "/api/auth/login"), new StringContent(
+                $"{{\"username\":\"{match.Groups[1].Value}\",\"password\":\"{match.Groups[2].Value}\"}}", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+            var session = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("__Host-session=", StringComparison.Ordinal)).Split(';')[0];
+            using var me = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway, "/api/auth/me"));
+            me.Headers.Add("Cookie", session);
+            using var meResponse = await client.SendAsync(me);
+            Assert.Equal("{\"username\":\"admin\",\"role\":\"admin\"}", await meResponse.Content.ReadAsStringAsync());
+            using var jwks = await client.GetAsync(new Uri(gateway, "/.well-known/jwks.json"));
+            Assert.Equal(HttpStatusCode.OK, jwks.StatusCode);
         }
         finally
         {

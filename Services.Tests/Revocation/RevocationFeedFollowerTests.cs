@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ServiceDefaults.Revocation;
+using Services.Tests.Infrastructure;
+
+namespace Services.Tests.Revocation;
+
+/// <summary>The client every verifier uses, against the real AuthService feed.</summary>
+public sealed class RevocationFeedFollowerTests
+{
+    [Fact]
+    public async Task Follower_LearnsOfASignOut_AndOnlyThatSession()
+    {
+        await using var host = new AuthHost();
+        var leaving = await host.SignInAsync();
+        var staying = await host.SignInAsync();
+        var revoked = new RevokedSessions(TimeProvider.System);
+        var follower = new RevocationFeedFollower(new HostClients(host), revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+
+        await follower.PollAsync(CancellationToken.None);
+        Assert.False(revoked.IsRevoked(leaving.SessionId));
+
+        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken))
+        {
+        }
+
+        await follower.PollAsync(CancellationToken.None);
+        Assert.True(revoked.IsRevoked(leaving.SessionId));
+        Assert.False(revoked.IsRevoked(staying.SessionId));
+        Assert.NotNull(follower.LastSuccess);
+    }
+
+    [Fact]
+    public async Task Follower_InTheBackground_PicksUpRevocationsWithinSeconds()
+    {
+        await using var host = new AuthHost();
+        var signIn = await host.SignInAsync();
+        var revoked = new RevokedSessions(TimeProvider.System);
+        using var follower = new RevocationFeedFollower(new HostClients(host), revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(100)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+        await follower.StartAsync(CancellationToken.None);
+
+        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", signIn.AccessToken))
+        {
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!revoked.IsRevoked(signIn.SessionId) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        await follower.StopAsync(CancellationToken.None);
+        Assert.True(revoked.IsRevoked(signIn.SessionId), "the follower did not see the sign-out within 5 s");
+    }
+
+    private sealed class HostClients(AuthHost host) : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => host.CreateClient();
+    }
+}
