@@ -1,15 +1,21 @@
+using Gateway.Authorization;
 using Gateway.BodyLimits;
 using Gateway.Configuration;
 using Gateway.Cors;
 using Gateway.Dashboard;
 using Gateway.Https;
+using Gateway.OriginChecks;
 using Gateway.Proxy;
+using Gateway.RateLimiting;
+using Gateway.SecurityEvents;
 using Gateway.SecurityHeaders;
 using Gateway.Tls;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
+using ServiceDefaults.Revocation;
+using ServiceDefaults.Security;
 
 return StartupGuard.Run(() =>
 {
@@ -19,21 +25,34 @@ return StartupGuard.Run(() =>
     builder.AddTlsListeners(settings);
     builder.Services.AddClientIp(settings.TrustedProxies);
     builder.Services.AddGatewayCors(settings);
+    builder.Services.AddGatewayRateLimits();
+    builder.Services.AddPlatformJwtBearer(
+        JwksOptions.Default(settings.JwksUrl),
+        new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
+    builder.Services.AddGatewayAuthorization();
     builder.Services.AddGatewayProxy(settings);
 
     var app = builder.Build();
 
-    // Order matters: the client IP first (logs use it), headers on every response (errors included),
-    // plain HTTP only redirects, then CORS, the dashboard's files, and the routed endpoints.
+    // Order matters: the client IP first (logs and limits use it); refusals are counted and every response gets
+    // the security headers, errors included; plain HTTP only redirects; then CORS, the origin checks (CSRF,
+    // WebSocket), the rate limits (before any token is verified), the dashboard's files (/app/ needs a session),
+    // and the routed endpoints with their authorization policies.
     app.UseClientIp();
     app.UseRequestLogging();
+    app.UseSecurityEvents();
     app.UseSecurityHeaders();
     app.UseProblemResponses();
     app.UseHttpsOnly();
     app.UseGatewayCors();
+    app.UseOriginChecks();
+    app.UseGatewayRateLimits();
+    app.UseDashboardGuard();
     app.UseDashboard();
     app.UseRouting();
     app.UseRequestBodyLimits();
+    app.UseAuthentication();
+    app.UseAuthorization();
 
     app.MapDefaultEndpoints();
     app.MapGatewayProxy();

@@ -24,24 +24,8 @@ internal static class AuthenticationSetup
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRing, TimeProvider>((options, keys, time) =>
         {
             options.MapInboundClaims = false;
-            options.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = TokenConventions.Issuer,
-                ValidAudience = TokenConventions.Audience,
-                ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-                ValidTypes = [TokenConventions.TokenType],
-                ClockSkew = TokenConventions.ClockSkew,
-                RequireExpirationTime = true,
-                RequireSignedTokens = true,
-                NameClaimType = "sub",
-                RoleClaimType = TokenConventions.RoleClaim,
-                IssuerSigningKeyResolver = (_, _, kid, _) => keys.Published.Where(k => k.Kid == kid).Select(k => (SecurityKey)k.SecurityKey),
-                LifetimeValidator = (notBefore, expires, _, parameters) =>
-                {
-                    var now = time.GetUtcNow().UtcDateTime;
-                    return expires is not null && now <= expires.Value + parameters.ClockSkew && (notBefore is null || notBefore.Value <= now + parameters.ClockSkew);
-                },
-            };
+            options.TokenValidationParameters = TokenValidation.CreateParameters(
+                kid => keys.Published.Where(k => k.Kid == kid).Select(k => (SecurityKey)k.SecurityKey), time);
             options.Events = new JwtBearerEvents
             {
                 // The dashboard sends the access token as the __Host-session cookie; API clients as a bearer header.

@@ -17,11 +17,13 @@ namespace Gateway.Tests.Infrastructure;
 public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly GatewayFactory _factory;
+    private readonly TestIdentity? _identity;
 
-    private GatewayHost(GatewayFactory factory, TestCertificate certificate)
+    private GatewayHost(GatewayFactory factory, TestCertificate certificate, TestIdentity? identity)
     {
         _factory = factory;
         Certificate = certificate;
+        _identity = identity;
         var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(address => new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)))
             .ToList();
@@ -32,6 +34,9 @@ public sealed class GatewayHost : IAsyncDisposable
     public Uri HttpsUrl { get; }
     public Uri HttpUrl { get; }
     public TestCertificate Certificate { get; }
+
+    /// <summary>The stand-in AuthService whose keys this gateway trusts (unless the test passed its own JWKS_URL).</summary>
+    public TestIdentity Identity => _identity ?? throw new InvalidOperationException("This host was given its own JWKS_URL.");
     public LogCapture Logs => _factory.Logs;
     public IServiceProvider Services => _factory.Services;
 
@@ -39,9 +44,10 @@ public sealed class GatewayHost : IAsyncDisposable
     public static readonly Uri DeadBackend = new("http://127.0.0.1:9");
 
     /// <param name="settings">Variables as CONTRACT.md names them; they override the defaults below.</param>
-    public static Task<GatewayHost> StartAsync(IDictionary<string, string>? settings = null, string environment = "Production")
+    public static async Task<GatewayHost> StartAsync(IDictionary<string, string>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null)
     {
         var certificate = TestCertificate.Create();
+        var identity = settings?.ContainsKey("JWKS_URL") == true ? null : await TestIdentity.StartAsync();
         var all = new Dictionary<string, string>
         {
             ["PORT"] = "0",
@@ -52,20 +58,50 @@ public sealed class GatewayHost : IAsyncDisposable
             ["AUTH_SERVICE_URLS"] = DeadBackend.ToString(),
             ["RECORDINGS_SERVICE_URLS"] = DeadBackend.ToString(),
             ["HEALTH_CHECK_INTERVAL_SECONDS"] = "1",
+            ["REVOCATION_POLL_SECONDS"] = "1",
+            // Out of reach unless a test is about limits.
+            ["RATE_LIMIT_MAX"] = "1000000",
+            ["LOGIN_RATE_LIMIT_MAX"] = "1000000",
         };
+        if (identity is not null)
+        {
+            all["JWKS_URL"] = identity.JwksUrl.ToString();
+            all["REVOCATION_FEED_URL"] = identity.FeedUrl.ToString();
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             all[key] = value;
         }
 
-        var factory = new GatewayFactory(all, environment);
+        var factory = new GatewayFactory(all, environment, services);
         factory.UseKestrel();
         factory.StartServer();
-        return Task.FromResult(new GatewayHost(factory, certificate));
+        var host = new GatewayHost(factory, certificate, identity);
+        if (identity is not null)
+        {
+            // Tokens are only accepted once the keys are read: wait for that, as a real client would retry.
+            await Wait.UntilAsync(() => Task.FromResult(host.Services.GetRequiredService<ServiceDefaults.Security.JwksKeyCache>().Contains(identity.Key.Kid)),
+                TimeSpan.FromSeconds(10), "the gateway has read the test JWKS");
+        }
+
+        return host;
     }
 
-    /// <summary>A client that trusts this host's certificate, follows no redirects and keeps no cookies.</summary>
+    /// <summary>A client that trusts this host's certificate, follows no redirects, keeps no cookies and sends an admin token.</summary>
     public HttpClient CreateClient(Version? version = null)
+    {
+        var client = CreateAnonymousClient(version);
+        if (_identity is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _identity.Mint());
+        }
+
+        return client;
+    }
+
+    /// <summary>As <see cref="CreateClient"/>, without a token.</summary>
+    public HttpClient CreateAnonymousClient(Version? version = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -88,9 +124,13 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         await _factory.DisposeAsync();
         Certificate.Dispose();
+        if (_identity is not null)
+        {
+            await _identity.DisposeAsync();
+        }
     }
 
-    private sealed class GatewayFactory(IDictionary<string, string> settings, string environment) : WebApplicationFactory<Program>
+    private sealed class GatewayFactory(IDictionary<string, string> settings, string environment, Action<IServiceCollection>? configureServices) : WebApplicationFactory<Program>
     {
         public LogCapture Logs { get; } = new();
 
@@ -102,7 +142,11 @@ public sealed class GatewayHost : IAsyncDisposable
                 builder.UseSetting(key, value);
             }
 
-            builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(Logs));
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<ILogEventSink>(Logs);
+                configureServices?.Invoke(services);
+            });
         }
     }
 }

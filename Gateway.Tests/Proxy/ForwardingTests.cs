@@ -111,6 +111,7 @@ public sealed class ForwardingTests : IAsyncLifetime
     {
         using var socket = new ClientWebSocket();
         socket.Options.RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null;
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + _gateway.Identity.Mint());
         var url = new UriBuilder(_gateway.HttpsUrl) { Scheme = "wss", Path = "/ws" }.Uri;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 

@@ -22,6 +22,17 @@ public sealed record GatewaySettings
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
     public required TimeSpan HealthCheckInterval { get; init; }
 
+    public required Uri JwksUrl { get; init; }
+    public required Uri RevocationFeedUrl { get; init; }
+    public required TimeSpan RevocationPollInterval { get; init; }
+
+    public required TimeSpan RateLimitWindow { get; init; }
+    public required int RateLimitMax { get; init; }
+    public required int LoginRateLimitMax { get; init; }
+
+    /// <summary>Twilio callbacks per client IP per minute: generous, since refusing them loses recordings.</summary>
+    public required int WebhookRateLimitMax { get; init; }
+
     /// <summary>Development: localhost origins are allowed cross-origin besides ALLOWED_ORIGINS.</summary>
     public required bool AllowLocalhostOrigins { get; init; }
 
@@ -40,6 +51,7 @@ public sealed record GatewaySettings
         }
 
         var httpsPort = reader.Number("PORT", 4000, 0, 65535);
+        var jwksUrl = reader.Url("JWKS_URL", new Uri("http://127.0.0.1:5001/.well-known/jwks.json"));
         return new GatewaySettings
         {
             HttpsPort = httpsPort,
@@ -52,6 +64,13 @@ public sealed record GatewaySettings
             RecordingsServiceUrls = reader.Urls("RECORDINGS_SERVICE_URLS", ["http://127.0.0.1:5002"]),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES"),
             HealthCheckInterval = TimeSpan.FromSeconds(reader.Number("HEALTH_CHECK_INTERVAL_SECONDS", 10, 1, 3600)),
+            JwksUrl = jwksUrl,
+            RevocationFeedUrl = reader.Url("REVOCATION_FEED_URL", ServiceDefaults.Revocation.RevocationExtensions.DefaultFeedUrl(jwksUrl)),
+            RevocationPollInterval = TimeSpan.FromSeconds(reader.Number("REVOCATION_POLL_SECONDS", 2, 1, 60)),
+            RateLimitWindow = TimeSpan.FromSeconds(reader.Number("RATE_LIMIT_WINDOW_SECONDS", 900, 1, 86_400)),
+            RateLimitMax = reader.Number("RATE_LIMIT_MAX", 100, 1, int.MaxValue),
+            LoginRateLimitMax = reader.Number("LOGIN_RATE_LIMIT_MAX", 5, 1, int.MaxValue),
+            WebhookRateLimitMax = reader.Number("WEBHOOK_RATE_LIMIT_MAX", 3000, 1, int.MaxValue),
             AllowLocalhostOrigins = !reader.IsProduction,
             SendHsts = reader.IsProduction,
         };

@@ -12,9 +12,10 @@ internal static class CorsExtensions
     /// </summary>
     public static IServiceCollection AddGatewayCors(this IServiceCollection services, GatewaySettings settings)
     {
-        var allowed = settings.AllowedOrigins.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var origins = new OriginPolicy(settings);
+        services.AddSingleton(origins);
         services.AddCors(options => options.AddPolicy(PolicyName, policy => policy
-            .SetIsOriginAllowed(origin => allowed.Contains(origin) || (settings.AllowLocalhostOrigins && IsLocalhost(origin)))
+            .SetIsOriginAllowed(origins.IsAllowedCrossOrigin)
             .AllowCredentials()
             .WithMethods("GET", "HEAD", "POST", "PUT", "DELETE")
             .WithHeaders("Content-Type", "Authorization", "Accept")
@@ -27,10 +28,4 @@ internal static class CorsExtensions
         app.UseCors(PolicyName);
         return app;
     }
-
-    private static bool IsLocalhost(string origin) =>
-        Uri.TryCreate(origin, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
-        && uri.AbsolutePath == "/"
-        && (uri.IsLoopback || uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase));
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Dashboard;
@@ -5,15 +6,50 @@ namespace Gateway.Dashboard;
 internal static class DashboardExtensions
 {
     /// <summary>
-    /// The sign-in page at <c>/</c> and its assets from wwwroot. Files carry an ETag and must be revalidated,
-    /// so a new release is seen at once while unchanged files cost a 304.
+    /// Everything under <c>/app/</c> needs a session: a browser navigating there without one is sent to the sign-in
+    /// page (302 to <c>/</c>); any other client gets 401.
+    /// </summary>
+    public static WebApplication UseDashboardGuard(this WebApplication app)
+    {
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/app", StringComparison.OrdinalIgnoreCase), branch => branch.Use(async (context, next) =>
+        {
+            var result = await context.AuthenticateAsync();
+            if (result.Succeeded)
+            {
+                context.User = result.Principal;
+                // Signed-in pages are never kept: after sign-out, Back shows nothing from the cache.
+                context.Response.Headers[HeaderNames.CacheControl] = "no-store";
+                await next(context);
+                return;
+            }
+
+            if (context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Redirect("/", permanent: false);
+                return;
+            }
+
+            await context.ChallengeAsync();
+        }));
+        return app;
+    }
+
+    /// <summary>
+    /// The sign-in page at <c>/</c> and the dashboard's files from wwwroot. Files carry an ETag and must be
+    /// revalidated, so a new release is seen at once while unchanged files cost a 304.
     /// </summary>
     public static WebApplication UseDashboard(this WebApplication app)
     {
         app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
         {
-            OnPrepareResponse = context => context.Context.Response.Headers[HeaderNames.CacheControl] = "no-cache",
+            OnPrepareResponse = context =>
+            {
+                if (!context.Context.Response.Headers.ContainsKey(HeaderNames.CacheControl))
+                {
+                    context.Context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+                }
+            },
         });
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Gateway.Authorization;
 using Gateway.Configuration;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -24,19 +25,24 @@ internal static class GatewayRoutes
     private static readonly string[] Post = ["POST"];
     private static readonly string[] Read = ["GET", "HEAD"];
 
+    private static readonly string[] Delete = ["DELETE"];
+
+    /// <summary>Who may use each route (CONTRACT.md): anonymous, any signed-in user, or admins.</summary>
     public static IReadOnlyList<RouteConfig> Routes { get; } =
     [
-        Route("auth-login", AuthCluster, "/api/auth/login", Post, SignInBodyBytes),
-        Route("auth-refresh", AuthCluster, "/api/auth/refresh", Post, SignInBodyBytes),
-        Route("auth", AuthCluster, "/api/auth/{**rest}"),
-        Route("jwks", AuthCluster, "/.well-known/jwks.json", Read),
-        Route("openid-configuration", AuthCluster, "/.well-known/openid-configuration", Read),
-        Route("users", AuthCluster, "/api/users/{**rest}"),
-        Route("audit-auth", AuthCluster, "/api/audit/auth", Read),
-        Route("recordings", RecordingsCluster, "/api/recordings/{**rest}"),
-        Route("audit-recordings", RecordingsCluster, "/api/audit/recordings", Read),
-        Route("webhook-recording", RecordingsCluster, "/webhooks/recording", Post, WebhookBodyBytes),
-        Route("events", RecordingsCluster, "/ws", ["GET"]),
+        Route("auth-login", AuthCluster, "/api/auth/login", GatewayPolicies.Anonymous, Post, SignInBodyBytes),
+        Route("auth-refresh", AuthCluster, "/api/auth/refresh", GatewayPolicies.Anonymous, Post, SignInBodyBytes),
+        Route("auth", AuthCluster, "/api/auth/{**rest}", GatewayPolicies.SignedIn),
+        Route("jwks", AuthCluster, "/.well-known/jwks.json", GatewayPolicies.Anonymous, Read),
+        Route("openid-configuration", AuthCluster, "/.well-known/openid-configuration", GatewayPolicies.Anonymous, Read),
+        Route("users", AuthCluster, "/api/users/{**rest}", GatewayPolicies.Admin),
+        Route("audit-auth", AuthCluster, "/api/audit/auth", GatewayPolicies.Admin, Read),
+        Route("recordings", RecordingsCluster, "/api/recordings/{**rest}", GatewayPolicies.SignedIn),
+        Route("recordings-delete", RecordingsCluster, "/api/recordings/{sid}", GatewayPolicies.Admin, Delete),
+        Route("recordings-sync", RecordingsCluster, "/api/recordings/sync", GatewayPolicies.Admin, Post),
+        Route("audit-recordings", RecordingsCluster, "/api/audit/recordings", GatewayPolicies.Admin, Read),
+        Route("webhook-recording", RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, WebhookBodyBytes),
+        Route("events", RecordingsCluster, "/ws", GatewayPolicies.SignedIn, ["GET"]),
     ];
 
     public static IReadOnlyList<ClusterConfig> Clusters(GatewaySettings settings) =>
@@ -45,10 +51,11 @@ internal static class GatewayRoutes
         Cluster(RecordingsCluster, settings.RecordingsServiceUrls, settings.HealthCheckInterval),
     ];
 
-    private static RouteConfig Route(string id, string cluster, string path, string[]? methods = null, long? maxBodyBytes = null) => new()
+    private static RouteConfig Route(string id, string cluster, string path, string policy, string[]? methods = null, long? maxBodyBytes = null) => new()
     {
         RouteId = id,
         ClusterId = cluster,
+        AuthorizationPolicy = policy,
         Match = new RouteMatch { Path = path, Methods = methods },
         Metadata = maxBodyBytes is null
             ? null

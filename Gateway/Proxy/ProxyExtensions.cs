@@ -26,6 +26,7 @@ internal static class ProxyExtensions
             {
                 // X-Forwarded-For/Proto/Host are what the gateway saw; whatever the client sent is replaced.
                 context.AddXForwarded(ForwardedTransformActions.Set);
+                context.AddRequestTransform(TokenForwarding.ApplyAsync);
                 foreach (var header in SpoofableRequestHeaders)
                 {
                     context.AddRequestHeaderRemove(header);

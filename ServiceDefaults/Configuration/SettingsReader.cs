@@ -101,6 +101,25 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
         return urls;
     }
 
+    /// <summary>One absolute http(s) URL.</summary>
+    public Uri Url(string name, Uri fallback)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (value.Contains(',', StringComparison.Ordinal))
+        {
+            _problems.Add($"{name} takes one URL, not a list.");
+            return fallback;
+        }
+
+        var urls = Urls(name, []);
+        return urls.Count > 0 ? urls[0] : fallback;
+    }
+
     /// <summary>Exact origins (<c>scheme://host[:port]</c>, no path), as browsers send them in <c>Origin</c>.</summary>
     public IReadOnlyList<string> Origins(string name, bool requiredInProduction)
     {

@@ -1,0 +1,59 @@
+using Gateway.Cors;
+using ServiceDefaults.Security;
+
+namespace Gateway.OriginChecks;
+
+/// <summary>
+/// CSRF and cross-site WebSocket hijacking defence. A state-changing request that rides on the session cookies
+/// (no bearer header), and every WebSocket upgrade, must carry an <c>Origin</c> the gateway trusts; otherwise 403.
+/// Bearer-authenticated calls are not affected: a browser never adds that header by itself.
+/// </summary>
+internal sealed class OriginCheckMiddleware(RequestDelegate next, OriginPolicy origins, IProblemDetailsService problems)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var webSocket = IsWebSocketUpgrade(context);
+        if (!webSocket && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method)))
+        {
+            return next(context);
+        }
+
+        var bearer = PlatformAuthentication.BearerToken(request) is not null;
+        var cookies = request.Cookies.ContainsKey(TokenConventions.SessionCookie) || request.Cookies.ContainsKey(TokenConventions.RefreshCookie);
+        var origin = request.Headers.Origin.ToString();
+        var needsOrigin = webSocket ? !bearer || origin.Length > 0 : cookies && !bearer;
+        if (!needsOrigin || (origin.Length > 0 && origins.IsTrusted(request, origin)))
+        {
+            return next(context);
+        }
+
+        context.Items[PlatformAuthentication.RefusalReasonItem] = webSocket ? "websocket-origin" : "csrf-origin";
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Origin not allowed",
+                Detail = origin.Length == 0 ? "This request needs an Origin header." : "Requests from this origin may not use the session.",
+            },
+        }).AsTask();
+    }
+
+    /// <summary>An HTTP/1.1 <c>Upgrade: websocket</c> or an HTTP/2 extended CONNECT for <c>websocket</c>.</summary>
+    public static bool IsWebSocketUpgrade(HttpContext context) =>
+        context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase)
+        || (HttpMethods.IsConnect(context.Request.Method)
+            && string.Equals(context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>()?.Protocol, "websocket", StringComparison.OrdinalIgnoreCase));
+}
+
+internal static partial class OriginCheckExtensions
+{
+    public static WebApplication UseOriginChecks(this WebApplication app)
+    {
+        app.UseMiddleware<OriginCheckMiddleware>();
+        return app;
+    }
+}

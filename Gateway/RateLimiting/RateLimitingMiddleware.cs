@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.Json;
+using ServiceDefaults.Security;
+
+namespace Gateway.RateLimiting;
+
+/// <summary>
+/// Per-client-IP limits with the IETF <c>RateLimit-Policy</c> and <c>RateLimit</c> headers on every limited response,
+/// and 429 problem+json with an exact <c>Retry-After</c> when exceeded. Sign-in also has a per-username rule: after
+/// <see cref="FreeFailures"/> failures, each further failure makes that username wait twice as long before the next
+/// attempt (2 s, 4 s, … at most <see cref="MaxDelay"/>), from any address; a success clears it.
+/// </summary>
+internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLimits policies, IRateLimitStore store, TimeProvider time, IProblemDetailsService problems)
+{
+    public const int FreeFailures = 5;
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(15);
+    private const int MaxLoginBodyBytes = 4096;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var policy = policies.For(context.Request);
+        if (policy is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var hit = await store.HitAsync(policy.Name + ":" + client, policy.Window, context.RequestAborted);
+        var now = time.GetUtcNow();
+        var reset = Seconds(hit.ResetsAt - now);
+        var headers = context.Response.Headers;
+        headers["RateLimit-Policy"] = policy.Header;
+        headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{policy.Name}\";r={Math.Max(0, policy.Limit - hit.Count)};t={reset}");
+        if (hit.Count > policy.Limit)
+        {
+            await RefuseAsync(context, policy.Name, reset, $"More than {policy.Limit} requests in {(long)policy.Window.TotalSeconds} s from this address.");
+            return;
+        }
+
+        if (ReferenceEquals(policy, policies.Login) && HttpMethods.IsPost(context.Request.Method))
+        {
+            await SignInAsync(context, now);
+            return;
+        }
+
+        await next(context);
+    }
+
+    private async Task SignInAsync(HttpContext context, DateTimeOffset now)
+    {
+        var username = await ReadUsernameAsync(context.Request);
+        if (username is not null)
+        {
+            var failures = await store.GetLoginFailuresAsync(username, context.RequestAborted);
+            var wait = failures.LastFailure + DelayAfter(failures.Count) - now;
+            if (wait > TimeSpan.Zero)
+            {
+                await RefuseAsync(context, "login-username", Seconds(wait), "Too many failed sign-ins for this username; wait before trying again.");
+                return;
+            }
+        }
+
+        await next(context);
+
+        if (username is null)
+        {
+            return;
+        }
+
+        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)
+        {
+            await store.AddLoginFailureAsync(username, CancellationToken.None);
+        }
+        else if (context.Response.StatusCode == StatusCodes.Status200OK)
+        {
+            await store.ResetLoginFailuresAsync(username, CancellationToken.None);
+        }
+    }
+
+    /// <summary>No wait for the first failures, then 2, 4, 8 … seconds, never more than 15 minutes: slows guessing, never locks out for long.</summary>
+    public static TimeSpan DelayAfter(int failures) =>
+        failures <= FreeFailures ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(Math.Pow(2, failures - FreeFailures), MaxDelay.TotalSeconds));
+
+    private static async Task<string?> ReadUsernameAsync(HttpRequest request)
+    {
+        if (request.ContentLength is not (> 0 and <= MaxLoginBodyBytes) || !request.HasJsonContentType())
+        {
+            return null;
+        }
+
+        // Read the small body once and keep it for the AuthService.
+        request.EnableBuffering(MaxLoginBodyBytes);
+        try
+        {
+            using var json = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("username", out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()!.Trim().ToLowerInvariant()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null; // the AuthService answers malformed JSON itself
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
+    }
+
+    private Task RefuseAsync(HttpContext context, string reason, long retryAfterSeconds, string detail)
+    {
+        context.Items[PlatformAuthentication.RefusalReasonItem] = "rate-limit:" + reason;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests", Detail = detail },
+        }).AsTask();
+    }
+
+    private static long Seconds(TimeSpan span) => Math.Max(1, (long)Math.Ceiling(span.TotalSeconds));
+}
+
+internal static class RateLimitingExtensions
+{
+    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services)
+    {
+        services.AddSingleton<GatewayRateLimits>();
+        services.AddSingleton<IRateLimitStore, InMemoryRateLimitStore>();
+        return services;
+    }
+
+    public static WebApplication UseGatewayRateLimits(this WebApplication app)
+    {
+        app.UseMiddleware<RateLimitingMiddleware>();
+        return app;
+    }
+}

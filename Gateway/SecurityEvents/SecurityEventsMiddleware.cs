@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using ServiceDefaults.Security;
+using ServiceDefaults.Telemetry;
+
+namespace Gateway.SecurityEvents;
+
+/// <summary>
+/// Counts every 401, 403 and 429 (metric <c>gateway.security.refusals</c>, by route, status and reason) and warns
+/// once a minute about a client IP that collects <see cref="BurstThreshold"/> refusals within a minute.
+/// </summary>
+internal sealed partial class SecurityEventsMiddleware
+{
+    public const string MeterName = TelemetryExtensions.MeterPrefix + "Gateway";
+    public const int BurstThreshold = 20;
+    private static readonly TimeSpan BurstWindow = TimeSpan.FromMinutes(1);
+
+    private readonly RequestDelegate _next;
+    private readonly Counter<long> _refusals;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SecurityEventsMiddleware> _logger;
+    private readonly ConcurrentDictionary<string, Burst> _bursts = new(StringComparer.Ordinal);
+
+    public SecurityEventsMiddleware(RequestDelegate next, IMeterFactory meters, TimeProvider time, ILogger<SecurityEventsMiddleware> logger)
+    {
+        _next = next;
+        _refusals = meters.Create(MeterName).CreateCounter<long>("gateway.security.refusals", description: "Requests refused with 401, 403 or 429");
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await _next(context);
+        var status = context.Response.StatusCode;
+        if (status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests))
+        {
+            return;
+        }
+
+        var reason = context.Items.TryGetValue(PlatformAuthentication.RefusalReasonItem, out var value) && value is string text
+            ? text
+            : status switch { StatusCodes.Status401Unauthorized => "unauthenticated", StatusCodes.Status403Forbidden => "forbidden", _ => "rate-limit" };
+        var route = context.GetEndpoint()?.DisplayName ?? "(none)";
+        _refusals.Add(1, new("route", route), new("status", status), new("reason", reason));
+
+        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var now = _time.GetUtcNow();
+        var burst = _bursts.AddOrUpdate(client, static (_, now) => new Burst(now, 1), static (_, b, now) => now - b.Start > BurstWindow ? new Burst(now, 1) : b with { Count = b.Count + 1 }, now);
+        if (burst.Count == BurstThreshold)
+        {
+            LogBurst(client, BurstThreshold, reason, route);
+        }
+
+        if (_bursts.Count > 10_000)
+        {
+            foreach (var (key, stale) in _bursts)
+            {
+                if (now - stale.Start > BurstWindow)
+                {
+                    _bursts.TryRemove(key, out _);
+                }
+            }
+        }
+    }
+
+    private sealed record Burst(DateTimeOffset Start, int Count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Burst of refused requests from {ClientIp}: {Count} within a minute (latest: {Reason} on {Route})")]
+    private partial void LogBurst(string clientIp, int count, string reason, string route);
+}
+
+internal static class SecurityEventsExtensions
+{
+    public static WebApplication UseSecurityEvents(this WebApplication app)
+    {
+        app.UseMiddleware<SecurityEventsMiddleware>();
+        return app;
+    }
+}

@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.IdentityModel.JsonWebTokens;
+using ServiceDefaults.Revocation;
+
+namespace ServiceDefaults.Security;
+
+public static class PlatformAuthentication
+{
+    /// <summary>Why a request was refused, for metrics and logs (set in <c>HttpContext.Items</c>).</summary>
+    public const string RefusalReasonItem = "security.refusal-reason";
+
+    /// <summary>
+    /// JwtBearer as every verifier (the gateway, the RecordingsService) runs it: keys from the AuthService's JWKS,
+    /// the shared validation rules, successful validations cached, revoked sessions refused, and the token taken
+    /// from <c>Authorization: Bearer</c> or else the <c>__Host-session</c> cookie (never from a URL).
+    /// </summary>
+    public static IServiceCollection AddPlatformJwtBearer(this IServiceCollection services, JwksOptions jwks, RevocationFeedOptions revocation)
+    {
+        services.AddSingleton(jwks);
+        services.AddHttpClient(JwksKeyCache.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
+        services.AddSingleton<JwksKeyCache>();
+        services.AddHostedService(provider => provider.GetRequiredService<JwksKeyCache>());
+        services.AddSingleton<CachingTokenHandler>();
+        services.AddRevocationFeed(revocation);
+        services.AddHealthChecks().AddCheck<JwksHealthCheck>("jwks", HealthStatus.Degraded);
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<JwksKeyCache, CachingTokenHandler, RevokedSessions, TimeProvider>((options, keys, handler, revoked, time) =>
+            {
+                options.MapInboundClaims = false;
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(handler);
+                options.TokenValidationParameters = TokenValidation.CreateParameters(keys.KeysFor, time);
+                options.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = async context =>
+                    {
+                        var token = BearerToken(context.Request) ?? context.Request.Cookies[TokenConventions.SessionCookie];
+                        if (string.IsNullOrEmpty(token))
+                        {
+                            context.HttpContext.Items[RefusalReasonItem] = "missing-token";
+                            context.NoResult();
+                            return;
+                        }
+
+                        context.Token = token;
+                        // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a minute).
+                        if (!handler.Remembers(token) && Kid(token) is { } kid && !keys.Contains(kid))
+                        {
+                            await keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted);
+                        }
+                    },
+                    OnTokenValidated = context =>
+                    {
+                        var session = context.Principal?.FindFirst(TokenConventions.SessionClaim)?.Value;
+                        if (session is null || revoked.IsRevoked(session))
+                        {
+                            context.HttpContext.Items[RefusalReasonItem] = "revoked-session";
+                            context.Fail("The session has ended.");
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                    OnAuthenticationFailed = context =>
+                    {
+                        context.HttpContext.Items.TryAdd(RefusalReasonItem, "invalid-token");
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+        return services;
+    }
+
+    /// <summary>The bearer token of the Authorization header, if there is one.</summary>
+    public static string? BearerToken(Microsoft.AspNetCore.Http.HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
+    }
+
+    private static string? Kid(string token)
+    {
+        try
+        {
+            return new JsonWebToken(token).Kid;
+        }
+        catch (ArgumentException)
+        {
+            return null; // not a JWT: validation refuses it
+        }
+    }
+}
+
+/// <summary>Degraded (still 200) while no public key has been read: no token can be accepted yet.</summary>
+internal sealed class JwksHealthCheck(JwksKeyCache keys) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(keys.LastSuccess is not null
+            ? HealthCheckResult.Healthy("keys loaded")
+            : new HealthCheckResult(context.Registration.FailureStatus, "no keys read yet"));
+}
