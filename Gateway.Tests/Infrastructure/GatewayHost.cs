@@ -80,6 +80,8 @@ public sealed class GatewayHost : IAsyncDisposable
         var host = new GatewayHost(factory, certificate, identity);
         if (identity is not null)
         {
+            var clock = host.Services.GetRequiredService<TimeProvider>();
+            identity.Clock = clock.GetUtcNow;
             // Tokens are only accepted once the keys are read: wait for that, as a real client would retry.
             await Wait.UntilAsync(() => Task.FromResult(host.Services.GetRequiredService<ServiceDefaults.Security.JwksKeyCache>().Contains(identity.Key.Kid)),
                 TimeSpan.FromSeconds(10), "the gateway has read the test JWKS");

@@ -44,6 +44,9 @@ public sealed class TestIdentity : IAsyncDisposable
     }
 
     public FakeBackend Backend { get; }
+
+    /// <summary>The time tokens are issued at: the gateway's clock (a fake one in tests that move time).</summary>
+    public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
     public TestSigningKey Key { get; } = new("test-key-1");
     public List<TestSigningKey> Published { get; } = [];
     public Uri JwksUrl => new(Backend.Url, "/.well-known/jwks.json");
@@ -77,7 +80,7 @@ public sealed class TestIdentity : IAsyncDisposable
         DateTimeOffset? notBefore = null,
         bool withExpiry = true)
     {
-        var issued = now ?? DateTimeOffset.UtcNow;
+        var issued = now ?? Clock();
         var signing = key ?? Key;
         var claims = new Dictionary<string, object>
         {

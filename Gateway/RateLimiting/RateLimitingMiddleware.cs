@@ -84,16 +84,29 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
 
     private static async Task<string?> ReadUsernameAsync(HttpRequest request)
     {
-        if (request.ContentLength is not (> 0 and <= MaxLoginBodyBytes) || !request.HasJsonContentType())
+        if (request.ContentLength > MaxLoginBodyBytes || !request.HasJsonContentType())
         {
             return null;
         }
 
-        // Read the small body once and keep it for the AuthService.
-        request.EnableBuffering(MaxLoginBodyBytes);
+        // Read the small body once (at most 4 KB, declared length or not) and keep it for the AuthService.
+        request.EnableBuffering();
+        var buffer = new byte[MaxLoginBodyBytes + 1];
+        var length = 0;
         try
         {
-            using var json = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            int read;
+            while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
+            {
+                length += read;
+            }
+
+            if (length > MaxLoginBodyBytes)
+            {
+                return null; // too large to be a sign-in: the body limit refuses it
+            }
+
+            using var json = JsonDocument.Parse(buffer.AsMemory(0, length));
             return json.RootElement.ValueKind == JsonValueKind.Object
                 && json.RootElement.TryGetProperty("username", out var value) && value.ValueKind == JsonValueKind.String
                 ? value.GetString()!.Trim().ToLowerInvariant()

@@ -1,0 +1,235 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Authentication;
+
+public sealed class TokenCheckTests : IAsyncLifetime
+{
+    private FakeBackend _recordings = null!;
+    private GatewayHost _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _recordings = await FakeBackend.StartAsync();
+        _gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _recordings.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ValidBearerToken_ReachesTheServiceAsABearerHeader()
+    {
+        var token = _gateway.Identity.Mint(role: "viewer");
+
+        using var response = await GetAsync("/api/recordings", bearer: token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"Bearer {token}", Assert.Single(_recordings.Requests).Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task SessionCookie_IsForwardedAsBearer_AndTheCookieIsStripped()
+    {
+        var token = _gateway.Identity.Mint(role: "viewer");
+
+        using var response = await GetAsync("/api/recordings", cookie: $"__Host-session={token}; theme=dark");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var seen = Assert.Single(_recordings.Requests).Headers;
+        Assert.Equal($"Bearer {token}", seen["Authorization"]);
+        Assert.Equal("theme=dark", seen["Cookie"]);
+    }
+
+    public static TheoryData<string, string> BadTokens()
+    {
+        // Built per run: the identity's key is made when the test class starts, so these are described by name.
+        return new TheoryData<string, string>
+        {
+            { "expired", "" }, { "not-yet-valid", "" }, { "wrong-issuer", "" }, { "wrong-audience", "" }, { "no-expiry", "" },
+            { "wrong-type", "" }, { "alg-none", "" }, { "hs256-with-public-key", "" }, { "unknown-kid", "" },
+            { "real-kid-foreign-key", "" }, { "tampered-payload", "" }, { "stripped-signature", "" }, { "garbage", "" },
+            { "empty-bearer", "" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task BadToken_Is401Problem_AndReachesNoService(string kind, string unused)
+    {
+        _ = unused;
+        var token = Make(kind);
+
+        using var response = await GetAsync("/api/recordings", bearer: token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(401, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Empty(_recordings.Requests);
+    }
+
+    [Fact]
+    public async Task MissingToken_Is401WithBearerChallenge()
+    {
+        using var response = await GetAsync("/api/recordings");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task HugeAuthorizationHeader_IsRefusedWithoutAServerError()
+    {
+        using var response = await GetAsync("/api/recordings", bearer: new string('a', 100 * 1024));
+
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestHeaderFieldsTooLarge or HttpStatusCode.Unauthorized, response.StatusCode.ToString());
+        Assert.Empty(_recordings.Requests);
+    }
+
+    [Fact]
+    public async Task RevokedSession_IsRefusedWithinSeconds_EvenAfterItsTokenWasCached()
+    {
+        var token = _gateway.Identity.Mint(role: "viewer", sessionId: "session-to-revoke");
+        using (var before = await GetAsync("/api/recordings", bearer: token))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        _gateway.Identity.Revoke("session-to-revoke");
+
+        await Wait.UntilAsync(async () =>
+        {
+            using var response = await GetAsync("/api/recordings", bearer: token);
+            return response.StatusCode == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(5), "the revoked session is refused");
+        using var other = await GetAsync("/api/recordings", bearer: _gateway.Identity.Mint(role: "viewer"));
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task NewKey_IsPickedUpOnItsFirstToken_WithoutWaitingForTheSchedule()
+    {
+        var next = new TestSigningKey("test-key-2");
+        _gateway.Identity.Published.Add(next);
+
+        using var response = await GetAsync("/api/recordings", bearer: _gateway.Identity.Mint(key: next));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RetiredKey_StopsWorkingWithinTheRefreshInterval_EvenForCachedTokens()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() },
+            services: s => s.AddSingleton<TimeProvider>(time));
+        var old = gateway.Identity.Key;
+        var next = new TestSigningKey("test-key-2");
+        gateway.Identity.Published.Add(next);
+        var oldToken = gateway.Identity.Mint(key: old, now: time.GetUtcNow());
+        using (var client = gateway.CreateAnonymousClient())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+            request.Headers.Authorization = new("Bearer", oldToken);
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+        }
+
+        gateway.Identity.Published.Remove(old);
+        time.Advance(TimeSpan.FromSeconds(31)); // the scheduled JWKS refresh is due
+
+        await Wait.UntilAsync(async () =>
+        {
+            using var client = gateway.CreateAnonymousClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+            request.Headers.Authorization = new("Bearer", oldToken);
+            return (await client.SendAsync(request)).StatusCode == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(10), "the retired key's token is refused");
+    }
+
+    [Fact]
+    public async Task Expiry_IsJudgedWithThirtySecondsOfSkew()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() },
+            services: s => s.AddSingleton<TimeProvider>(time));
+        var token = gateway.Identity.Mint(now: time.GetUtcNow(), lifetime: TimeSpan.FromMinutes(15));
+
+        async Task<HttpStatusCode> StatusAsync()
+        {
+            using var client = gateway.CreateAnonymousClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+            request.Headers.Authorization = new("Bearer", token);
+            return (await client.SendAsync(request)).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync());
+        time.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(25));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync()); // within the skew (and cached)
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync()); // past it, cached or not
+    }
+
+    private string Make(string kind)
+    {
+        var identity = _gateway.Identity;
+        var now = DateTimeOffset.UtcNow;
+        var valid = identity.Mint();
+        var parts = valid.Split('.');
+        var payload = new Dictionary<string, object> { ["iss"] = "recordings-platform-auth", ["aud"] = "recordings-platform", ["sub"] = "alice", ["role"] = "admin", ["sid"] = "s1", ["iat"] = now.ToUnixTimeSeconds(), ["exp"] = now.AddMinutes(15).ToUnixTimeSeconds() };
+        var publicKey = identity.Key.Key.ExportSubjectPublicKeyInfoPem();
+        return kind switch
+        {
+            "expired" => identity.Mint(now: now.AddMinutes(-20), lifetime: TimeSpan.FromMinutes(15)),
+            "not-yet-valid" => identity.Mint(notBefore: now.AddMinutes(5)),
+            "wrong-issuer" => identity.Mint(issuer: "https://evil.example"),
+            "wrong-audience" => identity.Mint(audience: "another-api"),
+            "no-expiry" => identity.Mint(withExpiry: false),
+            "wrong-type" => identity.Mint(type: "JWT"),
+            "alg-none" => ForgedTokens.WithoutSignature(new { alg = "none", typ = "at+jwt", kid = identity.Key.Kid }, payload),
+            "hs256-with-public-key" => ForgedTokens.Hs256(new { alg = "HS256", typ = "at+jwt", kid = identity.Key.Kid }, payload, System.Text.Encoding.ASCII.GetBytes(publicKey)),
+            "unknown-kid" => identity.Mint(key: new TestSigningKey("never-published")),
+            "real-kid-foreign-key" => identity.Mint(key: new TestSigningKey(identity.Key.Kid)),
+            "tampered-payload" => $"{parts[0]}.{Tampered(parts[1])}.{parts[2]}",
+            "stripped-signature" => $"{parts[0]}.{parts[1]}.",
+            "garbage" => "this-is-not-a-jwt",
+            "empty-bearer" => " ",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+
+    // The signed payload with one claim changed (a viewer making itself someone else), signature kept.
+    private static string Tampered(string encodedPayload)
+    {
+        var claims = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(encodedPayload))!;
+        var changed = claims.ToDictionary(c => c.Key, c => (object)c.Value);
+        changed["sub"] = "mallory";
+        return ForgedTokens.Encode(changed);
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string path, string? bearer = null, string? cookie = null)
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (bearer is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + bearer);
+        }
+
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        return await client.SendAsync(request);
+    }
+}

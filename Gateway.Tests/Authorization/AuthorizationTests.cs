@@ -1,0 +1,156 @@
+using System.Net;
+using Gateway.Authorization;
+using Gateway.Proxy;
+using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Tests.Authorization;
+
+public sealed class AuthorizationTests : IAsyncLifetime
+{
+    private FakeBackend _auth = null!;
+    private FakeBackend _recordings = null!;
+    private GatewayHost _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _auth = await FakeBackend.StartAsync();
+        _recordings = await FakeBackend.StartAsync();
+        _gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
+        {
+            ["AUTH_SERVICE_URLS"] = _auth.Url.ToString(),
+            ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString(),
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _auth.DisposeAsync();
+        await _recordings.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/users")]
+    [InlineData("POST", "/api/users")]
+    [InlineData("PUT", "/api/users/vera")]
+    [InlineData("DELETE", "/api/users/vera")]
+    [InlineData("GET", "/api/audit/auth")]
+    [InlineData("GET", "/api/audit/recordings")]
+    [InlineData("DELETE", "/api/recordings/RE0123456789abcdef0123456789abcdef")]
+    [InlineData("POST", "/api/recordings/sync")]
+    public async Task Viewer_OnAdminRoute_Gets403Problem_AndNothingIsForwarded(string method, string path)
+    {
+        using var response = await SendAsync(method, path, _gateway.Identity.Mint(role: "viewer"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(_auth.Requests);
+        Assert.Empty(_recordings.Requests);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/recordings")]
+    [InlineData("GET", "/api/recordings/RE0123456789abcdef0123456789abcdef")]
+    [InlineData("GET", "/api/recordings/RE0123456789abcdef0123456789abcdef/audio")]
+    [InlineData("GET", "/api/auth/me")]
+    [InlineData("POST", "/api/auth/logout")]
+    public async Task Viewer_OnSignedInRoute_IsForwarded(string method, string path)
+    {
+        using var response = await SendAsync(method, path, _gateway.Identity.Mint(role: "viewer"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("DELETE", "/api/recordings/RE0123456789abcdef0123456789abcdef")]
+    [InlineData("GET", "/api/users")]
+    public async Task Admin_OnAdminRoute_IsForwarded(string method, string path)
+    {
+        using var response = await SendAsync(method, path, _gateway.Identity.Mint(role: "admin"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/auth/login")]
+    [InlineData("POST", "/api/auth/refresh")]
+    [InlineData("GET", "/.well-known/jwks.json")]
+    [InlineData("GET", "/.well-known/openid-configuration")]
+    [InlineData("POST", "/webhooks/recording")]
+    [InlineData("GET", "/health")]
+    [InlineData("GET", "/")]
+    [InlineData("GET", "/js/sign-in.js")]
+    public async Task AnonymousRoutes_NeedNoToken(string method, string path)
+    {
+        using var response = await SendAsync(method, path, bearer: null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_WithoutSession_BrowserIsSentToSignIn_OtherClientsGet401()
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        using var navigation = new HttpRequestMessage(HttpMethod.Get, "/app/");
+        navigation.Headers.Add("Accept", "text/html,application/xhtml+xml");
+        using var browser = await client.SendAsync(navigation);
+        using var script = await client.GetAsync("/app/js/app.js");
+
+        Assert.Equal(HttpStatusCode.Redirect, browser.StatusCode);
+        Assert.Equal("/", browser.Headers.Location?.ToString());
+        Assert.Equal(HttpStatusCode.Unauthorized, script.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_WithAnExpiredSessionCookie_IsSentToSignIn()
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        using var navigation = new HttpRequestMessage(HttpMethod.Get, "/app/");
+        navigation.Headers.Add("Accept", "text/html");
+        navigation.Headers.Add("Cookie", "__Host-session=" + _gateway.Identity.Mint(now: DateTimeOffset.UtcNow.AddHours(-1)));
+
+        using var response = await client.SendAsync(navigation);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task EveryRoute_NamesAPolicyThatExists()
+    {
+        var policies = _gateway.Services.GetRequiredService<IAuthorizationPolicyProvider>();
+        foreach (var route in GatewayRoutes.Routes)
+        {
+            Assert.False(string.IsNullOrEmpty(route.AuthorizationPolicy), $"{route.RouteId} has no policy");
+            if (route.AuthorizationPolicy != GatewayPolicies.Anonymous)
+            {
+                Assert.NotNull(await policies.GetPolicyAsync(route.AuthorizationPolicy!));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RouteWithAnUnknownPolicy_IsRefusedByYarp()
+    {
+        var validator = _gateway.Services.GetRequiredService<Yarp.ReverseProxy.Configuration.IConfigValidator>();
+        var route = GatewayRoutes.Routes[0] with { AuthorizationPolicy = "admni" };
+
+        var errors = await validator.ValidateRouteAsync(route);
+
+        Assert.Contains(errors, e => e.Message.Contains("admni", StringComparison.Ordinal));
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string method, string path, string? bearer)
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method is "GET" or "DELETE" ? null : new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new("Bearer", bearer);
+        }
+
+        return await client.SendAsync(request);
+    }
+}

@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Json;
+using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.RateLimiting;
+
+public sealed class RateLimitTests : IAsyncLifetime
+{
+    // Windows are aligned to the epoch: start the clock 100 s into a 900 s window, so Retry-After is known exactly.
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(((DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 900) + 1) * 900 + 100));
+    private FakeBackend _backend = null!;
+    private GatewayHost _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _backend = await FakeBackend.StartAsync();
+        _backend.Handler = async context =>
+        {
+            if (context.Request.Path == "/api/auth/login")
+            {
+                var body = await context.Request.ReadFromJsonAsync<Dictionary<string, string>>();
+                context.Response.StatusCode = body?["password"] == "right-password-1" ? 200 : 401;
+                return;
+            }
+
+            await context.Response.WriteAsync("{}");
+        };
+        _gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["AUTH_SERVICE_URLS"] = _backend.Url.ToString(),
+                ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(),
+                ["TRUSTED_PROXIES"] = "127.0.0.1,::1",
+                ["RATE_LIMIT_MAX"] = "100",
+                ["LOGIN_RATE_LIMIT_MAX"] = "5",
+                ["RATE_LIMIT_WINDOW_SECONDS"] = "900",
+            },
+            services: s => s.AddSingleton<TimeProvider>(_time));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _backend.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Login_SixthAttemptFromSameIp_Returns429WithRetryAfterAndRateLimitHeaders_WhileAnotherIpStillSignsIn()
+    {
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            using var allowed = await LoginAsync("203.0.113.1", $"user{attempt}", "right-password-1");
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            Assert.Equal("\"login\";q=5;w=900", Header(allowed, "RateLimit-Policy"));
+            Assert.Equal($"\"login\";r={5 - attempt};t=800", Header(allowed, "RateLimit"));
+        }
+
+        using var refused = await LoginAsync("203.0.113.1", "user6", "right-password-1");
+        using var otherAddress = await LoginAsync("203.0.113.2", "user6", "right-password-1");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(800), refused.Headers.RetryAfter?.Delta);
+        Assert.Equal("\"login\";q=5;w=900", Header(refused, "RateLimit-Policy"));
+        Assert.Equal("\"login\";r=0;t=800", Header(refused, "RateLimit"));
+        Assert.Equal(HttpStatusCode.OK, otherAddress.StatusCode);
+        Assert.Equal(6, _backend.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Global_101stRequest_Returns429_UntilTheWindowEnds()
+    {
+        using var client = _gateway.CreateClient();
+        for (var i = 1; i <= 100; i++)
+        {
+            using var ok = await SendAsync(client, HttpMethod.Get, "/api/recordings", "198.51.100.7");
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using var refused = await SendAsync(client, HttpMethod.Get, "/api/recordings", "198.51.100.7");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(800), refused.Headers.RetryAfter?.Delta);
+        Assert.Equal("\"global\";q=100;w=900", Header(refused, "RateLimit-Policy"));
+        Assert.Equal(100, _backend.Requests.Count);
+
+        _time.Advance(TimeSpan.FromSeconds(800));
+        using var again = await SendAsync(client, HttpMethod.Get, "/api/recordings", "198.51.100.7");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("\"global\";r=99;t=900", Header(again, "RateLimit"));
+    }
+
+    [Fact]
+    public async Task Health_IsNeverLimited()
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        for (var i = 0; i < 150; i++)
+        {
+            using var live = await client.GetAsync("/health");
+            using var ready = await client.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, ready.StatusCode);
+            Assert.False(live.Headers.Contains("RateLimit"));
+        }
+    }
+
+    [Fact]
+    public async Task WebhookBurstFromOneAddress_IsNotHeldToTheGlobalRate()
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        for (var i = 0; i < 250; i++)
+        {
+            using var response = await SendAsync(client, HttpMethod.Post, "/webhooks/recording", "54.172.60.1");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using var last = await SendAsync(client, HttpMethod.Post, "/webhooks/recording", "54.172.60.1");
+        Assert.Equal("\"webhook\";q=3000;w=60", Header(last, "RateLimit-Policy"));
+    }
+
+    [Fact]
+    public async Task SpoofedForwardedFor_FromAnUntrustedClient_DoesNotEscapeTheLimit()
+    {
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(), ["RATE_LIMIT_MAX"] = "3" },
+            services: s => s.AddSingleton<TimeProvider>(_time));
+        using var client = gateway.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await SendAsync(client, HttpMethod.Get, "/api/recordings", $"192.0.2.{i}");
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task FailedSignInsForOneUsername_FromManyAddresses_GetGrowingDelays_ThatASuccessClears()
+    {
+        // Five failures are free, each from its own address (the per-address limit never bites).
+        for (var i = 1; i <= 5; i++)
+        {
+            using var failed = await LoginAsync($"203.0.113.{i}", "Vera", "guess-number-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        using var sixth = await LoginAsync("203.0.113.6", "vera", "guess-number-6");
+        Assert.Equal(HttpStatusCode.Unauthorized, sixth.StatusCode); // judged, and now vera waits 2 s
+
+        using var tooSoon = await LoginAsync("203.0.113.7", "VERA", "right-password-1");
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooSoon.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(2), tooSoon.Headers.RetryAfter?.Delta);
+        using var otherUser = await LoginAsync("203.0.113.7", "walter", "right-password-1");
+        Assert.Equal(HttpStatusCode.OK, otherUser.StatusCode);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        using var seventh = await LoginAsync("203.0.113.8", "vera", "guess-number-7");
+        Assert.Equal(HttpStatusCode.Unauthorized, seventh.StatusCode);
+        using var doubled = await LoginAsync("203.0.113.9", "vera", "right-password-1");
+        Assert.Equal(TimeSpan.FromSeconds(4), doubled.Headers.RetryAfter?.Delta);
+
+        _time.Advance(TimeSpan.FromSeconds(4));
+        using var success = await LoginAsync("203.0.113.10", "vera", "right-password-1");
+        Assert.Equal(HttpStatusCode.OK, success.StatusCode);
+        using var afterSuccess = await LoginAsync("203.0.113.11", "vera", "guess-number-8");
+        Assert.Equal(HttpStatusCode.Unauthorized, afterSuccess.StatusCode);
+    }
+
+    [Fact]
+    public void GrowingDelay_IsCappedAtFifteenMinutes()
+    {
+        Assert.Equal(TimeSpan.Zero, Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(5));
+        Assert.Equal(TimeSpan.FromSeconds(2), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(6));
+        Assert.Equal(TimeSpan.FromSeconds(512), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(14));
+        Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(15));
+        Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(500));
+    }
+
+    private async Task<HttpResponseMessage> LoginAsync(string clientIp, string username, string password)
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };
+        request.Headers.Add("X-Forwarded-For", clientIp);
+        return await client.SendAsync(request);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string clientIp)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = method == HttpMethod.Get ? null : new StringContent("x") };
+        request.Headers.Add("X-Forwarded-For", clientIp);
+        return await client.SendAsync(request);
+    }
+
+    private static string Header(HttpResponseMessage response, string name) => string.Join(",", response.Headers.GetValues(name));
+}
