@@ -1,3 +1,4 @@
+using ServiceDefaults.Audit;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Configuration;
@@ -20,14 +21,14 @@ internal static class AuthServiceExtensions
         services.AddSingleton<IUserStore, SqliteUserStore>();
         services.AddSingleton<ISessionStore, SqliteSessionStore>();
         services.AddSingleton<IRevocationFeed, SqliteRevocationFeed>();
-        services.AddSingleton<IAuthAuditStore, SqliteAuthAuditStore>();
+        services.AddSingleton<IAuditLog>(provider => new SqliteAuditLog(provider.GetRequiredService<AuthDatabase>().OpenAsync, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<KeyRing>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SignInMonitor>();
         services.AddSingleton(provider => new SessionRevoker(
             provider.GetRequiredService<ISessionStore>(), provider.GetRequiredService<IRevocationFeed>(),
-            provider.GetRequiredService<IAuthAuditStore>(), settings.AccessTokenLifetime, provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<IAuditLog>(), settings.AccessTokenLifetime, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SessionService>();
         services.AddHostedService<AdminSeeder>();
         services.AddTokenAuthentication();
@@ -39,7 +40,7 @@ internal static class AuthServiceExtensions
     {
         app.MapAuthEndpoints();
         app.MapUserEndpoints();
-        app.MapAuditEndpoints();
+        app.MapAuditLog("/api/audit/auth", Policies.Admin).WithName("AuthAudit");
         app.MapJwks();
         app.MapRevocationFeed();
         app.MapOpenApi();

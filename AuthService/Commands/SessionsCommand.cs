@@ -1,3 +1,4 @@
+using ServiceDefaults.Audit;
 using AuthService.Audit;
 using AuthService.Revocation;
 using AuthService.Sessions;
@@ -23,7 +24,7 @@ internal static class SessionsCommand
 
         var minutes = int.TryParse(CommandLine.Setting("ACCESS_TOKEN_MINUTES"), out var configured) && configured > 0 ? configured : 15;
         var store = new AuthDatabase(database);
-        var revoker = new SessionRevoker(new SqliteSessionStore(store), new SqliteRevocationFeed(store, time), new SqliteAuthAuditStore(store, time), TimeSpan.FromMinutes(minutes), time);
+        var revoker = new SessionRevoker(new SqliteSessionStore(store), new SqliteRevocationFeed(store, time), new SqliteAuditLog(store.OpenAsync, time), TimeSpan.FromMinutes(minutes), time);
         var count = await revoker.EndSessionsAsync(null, "revoke-all (command line)", "command-line", null, CancellationToken.None);
         await output.WriteLineAsync($"{count} session(s) ended. Refresh tokens are dead now; access tokens are refused within seconds.");
         return 0;

@@ -1,3 +1,4 @@
+using ServiceDefaults.Audit;
 using AuthService.Audit;
 using AuthService.Revocation;
 using ServiceDefaults.Security;
@@ -8,7 +9,7 @@ namespace AuthService.Sessions;
 /// Ends sessions and publishes them on the revocation feed, so the gateway and the RecordingsService refuse their
 /// access tokens within seconds. Used by the API and by the <c>sessions revoke-all</c> command alike.
 /// </summary>
-public sealed class SessionRevoker(ISessionStore sessions, IRevocationFeed revocations, IAuthAuditStore audit, TimeSpan accessTokenLifetime, TimeProvider time)
+public sealed class SessionRevoker(ISessionStore sessions, IRevocationFeed revocations, IAuditLog audit, TimeSpan accessTokenLifetime, TimeProvider time)
 {
     /// <returns>How many of the sessions were active and are now revoked.</returns>
     public async Task<int> RevokeAsync(IReadOnlyList<string> sessionIds, string reason, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using ServiceDefaults.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Passwords;
@@ -23,7 +24,7 @@ public sealed class SessionService(
     IUserStore users,
     ISessionStore sessions,
     SessionRevoker revoker,
-    IAuthAuditStore audit,
+    IAuditLog audit,
     PasswordHasher hasher,
     TokenIssuer tokens,
     SignInMonitor monitor,

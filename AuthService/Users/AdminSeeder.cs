@@ -1,3 +1,4 @@
+using ServiceDefaults.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Keys;
@@ -11,7 +12,7 @@ namespace AuthService.Users;
 /// A changed hash replaces the stored one and ends that user's sessions: that is how the admin password is changed.
 /// </summary>
 internal sealed partial class AdminSeeder(
-    AuthSettings settings, KeyRing keys, IUserStore users, SessionRevoker revoker, IAuthAuditStore audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService
+    AuthSettings settings, KeyRing keys, IUserStore users, SessionRevoker revoker, IAuditLog audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

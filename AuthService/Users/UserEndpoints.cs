@@ -1,3 +1,4 @@
+using ServiceDefaults.Audit;
 using System.Security.Claims;
 using AuthService.Audit;
 using AuthService.Authentication;
@@ -28,7 +29,7 @@ internal static class UserEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, IAuthAuditStore audit, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.CreateUserRequest, cancellationToken);
         if (problem is not null)
@@ -69,7 +70,7 @@ internal static class UserEndpoints
     }
 
     private static async Task<IResult> UpdateAsync(
-        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, SessionRevoker revoker, IAuthAuditStore audit, TimeProvider time, CancellationToken cancellationToken)
+        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, SessionRevoker revoker, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.UpdateUserRequest, cancellationToken);
         if (problem is not null)
@@ -147,7 +148,7 @@ internal static class UserEndpoints
     }
 
     private static async Task<IResult> DeleteAsync(
-        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, SessionRevoker revoker, IAuthAuditStore audit, CancellationToken cancellationToken)
+        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, SessionRevoker revoker, IAuditLog audit, CancellationToken cancellationToken)
     {
         var user = await store.FindAsync(UsernameRules.Normalize(username), cancellationToken);
         if (user is null)

@@ -1,19 +1,75 @@
+using System.Text.RegularExpressions;
 using ServiceDefaults.Configuration;
 using IPNetwork = System.Net.IPNetwork;
 
 namespace RecordingsService.Configuration;
 
 /// <summary>The RecordingsService's configuration (CONTRACT.md names).</summary>
-public sealed record RecordingsSettings
+public sealed partial record RecordingsSettings
 {
+    /// <summary>Development stand-in account, so a local run starts without Twilio credentials.</summary>
+    public const string DevelopmentAccountSid = "AC00000000000000000000000000000000";
+
     public required string DataDirectory { get; init; }
 
-    /// <summary>Where requests may come from with a believable X-Forwarded-For: the gateway (loopback by default).</summary>
+    /// <summary>Where requests may come from with believable X-Forwarded-* headers: the gateway (loopback by default).</summary>
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
 
-    public static RecordingsSettings Read(SettingsReader reader) => new()
+    public required string AccountSid { get; init; }
+    public required string AuthToken { get; init; }
+
+    /// <summary>The public origin Twilio calls; signatures are checked against it, never against the Host header.</summary>
+    public required Uri PublicBaseUrl { get; init; }
+
+    public required Uri TwilioApiBaseUrl { get; init; }
+
+    /// <summary>0 keeps recordings forever.</summary>
+    public required int RetentionDays { get; init; }
+
+    public required Uri JwksUrl { get; init; }
+    public required Uri RevocationFeedUrl { get; init; }
+    public required TimeSpan RevocationPollInterval { get; init; }
+
+    public static RecordingsSettings Read(SettingsReader reader)
     {
-        DataDirectory = reader.DataDirectory(),
-        TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
-    };
+        var accountSid = reader.RequiredInProduction("TWILIO_ACCOUNT_SID", DevelopmentAccountSid, "the Twilio account whose recordings these are");
+        if (accountSid is not null && !AccountSidPattern().IsMatch(accountSid))
+        {
+            reader.AddProblem("TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits.");
+        }
+
+        var authToken = reader.RequiredInProduction("TWILIO_AUTH_TOKEN", "development-auth-token", "the account's auth token; it signs Twilio's callbacks");
+        var publicBase = reader.RequiredInProduction("PUBLIC_BASE_URL", "https://localhost:4000", "the public origin Twilio calls, e.g. https://calls.example.com");
+        Uri? publicBaseUrl = null;
+        if (publicBase is not null)
+        {
+            if (Uri.TryCreate(publicBase, UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttps || parsed.Scheme == Uri.UriSchemeHttp)
+                && string.IsNullOrEmpty(parsed.Query) && string.IsNullOrEmpty(parsed.UserInfo))
+            {
+                publicBaseUrl = parsed;
+            }
+            else
+            {
+                reader.AddProblem("PUBLIC_BASE_URL must be an absolute https URL such as https://calls.example.com (no query).");
+            }
+        }
+
+        var jwksUrl = reader.Url("JWKS_URL", new Uri("http://127.0.0.1:5001/.well-known/jwks.json"));
+        return new RecordingsSettings
+        {
+            DataDirectory = reader.DataDirectory(),
+            TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
+            AccountSid = accountSid ?? "",
+            AuthToken = authToken ?? "",
+            PublicBaseUrl = publicBaseUrl ?? new Uri("https://invalid.example"),
+            TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", new Uri("https://api.twilio.com")),
+            RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
+            JwksUrl = jwksUrl,
+            RevocationFeedUrl = reader.Url("REVOCATION_FEED_URL", ServiceDefaults.Revocation.RevocationExtensions.DefaultFeedUrl(jwksUrl)),
+            RevocationPollInterval = TimeSpan.FromSeconds(reader.Number("REVOCATION_POLL_SECONDS", 2, 1, 60)),
+        };
+    }
+
+    [GeneratedRegex("^AC[0-9a-fA-F]{32}$")]
+    private static partial Regex AccountSidPattern();
 }

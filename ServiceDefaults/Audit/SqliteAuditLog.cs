@@ -1,24 +1,28 @@
-using AuthService.Storage;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
-namespace AuthService.Audit;
+namespace ServiceDefaults.Audit;
 
-internal sealed class SqliteAuthAuditStore(AuthDatabase database, TimeProvider time) : IAuthAuditStore
+/// <summary>
+/// The audit in a service's SQLite database, table <c>audit</c> (id, at, action, actor, target, client_ip, outcome,
+/// detail), which the service's schema creates.
+/// </summary>
+public sealed class SqliteAuditLog(Func<CancellationToken, Task<SqliteConnection>> open, TimeProvider time) : IAuditLog
 {
     public async Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await open(cancellationToken);
         await connection.ExecuteAsync(
             "INSERT INTO audit (at, action, actor, target, client_ip, outcome, detail) VALUES (@at, @action, @actor, @target, @clientIp, @outcome, @detail)",
             new { at = time.GetUtcNow().ToUnixTimeMilliseconds(), action, actor, target, clientIp, outcome, detail });
     }
 
-    public async Task<IReadOnlyList<AuthAuditEvent>> ListAsync(int limit, long? before, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AuditEvent>> ListAsync(int limit, long? before, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await open(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, long At, string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail)>(
             "SELECT id, at, action, actor, target, client_ip, outcome, detail FROM audit WHERE (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit",
             new { before, limit });
-        return [.. rows.Select(r => new AuthAuditEvent(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Action, r.Actor, r.Target, r.ClientIp, r.Outcome, r.Detail))];
+        return [.. rows.Select(r => new AuditEvent(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Action, r.Actor, r.Target, r.ClientIp, r.Outcome, r.Detail))];
     }
 }

@@ -1,8 +1,5 @@
 namespace AuthService.Audit;
 
-/// <summary>One audited event: who did what to whom, from where, and how it ended.</summary>
-public sealed record AuthAuditEvent(long Id, DateTimeOffset At, string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail);
-
 /// <summary>Audited actions (stable names: operators search logs and the audit API for them).</summary>
 public static class AuthAuditActions
 {

@@ -1,16 +1,16 @@
 using System.Globalization;
-using AuthService.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using ServiceDefaults.Http;
 
-namespace AuthService.Audit;
+namespace ServiceDefaults.Audit;
 
-public sealed record AuditPage(IReadOnlyList<AuthAuditEvent> Items, string? NextCursor);
-
-internal static class AuditEndpoints
+public static class AuditEndpoints
 {
-    public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/api/audit/auth", async Task<IResult> (string? limit, string? cursor, IAuthAuditStore audit, CancellationToken cancellationToken) =>
+    /// <summary><c>GET {path}?limit=&amp;cursor=</c>: the audit, newest first, for the given policy (admins).</summary>
+    public static RouteHandlerBuilder MapAuditLog(this IEndpointRouteBuilder app, string path, string policy) =>
+        app.MapGet(path, async Task<IResult> (string? limit, string? cursor, IAuditLog audit, CancellationToken cancellationToken) =>
         {
             var size = 50;
             if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
@@ -32,7 +32,5 @@ internal static class AuditEndpoints
             var items = await audit.ListAsync(size, before, cancellationToken);
             var next = items.Count == size ? items[^1].Id.ToString(CultureInfo.InvariantCulture) : null;
             return TypedResults.Ok(new AuditPage(items, next));
-        }).WithName("AuthAudit").WithTags("Audit").RequireAuthorization(Policies.Admin);
-        return app;
-    }
+        }).WithTags("Audit").RequireAuthorization(policy);
 }

@@ -1,0 +1,77 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using RecordingsService.Configuration;
+
+namespace RecordingsService.Storage;
+
+/// <summary>
+/// The embedded store: DATA_DIR/recordings.db, SQLite in WAL mode with synchronous=FULL, so a committed webhook
+/// survives a power cut, not only a crash. Each operation opens a pooled connection.
+/// </summary>
+public sealed class RecordingsDatabase
+{
+    private const string Schema = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS recordings (
+            sid              TEXT PRIMARY KEY,
+            account_sid      TEXT NOT NULL,
+            call_sid         TEXT NOT NULL,
+            status           TEXT NOT NULL,
+            status_rank      INTEGER NOT NULL,
+            duration_seconds INTEGER,
+            channels         INTEGER,
+            source           TEXT,
+            start_time       INTEGER,
+            sort_at          INTEGER NOT NULL,
+            created_at       INTEGER NOT NULL,
+            updated_at       INTEGER NOT NULL,
+            error_code       INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS recordings_newest ON recordings (sort_at DESC, sid DESC);
+        CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings (call_sid, sort_at DESC, sid DESC);
+        CREATE INDEX IF NOT EXISTS recordings_by_status ON recordings (status, sort_at DESC, sid DESC);
+        CREATE TABLE IF NOT EXISTS audit (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            at         INTEGER NOT NULL,
+            action     TEXT NOT NULL,
+            actor      TEXT,
+            target     TEXT,
+            client_ip  TEXT,
+            outcome    TEXT NOT NULL,
+            detail     TEXT
+        );
+        """;
+
+    private readonly string _connectionString;
+    private readonly Lazy<bool> _initialized;
+
+    public RecordingsDatabase(RecordingsSettings settings)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(settings.DataDirectory, "recordings.db"),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 10,
+        }.ToString();
+        _initialized = new Lazy<bool>(Initialize);
+    }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        _ = _initialized.Value;
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;");
+        return connection;
+    }
+
+    private bool Initialize()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        connection.Execute("PRAGMA busy_timeout = 10000;");
+        connection.Execute(Schema);
+        return true;
+    }
+}

@@ -1,0 +1,16 @@
+namespace ServiceDefaults.Audit;
+
+/// <summary>One audited event: who did what to what, from where, and how it ended.</summary>
+public sealed record AuditEvent(long Id, DateTimeOffset At, string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail);
+
+/// <summary>A page of the audit, newest first, and the cursor for the next (older) page.</summary>
+public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? NextCursor);
+
+/// <summary>An append-only audit trail. SQLite now; PostgreSQL implements the same for several machines.</summary>
+public interface IAuditLog
+{
+    Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Newest first; <paramref name="before"/> is the id the previous page ended at.</summary>
+    Task<IReadOnlyList<AuditEvent>> ListAsync(int limit, long? before, CancellationToken cancellationToken = default);
+}
