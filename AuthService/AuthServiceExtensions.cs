@@ -1,3 +1,4 @@
+using ServiceDefaults.Security;
 using ServiceDefaults.Audit;
 using AuthService.Audit;
 using AuthService.Authentication;
@@ -40,7 +41,7 @@ internal static class AuthServiceExtensions
     {
         app.MapAuthEndpoints();
         app.MapUserEndpoints();
-        app.MapAuditLog("/api/audit/auth", Policies.Admin).WithName("AuthAudit");
+        app.MapAuditLog("/api/audit/auth", PlatformPolicies.Admin).WithName("AuthAudit");
         app.MapJwks();
         app.MapRevocationFeed();
         app.MapOpenApi();

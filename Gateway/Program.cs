@@ -29,7 +29,7 @@ return StartupGuard.Run(() =>
     builder.Services.AddPlatformJwtBearer(
         JwksOptions.Default(settings.JwksUrl),
         new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
-    builder.Services.AddGatewayAuthorization();
+    builder.Services.AddPlatformAuthorization();
     builder.Services.AddGatewayProxy(settings);
 
     var app = builder.Build();

@@ -1,4 +1,6 @@
+using RecordingsService;
 using RecordingsService.Configuration;
+using RecordingsService.LiveEvents;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Logging;
@@ -11,14 +13,19 @@ return StartupGuard.Run(() =>
     builder.UseDefaultUrl("http://127.0.0.1:5002");
     var settings = builder.AddSettings(RecordingsSettings.Read);
     builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
+    builder.AddRecordingsService(settings);
 
     var app = builder.Build();
 
     app.UseClientIp();
     app.UseRequestLogging();
     app.UseProblemResponses();
+    app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = LiveEventsEndpoints.PingInterval });
+    app.UseAuthentication();
+    app.UseAuthorization();
 
     app.MapDefaultEndpoints();
+    app.MapRecordingsService();
 
     app.Run();
 });

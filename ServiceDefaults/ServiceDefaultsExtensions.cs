@@ -26,6 +26,7 @@ public static class ServiceDefaultsExtensions
                 context.ProblemDetails.Extensions.Remove("exception");
             });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new Http.UtcTimeConverter()));
         return builder;
     }
 

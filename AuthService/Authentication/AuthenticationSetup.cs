@@ -6,12 +6,6 @@ using ServiceDefaults.Security;
 
 namespace AuthService.Authentication;
 
-/// <summary>Policy names, in one place.</summary>
-public static class Policies
-{
-    public const string Admin = "admin";
-}
-
 internal static class AuthenticationSetup
 {
     /// <summary>
@@ -52,8 +46,7 @@ internal static class AuthenticationSetup
             };
         });
 
-        services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(TokenConventions.AdminRole));
+        services.AddPlatformAuthorization();
         return services;
     }
 }

@@ -20,7 +20,7 @@ internal static class UserEndpoints
 
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(PlatformPolicies.Admin);
         users.MapGet("/", async (IUserStore store, CancellationToken cancellationToken) =>
             TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(UserView.From))).WithName("ListUsers");
         users.MapPost("/", CreateAsync).WithName("CreateUser");

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.Net.Http.Headers;
+using RecordingsService.Audit;
+using RecordingsService.Recordings;
+using RecordingsService.Twilio;
+using ServiceDefaults.Audit;
+using ServiceDefaults.Security;
+
+namespace RecordingsService.Audio;
+
+/// <summary>
+/// <c>GET /api/recordings/{sid}/audio</c>: the media streamed from Twilio (never buffered whole), with <c>Range</c>
+/// passed through so players can seek, and <c>?download=1</c> for a file download. Twilio's credentials stay here.
+/// </summary>
+internal static partial class AudioEndpoints
+{
+    public static IEndpointRouteBuilder MapAudio(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/recordings/{sid}/audio", StreamAsync).WithName("RecordingAudio").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn);
+        return app;
+    }
+
+    private static async Task<IResult> StreamAsync(
+        string sid, string? format, string? download, HttpContext context, ClaimsPrincipal user, IRecordingStore store, ITwilioRecordings twilio,
+        IAuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!RecordingStatus.IsRecordingSid(sid))
+        {
+            return RecordingsEndpoints.InvalidSid();
+        }
+
+        format ??= "mp3";
+        if (format is not ("mp3" or "wav"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["format must be mp3 or wav."] });
+        }
+
+        var asAttachment = download is "1" or "true";
+        if (download is not null && !asAttachment && download is not ("0" or "false"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["download"] = ["download must be 1 or 0."] });
+        }
+
+        var recording = await store.FindAsync(sid, cancellationToken);
+        if (recording is null || recording.Status == RecordingStatus.Deleted)
+        {
+            return RecordingsEndpoints.NotFound(sid);
+        }
+
+        // One range, as players send it; anything else is ignored and the whole file is sent.
+        var range = context.Request.Headers.Range.ToString();
+        var forwardedRange = SingleRange().IsMatch(range) ? range : null;
+
+        HttpResponseMessage media;
+        try
+        {
+            media = await twilio.GetMediaAsync(sid, format, forwardedRange, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogUnreachable(loggers.CreateLogger(typeof(AudioEndpoints)), sid, ex.Message);
+            return TwilioUnavailable();
+        }
+
+        using (media)
+        {
+            switch (media.StatusCode)
+            {
+                case HttpStatusCode.NotFound:
+                    return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No audio", detail: "Twilio has no media for this recording.");
+                case HttpStatusCode.RequestedRangeNotSatisfiable:
+                    context.Response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
+                    CopyHeader(media, context, HeaderNames.ContentRange);
+                    return TypedResults.Empty;
+                case HttpStatusCode.OK or HttpStatusCode.PartialContent:
+                    break;
+                default:
+                    LogUnreachable(loggers.CreateLogger(typeof(AudioEndpoints)), sid, $"Twilio answered {(int)media.StatusCode}");
+                    return TwilioUnavailable();
+            }
+
+            // A play is audited once, not on every seek.
+            if (forwardedRange is null || forwardedRange.StartsWith("bytes=0-", StringComparison.Ordinal))
+            {
+                await audit.WriteAsync(asAttachment ? RecordingAuditActions.Download : RecordingAuditActions.Play, user.Identity?.Name, sid,
+                    RecordingsEndpoints.ClientIp(context), "success", format, cancellationToken);
+            }
+
+            var response = context.Response;
+            response.StatusCode = (int)media.StatusCode;
+            response.ContentType = format == "mp3" ? "audio/mpeg" : "audio/wav";
+            response.Headers.AcceptRanges = "bytes";
+            response.Headers.CacheControl = "private, no-store";
+            if (media.Content.Headers.ContentLength is { } length)
+            {
+                response.ContentLength = length;
+            }
+
+            CopyHeader(media, context, HeaderNames.ContentRange);
+            if (asAttachment)
+            {
+                response.Headers.ContentDisposition = $"attachment; filename=\"{sid}.{format}\"";
+            }
+
+            await using var body = await media.Content.ReadAsStreamAsync(cancellationToken);
+            await body.CopyToAsync(response.Body, cancellationToken);
+            return TypedResults.Empty;
+        }
+    }
+
+    private static void CopyHeader(HttpResponseMessage media, HttpContext context, string name)
+    {
+        if (media.Content.Headers.TryGetValues(name, out var values) || media.Headers.TryGetValues(name, out values))
+        {
+            context.Response.Headers[name] = values.ToArray();
+        }
+    }
+
+    private static IResult TwilioUnavailable() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Audio unavailable", detail: "Twilio could not be reached; try again.");
+
+    [GeneratedRegex(@"^bytes=\d*-\d*$")]
+    private static partial Regex SingleRange();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audio of {RecordingSid} unavailable from Twilio: {Reason}")]
+    private static partial void LogUnreachable(ILogger logger, string recordingSid, string reason);
+}

@@ -1,0 +1,14 @@
+namespace RecordingsService.Audit;
+
+/// <summary>Audited actions on recordings (stable names: operators search the audit for them).</summary>
+public static class RecordingAuditActions
+{
+    public const string List = "list";
+    public const string View = "view";
+    public const string Play = "play";
+    public const string Download = "download";
+    public const string Delete = "delete";
+    public const string Sync = "sync";
+    public const string RetentionDelete = "retention-delete";
+    public const string WebhookRefused = "webhook-refused";
+}

@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using RecordingsService.Recordings;
+using RecordingsService.Webhooks;
+using ServiceDefaults.Revocation;
+
+namespace RecordingsService.LiveEvents;
+
+/// <summary>One connected dashboard: its socket, its bounded queue of events, and whose session it is.</summary>
+internal sealed class LiveClient(WebSocket socket, string user, string? sessionId, DateTimeOffset tokenExpires, string? clientIp)
+{
+    /// <summary>Events waiting for a slow reader; when full, the client is dropped rather than slowing the others.</summary>
+    public const int QueueCapacity = 64;
+
+    public WebSocket Socket { get; } = socket;
+    public string User { get; } = user;
+    public string? SessionId { get; } = sessionId;
+    public DateTimeOffset TokenExpires { get; } = tokenExpires;
+    public string? ClientIp { get; } = clientIp;
+    public Channel<ReadOnlyMemory<byte>> Queue { get; } = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    public CancellationTokenSource Closing { get; } = new();
+    public string? CloseReason { get; set; }
+}
+
+/// <summary>
+/// Fans events out to every connected dashboard. Each event is serialized once; each client has its own bounded
+/// queue and sender, so one slow reader never delays the rest — it is dropped when its queue fills. Sessions that end
+/// (revoked, or the token expired) are disconnected within seconds.
+/// </summary>
+internal sealed partial class LiveEventHub : BackgroundService
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly ConcurrentDictionary<LiveClient, byte> _clients = new();
+    private readonly RevokedSessions _revoked;
+    private readonly TimeProvider _time;
+    private readonly ILogger<LiveEventHub> _logger;
+    private readonly UpDownCounter<long> _connected;
+    private readonly Counter<long> _sent;
+    private readonly Counter<long> _dropped;
+
+    public LiveEventHub(RevokedSessions revoked, TimeProvider time, IMeterFactory meters, ILogger<LiveEventHub> logger)
+    {
+        _revoked = revoked;
+        _time = time;
+        _logger = logger;
+        var meter = meters.Create(WebhookMetrics.MeterName);
+        _connected = meter.CreateUpDownCounter<long>("recordings.live.clients", description: "Connected WebSocket clients");
+        _sent = meter.CreateCounter<long>("recordings.live.events_sent", description: "Events written to WebSocket clients");
+        _dropped = meter.CreateCounter<long>("recordings.live.clients_dropped", description: "Clients disconnected for not reading or for an ended session");
+    }
+
+    public int Count => _clients.Count;
+
+    public void Broadcast(Recording recording)
+    {
+        var message = JsonSerializer.SerializeToUtf8Bytes(new { type = "recording.updated", recording }, Json);
+        foreach (var client in _clients.Keys)
+        {
+            if (!client.Queue.Writer.TryWrite(message))
+            {
+                Drop(client, "too-slow");
+            }
+        }
+    }
+
+    /// <summary>Serves one client until it or the service goes away.</summary>
+    public async Task RunAsync(LiveClient client, CancellationToken stopping)
+    {
+        _clients[client] = 0;
+        _connected.Add(1);
+        LogConnected(client.User, client.ClientIp, _clients.Count);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, client.Closing.Token);
+        try
+        {
+            await Task.WhenAny(SendAsync(client, linked.Token), ReceiveAsync(client, linked.Token));
+        }
+        finally
+        {
+            _clients.TryRemove(client, out _);
+            _connected.Add(-1);
+            await CloseAsync(client);
+            LogDisconnected(client.User, client.ClientIp, client.CloseReason ?? "closed");
+            client.Closing.Dispose();
+        }
+    }
+
+    /// <summary>Every few seconds: disconnect clients whose session was revoked or whose token expired.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var now = _time.GetUtcNow();
+                foreach (var client in _clients.Keys)
+                {
+                    if (_revoked.IsRevoked(client.SessionId) || now > client.TokenExpires)
+                    {
+                        Drop(client, "session-ended");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Drop(LiveClient client, string reason)
+    {
+        if (client.CloseReason is not null)
+        {
+            return;
+        }
+
+        client.CloseReason = reason;
+        _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        client.Queue.Writer.TryComplete();
+        try
+        {
+            client.Closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task SendAsync(LiveClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in client.Queue.Reader.ReadAllAsync(cancellationToken))
+            {
+                await client.Socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                _sent.Add(1);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+        }
+    }
+
+    private static async Task ReceiveAsync(LiveClient client, CancellationToken cancellationToken)
+    {
+        // Clients only listen; anything they send is read and dropped, until they close.
+        var buffer = new byte[1024];
+        try
+        {
+            while (client.Socket.State == WebSocketState.Open)
+            {
+                var result = await client.Socket.ReceiveAsync(buffer, cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+        }
+    }
+
+    private static async Task CloseAsync(LiveClient client)
+    {
+        if (client.Socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        var (status, description) = client.CloseReason switch
+        {
+            "too-slow" => (WebSocketCloseStatus.PolicyViolation, "too slow"),
+            "session-ended" => (WebSocketCloseStatus.PolicyViolation, "session ended"),
+            _ => (WebSocketCloseStatus.NormalClosure, "bye"),
+        };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await client.Socket.CloseOutputAsync(status, description, timeout.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Live events: {User} connected from {ClientIp} ({Count} connected)")]
+    private partial void LogConnected(string user, string? clientIp, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Live events: {User} from {ClientIp} disconnected ({Reason})")]
+    private partial void LogDisconnected(string user, string? clientIp, string reason);
+}

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("Services.Tests")]
+[assembly: InternalsVisibleTo("Gateway.Tests")]

@@ -1,0 +1,79 @@
+using System.Threading.Channels;
+
+namespace RecordingsService.Recordings;
+
+/// <summary>
+/// Durable writes with group commit: callbacks arriving together are stored in one transaction (one fsync), and
+/// each caller is answered only after that commit. A failed commit fails every caller in it, so Twilio retries.
+/// </summary>
+public sealed partial class RecordingWriter(IRecordingStore store, ILogger<RecordingWriter> logger) : BackgroundService
+{
+    private const int MaxBatch = 256;
+
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(10_000)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    /// <returns>The recording as stored if this write changed it; null when it changed nothing (a replay or an older status).</returns>
+    public async Task<Recording?> WriteAsync(Recording recording, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(recording, new TaskCompletionSource<Recording?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Done.Task;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                await CommitAsync(batch);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: whatever is still queued is answered with an error below, so Twilio retries it.
+        }
+
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryRead(out var left))
+        {
+            left.Done.TrySetException(new OperationCanceledException("The service is stopping."));
+        }
+    }
+
+    private async Task CommitAsync(List<Pending> batch)
+    {
+        try
+        {
+            var results = await store.UpsertAsync([.. batch.Select(p => p.Recording)], CancellationToken.None);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Done.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        {
+            LogCommitFailed(ex, batch.Count);
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private sealed record Pending(Recording Recording, TaskCompletionSource<Recording?> Done);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} recording callback(s) failed; they are answered 503 so Twilio retries")]
+    private partial void LogCommitFailed(Exception exception, int count);
+}

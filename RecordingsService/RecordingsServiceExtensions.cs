@@ -1,0 +1,53 @@
+using RecordingsService.Audio;
+using RecordingsService.Configuration;
+using RecordingsService.LiveEvents;
+using RecordingsService.Recordings;
+using RecordingsService.Retention;
+using RecordingsService.Storage;
+using RecordingsService.Twilio;
+using RecordingsService.Webhooks;
+using ServiceDefaults.Audit;
+using ServiceDefaults.Revocation;
+using ServiceDefaults.Security;
+
+namespace RecordingsService;
+
+internal static class RecordingsServiceExtensions
+{
+    public static WebApplicationBuilder AddRecordingsService(this WebApplicationBuilder builder, RecordingsSettings settings)
+    {
+        var services = builder.Services;
+        services.AddSingleton<RecordingsDatabase>();
+        services.AddSingleton<IRecordingStore, SqliteRecordingStore>();
+        services.AddSingleton<IAuditLog>(provider => new SqliteAuditLog(provider.GetRequiredService<RecordingsDatabase>().OpenAsync, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RecordingWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<RecordingWriter>());
+        services.AddSingleton<TwilioSignature>();
+        services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<LiveEventHub>();
+        services.AddHostedService(provider => provider.GetRequiredService<LiveEventHub>());
+        services.AddSingleton<IRecordingEvents, InProcessRecordingEvents>();
+        services.AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30))
+            .AddHttpMessageHandler(() => new TwilioHostRewriteHandler(settings.TwilioApiBaseUrl));
+        services.AddSingleton<ITwilioRecordings, TwilioRecordings>();
+        services.AddSingleton<RetentionJob>();
+        services.AddHostedService(provider => provider.GetRequiredService<RetentionJob>());
+
+        // The service checks every token itself, as the gateway does (defence in depth).
+        services.AddPlatformJwtBearer(JwksOptions.Default(settings.JwksUrl), new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
+        services.AddPlatformAuthorization();
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication MapRecordingsService(this WebApplication app)
+    {
+        app.MapWebhooks();
+        app.MapRecordingsApi();
+        app.MapAudio();
+        app.MapAuditLog("/api/audit/recordings", PlatformPolicies.Admin).WithName("RecordingsAudit");
+        app.MapLiveEvents();
+        app.MapOpenApi();
+        return app;
+    }
+}

@@ -1,0 +1,101 @@
+using RecordingsService.Audit;
+using RecordingsService.Configuration;
+using RecordingsService.LiveEvents;
+using RecordingsService.Recordings;
+using RecordingsService.Twilio;
+using ServiceDefaults.Audit;
+
+namespace RecordingsService.Retention;
+
+/// <summary>
+/// With RECORDING_RETENTION_DAYS &gt; 0, once an hour: recordings that started longer ago are deleted at Twilio and
+/// marked deleted here, each audited. One that Twilio refuses to delete is left for the next run.
+/// </summary>
+internal sealed partial class RetentionJob(
+    RecordingsSettings settings, IRecordingStore store, ITwilioRecordings twilio, IRecordingEvents events, IAuditLog audit, TimeProvider time, ILogger<RetentionJob> logger)
+    : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
+    /// <returns>How many recordings were deleted.</returns>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        if (settings.RetentionDays <= 0)
+        {
+            return 0;
+        }
+
+        var cutoff = time.GetUtcNow() - TimeSpan.FromDays(settings.RetentionDays);
+        var deleted = 0;
+        var skipped = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var due = (await store.OlderThanAsync(cutoff, 100 + skipped.Count, cancellationToken)).Where(r => !skipped.Contains(r.Sid)).ToList();
+            if (due.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var recording in due)
+            {
+                var outcome = await twilio.DeleteAsync(recording.Sid, cancellationToken);
+                if (outcome == TwilioDeleteOutcome.Failed)
+                {
+                    skipped.Add(recording.Sid);
+                    await audit.WriteAsync(RecordingAuditActions.RetentionDelete, "retention", recording.Sid, null, "failed", "Twilio refused or could not be reached; retried next run", cancellationToken);
+                    continue;
+                }
+
+                if (await store.MarkDeletedAsync(recording.Sid, time.GetUtcNow(), cancellationToken) is { } marked)
+                {
+                    events.Publish(marked);
+                }
+
+                await audit.WriteAsync(RecordingAuditActions.RetentionDelete, "retention", recording.Sid, null, "success", $"older than {settings.RetentionDays} days", cancellationToken);
+                deleted++;
+            }
+        }
+
+        if (deleted > 0 || skipped.Count > 0)
+        {
+            LogRun(deleted, skipped.Count, settings.RetentionDays);
+        }
+
+        return deleted;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (settings.RetentionDays <= 0)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or HttpRequestException or IOException)
+            {
+                LogFailed(ex);
+            }
+
+            try
+            {
+                await Task.Delay(Interval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted {Deleted} recording(s) older than {Days} days; {Skipped} left for the next run")]
+    private partial void LogRun(int deleted, int skipped, int days);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Retention run failed; retrying in an hour")]
+    private partial void LogFailed(Exception exception);
+}

@@ -1,0 +1,39 @@
+using System.Collections.Specialized;
+using Microsoft.AspNetCore.Http.Features;
+using RecordingsService.Configuration;
+using Twilio.Security;
+
+namespace RecordingsService.Webhooks;
+
+/// <summary>
+/// Checks <c>X-Twilio-Signature</c> with Twilio's own <see cref="RequestValidator"/> over the URL Twilio called:
+/// PUBLIC_BASE_URL plus the path and query exactly as received. Never the Host header or an X-Forwarded-Host:
+/// those come from the client.
+/// </summary>
+public sealed class TwilioSignature(RecordingsSettings settings)
+{
+    private readonly RequestValidator _validator = new(settings.AuthToken);
+    private readonly string _base = settings.PublicBaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+
+    /// <summary>The URL the signature covers, for a request as it reached this service.</summary>
+    public string UrlFor(HttpContext context)
+    {
+        // The raw target keeps the path and query byte for byte (no decoding, no re-encoding).
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        return _base + (string.IsNullOrEmpty(rawTarget) ? context.Request.Path + context.Request.QueryString : rawTarget);
+    }
+
+    public bool IsValidForm(string url, IReadOnlyList<KeyValuePair<string, string>> form, string signature)
+    {
+        var parameters = new NameValueCollection();
+        foreach (var (key, value) in form)
+        {
+            parameters.Add(key, value);
+        }
+
+        return _validator.Validate(url, parameters, signature);
+    }
+
+    /// <summary>The JSON-body variant: the URL carries <c>bodySHA256</c>, which must match the body.</summary>
+    public bool IsValidJson(string url, string body, string signature) => _validator.Validate(url, body, signature);
+}

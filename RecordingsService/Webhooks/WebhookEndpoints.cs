@@ -1,0 +1,189 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using RecordingsService.Audit;
+using RecordingsService.Configuration;
+using RecordingsService.LiveEvents;
+using RecordingsService.Recordings;
+using ServiceDefaults.Audit;
+using ServiceDefaults.Telemetry;
+
+namespace RecordingsService.Webhooks;
+
+/// <summary>Counts of callbacks, for the "webhook authentication failures" alert and throughput.</summary>
+public sealed class WebhookMetrics
+{
+    public const string MeterName = TelemetryExtensions.MeterPrefix + "Recordings";
+
+    public WebhookMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        AuthenticationFailures = meter.CreateCounter<long>("recordings.webhook.auth_failures", description: "Callbacks refused for a missing or wrong signature or a foreign account");
+        Received = meter.CreateCounter<long>("recordings.webhook.received", description: "Callbacks by outcome");
+    }
+
+    public Counter<long> AuthenticationFailures { get; }
+    public Counter<long> Received { get; }
+}
+
+/// <summary>
+/// <c>POST /webhooks/recording</c>: Twilio's recording status callback. Signature first, then the fields, then a
+/// durable, idempotent store, and only then 204 and the live event. Anything refused is audited; nothing is stored.
+/// </summary>
+internal static partial class WebhookEndpoints
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhooks/recording", HandleAsync).AllowAnonymous().WithName("RecordingCallback").WithTags("Webhooks")
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(
+        HttpContext context, TwilioSignature signatures, RecordingWriter writer, IRecordingEvents events, IAuditLog audit,
+        WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time, ILoggerFactory loggers)
+    {
+        var request = context.Request;
+        var clientIp = context.Connection.RemoteIpAddress?.ToString();
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
+        }
+
+        var sizeLimit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeLimit is { IsReadOnly: false })
+        {
+            sizeLimit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        // The raw body is read once and kept: the signature covers it exactly as posted.
+        string body;
+        try
+        {
+            using var reader = new StreamReader(request.Body, Encoding.UTF8);
+            body = await reader.ReadToEndAsync(context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
+        }
+
+        var url = signatures.UrlFor(context);
+        var signature = request.Headers["X-Twilio-Signature"].ToString();
+        var json = request.HasJsonContentType();
+        Dictionary<string, string>? fields;
+        bool signed;
+        if (json)
+        {
+            signed = signature.Length > 0 && request.Query.ContainsKey("bodySHA256") && signatures.IsValidJson(url, body, signature);
+            fields = signed ? JsonFields(body) : null;
+        }
+        else if (request.HasFormContentType)
+        {
+            var form = new FormReader(body).ReadForm().SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? ""))).ToList();
+            signed = signature.Length > 0 && signatures.IsValidForm(url, form, signature);
+            fields = form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+        }
+        else
+        {
+            signed = false;
+            fields = null;
+        }
+
+        if (!signed)
+        {
+            var reason = signature.Length == 0 ? "missing-signature" : (json || request.HasFormContentType) ? "wrong-signature" : "unsupported-content-type";
+            metrics.AuthenticationFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, null, null, clientIp, "refused", reason);
+            LogRefused(loggers.CreateLogger(typeof(WebhookEndpoints)), reason, clientIp);
+            return Refused("The callback's signature is missing or does not match.");
+        }
+
+        if (fields is null)
+        {
+            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, "twilio", null, clientIp, "invalid", "body");
+            return Invalid(new Dictionary<string, string[]> { ["body"] = ["The JSON body must be an object of string or number fields."] }, metrics);
+        }
+
+        var (recording, errors, wrongAccount) = RecordingCallback.Parse(fields, settings.AccountSid, time.GetUtcNow());
+        if (wrongAccount)
+        {
+            metrics.AuthenticationFailures.Add(1, new KeyValuePair<string, object?>("reason", "other-account"));
+            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, "twilio", fields.GetValueOrDefault("RecordingSid"), clientIp, "refused", "other-account");
+            return Refused("The callback is for another Twilio account.");
+        }
+
+        if (recording is null)
+        {
+            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, "twilio", fields.GetValueOrDefault("RecordingSid"), clientIp, "invalid", string.Join("; ", errors.Keys));
+            return Invalid(errors, metrics);
+        }
+
+        Recording? changed;
+        try
+        {
+            changed = await writer.WriteAsync(recording, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "store-failed"));
+            context.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not stored", detail: "The recording could not be stored; please retry.");
+        }
+
+        metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", changed is null ? "unchanged" : "stored"));
+        if (changed is not null)
+        {
+            events.Publish(changed);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static IResult Refused(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Callback refused", detail: detail);
+
+    private static IResult Invalid(Dictionary<string, string[]> errors, WebhookMetrics metrics)
+    {
+        metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "invalid"));
+        return TypedResults.ValidationProblem(errors, title: "Invalid callback");
+    }
+
+    /// <summary>The JSON variant's fields as strings (numbers kept as written).</summary>
+    private static Dictionary<string, string>? JsonFields(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                fields[property.Name] = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString()!,
+                    JsonValueKind.Number => property.Value.GetRawText(),
+                    JsonValueKind.Null => "",
+                    _ => "\u0000", // objects, arrays, booleans: no Twilio field has them; they fail validation
+                };
+            }
+
+            return fields;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a recording callback from {ClientIp}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason, string? clientIp);
+}
