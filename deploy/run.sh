@@ -39,6 +39,8 @@ export ADMIN_PASSWORD_HASH
 
 export AUTH_SERVICE_URLS="http://127.0.0.1:$auth_port" RECORDINGS_SERVICE_URLS="http://127.0.0.1:$recordings_port"
 export JWKS_URL="http://127.0.0.1:$auth_port/.well-known/jwks.json"
+# Twilio calls the gateway's public origin; locally that is this machine (set the real account's values to receive callbacks).
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-https://localhost:$PORT}"
 
 pids=()
 stop() {

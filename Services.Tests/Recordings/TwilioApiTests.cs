@@ -254,21 +254,20 @@ public sealed class TwilioApiTests : IAsyncLifetime
         await host.StartAsync();
         var now = host.Time!.GetUtcNow();
         var old = new Recording(RecordingsHost.NewRecordingSid(), RecordingsHost.AccountSid, "CA0123456789abcdef0123456789abcdef", "completed", 5, 1, null, now.AddDays(-31), now, now, null);
-        var recent = old with { Sid = RecordingsHost.NewRecordingSid(), StartTime = now.AddDays(-29) };
+        var recent = old with { Sid = RecordingsHost.NewRecordingSid(), StartTime = now.AddDays(-20) };
         await host.Services.GetRequiredService<IRecordingStore>().UpsertAsync([old, recent]);
         host.Twilio.Given(Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/2010-04-01/Accounts/*/Recordings/*.json")).UsingDelete())
             .RespondWith(Response.Create().WithStatusCode(204));
 
         var store = host.Services.GetRequiredService<IRecordingStore>();
 
-        // The hourly run is due once the (fake) clock moves an hour.
-        host.Time.Advance(RetentionJob.Interval);
-        await WaitUntilAsync(async () => (await store.FindAsync(old.Sid))!.Status == "deleted", "the old recording is deleted");
+        // The hourly run is due each time the (fake) clock moves an hour.
+        await AdvanceUntilAsync(host.Time, RetentionJob.Interval, async () => (await store.FindAsync(old.Sid))!.Status == "deleted", "the old recording is deleted");
         Assert.Equal("completed", (await store.FindAsync(recent.Sid))!.Status);
         Assert.Single(host.Twilio.LogEntries, e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path.Contains(old.Sid, StringComparison.Ordinal));
 
-        host.Time.Advance(TimeSpan.FromDays(2));
-        await WaitUntilAsync(async () => (await store.FindAsync(recent.Sid))!.Status == "deleted", "the second recording is deleted once it is old enough");
+        var movedBy = await AdvanceUntilAsync(host.Time, TimeSpan.FromDays(1), async () => (await store.FindAsync(recent.Sid))!.Status == "deleted", "the second recording is deleted once it is old enough");
+        Assert.True(movedBy >= TimeSpan.FromDays(10), $"deleted after only {movedBy.TotalDays} more days");
 
         host.Auth.Time.SetUtcNow(host.Time.GetUtcNow()); // tokens are judged on the service's (moved) clock
         using var admin = host.Client(await host.AdminTokenAsync());
@@ -292,14 +291,20 @@ public sealed class TwilioApiTests : IAsyncLifetime
         uri = $"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings/{sid}.json",
     };
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    /// <summary>Moves the clock a step at a time (the job's timer may not be set yet) until the condition holds.</summary>
+    private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, TimeSpan step, Func<Task<bool>> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var moved = TimeSpan.Zero;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(20);
+            time.Advance(step);
+            moved += step;
+            await Task.Delay(50);
         }
+
+        return moved;
     }
 
     private async Task<List<JsonElement>> AuditAsync()

@@ -1,0 +1,197 @@
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using RecordingsService.LiveEvents;
+using RecordingsService.Recordings;
+using ServiceDefaults.Revocation;
+
+namespace Services.Tests.Recordings;
+
+public sealed class LiveEventsTests : IDisposable
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly RevokedSessions _revoked;
+    private readonly LiveEventHub _hub;
+    private readonly TestMeterFactory _meters = new();
+
+    public LiveEventsTests()
+    {
+        _revoked = new RevokedSessions(_time);
+        _hub = new LiveEventHub(_revoked, _time, _meters, NullLogger<LiveEventHub>.Instance);
+    }
+
+    public void Dispose()
+    {
+        _hub.Dispose();
+        _meters.Dispose();
+    }
+
+    [Fact]
+    public async Task ASlowClient_IsDroppedWhenItsQueueFills_WithoutDelayingTheOthers()
+    {
+        using var stop = new CancellationTokenSource();
+        var fast = new RecordingSocket();
+        var slow = new RecordingSocket { Stalled = true };
+        var fastRun = _hub.RunAsync(new LiveClient(fast, "fast", "s1", DateTimeOffset.MaxValue, null), stop.Token);
+        var slowRun = _hub.RunAsync(new LiveClient(slow, "slow", "s2", DateTimeOffset.MaxValue, null), stop.Token);
+        await WaitAsync(() => _hub.Count == 2);
+
+        // Each event reaches the reading client at once, whatever the stalled one does.
+        const int events = LiveClient.QueueCapacity * 3;
+        for (var i = 0; i < events; i++)
+        {
+            _hub.Broadcast(Recording(i));
+            var expected = i + 1;
+            await WaitAsync(() => fast.Count == expected);
+        }
+
+        await slowRun.WaitAsync(TimeSpan.FromSeconds(5)); // the stalled one was disconnected
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, slow.CloseStatus);
+        Assert.Equal("too slow", slow.CloseDescription);
+        Assert.Equal(1, _hub.Count);
+        Assert.Equal(events, fast.Count);
+        using var first = JsonDocument.Parse(fast.Sent[0]);
+        Assert.Equal("recording.updated", first.RootElement.GetProperty("type").GetString());
+        Assert.Equal(Recording(0).Sid, first.RootElement.GetProperty("recording").GetProperty("sid").GetString());
+
+        await stop.CancelAsync();
+        await fastRun.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task AClientWhoseSessionIsRevoked_IsDisconnected()
+    {
+        await _hub.StartAsync(CancellationToken.None);
+        var socket = new RecordingSocket();
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", "session-1", DateTimeOffset.MaxValue, null), CancellationToken.None);
+        await WaitAsync(() => _hub.Count == 1);
+
+        _revoked.Add("session-1", _time.GetUtcNow().AddMinutes(15));
+        await AdvanceUntilAsync(run); // the hub's check comes every 2 s
+        Assert.Equal("session ended", socket.CloseDescription);
+        await _hub.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task AClientWhoseTokenExpires_IsDisconnected()
+    {
+        await _hub.StartAsync(CancellationToken.None);
+        var socket = new RecordingSocket();
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", "session-2", _time.GetUtcNow().AddMinutes(1), null), CancellationToken.None);
+        await WaitAsync(() => _hub.Count == 1);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await AdvanceUntilAsync(run);
+        Assert.Equal("session ended", socket.CloseDescription);
+        await _hub.StopAsync(CancellationToken.None);
+    }
+
+    private async Task AdvanceUntilAsync(Task run)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!run.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the client was not disconnected");
+            _time.Advance(TimeSpan.FromSeconds(2));
+            await Task.Delay(20);
+        }
+
+        await run;
+    }
+
+    private static Recording Recording(int i)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new Recording($"RE{i:x32}", "AC0123456789abcdef0123456789abcdef", "CA0123456789abcdef0123456789abcdef", "completed", i, 1, null, now, now, now, null);
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A socket that records what is sent; a stalled one never completes a send (a client that stopped reading).</summary>
+    private sealed class RecordingSocket : WebSocket
+    {
+        private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private WebSocketState _state = WebSocketState.Open;
+
+        public bool Stalled { get; init; }
+        public List<byte[]> Sent { get; } = [];
+
+        public int Count
+        {
+            get
+            {
+                lock (Sent)
+                {
+                    return Sent.Count;
+                }
+            }
+        }
+        public override WebSocketCloseStatus? CloseStatus => _closeStatus;
+        public override string? CloseStatusDescription => CloseDescription;
+        public string? CloseDescription { get; private set; }
+        public override WebSocketState State => _state;
+        public override string? SubProtocol => null;
+        private WebSocketCloseStatus? _closeStatus;
+
+        public override async Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        {
+            if (Stalled)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            lock (Sent)
+            {
+                Sent.Add(buffer.ToArray());
+            }
+        }
+
+        public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
+        {
+            await _closed.Task.WaitAsync(cancellationToken);
+            return new WebSocketReceiveResult(0, WebSocketMessageType.Close, true);
+        }
+
+        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
+        {
+            _closeStatus = closeStatus;
+            CloseDescription = statusDescription;
+            _state = WebSocketState.CloseSent;
+            _closed.TrySetResult();
+            return Task.CompletedTask;
+        }
+
+        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
+            CloseOutputAsync(closeStatus, statusDescription, cancellationToken);
+
+        public override void Abort() => _state = WebSocketState.Aborted;
+
+        public override void Dispose()
+        {
+        }
+    }
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options.Name, options.Version, options.Tags, this);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}

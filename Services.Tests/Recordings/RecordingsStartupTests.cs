@@ -1,0 +1,50 @@
+using Services.Tests.Infrastructure;
+
+namespace Services.Tests.Recordings;
+
+public sealed class RecordingsStartupTests
+{
+    [Fact]
+    public async Task Production_WithoutTwilioSettings_NamesEachOne()
+    {
+        var data = Directory.CreateTempSubdirectory("recordings-prod-").FullName;
+        try
+        {
+            var (exitCode, stdout, stderr) = await Processes.RunAsync("RecordingsService", [], environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["DATA_DIR"] = data,
+                ["TWILIO_ACCOUNT_SID"] = "not-a-sid",
+                ["TWILIO_AUTH_TOKEN"] = null,
+                ["PUBLIC_BASE_URL"] = null,
+                ["RECORDING_RETENTION_DAYS"] = "-3",
+            });
+
+            Assert.Equal(78, exitCode);
+            Assert.Contains("TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits", stderr, StringComparison.Ordinal);
+            Assert.Contains("TWILIO_AUTH_TOKEN is required", stderr, StringComparison.Ordinal);
+            Assert.Contains("PUBLIC_BASE_URL is required", stderr, StringComparison.Ordinal);
+            Assert.Contains("RECORDING_RETENTION_DAYS must be a whole number", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheRecordingsApi()
+    {
+        await using var host = new RecordingsHost();
+        using var client = host.Client();
+
+        var document = await client.GetStringAsync("/openapi/v1.json");
+
+        foreach (var path in new[] { "/api/recordings", "/api/recordings/{sid}", "/api/recordings/{sid}/audio", "/api/recordings/sync", "/api/audit/recordings" })
+        {
+            Assert.Contains($"\"{path}\"", document, StringComparison.Ordinal);
+        }
+    }
+}
