@@ -19,7 +19,8 @@ public sealed record TokenResponse(
     [property: JsonPropertyName("expires_in")] int ExpiresIn,
     [property: JsonPropertyName("refresh_token")] string RefreshToken);
 
-public sealed record MeResponse(string Username, string Role);
+/// <summary>Who is signed in, and when the access token expires (so the dashboard refreshes it in time).</summary>
+public sealed record MeResponse(string Username, string Role, DateTimeOffset ExpiresAt);
 
 internal static class AuthEndpoints
 {
@@ -36,7 +37,10 @@ internal static class AuthEndpoints
         auth.MapPost("/login", LoginAsync).WithName("Login").AllowAnonymous();
         auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").AllowAnonymous();
         auth.MapPost("/logout", LogoutAsync).WithName("Logout").RequireAuthorization();
-        auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(user.Identity!.Name!, user.FindFirstValue(TokenConventions.RoleClaim)!)))
+        auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
+                user.Identity!.Name!,
+                user.FindFirstValue(TokenConventions.RoleClaim)!,
+                DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, System.Globalization.CultureInfo.InvariantCulture)))))
             .WithName("Me").RequireAuthorization();
         return app;
     }

@@ -59,6 +59,11 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
         }
 
         Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
+        if (path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        }
+
         Assert.False(response.Headers.Contains("Server"));
         Assert.False(response.Headers.Contains("X-Powered-By"));
     }

@@ -66,6 +66,12 @@ internal sealed class SecurityHeadersMiddleware
             headers.Remove(name);
         }
 
+        // API answers hold recordings and accounts: never stored by a browser or a shared cache unless a service says otherwise.
+        if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) && !headers.ContainsKey("Cache-Control"))
+        {
+            headers.CacheControl = "no-store";
+        }
+
         if (_sendHsts && context.Request.IsHttps)
         {
             headers.StrictTransportSecurity = StrictTransportSecurity;

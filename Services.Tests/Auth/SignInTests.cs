@@ -124,7 +124,10 @@ public sealed class SignInTests : IAsyncLifetime
         var signIn = await _host.SignInAsync();
 
         using var me = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", signIn.AccessToken);
-        Assert.Equal("{\"username\":\"admin\",\"role\":\"admin\"}", await me.Content.ReadAsStringAsync());
+        var body = await me.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>();
+        Assert.Equal("admin", body!["username"].GetString());
+        Assert.Equal("admin", body["role"].GetString());
+        Assert.Equal(Jwt.Payload(signIn.AccessToken).GetProperty("exp").GetInt64(), body["expiresAt"].GetDateTimeOffset().ToUnixTimeSeconds());
 
         _host.Time.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(31));
         using var expired = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", signIn.AccessToken);

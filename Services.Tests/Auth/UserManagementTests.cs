@@ -25,7 +25,7 @@ public sealed class UserManagementTests : IAsyncLifetime
         var vera = await _host.SignInAsync("vera", ViewerPassword);
 
         using var me = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", vera.AccessToken);
-        Assert.Equal("{\"username\":\"vera\",\"role\":\"viewer\"}", await me.Content.ReadAsStringAsync());
+        Assert.StartsWith("{\"username\":\"vera\",\"role\":\"viewer\",\"expiresAt\":", await me.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var list = await _host.SendAsync(HttpMethod.Get, "/api/users", _admin.AccessToken);
         var body = await list.Content.ReadAsStringAsync();
         Assert.Contains("\"username\":\"vera\"", body, StringComparison.Ordinal);

@@ -1,31 +1,62 @@
-// Signs in with the session cookies the AuthService sets; the token itself is never read by this script.
+// Signs in with the session cookies the AuthService sets; this script never sees a token.
 const form = document.getElementById('sign-in');
 const message = document.getElementById('message');
+const notice = document.getElementById('notice');
+const button = form.querySelector('button');
+
+const reasons = {
+  'session-ended': 'Your session has ended. Please sign in again.',
+  'signed-out': 'You have signed out.',
+};
+const reason = new URLSearchParams(window.location.search).get('reason');
+if (reason && reasons[reason]) {
+  notice.textContent = reasons[reason];
+  notice.hidden = false;
+}
+
+function retryText(response) {
+  const seconds = Number(response.headers.get('Retry-After'));
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    return 'Too many attempts. Try again later.';
+  }
+  const when = new Date(Date.now() + seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return seconds < 90
+    ? `Too many attempts. Try again in ${Math.ceil(seconds)} seconds (at ${when}).`
+    : `Too many attempts. Try again in ${Math.ceil(seconds / 60)} minutes (at ${when}).`;
+}
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   message.textContent = '';
-  const body = JSON.stringify({ username: form.username.value, password: form.password.value });
+  if (!form.username.value || !form.password.value) {
+    message.textContent = 'Enter your username and password.';
+    return;
+  }
+  button.disabled = true;
   try {
     const response = await fetch('/api/auth/login', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       credentials: 'same-origin',
-      body,
+      body: JSON.stringify({ username: form.username.value, password: form.password.value }),
     });
     if (response.ok) {
       window.location.assign('/app/');
-    } else if (response.status === 401) {
+      return;
+    }
+    form.password.value = '';
+    if (response.status === 401) {
       message.textContent = 'Wrong username or password.';
     } else if (response.status === 429) {
-      const retry = Number(response.headers.get('Retry-After'));
-      message.textContent = Number.isFinite(retry) && retry > 0
-        ? `Too many attempts. Try again in ${Math.ceil(retry / 60)} minute(s).`
-        : 'Too many attempts. Try again later.';
+      message.textContent = retryText(response);
+    } else if (response.status === 400) {
+      message.textContent = 'Check your username and password: they are not in a form this system accepts.';
     } else {
-      message.textContent = 'The server could not sign you in right now. Please try again.';
+      message.textContent = 'The server could not sign you in right now. Please try again in a moment.';
     }
   } catch {
     message.textContent = 'The server cannot be reached. Check your connection and try again.';
+  } finally {
+    button.disabled = false;
   }
 });

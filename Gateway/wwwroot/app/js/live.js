@@ -1,0 +1,46 @@
+import { api } from './api.js';
+import { refresh } from './session.js';
+
+/**
+ * Keeps a WebSocket to /ws open, reconnecting with growing pauses (1 s, 2 s, 4 s … 30 s), and reports each
+ * recording.updated event and every change of state ("connecting", "connected", "reconnecting").
+ */
+export function connectLive({ onRecording, onState }) {
+  let attempt = 0;
+  let socket = null;
+
+  function open() {
+    onState('connecting');
+    let opened = false;
+    socket = new WebSocket(`${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/ws`);
+    socket.addEventListener('open', () => {
+      opened = true;
+      attempt = 0;
+      onState('connected');
+    });
+    socket.addEventListener('message', (event) => {
+      try {
+        const message = JSON.parse(event.data);
+        if (message.type === 'recording.updated' && message.recording) onRecording(message.recording);
+      } catch {
+        // Not an event we understand: ignore it.
+      }
+    });
+    socket.addEventListener('close', async (event) => {
+      // Closed for an ended session: refresh (or go to sign-in) before trying again.
+      if (event.code === 1008 && event.reason === 'session ended') {
+        if (!(await refresh())) return;
+      } else if (!opened) {
+        // Refused before it opened: perhaps the session expired. This refreshes it, or goes to sign-in.
+        try { await api('/api/auth/me'); } catch { /* the server is down: keep retrying */ }
+      }
+      const delay = Math.min(30, 2 ** attempt);
+      attempt += 1;
+      onState('reconnecting', delay);
+      setTimeout(open, delay * 1000);
+    });
+  }
+
+  open();
+  return () => socket?.close();
+}
