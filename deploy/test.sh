@@ -7,9 +7,10 @@ cd "$root"
 
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
 
-# Debian packages the tests use: openssl (certificates, TLS probes) and curl (the run script's readiness wait).
+# Debian packages the tests use: openssl (certificates, TLS probes), curl (the run script's readiness wait) and
+# chromium (the dashboard's browser tests, driven by Playwright).
 missing=()
-for tool in openssl curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for tool in openssl curl chromium; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then echo "Please install: ${missing[*]}" >&2; exit 1; fi
   echo "Installing ${missing[*]}…"

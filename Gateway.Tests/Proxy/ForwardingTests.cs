@@ -127,6 +127,26 @@ public sealed class ForwardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WebSocketOverHttp2_AsBrowsersOpenIt_EchoesThroughTheGateway()
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + _gateway.Identity.Mint());
+        socket.Options.SetRequestHeader("Origin", $"https://{_gateway.HttpsUrl.Authority}");
+        using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null } };
+        using var invoker = new HttpMessageInvoker(handler);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        await socket.ConnectAsync(new UriBuilder(_gateway.HttpsUrl) { Scheme = "wss", Path = "/ws" }.Uri, invoker, timeout.Token);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("over h2"), WebSocketMessageType.Text, true, timeout.Token);
+        var buffer = new byte[1024];
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+
+        Assert.Equal("over h2", Encoding.UTF8.GetString(buffer, 0, received.Count));
+    }
+
+    [Fact]
     public async Task DeadService_GivesQuickProblem_WithoutItsAddress()
     {
         await using var gateway = await GatewayHost.StartAsync(); // both clusters point at a closed port

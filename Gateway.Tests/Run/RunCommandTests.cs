@@ -8,6 +8,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Run;
 
 /// <summary>The README's run command, as a new user runs it: everything starts and the gateway is ready over HTTPS.</summary>
+[Collection(Gateway.Tests.Browser.RunScriptGroup.Name)]
 public sealed class RunCommandTests
 {
     [Fact]

@@ -42,7 +42,8 @@ internal static class GatewayRoutes
         Route("recordings-sync", RecordingsCluster, "/api/recordings/sync", GatewayPolicies.Admin, Post),
         Route("audit-recordings", RecordingsCluster, "/api/audit/recordings", GatewayPolicies.Admin, Read),
         Route("webhook-recording", RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, WebhookBodyBytes),
-        Route("events", RecordingsCluster, "/ws", GatewayPolicies.SignedIn, ["GET"]),
+        // No method constraint: browsers open WebSockets over HTTP/2 as an extended CONNECT, over HTTP/1.1 as GET.
+        Route("events", RecordingsCluster, "/ws", GatewayPolicies.SignedIn),
     ];
 
     public static IReadOnlyList<ClusterConfig> Clusters(GatewaySettings settings) =>

@@ -1,0 +1,301 @@
+using System.Net;
+using System.Net.Http.Json;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.Playwright;
+
+namespace Gateway.Tests.Browser;
+
+/// <summary>The dashboard in a real browser (Debian's chromium through Playwright) against the system run.sh starts.</summary>
+[Collection(RunScriptGroup.Name)]
+public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
+{
+    private readonly List<IBrowserContext> _contexts = [];
+    private readonly List<string> _consoleErrors = [];
+    private readonly List<string> _dialogs = [];
+
+    private RunningSystem System => fixture.System;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var context in _contexts)
+        {
+            await context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public Task SignIn_WrongPasswordThenRight_ShowsTheErrorThenTheDashboard() => WithPageAsync(async page =>
+    {
+        await page.GotoAsync("/");
+        await page.FillAsync("#username", System.AdminUsername);
+        await page.FillAsync("#password", "not-the-password");
+        await page.ClickAsync("button[type=submit]");
+        await Assertions.Expect(page.Locator("#message")).ToHaveTextAsync("Wrong username or password.");
+
+        await page.FillAsync("#password", System.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/app/");
+        await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync($"{System.AdminUsername} (admin)");
+    });
+
+    [Fact]
+    public Task Recordings_ListShowsStoredOnes_AndANewCallbackAppearsWithoutReload() => WithPageAsync(async page =>
+    {
+        var stored = RunningSystem.NewRecordingSid();
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(stored)).StatusCode);
+        await SignInAsync(page);
+        await Assertions.Expect(page.Locator($"tr[data-sid='{stored}']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("Live updates: on");
+
+        var arriving = RunningSystem.NewRecordingSid();
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(arriving, status: "in-progress")).StatusCode);
+
+        var row = page.Locator($"tr[data-sid='{arriving}']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await Assertions.Expect(row).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("fresh"));
+        await Assertions.Expect(page.Locator("#recordings-table tbody tr").First).ToHaveAttributeAsync("data-sid", arriving);
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(arriving, status: "completed")).StatusCode);
+        await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("completed");
+    });
+
+    [Fact]
+    public Task Audio_LoadsAndSeeks_WithARangeRequestReachingTwilio() => WithPageAsync(async page =>
+    {
+        var sid = RunningSystem.NewRecordingSid();
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(sid)).StatusCode);
+        await SignInAsync(page);
+        await page.ClickAsync($"tr[data-sid='{sid}'] button");
+
+        await page.WaitForFunctionAsync("() => document.getElementById('audio').readyState >= 1 && isFinite(document.getElementById('audio').duration)");
+        await page.EvalOnSelectorAsync("#audio", "audio => { audio.currentTime = audio.duration * 0.8; }");
+
+        await WaitAsync(() => System.Twilio.RangesFor(sid).Any(r => r.StartsWith("bytes=", StringComparison.Ordinal) && !r.StartsWith("bytes=0-", StringComparison.Ordinal)),
+            "a seek sent a Range request past the start to Twilio");
+        await Assertions.Expect(page.Locator("#download")).ToHaveAttributeAsync("href", $"/api/recordings/{sid}/audio?format=mp3&download=1");
+    });
+
+    [Fact]
+    public Task Delete_ViewerSeesNoButton_AdminDeletesAfterConfirming() => WithPageAsync(async page =>
+    {
+        var sid = RunningSystem.NewRecordingSid();
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(sid)).StatusCode);
+        var viewer = await CreateUserAsync("viewer");
+
+        var viewerPage = await NewPageAsync();
+        await SignInAsync(viewerPage, viewer, ViewerPassword);
+        await viewerPage.ClickAsync($"tr[data-sid='{sid}'] button");
+        await Assertions.Expect(viewerPage.Locator("#player")).ToBeVisibleAsync();
+        await Assertions.Expect(viewerPage.Locator("#delete")).ToBeHiddenAsync();
+        await Assertions.Expect(viewerPage.Locator("nav [data-section=users]")).ToBeHiddenAsync();
+
+        await SignInAsync(page);
+        await page.ClickAsync($"tr[data-sid='{sid}'] button");
+        await page.ClickAsync("#delete");
+        await Assertions.Expect(page.Locator("#confirm-delete")).ToBeVisibleAsync();
+        await page.ClickAsync("#confirm-delete button[value=delete]");
+
+        await Assertions.Expect(page.Locator($"tr[data-sid='{sid}'] td.status")).ToHaveTextAsync("deleted");
+        Assert.Contains(System.Twilio.Server.LogEntries, e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path.Contains(sid, StringComparison.Ordinal));
+        // The viewer's open page learns of it live.
+        await Assertions.Expect(viewerPage.Locator($"tr[data-sid='{sid}'] td.status")).ToHaveTextAsync("deleted");
+    });
+
+    [Fact]
+    public Task TwilioFieldsWithMarkup_AreShownAsText_AndRunNothing() => WithPageAsync(async page =>
+    {
+        const string markup = "<img src=x onerror=alert(1)>";
+        var sid = RunningSystem.NewRecordingSid();
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(sid)).StatusCode);
+        // The webhook refuses such values, so this one is planted in the store directly (as a compromised
+        // or older database might hold it): the page must still treat it as text.
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(System.DataDirectory, "recordings.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE recordings SET source = $markup WHERE sid = $sid";
+            command.Parameters.AddWithValue("$markup", markup);
+            command.Parameters.AddWithValue("$sid", sid);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await SignInAsync(page);
+        var row = page.Locator($"tr[data-sid='{sid}']");
+        await Assertions.Expect(row.Locator("td").Nth(4)).ToHaveTextAsync(markup);
+        await row.Locator("button").ClickAsync();
+        await Assertions.Expect(page.Locator("#player-details")).ToContainTextAsync(markup);
+        Assert.Equal(0, await page.Locator("main img").CountAsync());
+        await page.WaitForTimeoutAsync(300);
+        Assert.Empty(_dialogs);
+    });
+
+    [Fact]
+    public Task SignOut_ThenBack_ShowsNoData() => WithPageAsync(async page =>
+    {
+        var sid = RunningSystem.NewRecordingSid();
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(sid)).StatusCode);
+        await SignInAsync(page);
+        await Assertions.Expect(page.Locator($"tr[data-sid='{sid}']")).ToBeVisibleAsync();
+
+        await page.ClickAsync("#sign-out");
+        await page.WaitForURLAsync("**/?reason=signed-out");
+        await Assertions.Expect(page.Locator("#notice")).ToHaveTextAsync("You have signed out.");
+
+        await page.GoBackAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        Assert.Equal("/", new Uri(page.Url).AbsolutePath);
+        Assert.Equal(0, await page.Locator($"tr[data-sid='{sid}']").CountAsync());
+        await Assertions.Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
+    });
+
+    [Fact]
+    public Task SessionRevokedByAnAdmin_SendsThePageToSignIn() => WithPageAsync(async page =>
+    {
+        var viewer = await CreateUserAsync("leaver");
+        await SignInAsync(page, viewer, ViewerPassword);
+        await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("Live updates: on");
+
+        using var client = System.Client();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", await AdminTokenAsync());
+        using var disable = await client.PutAsJsonAsync($"/api/users/{viewer}", new { disabled = true });
+        Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
+
+        await page.WaitForURLAsync("**/?reason=session-ended", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("#notice")).ToHaveTextAsync("Your session has ended. Please sign in again.");
+    });
+
+    [Fact]
+    public Task Activity_And_Users_AreThereForAdmins() => WithPageAsync(async page =>
+    {
+        await SignInAsync(page);
+        await page.ClickAsync("nav [data-section=activity]");
+        await Assertions.Expect(page.Locator("#chart-recordings svg rect.bar")).ToHaveCountAsync(30);
+        await Assertions.Expect(page.Locator("#chart-failures svg rect.bar")).ToHaveCountAsync(24);
+        await Assertions.Expect(page.Locator("#audit-auth tbody tr").First).ToBeVisibleAsync();
+
+        await page.ClickAsync("nav [data-section=users]");
+        var name = "made-" + Guid.NewGuid().ToString("N")[..8];
+        await page.FillAsync("#create-user input[name=username]", name);
+        await page.FillAsync("#create-user input[name=password]", "a-long-password-123");
+        await page.ClickAsync("#create-user button[type=submit]");
+        await Assertions.Expect(page.Locator($"#users-table tr[data-username='{name}']")).ToBeVisibleAsync();
+        await page.SelectOptionAsync($"#users-table tr[data-username='{name}'] select", "admin");
+        await Assertions.Expect(page.Locator("#users-message")).ToContainTextAsync($"{name} is now admin");
+    });
+
+    [Fact]
+    public Task PhoneSizedWindow_StillShowsTheListAndPlayer() => WithPageAsync(async page =>
+    {
+        var sid = RunningSystem.NewRecordingSid();
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(sid)).StatusCode);
+        await page.SetViewportSizeAsync(390, 844);
+        await SignInAsync(page);
+        await page.Keyboard.PressAsync("Tab");
+        await page.Locator($"tr[data-sid='{sid}'] button").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#player")).ToBeVisibleAsync();
+        var wide = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+            .map(e => `${e.tagName}#${e.id}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`)");
+        Assert.True(wide.Length == 0, "wider than a phone's screen: " + string.Join(", ", wide));
+        Assert.False(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1"), "the page scrolls sideways");
+    });
+
+    private const string ViewerPassword = "viewer-password-123";
+
+    private async Task<string> AdminTokenAsync()
+    {
+        using var client = System.Client();
+        using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = System.AdminUsername, password = System.AdminPassword });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Dictionary<string, object>>())!["access_token"].ToString()!;
+    }
+
+    private async Task<string> CreateUserAsync(string prefix)
+    {
+        var username = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+        using var client = System.Client();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", await AdminTokenAsync());
+        using var response = await client.PostAsJsonAsync("/api/users", new { username, password = ViewerPassword, role = "viewer" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return username;
+    }
+
+    private async Task SignInAsync(IPage page, string? username = null, string? password = null)
+    {
+        await page.GotoAsync("/");
+        await page.FillAsync("#username", username ?? System.AdminUsername);
+        await page.FillAsync("#password", password ?? System.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/app/");
+        await Assertions.Expect(page.Locator("#who")).Not.ToBeEmptyAsync();
+    }
+
+    private async Task<IPage> NewPageAsync()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = System.Url.ToString(), IgnoreHTTPSErrors = true });
+        _contexts.Add(context);
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                lock (_consoleErrors)
+                {
+                    _consoleErrors.Add(message.Text);
+                }
+            }
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (_consoleErrors)
+            {
+                _consoleErrors.Add("page error: " + error);
+            }
+        };
+        page.Dialog += async (_, dialog) =>
+        {
+            _dialogs.Add(dialog.Message);
+            await dialog.DismissAsync();
+        };
+        return page;
+    }
+
+    /// <summary>Runs a scenario on a fresh page; on failure saves a screenshot; always checks that no CSP violation was reported.</summary>
+    private async Task WithPageAsync(Func<IPage, Task> scenario, [System.Runtime.CompilerServices.CallerMemberName] string name = "")
+    {
+        var page = await NewPageAsync();
+        try
+        {
+            await scenario(page);
+        }
+        catch
+        {
+            var folder = Path.Combine(Repository.Root, "TestResults", "screenshots");
+            Directory.CreateDirectory(folder);
+            foreach (var (open, index) in _contexts.SelectMany(c => c.Pages).Select((p, i) => (p, i)))
+            {
+                await open.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}-{index}.png"), FullPage = true });
+            }
+
+            throw;
+        }
+
+        lock (_consoleErrors)
+        {
+            Assert.DoesNotContain(_consoleErrors, m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            await Task.Delay(100);
+        }
+    }
+}
