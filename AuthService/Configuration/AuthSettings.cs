@@ -70,7 +70,8 @@ public sealed record AuthSettings
             SessionAbsoluteLifetime = TimeSpan.FromHours(reader.Number("REFRESH_TOKEN_HOURS", 12, 1, 24 * 90)),
             SessionIdleLifetime = TimeSpan.FromMinutes(reader.Number("SESSION_IDLE_MINUTES", 120, 5, 24 * 60 * 90)),
             BcryptWorkFactor = reader.Number("BCRYPT_WORK_FACTOR", Passwords.PasswordRules.DefaultWorkFactor, Passwords.PasswordRules.MinWorkFactor, 16),
-            HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount), 1, 64),
+            // Half the cores by default: a sign-in flood must leave room for everything else the machine serves.
+            HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount / 2), 1, 64),
         };
     }
 }

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text.Json;
+
+namespace Bench;
+
+/// <summary>
+/// Scenario 3: many WebSocket clients through the gateway; callbacks at a steady rate; for every event, the time
+/// from the callback's 204 to each client's receipt. One client with a tiny receive window never reads: it must be
+/// dropped by the service without delaying the others.
+/// </summary>
+internal static class LiveEvents
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var clients = options.Int("clients", 1000);
+        var rate = options.Int("rate", 50);
+        var seconds = options.Int("seconds", 20);
+        var url = new Uri(options["url"]);
+        var wsUrl = new UriBuilder(url) { Scheme = "wss", Path = "/ws" }.Uri;
+        var acknowledged = new ConcurrentDictionary<string, long>();
+        var latencies = new ConcurrentBag<double>();
+        var received = 0L;
+        using var stopAll = new CancellationTokenSource();
+
+        var sockets = new List<ClientWebSocket>();
+        var connectWatch = Stopwatch.StartNew();
+        for (var batch = 0; batch < clients; batch += 50)
+        {
+            var opened = await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, clients - batch)).Select(_ => ConnectAsync(wsUrl, options["token"], receiveBuffer: null)));
+            sockets.AddRange(opened);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"connected {sockets.Count} clients in {connectWatch.Elapsed.TotalSeconds:0.0}s"));
+        var slow = await ConnectAsync(wsUrl, options["token"], receiveBuffer: 2048); // never read
+        var readers = sockets.Select(socket => Task.Run(async () =>
+        {
+            var buffer = new byte[8192];
+            try
+            {
+                while (!stopAll.IsCancellationRequested)
+                {
+                    var result = await socket.ReceiveAsync(buffer, stopAll.Token);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    var now = Stopwatch.GetTimestamp();
+                    using var message = JsonDocument.Parse(buffer.AsMemory(0, result.Count));
+                    var sid = message.RootElement.GetProperty("recording").GetProperty("sid").GetString()!;
+                    Interlocked.Increment(ref received);
+                    // The event can outrun the 204 on the same machine: then it counts as 0 ms.
+                    if (acknowledged.TryGetValue(sid, out var acked))
+                    {
+                        latencies.Add(Math.Max(0, Stopwatch.GetElapsedTime(acked, now).TotalMilliseconds));
+                    }
+                    else
+                    {
+                        latencies.Add(0);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+            {
+            }
+        })).ToList();
+
+        using var client = Options.Client(url, 8);
+        var nextSid = Signing.SidSource();
+        var interval = TimeSpan.FromSeconds(1.0 / rate);
+        var posted = 0;
+        var clock = Stopwatch.StartNew();
+        var burst = options.Int("slow-burst", 3000);
+        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            var sid = nextSid();
+            using var request = Signing.Callback(options["public-base"], options["auth-token"], options["account"], sid);
+            using var response = await client.SendAsync(request);
+            acknowledged[sid] = Stopwatch.GetTimestamp();
+            posted++;
+            var due = interval * posted;
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+        }
+
+        await Task.Delay(2000);
+        var steady = latencies.ToList();
+        var steadyReceived = Interlocked.Read(ref received);
+        var open = sockets.Count(s => s.State == WebSocketState.Open);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"posted={posted} at {rate}/s; deliveries={steadyReceived} of {(long)posted * sockets.Count}; clients still open={open}/{sockets.Count}"));
+        Console.WriteLine("latency 204->receipt: " + Stats.Summary(steady));
+
+        // Now a burst, to fill the stalled client's queue: it is dropped; everyone else keeps receiving.
+        var before = latencies.Count;
+        for (var i = 0; i < burst; i++)
+        {
+            using var request = Signing.Callback(options["public-base"], options["auth-token"], options["account"], nextSid());
+            using var response = await client.SendAsync(request);
+        }
+
+        await Task.Delay(3000);
+        var afterBurst = latencies.Skip(before).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"burst of {burst}: deliveries={afterBurst.Count} of {(long)burst * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"));
+        Console.WriteLine("burst latency 204->receipt: " + Stats.Summary(afterBurst));
+        await stopAll.CancelAsync();
+        await Task.WhenAll(readers);
+        slow.Abort();
+        foreach (var socket in sockets)
+        {
+            socket.Abort();
+        }
+
+        return 0;
+    }
+
+    private static async Task<ClientWebSocket> ConnectAsync(Uri url, string token, int? receiveBuffer)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                if (receiveBuffer is { } size)
+                {
+                    tcp.ReceiveBufferSize = size; // a tiny window: the sender soon has to wait for this client
+                }
+
+                await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(tcp, ownsSocket: true);
+            },
+        };
+        await socket.ConnectAsync(url, new HttpMessageInvoker(handler), CancellationToken.None);
+        return socket;
+    }
+}

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Benchmarks of the gateway and services beside their peers, on this machine, in one run.
+#   bash bench/run.sh            all five scenarios (about 12 minutes)
+#   bash bench/run.sh 1 5        only scenarios 1 and 5
+# Installs nginx, haproxy, wrk and sqlite3 from Debian when missing (as root). Writes bench/out/<time>/ and
+# replaces bench/RESULTS.md with the new table. Nothing here runs in CI and nothing asserts a timing.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+scenarios=("$@"); ((${#scenarios[@]})) || scenarios=(1 2 3 4 5)
+want() { local s; for s in "${scenarios[@]}"; do [[ "$s" == "$1" ]] && return 0; done; return 1; }
+
+missing=()
+for tool in nginx haproxy wrk sqlite3 openssl curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  echo "Installing ${missing[*]}…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  systemctl stop nginx haproxy 2>/dev/null || true
+fi
+
+echo "Building (Release)…"
+dotnet build RecordingsPlatform.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
+bin() { echo "$root/$1/bin/Release/net10.0/$1.dll"; }
+
+work="$root/bench/out/$(date -u +%Y%m%d-%H%M%S)"
+mkdir -p "$work"
+results="$work/results.md"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [[ -f "$work/backend.pid" ]] && kill "$(cat "$work/backend.pid")" 2>/dev/null || true
+  [[ -f "$work/nginxproxy.pid" ]] && kill "$(cat "$work/nginxproxy.pid")" 2>/dev/null || true
+  [[ -f "$work/haproxy.pid" ]] && kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+wait_url() { for _ in $(seq 1 120); do curl -fsk -o /dev/null --max-time 2 "$1" && return 0; sleep 0.5; done; echo "not ready: $1" >&2; exit 1; }
+rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+# --- Shared set-up: a certificate, the AuthService with a key, a long-lived token, the stub backend -------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+cat "$work/tls.crt" "$work/tls.key" > "$work/tls.pem"
+password="bench-password-$(openssl rand -hex 6)"
+export ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=1 OTEL_EXPORTER_OTLP_ENDPOINT=
+dotnet "$(bin AuthService)" keys new --dir "$work/keys" >/dev/null
+ADMIN_PASSWORD_HASH="$(printf '%s\n' "$password" | BCRYPT_WORK_FACTOR=10 dotnet "$(bin AuthService)" hash-password)"
+openssl ec -in "$(ls "$work"/keys/*.key.pem | head -1)" -pubout -out "$work/jwt.pub" 2>/dev/null
+(ADMIN_USERNAME=admin ADMIN_PASSWORD_HASH="$ADMIN_PASSWORD_HASH" JWT_KEYS_DIR="$work/keys" DATA_DIR="$work/auth" ACCESS_TOKEN_MINUTES=1440 \
+  dotnet "$(bin AuthService)" --urls http://127.0.0.1:5101 > "$work/auth.log" 2>&1) & pids+=($!)
+wait_url http://127.0.0.1:5101/health
+token="$(curl -fs http://127.0.0.1:5101/api/auth/login -H 'Content-Type: application/json' -d "{\"username\":\"admin\",\"password\":\"$password\"}" | jq -r .access_token)"
+
+for conf in stub-backend.nginx nginx-proxy; do sed "s#__DIR__#$work#g" "bench/peers/$conf.conf" > "$work/$conf.conf"; done
+sed "s#__DIR__#$work#g" bench/peers/haproxy.cfg > "$work/haproxy.cfg"
+nginx -c "$work/stub-backend.nginx.conf"
+wait_url http://127.0.0.1:9001/
+
+gateway_pid=""
+start_gateway() { # recordings URL, then extra VAR=value settings
+  [[ -n "$gateway_pid" ]] && { kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true; }
+  local recordings="$1"; shift
+  (env PORT=4443 HTTP_PORT=4480 TLS_CERT_PATH="$work/tls.crt" TLS_KEY_PATH="$work/tls.key" ALLOWED_ORIGINS=https://localhost:4443 \
+     AUTH_SERVICE_URLS="${AUTH_URLS:-http://127.0.0.1:5101}" RECORDINGS_SERVICE_URLS="$recordings" JWKS_URL=http://127.0.0.1:5101/.well-known/jwks.json \
+     RATE_LIMIT_MAX=1000000000 LOGIN_RATE_LIMIT_MAX=1000000000 WEBHOOK_RATE_LIMIT_MAX=1000000000 "$@" \
+     dotnet "$(bin Gateway)" --contentRoot "$root/Gateway" > "$work/gateway.log" 2>&1) &
+  gateway_pid=$!; pids+=("$gateway_pid")
+  wait_url https://127.0.0.1:4443/health/ready
+  # The pid of dotnet itself (the subshell's child), for its memory.
+  sleep 1; gateway_dotnet=$(pgrep -P "$gateway_pid" -f Gateway.dll || echo "$gateway_pid")
+}
+
+{
+  echo "# Benchmark results"
+  echo
+  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."
+  echo "Peers: $(nginx -v 2>&1 | cut -d/ -f2), HAProxy $(haproxy -v | head -1 | awk '{print $3}'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'); .NET $(dotnet --version)."
+  echo "Every figure below comes from this one run; ratios are ours / peer's."
+  echo
+} > "$results"
+
+# --- 1. Gateway, full policy, beside HAProxy and nginx ---------------------------------------------------------
+wrk_run() { # name url connections [token]
+  local header=(); [[ -n "${4:-}" ]] && header=(-H "Authorization: Bearer $4")
+  wrk -t1 -c"$3" -d10s --latency "${header[@]}" "$2" > "$work/wrk-$1-$3-$round.txt" 2>&1 || true
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-$1-$3-$round.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk-$1-$3-$round.txt")
+  echo "$1 $3 $round ${rps:-0} ${p99:-n/a}" >> "$work/wrk.tsv"
+  echo "  $1, $3 connections, round $round: ${rps:-0} req/s, p99 ${p99:-n/a}"
+}
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print "nan" }'; }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2 }'; }
+
+if want 1 || want 5; then
+  echo "Scenario 1: gateway full policy vs HAProxy vs nginx"
+  AUTH_URLS=http://127.0.0.1:9001 start_gateway http://127.0.0.1:9001
+  haproxy -f "$work/haproxy.cfg" -D -p "$work/haproxy.pid"
+  nginx -c "$work/nginx-proxy.conf"
+  wait_url https://127.0.0.1:9444/
+  curl -fsk -o /dev/null -H "Authorization: Bearer $token" https://127.0.0.1:9443/api/recordings || { echo "HAProxy refuses the token" >&2; exit 1; }
+  curl -fsk -o /dev/null -H "Authorization: Bearer $token" https://127.0.0.1:4443/api/recordings || { echo "the gateway refuses the token" >&2; exit 1; }
+  rounds=${BENCH_ROUNDS:-3}
+  for connections in 32 256; do
+    for round in $(seq 1 "$rounds"); do
+      wrk_run gateway https://127.0.0.1:4443/api/recordings "$connections" "$token"
+      wrk_run haproxy https://127.0.0.1:9443/api/recordings "$connections" "$token"
+      wrk_run gateway-anonymous https://127.0.0.1:4443/.well-known/openid-configuration "$connections"
+      wrk_run nginx https://127.0.0.1:9444/api/recordings "$connections"
+    done
+  done
+  after_scenario1=$(rss_mb "$gateway_dotnet")
+  {
+    echo "## 1. Gateway, full policy (wrk, 1 thread, HTTP/1.1 keep-alive over TLS, 10 s rounds, median of $rounds alternating rounds)"
+    echo
+    echo "| connections | ours req/s | HAProxy req/s | ratio (target ≥ 2.0) | ours p99 | HAProxy p99 | anonymous route req/s | policy overhead (target ≥ 0.8) | nginx (plain TLS ceiling) req/s |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for connections in 32 256; do
+      med() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $4}' "$work/wrk.tsv" | median; }
+      medp99() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $5}' "$work/wrk.tsv" | while read -r v; do to_ms "$v"; done | median; }
+      g=$(med gateway); h=$(med haproxy); a=$(med gateway-anonymous); n=$(med nginx)
+      echo "| $connections | $g | $h | $(awk -v a="$g" -v b="$h" 'BEGIN { printf "%.2f", a / b }') | $(medp99 gateway) ms | $(medp99 haproxy) ms | $a | $(awk -v a="$g" -v b="$a" 'BEGIN { printf "%.2f", a / b }') | $n |"
+    done
+    echo
+  } >> "$results"
+  kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true; kill "$(cat "$work/nginxproxy.pid")" 2>/dev/null || true
+fi
+
+# --- 5. Memory ----------------------------------------------------------------------------------------------------
+if want 5; then
+  echo "Scenario 5: gateway memory"
+  dotnet "$(bin Bench)" idle --url https://127.0.0.1:4443 --connections 1000 --hold 20 > "$work/idle.log" 2>&1 &
+  idle_pid=$!
+  for _ in $(seq 1 120); do grep -q READY "$work/idle.log" && break; sleep 0.5; done
+  sleep 3
+  idle_rss=$(rss_mb "$gateway_dotnet")
+  wait "$idle_pid" || true
+  {
+    echo "## 5. Gateway memory (resident set, target ≤ 150 MB)"
+    echo
+    echo "| when | RSS |"
+    echo "| --- | --- |"
+    echo "| after scenario 1 (4 × 2 × $rounds wrk rounds, up to 256 connections) | ${after_scenario1} MB |"
+    echo "| holding $(grep -o 'READY [0-9]*' "$work/idle.log" | awk '{print $2}') idle TLS keep-alive connections | ${idle_rss} MB |"
+    echo
+  } >> "$results"
+fi
+
+# --- 2–4 run against the real RecordingsService -------------------------------------------------------------------
+account="AC$(openssl rand -hex 16)"; twilio_token="$(openssl rand -hex 16)"
+if want 2 || want 3 || want 4; then
+  (DATA_DIR="$work/recordings" TWILIO_ACCOUNT_SID="$account" TWILIO_AUTH_TOKEN="$twilio_token" PUBLIC_BASE_URL=https://calls.example.com \
+     TWILIO_API_BASE_URL=http://127.0.0.1:9 JWKS_URL=http://127.0.0.1:5101/.well-known/jwks.json \
+     dotnet "$(bin RecordingsService)" --urls http://127.0.0.1:5102 > "$work/recordings.log" 2>&1) & pids+=($!)
+  wait_url http://127.0.0.1:5102/health
+  start_gateway http://127.0.0.1:5102 TRUSTED_PROXIES=127.0.0.1 LOGIN_RATE_LIMIT_MAX=5
+fi
+
+if want 2; then
+  echo "Scenario 2: webhook ingest for 60 s"
+  dotnet "$(bin Bench)" webhooks --url https://127.0.0.1:4443 --public-base https://calls.example.com --auth-token "$twilio_token" --account "$account" --seconds 60 --concurrency 64 | tee "$work/webhooks.txt"
+  stored=$(sqlite3 "$work/recordings/recordings.db" "SELECT COUNT(*) FROM recordings")
+  acknowledged=$(grep -o 'stored_204=[0-9]*' "$work/webhooks.txt" | cut -d= -f2)
+  {
+    echo "## 2. Webhook ingest (signed callbacks, distinct SIDs, through the gateway to the RecordingsService on SQLite with synchronous=FULL, 64 concurrent senders, 60 s)"
+    echo
+    echo "| callbacks/s sustained (target ≥ 2,000) | answered 204 | rows stored after the run | exactly once | latency |"
+    echo "| --- | --- | --- | --- | --- |"
+    echo "| $(grep -o 'rate=[0-9]*' "$work/webhooks.txt" | cut -d= -f2) | $acknowledged | $stored | $([[ "$acknowledged" == "$stored" ]] && echo yes || echo "NO") | $(grep -o 'latency: .*' "$work/webhooks.txt" | cut -d' ' -f2-) |"
+    echo
+    echo "No peer: neither HAProxy nor nginx can check a Twilio signature or store a callback; the figure stands against the target."
+    echo
+  } >> "$results"
+fi
+
+if want 3; then
+  echo "Scenario 3: live events to 1,000 WebSocket clients"
+  dotnet "$(bin Bench)" live --url https://127.0.0.1:4443 --token "$token" --public-base https://calls.example.com --auth-token "$twilio_token" --account "$account" \
+    --clients 1000 --rate 50 --seconds 20 --slow-burst 3000 | tee "$work/live.txt"
+  dropped=$(grep -c 'disconnected (too-slow)' "$work/recordings.log" || true)
+  {
+    echo "## 3. Live events (1,000 WebSocket clients through the gateway, callbacks at 50/s for 20 s, then a burst of 3,000)"
+    echo
+    echo '```'
+    cat "$work/live.txt"
+    echo '```'
+    echo
+    echo "Slow clients dropped by the service (a client with a 2 KB receive window that never reads): $dropped."
+    echo "No peer: the proxies only pass WebSocket bytes; the fan-out is the RecordingsService's."
+    echo
+  } >> "$results"
+fi
+
+if want 4; then
+  echo "Scenario 4: sign-in flood"
+  dotnet "$(bin Bench)" signin-flood --url https://127.0.0.1:4443 --token "$token" --rate 1000 --seconds 15 --users 8 | tee "$work/flood.txt"
+  {
+    echo "## 4. Sign-in flood (1,000 wrong-password attempts/s from random addresses via X-Forwarded-For, while 8 signed-in users list recordings)"
+    echo
+    echo '```'
+    cat "$work/flood.txt"
+    echo '```'
+    echo
+    echo "Target: the users' p99 during the flood at most 2 × alone. No peer: the proxies do not sign anyone in."
+    echo
+  } >> "$results"
+fi
+
+cp "$results" "$root/bench/RESULTS.md"
+echo
+cat "$results"
+echo "Raw output: $work"
