@@ -20,7 +20,7 @@ fi
 
 echo "Building (Release)…"
 dotnet build RecordingsPlatform.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
-bin() { echo "$root/$1/bin/Release/net10.0/$1.dll"; }
+bin() { if [[ "$1" == Bench ]]; then echo "$root/bench/Bench/bin/Release/net10.0/Bench.dll"; else echo "$root/$1/bin/Release/net10.0/$1.dll"; fi; }
 
 work="$root/bench/out/$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$work"
@@ -43,7 +43,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
   -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
 cat "$work/tls.crt" "$work/tls.key" > "$work/tls.pem"
 password="bench-password-$(openssl rand -hex 6)"
-export ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=1 OTEL_EXPORTER_OTLP_ENDPOINT=
+export ASPNETCORE_ENVIRONMENT=Production OTEL_EXPORTER_OTLP_ENDPOINT=
 dotnet "$(bin AuthService)" keys new --dir "$work/keys" >/dev/null
 ADMIN_PASSWORD_HASH="$(printf '%s\n' "$password" | BCRYPT_WORK_FACTOR=10 dotnet "$(bin AuthService)" hash-password)"
 openssl ec -in "$(ls "$work"/keys/*.key.pem | head -1)" -pubout -out "$work/jwt.pub" 2>/dev/null
@@ -102,6 +102,10 @@ if want 1 || want 5; then
   curl -fsk -o /dev/null -H "Authorization: Bearer $token" https://127.0.0.1:9443/api/recordings || { echo "HAProxy refuses the token" >&2; exit 1; }
   curl -fsk -o /dev/null -H "Authorization: Bearer $token" https://127.0.0.1:4443/api/recordings || { echo "the gateway refuses the token" >&2; exit 1; }
   rounds=${BENCH_ROUNDS:-3}
+  # Warm-up (JIT, connection pools, the token cache), not measured.
+  for target in https://127.0.0.1:4443/api/recordings https://127.0.0.1:9443/api/recordings https://127.0.0.1:4443/.well-known/openid-configuration; do
+    wrk -t1 -c32 -d5s -H "Authorization: Bearer $token" "$target" > /dev/null 2>&1 || true
+  done
   for connections in 32 256; do
     for round in $(seq 1 "$rounds"); do
       wrk_run gateway https://127.0.0.1:4443/api/recordings "$connections" "$token"

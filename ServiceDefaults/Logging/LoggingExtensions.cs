@@ -33,14 +33,22 @@ public static class LoggingExtensions
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Service", serviceName);
 
-            if (development)
-            {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service}: {Message:lj}{NewLine}{Exception}");
-            }
-            else
-            {
-                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-            }
+            // Formatting and writing happen on a background thread, off the request path. If the console cannot keep
+            // up (10,000 lines behind), further lines are dropped rather than slowing requests down.
+            logger.WriteTo.Async(
+                sink =>
+                {
+                    if (development)
+                    {
+                        sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service}: {Message:lj}{NewLine}{Exception}");
+                    }
+                    else
+                    {
+                        sink.Console(new RenderedCompactJsonFormatter());
+                    }
+                },
+                bufferSize: 10_000,
+                blockWhenFull: false);
 
             // Extra sinks registered by the host (tests capture events this way).
             foreach (var sink in services.GetServices<ILogEventSink>())

@@ -30,8 +30,13 @@ public sealed partial class RevocationFeedFollower(
         using var http = httpClients.CreateClient(HttpClientName);
         while (true)
         {
-            var batch = await http.GetFromJsonAsync($"{options.FeedUrl}?since={_cursor}", FeedJsonContext.Default.FeedBatch, cancellationToken)
-                ?? throw new InvalidOperationException("The revocation feed answered null.");
+            var batch = await http.GetFromJsonAsync($"{options.FeedUrl}?since={_cursor}", FeedJsonContext.Default.FeedBatch, cancellationToken);
+            if (batch?.Sessions is null || batch.Sessions.Any(s => s?.Sid is null))
+            {
+                // Something answered, but not a revocation feed (a wrong REVOCATION_FEED_URL): say so, keep running.
+                throw new InvalidOperationException("The answer is not a revocation feed.");
+            }
+
             foreach (var session in batch.Sessions)
             {
                 revoked.Add(session.Sid, session.ExpiresAt);

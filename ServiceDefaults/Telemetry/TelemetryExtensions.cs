@@ -19,9 +19,13 @@ public static class TelemetryExtensions
     /// </summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
             .WithTracing(tracing => tracing
+                // Without an exporter, spans are not recorded (that costs per request for nothing), but trace
+                // context is still propagated, so the services' logs and a later exporter see one trace.
+                .SetSampler(exporting ? new ParentBasedSampler(new AlwaysOnSampler()) : new AlwaysOffSampler())
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
                 .AddHttpClientInstrumentation())
@@ -30,7 +34,7 @@ public static class TelemetryExtensions
                 .AddHttpClientInstrumentation()
                 .AddMeter(MeterPrefix + "*"));
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (exporting)
         {
             telemetry.UseOtlpExporter();
         }

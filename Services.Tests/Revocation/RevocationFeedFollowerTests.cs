@@ -54,6 +54,23 @@ public sealed class RevocationFeedFollowerTests
         Assert.True(revoked.IsRevoked(signIn.SessionId), "the follower did not see the sign-out within 5 s");
     }
 
+    [Fact]
+    public async Task Follower_PointedAtSomethingElse_KeepsRunning_AndReportsNoSuccess()
+    {
+        await using var host = new AuthHost();
+        var revoked = new RevokedSessions(TimeProvider.System);
+        // JWKS is JSON, but not a feed: a typical misconfiguration.
+        using var follower = new RevocationFeedFollower(new HostClients(host), revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/.well-known/jwks.json"), TimeSpan.FromMilliseconds(50)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => follower.PollAsync(CancellationToken.None));
+        await follower.StartAsync(CancellationToken.None);
+        await Task.Delay(200); // several failed polls (every 50 ms): the loop must survive them all
+        Assert.False(follower.ExecuteTask!.IsFaulted);
+        Assert.Null(follower.LastSuccess);
+        await follower.StopAsync(CancellationToken.None);
+    }
+
     private sealed class HostClients(AuthHost host) : IHttpClientFactory
     {
         public HttpClient CreateClient(string name) => host.CreateClient();
