@@ -75,7 +75,7 @@ start_gateway() { # recordings URL, then extra VAR=value settings
   echo "# Benchmark results"
   echo
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."
-  echo "Peers: $(nginx -v 2>&1 | cut -d/ -f2), HAProxy $(haproxy -v | head -1 | awk '{print $3}'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'); .NET $(dotnet --version)."
+  echo "Peers: nginx $(nginx -v 2>&1 | cut -d/ -f2), HAProxy $(haproxy -v | head -1 | awk '{print $3}'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'); .NET $(dotnet --version)."
   echo "Every figure below comes from this one run; ratios are ours / peer's."
   echo
 } > "$results"

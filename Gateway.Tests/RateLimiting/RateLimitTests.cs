@@ -171,6 +171,31 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhenTheAuthServiceIsBusyHashing_SignInsAreAnsweredAtTheGatewayForASecond()
+    {
+        var busy = true;
+        _backend.Handler = context =>
+        {
+            context.Response.StatusCode = busy ? 503 : 200;
+            context.Response.Headers.RetryAfter = "1";
+            return Task.CompletedTask;
+        };
+
+        using var first = await LoginAsync("203.0.113.1", "vera", "some-password-1");
+        busy = false;
+        using var shed = await LoginAsync("203.0.113.2", "walter", "some-password-2");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), shed.Headers.RetryAfter?.Delta);
+        Assert.Single(_backend.Requests); // the second never reached the AuthService
+
+        _time.Advance(Gateway.RateLimiting.RateLimitingMiddleware.BusyShedding);
+        using var later = await LoginAsync("203.0.113.3", "walter", "some-password-2");
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+    }
+
+    [Fact]
     public void GrowingDelay_IsCappedAtFifteenMinutes()
     {
         Assert.Equal(TimeSpan.Zero, Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(5));

@@ -13,8 +13,13 @@ namespace Gateway.RateLimiting;
 internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLimits policies, IRateLimitStore store, TimeProvider time, IProblemDetailsService problems)
 {
     public const int FreeFailures = 5;
+
+    /// <summary>After the AuthService says it is too busy hashing, sign-ins are answered here for this long.</summary>
+    public static readonly TimeSpan BusyShedding = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(15);
     private const int MaxLoginBodyBytes = 4096;
+
+    private long _signInBusyUntilTicks;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -49,6 +54,21 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
 
     private async Task SignInAsync(HttpContext context, DateTimeOffset now)
     {
+        // The AuthService just refused for lack of hashing capacity: refuse here too for a moment, so a flood
+        // costs neither a forward nor a body parse (a flood spreads over many addresses and usernames).
+        if (now.UtcTicks < Interlocked.Read(ref _signInBusyUntilTicks))
+        {
+            context.Items[PlatformAuthentication.RefusalReasonItem] = "sign-in-busy";
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "1";
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = "Busy", Detail = "Too many sign-ins at once; try again in a second." },
+            });
+            return;
+        }
+
         var username = await ReadUsernameAsync(context.Request);
         if (username is not null)
         {
@@ -62,6 +82,11 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
         }
 
         await next(context);
+
+        if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            Interlocked.Exchange(ref _signInBusyUntilTicks, (time.GetUtcNow() + BusyShedding).UtcTicks);
+        }
 
         if (username is null)
         {
