@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using ServiceDefaults.Security;
 using ServiceDefaults.Telemetry;
 
 namespace AuthService.Audit;
@@ -15,49 +15,29 @@ public sealed partial class SignInMonitor
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
     private readonly Counter<long> _failures;
-    private readonly ConcurrentDictionary<string, FailureWindow> _windows = new();
-    private readonly TimeProvider _time;
+    private readonly BurstDetector _bursts;
     private readonly ILogger<SignInMonitor> _logger;
 
     public SignInMonitor(IMeterFactory meters, TimeProvider time, ILogger<SignInMonitor> logger)
     {
         _failures = meters.Create(MeterName).CreateCounter<long>("auth.sign_in.failures", description: "Failed sign-ins, by reason");
-        _time = time;
+        _bursts = new BurstDetector(WarningThreshold, Window, time);
         _logger = logger;
     }
 
     public void Failed(string username, string? clientIp, string reason)
     {
         _failures.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        Track("ip:" + (clientIp ?? "unknown"), () => LogManyFromIp(clientIp, WarningThreshold, Window.TotalMinutes));
-        Track("user:" + username, () => LogManyForUser(username, WarningThreshold, Window.TotalMinutes));
-    }
-
-    private void Track(string key, Action warn)
-    {
-        var now = _time.GetUtcNow();
-        var window = _windows.AddOrUpdate(
-            key,
-            _ => new FailureWindow(now, 1),
-            (_, current) => now - current.Start > Window ? new FailureWindow(now, 1) : current with { Count = current.Count + 1 });
-        if (window.Count == WarningThreshold)
+        if (_bursts.Record("ip:" + (clientIp ?? "unknown")))
         {
-            warn();
+            LogManyFromIp(clientIp, WarningThreshold, Window.TotalMinutes);
         }
 
-        if (_windows.Count > 10_000)
+        if (_bursts.Record("user:" + username))
         {
-            foreach (var (staleKey, stale) in _windows)
-            {
-                if (now - stale.Start > Window)
-                {
-                    _windows.TryRemove(staleKey, out _);
-                }
-            }
+            LogManyForUser(username, WarningThreshold, Window.TotalMinutes);
         }
     }
-
-    private sealed record FailureWindow(DateTimeOffset Start, int Count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Many failed sign-ins from {ClientIp}: {Count} within {Minutes} minutes")]
     private partial void LogManyFromIp(string? clientIp, int count, double minutes);

@@ -1,17 +1,14 @@
 using AuthService.Configuration;
-using Dapper;
-using Microsoft.Data.Sqlite;
+using ServiceDefaults.Storage;
 
 namespace AuthService.Storage;
 
 /// <summary>
-/// The embedded store: one SQLite file (DATA_DIR/auth.db) in WAL mode, shared by the service and the command line.
-/// Each operation opens a pooled connection; the schema is created on first use.
+/// The embedded store: one SQLite file (DATA_DIR/auth.db), shared by the service and the command line.
 /// </summary>
-public sealed class AuthDatabase
+public sealed class AuthDatabase : SqliteDatabase
 {
     private const string Schema = """
-        PRAGMA journal_mode = WAL;
         CREATE TABLE IF NOT EXISTS users (
             username        TEXT PRIMARY KEY,
             password_hash   TEXT NOT NULL,
@@ -55,46 +52,13 @@ public sealed class AuthDatabase
         );
         """;
 
-    private readonly string _connectionString;
-    private readonly Lazy<bool> _initialized;
-
     public AuthDatabase(AuthSettings settings)
         : this(System.IO.Path.Combine(settings.DataDirectory, "auth.db"))
     {
     }
 
     public AuthDatabase(string path)
+        : base(path, Schema, durable: false)
     {
-        Path = path;
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 10,
-        }.ToString();
-        _initialized = new Lazy<bool>(Initialize);
-    }
-
-    public string Path { get; }
-
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
-    {
-        _ = _initialized.Value;
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        // Writers from the service and the command line wait for each other instead of failing.
-        await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;");
-        return connection;
-    }
-
-    private bool Initialize()
-    {
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        connection.Execute("PRAGMA busy_timeout = 10000;");
-        connection.Execute(Schema);
-        return true;
     }
 }

@@ -109,7 +109,7 @@ public sealed class RecordingsThroughGatewayTests : IAsyncLifetime
 
     private static HttpRequestMessage Callback(string sid, string? signedFor = null)
     {
-        var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        var fields = new Dictionary<string, string>
         {
             ["AccountSid"] = AccountSid,
             ["CallSid"] = "CA0123456789abcdef0123456789abcdef",
@@ -117,18 +117,7 @@ public sealed class RecordingsThroughGatewayTests : IAsyncLifetime
             ["RecordingStatus"] = "completed",
             ["RecordingDuration"] = "12",
         };
-        var data = new StringBuilder(signedFor ?? PublicBaseUrl + "/webhooks/recording");
-        foreach (var (key, value) in fields)
-        {
-            data.Append(key).Append(value);
-        }
-
-#pragma warning disable CA5350 // Twilio's signature is defined as HMAC-SHA1.
-        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(AuthToken), Encoding.UTF8.GetBytes(data.ToString())));
-#pragma warning restore CA5350
-        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/recording") { Content = new FormUrlEncodedContent(fields) };
-        request.Headers.Add("X-Twilio-Signature", signature);
-        return request;
+        return TwilioCallbacks.SignedRequest(fields, AuthToken, signedFor ?? PublicBaseUrl + "/webhooks/recording");
     }
 
     private sealed class RecordingsFactory(IDictionary<string, string> settings) : WebApplicationFactory<RecordingsSettings>

@@ -134,18 +134,8 @@ public sealed partial class RunningSystem : IAsyncDisposable
             ["RecordingSource"] = "RecordVerb",
             ["RecordingStartTime"] = startTime ?? DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture),
         };
-        var data = new StringBuilder(Url.GetLeftPart(UriPartial.Authority) + "/webhooks/recording");
-        foreach (var (key, value) in fields)
-        {
-            data.Append(key).Append(value);
-        }
-
-#pragma warning disable CA5350 // Twilio's signature is defined as HMAC-SHA1.
-        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(AuthToken), Encoding.UTF8.GetBytes(data.ToString())));
-#pragma warning restore CA5350
         using var client = Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/recording") { Content = new FormUrlEncodedContent(fields) };
-        request.Headers.Add("X-Twilio-Signature", signature);
+        using var request = TwilioCallbacks.SignedRequest(fields, AuthToken, Url.GetLeftPart(UriPartial.Authority) + "/webhooks/recording");
         return await client.SendAsync(request);
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using ServiceDefaults.Security;
 using ServiceDefaults.Telemetry;
@@ -17,15 +16,14 @@ internal sealed partial class SecurityEventsMiddleware
 
     private readonly RequestDelegate _next;
     private readonly Counter<long> _refusals;
-    private readonly TimeProvider _time;
+    private readonly BurstDetector _bursts;
     private readonly ILogger<SecurityEventsMiddleware> _logger;
-    private readonly ConcurrentDictionary<string, Burst> _bursts = new(StringComparer.Ordinal);
 
     public SecurityEventsMiddleware(RequestDelegate next, IMeterFactory meters, TimeProvider time, ILogger<SecurityEventsMiddleware> logger)
     {
         _next = next;
         _refusals = meters.Create(MeterName).CreateCounter<long>("gateway.security.refusals", description: "Requests refused with 401, 403 or 429");
-        _time = time;
+        _bursts = new BurstDetector(BurstThreshold, BurstWindow, time);
         _logger = logger;
     }
 
@@ -45,26 +43,11 @@ internal sealed partial class SecurityEventsMiddleware
         _refusals.Add(1, new("route", route), new("status", status), new("reason", reason));
 
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var now = _time.GetUtcNow();
-        var burst = _bursts.AddOrUpdate(client, static (_, now) => new Burst(now, 1), static (_, b, now) => now - b.Start > BurstWindow ? new Burst(now, 1) : b with { Count = b.Count + 1 }, now);
-        if (burst.Count == BurstThreshold)
+        if (_bursts.Record(client))
         {
             LogBurst(client, BurstThreshold, reason, route);
         }
-
-        if (_bursts.Count > 10_000)
-        {
-            foreach (var (key, stale) in _bursts)
-            {
-                if (now - stale.Start > BurstWindow)
-                {
-                    _bursts.TryRemove(key, out _);
-                }
-            }
-        }
     }
-
-    private sealed record Burst(DateTimeOffset Start, int Count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Burst of refused requests from {ClientIp}: {Count} within a minute (latest: {Reason} on {Route})")]
     private partial void LogBurst(string clientIp, int count, string reason, string route);

@@ -1,5 +1,4 @@
-using Dapper;
-using Microsoft.Data.Sqlite;
+using ServiceDefaults.Storage;
 using RecordingsService.Configuration;
 
 namespace RecordingsService.Storage;
@@ -8,10 +7,10 @@ namespace RecordingsService.Storage;
 /// The embedded store: DATA_DIR/recordings.db, SQLite in WAL mode with synchronous=FULL, so a committed webhook
 /// survives a power cut, not only a crash. Each operation opens a pooled connection.
 /// </summary>
-public sealed class RecordingsDatabase
+public sealed class RecordingsDatabase(RecordingsSettings settings)
+    : SqliteDatabase(System.IO.Path.Combine(settings.DataDirectory, "recordings.db"), Schema, durable: true)
 {
     private const string Schema = """
-        PRAGMA journal_mode = WAL;
         CREATE TABLE IF NOT EXISTS recordings (
             sid              TEXT PRIMARY KEY,
             account_sid      TEXT NOT NULL,
@@ -41,37 +40,4 @@ public sealed class RecordingsDatabase
             detail     TEXT
         );
         """;
-
-    private readonly string _connectionString;
-    private readonly Lazy<bool> _initialized;
-
-    public RecordingsDatabase(RecordingsSettings settings)
-    {
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(settings.DataDirectory, "recordings.db"),
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 10,
-        }.ToString();
-        _initialized = new Lazy<bool>(Initialize);
-    }
-
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
-    {
-        _ = _initialized.Value;
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;");
-        return connection;
-    }
-
-    private bool Initialize()
-    {
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        connection.Execute("PRAGMA busy_timeout = 10000;");
-        connection.Execute(Schema);
-        return true;
-    }
 }
