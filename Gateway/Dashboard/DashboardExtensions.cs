@@ -17,8 +17,13 @@ internal static class DashboardExtensions
             if (result.Succeeded)
             {
                 context.User = result.Principal;
-                // Signed-in pages are never kept: after sign-out, Back shows nothing from the cache.
-                context.Response.Headers[HeaderNames.CacheControl] = "no-store";
+                // Signed-in pages are never kept: after sign-out, Back shows nothing from the cache. Scripts and
+                // styles hold no data: they are revalidated by ETag like the public ones.
+                var path = context.Request.Path.Value ?? "";
+                if (path.EndsWith('/') || path.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Response.Headers[HeaderNames.CacheControl] = "no-store";
+                }
                 await next(context);
                 return;
             }
