@@ -1,4 +1,5 @@
 using AuthService.Configuration;
+using ServiceDefaults.Audit;
 using ServiceDefaults.Storage;
 
 namespace AuthService.Storage;
@@ -40,16 +41,6 @@ public sealed class AuthDatabase : SqliteDatabase
             session_id  TEXT NOT NULL,
             expires_at  INTEGER NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS audit (
-            id         INTEGER PRIMARY KEY AUTOINCREMENT,
-            at         INTEGER NOT NULL,
-            action     TEXT NOT NULL,
-            actor      TEXT,
-            target     TEXT,
-            client_ip  TEXT,
-            outcome    TEXT NOT NULL,
-            detail     TEXT
-        );
         """;
 
     public AuthDatabase(AuthSettings settings)
@@ -58,7 +49,7 @@ public sealed class AuthDatabase : SqliteDatabase
     }
 
     public AuthDatabase(string path)
-        : base(path, Schema, durable: false)
+        : base(path, Schema + SqliteAuditLog.Schema, durable: false)
     {
     }
 }

@@ -11,14 +11,8 @@ public sealed class ReadinessTests
     {
         await using var auth = await FakeBackend.StartAsync();
         await using var recordings = await FakeBackend.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-        });
+        await using var gateway = await StartReadyAsync(auth, recordings);
         using var client = gateway.CreateClient();
-
-        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "both clusters are ready");
 
         recordings.Healthy = false;
         await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15), "the recordings cluster is seen down");
@@ -44,13 +38,8 @@ public sealed class ReadinessTests
     {
         await using var auth = await FakeBackend.StartAsync();
         await using var recordings = await FakeBackend.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-        });
+        await using var gateway = await StartReadyAsync(auth, recordings);
         using var client = gateway.CreateClient();
-        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "both clusters are ready");
         recordings.Healthy = false;
         await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15), "the cluster is seen down");
 
@@ -59,5 +48,17 @@ public sealed class ReadinessTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Empty(recordings.Requests);
+    }
+
+    private static async Task<GatewayHost> StartReadyAsync(FakeBackend auth, FakeBackend recordings)
+    {
+        var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
+        {
+            ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
+            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
+        });
+        using var client = gateway.CreateClient();
+        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "both clusters are ready");
+        return gateway;
     }
 }

@@ -1,3 +1,4 @@
+using ServiceDefaults.Audit;
 using ServiceDefaults.Storage;
 using RecordingsService.Configuration;
 
@@ -8,7 +9,7 @@ namespace RecordingsService.Storage;
 /// survives a power cut, not only a crash. Each operation opens a pooled connection.
 /// </summary>
 public sealed class RecordingsDatabase(RecordingsSettings settings)
-    : SqliteDatabase(System.IO.Path.Combine(settings.DataDirectory, "recordings.db"), Schema, durable: true)
+    : SqliteDatabase(System.IO.Path.Combine(settings.DataDirectory, "recordings.db"), Schema + SqliteAuditLog.Schema, durable: true)
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS recordings (
@@ -29,15 +30,5 @@ public sealed class RecordingsDatabase(RecordingsSettings settings)
         CREATE INDEX IF NOT EXISTS recordings_newest ON recordings (sort_at DESC, sid DESC);
         CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings (call_sid, sort_at DESC, sid DESC);
         CREATE INDEX IF NOT EXISTS recordings_by_status ON recordings (status, sort_at DESC, sid DESC);
-        CREATE TABLE IF NOT EXISTS audit (
-            id         INTEGER PRIMARY KEY AUTOINCREMENT,
-            at         INTEGER NOT NULL,
-            action     TEXT NOT NULL,
-            actor      TEXT,
-            target     TEXT,
-            client_ip  TEXT,
-            outcome    TEXT NOT NULL,
-            detail     TEXT
-        );
         """;
 }

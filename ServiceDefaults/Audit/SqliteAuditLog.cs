@@ -4,11 +4,24 @@ using Microsoft.Data.Sqlite;
 namespace ServiceDefaults.Audit;
 
 /// <summary>
-/// The audit in a service's SQLite database, table <c>audit</c> (id, at, action, actor, target, client_ip, outcome,
-/// detail), which the service's schema creates.
+/// The audit in a service's SQLite database, table <c>audit</c>; the service's database includes <see cref="Schema"/>.
 /// </summary>
 public sealed class SqliteAuditLog(Func<CancellationToken, Task<SqliteConnection>> open, TimeProvider time) : IAuditLog
 {
+    /// <summary>The table this log writes, for the owning database's schema.</summary>
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS audit (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            at         INTEGER NOT NULL,
+            action     TEXT NOT NULL,
+            actor      TEXT,
+            target     TEXT,
+            client_ip  TEXT,
+            outcome    TEXT NOT NULL,
+            detail     TEXT
+        );
+        """;
+
     public async Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await open(cancellationToken);

@@ -21,6 +21,9 @@ public sealed partial class RevocationFeedFollower(
     private long _cursor;
     private int _failures;
 
+    /// <summary>Failed polls since the last success.</summary>
+    public int FailedPolls => Volatile.Read(ref _failures);
+
     /// <summary>When the feed was last read successfully (null: never).</summary>
     public DateTimeOffset? LastSuccess { get; private set; }
 

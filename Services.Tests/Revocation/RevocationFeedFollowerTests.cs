@@ -65,7 +65,13 @@ public sealed class RevocationFeedFollowerTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => follower.PollAsync(CancellationToken.None));
         await follower.StartAsync(CancellationToken.None);
-        await Task.Delay(200); // several failed polls (every 50 ms): the loop must survive them all
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (follower.FailedPolls < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(follower.FailedPolls >= 3, "the follower stopped polling after a failure");
         Assert.False(follower.ExecuteTask!.IsFaulted);
         Assert.Null(follower.LastSuccess);
         await follower.StopAsync(CancellationToken.None);
