@@ -44,7 +44,7 @@ public static class LoggingExtensions
                     }
                     else
                     {
-                        sink.Console(new RenderedCompactJsonFormatter());
+                        sink.Console(new CompactJsonFormatter());
                     }
                 },
                 bufferSize: 10_000,
