@@ -39,6 +39,8 @@ internal static class AuthServiceExtensions
 
     public static WebApplication MapAuthService(this WebApplication app)
     {
+        // The signing key exists before the first request: JWKS is never empty once /health answers.
+        app.Services.GetRequiredService<KeyRing>().EnsureReady();
         app.MapAuthEndpoints();
         app.MapUserEndpoints();
         app.MapAuditLog("/api/audit/auth", PlatformPolicies.Admin).WithName("AuthAudit");

@@ -5,7 +5,6 @@ public static class AuthAuditActions
 {
     public const string SignIn = "sign-in";
     public const string SignOut = "sign-out";
-    public const string Refresh = "refresh";
     public const string RefreshReuse = "refresh-reuse";
     public const string SessionsRevoked = "sessions-revoked";
     public const string UserCreated = "user-created";

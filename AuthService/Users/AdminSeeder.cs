@@ -8,15 +8,14 @@ using ServiceDefaults.Security;
 namespace AuthService.Users;
 
 /// <summary>
-/// At start-up: makes sure a signing key exists, and seeds the administrator from ADMIN_USERNAME/ADMIN_PASSWORD_HASH.
+/// At start-up, before the server accepts requests: seeds the administrator from ADMIN_USERNAME/ADMIN_PASSWORD_HASH.
 /// A changed hash replaces the stored one and ends that user's sessions: that is how the admin password is changed.
 /// </summary>
 internal sealed partial class AdminSeeder(
-    AuthSettings settings, KeyRing keys, IUserStore users, SessionRevoker revoker, IAuditLog audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService
+    AuthSettings settings, IUserStore users, SessionRevoker revoker, IAuditLog audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        keys.EnsureReady();
         if (settings.AdminUsername is null || settings.AdminPasswordHash is null)
         {
             return;

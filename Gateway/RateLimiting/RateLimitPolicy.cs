@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gateway.Configuration;
+using ServiceDefaults;
 
 namespace Gateway.RateLimiting;
 
@@ -21,7 +22,7 @@ internal sealed class GatewayRateLimits(GatewaySettings settings)
     public RateLimitPolicy? For(HttpRequest request)
     {
         var path = request.Path;
-        if (path.Equals("/health", StringComparison.OrdinalIgnoreCase) || path.Equals("/health/ready", StringComparison.OrdinalIgnoreCase))
+        if (path.IsHealthPath())
         {
             return null;
         }

@@ -60,9 +60,6 @@ internal sealed partial class CertificateStore : IDisposable
         LogServing(_current.TargetCertificate.Subject, _current.TargetCertificate.NotAfter);
     }
 
-    /// <summary>The certificate currently served (for tests and diagnostics).</summary>
-    public SslStreamCertificateContext Current => _current;
-
     /// <summary>TLS options for one handshake: the current certificate, TLS 1.2/1.3, intermediate ciphers.</summary>
     public SslServerAuthenticationOptions CreateServerOptions() => new()
     {

@@ -32,7 +32,10 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
     public IEnumerable<SecurityKey> KeysFor(string? kid) =>
         kid is not null && _keys.TryGetValue(kid, out var key) ? [key] : [];
 
-    /// <summary>Before validating a token with an unknown <c>kid</c>: re-read JWKS, unless that was done within the last minute.</summary>
+    /// <summary>
+    /// Before validating a token with an unknown <c>kid</c>: re-read JWKS, unless that was done within the last minute
+    /// (within the last second while no key is known at all, e.g. when this process started before the AuthService).
+    /// </summary>
     public async ValueTask EnsureKnownAsync(string? kid, CancellationToken cancellationToken)
     {
         if (kid is null || _keys.ContainsKey(kid))
@@ -43,7 +46,8 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
         var now = time.GetUtcNow();
         lock (_unknownKidGate)
         {
-            if (now - _lastUnknownKidRefresh < options.UnknownKidRefreshInterval)
+            var interval = _keys.Count == 0 ? TimeSpan.FromSeconds(1) : options.UnknownKidRefreshInterval;
+            if (now - _lastUnknownKidRefresh < interval)
             {
                 return;
             }
