@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -33,22 +35,21 @@ public static class LoggingExtensions
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Service", serviceName);
 
-            // Formatting and writing happen on a background thread, off the request path. If the console cannot keep
-            // up (10,000 lines behind), further lines are dropped rather than slowing requests down.
-            logger.WriteTo.Async(
-                sink =>
-                {
-                    if (development)
-                    {
-                        sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service}: {Message:lj}{NewLine}{Exception}");
-                    }
-                    else
-                    {
-                        sink.Console(new CompactJsonFormatter());
-                    }
-                },
-                bufferSize: 10_000,
-                blockWhenFull: false);
+            // Formatting and writing happen on a background thread, off the request path. If output cannot keep up
+            // (10,000 lines behind), further lines are dropped rather than slowing requests down.
+            if (development)
+            {
+                logger.WriteTo.Async(
+                    sink => sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service}: {Message:lj}{NewLine}{Exception}"),
+                    bufferSize: 10_000,
+                    blockWhenFull: false);
+            }
+            else
+            {
+                logger.WriteTo.Sink(
+                    new StandardOutputSink(new CompactJsonFormatter()),
+                    new BatchingOptions { BatchSizeLimit = 1_000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), QueueLimit = 10_000, EagerlyEmitFirstEvent = true });
+            }
 
             // Extra sinks registered by the host (tests capture events this way).
             foreach (var sink in services.GetServices<ILogEventSink>())
@@ -56,6 +57,12 @@ public static class LoggingExtensions
                 logger.WriteTo.Sink(sink);
             }
         }, preserveStaticLogger: true); // each host its own logger: no process-wide Log.Logger to share or overwrite
+
+        var serilogFactory = builder.Services.Last(service => service.ServiceType == typeof(ILoggerFactory));
+        builder.Services.Remove(serilogFactory);
+        builder.Services.AddSingleton<ILoggerFactory>(services => new CachingLoggerFactory(
+            (ILoggerFactory)(serilogFactory.ImplementationFactory?.Invoke(services) ?? serilogFactory.ImplementationInstance
+                ?? throw new InvalidOperationException("Serilog's logger factory is registered in an unexpected way."))));
 
         return builder;
     }
