@@ -19,17 +19,23 @@ public sealed class CachingTokenHandler(JwksKeyCache keys, TimeProvider time) : 
     /// <summary>True when this exact token was validated before (and has not been evicted).</summary>
     public bool Remembers(string token) => _validated.TryGetValue(token, out _);
 
-    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    public override Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
+        // A hit hands back the very task that validated the token: nothing allocated on the common path.
         if (_validated.TryGetValue(token, out Validated? hit) && hit is not null && IsStillGood(hit, validationParameters.ClockSkew))
         {
             return hit.Result;
         }
 
+        return ValidateAndRememberAsync(token, validationParameters);
+    }
+
+    private async Task<TokenValidationResult> ValidateAndRememberAsync(string token, TokenValidationParameters validationParameters)
+    {
         var result = await base.ValidateTokenAsync(token, validationParameters);
         if (result.IsValid && result.SecurityToken is JsonWebToken jwt)
         {
-            var entry = new Validated(result, jwt.Kid, jwt.ValidTo);
+            var entry = new Validated(Task.FromResult(result), jwt.Kid, jwt.ValidTo);
             var remaining = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) + validationParameters.ClockSkew - time.GetUtcNow();
             if (remaining > TimeSpan.Zero)
             {
@@ -45,5 +51,5 @@ public sealed class CachingTokenHandler(JwksKeyCache keys, TimeProvider time) : 
 
     public void Dispose() => _validated.Dispose();
 
-    private sealed record Validated(TokenValidationResult Result, string Kid, DateTime ValidTo);
+    private sealed record Validated(Task<TokenValidationResult> Result, string Kid, DateTime ValidTo);
 }

@@ -31,6 +31,9 @@ public static class PlatformAuthentication
             .Configure<JwksKeyCache, CachingTokenHandler, RevokedSessions, TimeProvider>((options, keys, handler, revoked, time) =>
             {
                 options.MapInboundClaims = false;
+                // Nothing reads the token back from the ticket (the gateway forwards the request's own); saving it
+                // would copy it into the authentication properties on every request.
+                options.SaveToken = false;
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(handler);
                 options.TokenValidationParameters = TokenValidation.CreateParameters(keys.KeysFor, time);
