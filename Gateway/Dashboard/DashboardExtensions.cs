@@ -41,21 +41,40 @@ internal static class DashboardExtensions
 
     /// <summary>
     /// The sign-in page at <c>/</c> and the dashboard's files from wwwroot. Files carry an ETag and must be
-    /// revalidated, so a new release is seen at once while unchanged files cost a 304.
+    /// revalidated, so a new release is seen at once while unchanged files cost a 304. Paths that belong to the
+    /// services never look at the disk: a file can never shadow them, and the API does not pay a file lookup per request.
     /// </summary>
     public static WebApplication UseDashboard(this WebApplication app)
     {
-        app.UseDefaultFiles();
-        app.UseStaticFiles(new StaticFileOptions
+        app.UseWhen(context => !IsServicePath(context.Request.Path), branch =>
         {
-            OnPrepareResponse = context =>
+            branch.UseDefaultFiles();
+            branch.UseStaticFiles(new StaticFileOptions
             {
-                if (!context.Context.Response.Headers.ContainsKey(HeaderNames.CacheControl))
+                OnPrepareResponse = context =>
                 {
-                    context.Context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
-                }
-            },
+                    if (!context.Context.Response.Headers.ContainsKey(HeaderNames.CacheControl))
+                    {
+                        context.Context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+                    }
+                },
+            });
         });
         return app;
+    }
+
+    private static readonly string[] ServicePrefixes = ["/api", "/ws", "/webhooks", "/.well-known", "/health"];
+
+    private static bool IsServicePath(PathString path)
+    {
+        foreach (var prefix in ServicePrefixes)
+        {
+            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
