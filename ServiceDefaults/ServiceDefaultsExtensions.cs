@@ -17,6 +17,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddStructuredLogging();
         builder.AddTelemetry();
+        builder.Services.AddHostedService<Memory.NativeMemoryTrimmer>();
         builder.Services.AddDefaultHealthChecks();
         builder.Services.AddProblemDetails(options =>
             options.CustomizeProblemDetails = context =>

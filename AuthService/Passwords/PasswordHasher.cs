@@ -1,14 +1,17 @@
 using AuthService.Configuration;
+using ServiceDefaults.Native;
 
 namespace AuthService.Passwords;
 
 /// <summary>
 /// Runs bcrypt with bounded concurrency: at most HASHING_CONCURRENCY hashes at once and a short queue behind them.
-/// Beyond that a request is told "busy" at once (503 with Retry-After), so a flood of sign-ins cannot starve the process.
+/// Beyond that a request is told "busy" at once (503 with Retry-After), so a flood of sign-ins cannot starve the process;
+/// the hashing threads run at a lower CPU priority, so it cannot starve the machine's other work either.
 /// </summary>
 public sealed class PasswordHasher : IDisposable
 {
     private readonly SemaphoreSlim _slots;
+    private readonly BackgroundThreads _threads;
     private readonly int _capacity;
     private readonly int _workFactor;
     private int _inFlight;
@@ -16,6 +19,7 @@ public sealed class PasswordHasher : IDisposable
     public PasswordHasher(AuthSettings settings)
     {
         _slots = new SemaphoreSlim(settings.HashingConcurrency, settings.HashingConcurrency);
+        _threads = new BackgroundThreads("bcrypt", settings.HashingConcurrency);
         _capacity = settings.HashingConcurrency * 4;
         _workFactor = settings.BcryptWorkFactor;
         // A hash of a random password: unknown users are checked against it, so they take as long as known ones.
@@ -51,8 +55,9 @@ public sealed class PasswordHasher : IDisposable
 
             try
             {
-                // bcrypt is CPU-bound by design: keep it off the request's thread.
-                return await Task.Run(work, cancellationToken);
+                // bcrypt is CPU-bound by design: it runs on its own low-priority threads, so a flood of sign-ins
+                // slows sign-ins down, not every other request on the machine.
+                return await _threads.RunAsync(work);
             }
             finally
             {
@@ -65,7 +70,11 @@ public sealed class PasswordHasher : IDisposable
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        _threads.Dispose();
+        _slots.Dispose();
+    }
 
     private static bool Verify(string password, string hash)
     {

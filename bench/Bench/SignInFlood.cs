@@ -17,6 +17,8 @@ internal static class SignInFlood
         var rate = options.Int("rate", 1000);
         var users = options.Int("users", 8);
 
+        // Warm-up (JIT, connections, the token cache), not measured: otherwise "alone" would include start-up costs.
+        await MeasureUsersAsync(url, options["token"], users, TimeSpan.FromSeconds(5));
         var baseline = await MeasureUsersAsync(url, options["token"], users, TimeSpan.FromSeconds(seconds));
         Console.WriteLine("signed-in users alone: " + Stats.Summary(baseline));
 

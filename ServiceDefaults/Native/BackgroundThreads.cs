@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+
+namespace ServiceDefaults.Native;
+
+/// <summary>
+/// Dedicated threads for CPU-heavy work that must not compete with answering requests (password hashing). On
+/// Linux each thread lowers its own scheduling priority to nice <see cref="Nice"/>: the work uses every idle cycle,
+/// but when requests need the CPU the scheduler gives it to them first (at nice 10 a busy thread gets about a tenth
+/// of a core's share against a normal one). <c>Thread.Priority</c> does nothing on Linux, hence setpriority(2). A
+/// thread cannot raise its priority again without privileges, which is why these threads are never pool threads.
+/// </summary>
+public sealed class BackgroundThreads : IDisposable
+{
+    public const int Nice = 10;
+
+    private readonly BlockingCollection<Action> _work = [];
+
+    public BackgroundThreads(string name, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        for (var i = 0; i < count; i++)
+        {
+            new Thread(Run) { IsBackground = true, Name = $"{name}-{i}" }.Start();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on one of the threads; the continuation runs on the thread pool.</summary>
+    public Task<T> RunAsync<T>(Func<T> work)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _work.Add(() =>
+        {
+            try
+            {
+                completion.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                completion.SetException(e);
+            }
+        });
+        return completion.Task;
+    }
+
+    public void Dispose() => _work.CompleteAdding();
+
+    private void Run()
+    {
+        LowerPriority();
+        foreach (var work in _work.GetConsumingEnumerable())
+        {
+            work();
+        }
+    }
+
+    private static void LowerPriority()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            _ = Glibc.setpriority(Glibc.PriorityProcess, (uint)Glibc.gettid(), Nice); // best effort: normal priority otherwise
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // not glibc: the threads run at normal priority
+        }
+    }
+}
