@@ -83,7 +83,8 @@ internal sealed partial class LiveEventHub : BackgroundService
             _clients.TryRemove(client, out _);
             _connected.Add(-1);
             await CloseAsync(client);
-            LogDisconnected(client.User, client.ClientIp, client.CloseReason ?? "closed");
+            // Aborted without a reason of ours: it stopped answering pings (KeepAliveTimeout) or the connection broke.
+            LogDisconnected(client.User, client.ClientIp, client.CloseReason ?? (client.Socket.State == WebSocketState.Aborted ? "unresponsive or lost" : "closed"));
             client.Closing.Dispose();
         }
     }

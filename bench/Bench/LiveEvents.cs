@@ -37,6 +37,7 @@ internal static class LiveEvents
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"connected {sockets.Count} clients in {connectWatch.Elapsed.TotalSeconds:0.0}s"));
         var slow = await ConnectAsync(wsUrl, options["token"], receiveBuffer: 2048); // never read
+        var slowConnected = Stopwatch.StartNew();
         var readers = sockets.Select(socket => Task.Run(async () =>
         {
             var buffer = new byte[8192];
@@ -97,18 +98,58 @@ internal static class LiveEvents
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"posted={posted} at {rate}/s; deliveries={steadyReceived} of {(long)posted * sockets.Count}; clients still open={open}/{sockets.Count}"));
         Console.WriteLine("latency 204->receipt: " + Stats.Summary(steady));
 
-        // Now a burst, to fill the stalled client's queue: it is dropped; everyone else keeps receiving.
+        // Now a burst from 16 senders at once: everyone keeps receiving, and the stalled client falls further behind.
         var before = latencies.Count;
-        for (var i = 0; i < burst; i++)
+        var remaining = burst;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
         {
-            using var request = Signing.Callback(options["public-base"], options["auth-token"], options["account"], nextSid());
-            using var response = await client.SendAsync(request);
-        }
+            while (Interlocked.Decrement(ref remaining) >= 0)
+            {
+                var sid = nextSid();
+                using var request = Signing.Callback(options["public-base"], options["auth-token"], options["account"], sid);
+                using var response = await client.SendAsync(request);
+                acknowledged[sid] = Stopwatch.GetTimestamp();
+            }
+        }));
 
         await Task.Delay(3000);
         var afterBurst = latencies.Skip(before).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"burst of {burst}: deliveries={afterBurst.Count} of {(long)burst * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"));
         Console.WriteLine("burst latency 204->receipt: " + Stats.Summary(afterBurst));
+
+        // The stalled client: the path buffers what it does not read (gateway and kernel), so the service may not
+        // see its queue fill; it stops answering pings, though. Keep posting at the steady rate until it has been
+        // connected for --slow-wait seconds, then let it read: a dropped client finds a close or a broken
+        // connection behind what was buffered.
+        var slowWait = TimeSpan.FromSeconds(options.Int("slow-wait", 0));
+        var beforeWait = latencies.Count;
+        var waitPosted = 0;
+        var waitClock = Stopwatch.StartNew();
+        while (slowConnected.Elapsed < slowWait)
+        {
+            var sid = nextSid();
+            using var request = Signing.Callback(options["public-base"], options["auth-token"], options["account"], sid);
+            using var response = await client.SendAsync(request);
+            acknowledged[sid] = Stopwatch.GetTimestamp();
+            waitPosted++;
+            var due = interval * waitPosted;
+            if (due > waitClock.Elapsed)
+            {
+                await Task.Delay(due - waitClock.Elapsed);
+            }
+        }
+
+        if (slowWait > TimeSpan.Zero)
+        {
+            await Task.Delay(2000);
+            var during = latencies.Skip(beforeWait).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"while the stalled client was held ({slowConnected.Elapsed.TotalSeconds:0}s after it connected): posted={waitPosted}; deliveries={during.Count} of {(long)waitPosted * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"));
+            Console.WriteLine("latency 204->receipt meanwhile: " + Stats.Summary(during));
+            Console.WriteLine("stalled client: " + await DrainAsync(slow));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"aborting the others at {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffffffZ}"));
         await stopAll.CancelAsync();
         await Task.WhenAll(readers);
         slow.Abort();
@@ -118,6 +159,38 @@ internal static class LiveEvents
         }
 
         return 0;
+    }
+
+    /// <summary>Reads what was buffered for a stalled client: how its connection ended, if it did.</summary>
+    private static async Task<string> DrainAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        long messages = 0;
+        try
+        {
+            while (true)
+            {
+                using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                var result = await socket.ReceiveAsync(buffer, quiet.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return string.Create(CultureInfo.InvariantCulture, $"DROPPED by the service after {messages} buffered messages: close {(int?)result.CloseStatus} \"{result.CloseStatusDescription}\"");
+                }
+
+                if (result.EndOfMessage)
+                {
+                    messages++;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"NOT dropped: still open after {messages} buffered messages");
+        }
+        catch (WebSocketException e)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"DROPPED by the service after {messages} buffered messages: connection ended ({e.WebSocketErrorCode})");
+        }
     }
 
     private static async Task<ClientWebSocket> ConnectAsync(Uri url, string token, int? receiveBuffer)
