@@ -8,20 +8,28 @@ namespace ServiceDefaults.Native;
 /// but when requests need the CPU the scheduler gives it to them first (at nice 10 a busy thread gets about a tenth
 /// of a core's share against a normal one). <c>Thread.Priority</c> does nothing on Linux, hence setpriority(2). A
 /// thread cannot raise its priority again without privileges, which is why these threads are never pool threads.
+/// Linux threads also inherit the nice value of the thread that creates them, and the thread pool creates workers
+/// on whichever thread queues work: so these threads never queue anything. A completer thread at normal priority
+/// hands their results to the callers (whose continuations then run on the pool, at normal priority).
 /// </summary>
 public sealed class BackgroundThreads : IDisposable
 {
     public const int Nice = 10;
 
     private readonly BlockingCollection<Action> _work = [];
+    private readonly BlockingCollection<Action> _completions = [];
+    private int _running;
 
     public BackgroundThreads(string name, int count)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        _running = count;
         for (var i = 0; i < count; i++)
         {
             new Thread(Run) { IsBackground = true, Name = $"{name}-{i}" }.Start();
         }
+
+        new Thread(Complete) { IsBackground = true, Name = $"{name}-completer" }.Start();
     }
 
     /// <summary>Runs <paramref name="work"/> on one of the threads; the continuation runs on the thread pool.</summary>
@@ -32,16 +40,18 @@ public sealed class BackgroundThreads : IDisposable
         {
             try
             {
-                completion.SetResult(work());
+                var result = work();
+                _completions.Add(() => completion.SetResult(result));
             }
             catch (Exception e)
             {
-                completion.SetException(e);
+                _completions.Add(() => completion.SetException(e));
             }
         });
         return completion.Task;
     }
 
+    /// <summary>Work already queued still runs and completes; then the threads end.</summary>
     public void Dispose() => _work.CompleteAdding();
 
     private void Run()
@@ -50,6 +60,19 @@ public sealed class BackgroundThreads : IDisposable
         foreach (var work in _work.GetConsumingEnumerable())
         {
             work();
+        }
+
+        if (Interlocked.Decrement(ref _running) == 0)
+        {
+            _completions.CompleteAdding(); // the last worker out: nothing more can complete
+        }
+    }
+
+    private void Complete()
+    {
+        foreach (var completion in _completions.GetConsumingEnumerable())
+        {
+            completion();
         }
     }
 

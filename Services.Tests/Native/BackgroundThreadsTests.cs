@@ -22,6 +22,23 @@ public sealed class BackgroundThreadsTests
     }
 
     [Fact]
+    public async Task ThreadPoolThreads_NeverInheritTheLowerPriority()
+    {
+        using var threads = new BackgroundThreads("bcrypt", 2);
+
+        // Many completions at once make the pool add threads; a pool thread created by a low-priority thread
+        // would inherit its nice value and serve requests slowly from then on.
+        var niceAfterAwait = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
+        {
+            await threads.RunAsync(() => { Thread.SpinWait(10_000); return 0; });
+            Thread.Sleep(2); // keep pool threads busy, so more are created
+            return CurrentThreadNice();
+        }));
+
+        Assert.All(niceAfterAwait, nice => Assert.True(nice < BackgroundThreads.Nice, $"a pool thread runs at nice {nice}"));
+    }
+
+    [Fact]
     public async Task AFailure_ReachesTheCaller_AndTheThreadsKeepWorking()
     {
         using var threads = new BackgroundThreads("work", 1);
