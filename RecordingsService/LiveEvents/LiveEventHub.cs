@@ -84,7 +84,11 @@ internal sealed partial class LiveEventHub : BackgroundService
             _connected.Add(-1);
             await CloseAsync(client);
             // Aborted without a reason of ours: it stopped answering pings (KeepAliveTimeout) or the connection broke.
-            LogDisconnected(client.User, client.ClientIp, client.CloseReason ?? (client.Socket.State == WebSocketState.Aborted ? "unresponsive or lost" : "closed"));
+            var reason = client.CloseReason
+                ?? (stopping.IsCancellationRequested ? "service stopping"
+                : client.Socket.State == WebSocketState.Aborted ? "unresponsive or lost"
+                : "closed");
+            LogDisconnected(client.User, client.ClientIp, reason);
             client.Closing.Dispose();
         }
     }

@@ -51,7 +51,7 @@ public sealed class BackgroundThreads : IDisposable
         return completion.Task;
     }
 
-    /// <summary>Work already queued still runs and completes; then the threads end.</summary>
+    /// <summary>Work already queued still runs and completes; then the threads end. Work queued after this throws.</summary>
     public void Dispose() => _work.CompleteAdding();
 
     private void Run()
@@ -74,6 +74,10 @@ public sealed class BackgroundThreads : IDisposable
         {
             completion();
         }
+
+        // Every worker has ended (see Run): nothing uses the queues any more.
+        _completions.Dispose();
+        _work.Dispose();
     }
 
     private static void LowerPriority()
