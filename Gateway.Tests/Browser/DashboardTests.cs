@@ -72,8 +72,9 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         await page.WaitForFunctionAsync("() => document.getElementById('audio').readyState >= 1 && isFinite(document.getElementById('audio').duration)");
         await page.EvalOnSelectorAsync("#audio", "audio => { audio.currentTime = audio.duration * 0.8; }");
 
-        await WaitAsync(() => System.Twilio.RangesFor(sid).Any(r => r.StartsWith("bytes=", StringComparison.Ordinal) && !r.StartsWith("bytes=0-", StringComparison.Ordinal)),
-            "a seek sent a Range request past the start to Twilio");
+        await Wait.UntilAsync(
+            () => Task.FromResult(System.Twilio.RangesFor(sid).Any(r => r.StartsWith("bytes=", StringComparison.Ordinal) && !r.StartsWith("bytes=0-", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(15), "a seek sent a Range request past the start to Twilio");
         await Assertions.Expect(page.Locator("#download")).ToHaveAttributeAsync("href", $"/api/recordings/{sid}/audio?format=mp3&download=1");
     });
 
@@ -286,16 +287,6 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         lock (_consoleErrors)
         {
             Assert.DoesNotContain(_consoleErrors, m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
-        }
-    }
-
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(100);
         }
     }
 }

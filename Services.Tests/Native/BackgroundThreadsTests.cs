@@ -31,7 +31,7 @@ public sealed class BackgroundThreadsTests
         var niceAfterAwait = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
         {
             await threads.RunAsync(() => { Thread.SpinWait(10_000); return 0; });
-            Thread.Sleep(2); // keep pool threads busy, so more are created
+            Thread.SpinWait(20_000); // keep pool threads busy, so more are created
             return CurrentThreadNice();
         }));
 
