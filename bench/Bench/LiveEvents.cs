@@ -74,22 +74,38 @@ internal static class LiveEvents
         using var client = Options.Client(url, 8);
         var nextSid = Signing.SidSource();
         var interval = TimeSpan.FromSeconds(1.0 / rate);
-        var posted = 0;
-        var clock = Stopwatch.StartNew();
         var burst = options.Int("slow-burst", 3000);
-        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+
+        // One signed callback; its 204 starts the clock of each delivery's latency.
+        async Task PostAsync()
         {
             var sid = nextSid();
             using var request = Signing.Callback(options["public-base"], options["auth-token"], options["account"], sid);
             using var response = await client.SendAsync(request);
             acknowledged[sid] = Stopwatch.GetTimestamp();
-            posted++;
-            var due = interval * posted;
-            if (due > clock.Elapsed)
-            {
-                await Task.Delay(due - clock.Elapsed);
-            }
         }
+
+        // Callbacks at the steady rate while keepGoing holds; returns how many were posted.
+        async Task<int> PostAtRateAsync(Func<bool> keepGoing)
+        {
+            var count = 0;
+            var started = Stopwatch.StartNew();
+            while (keepGoing())
+            {
+                await PostAsync();
+                count++;
+                var due = interval * count;
+                if (due > started.Elapsed)
+                {
+                    await Task.Delay(due - started.Elapsed);
+                }
+            }
+
+            return count;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var posted = await PostAtRateAsync(() => clock.Elapsed < TimeSpan.FromSeconds(seconds));
 
         await Task.Delay(2000);
         var steady = latencies.ToList();
@@ -105,10 +121,7 @@ internal static class LiveEvents
         {
             while (Interlocked.Decrement(ref remaining) >= 0)
             {
-                var sid = nextSid();
-                using var request = Signing.Callback(options["public-base"], options["auth-token"], options["account"], sid);
-                using var response = await client.SendAsync(request);
-                acknowledged[sid] = Stopwatch.GetTimestamp();
+                await PostAsync();
             }
         }));
 
@@ -123,21 +136,7 @@ internal static class LiveEvents
         // connection behind what was buffered.
         var slowWait = TimeSpan.FromSeconds(options.Int("slow-wait", 0));
         var beforeWait = latencies.Count;
-        var waitPosted = 0;
-        var waitClock = Stopwatch.StartNew();
-        while (slowConnected.Elapsed < slowWait)
-        {
-            var sid = nextSid();
-            using var request = Signing.Callback(options["public-base"], options["auth-token"], options["account"], sid);
-            using var response = await client.SendAsync(request);
-            acknowledged[sid] = Stopwatch.GetTimestamp();
-            waitPosted++;
-            var due = interval * waitPosted;
-            if (due > waitClock.Elapsed)
-            {
-                await Task.Delay(due - waitClock.Elapsed);
-            }
-        }
+        var waitPosted = await PostAtRateAsync(() => slowConnected.Elapsed < slowWait);
 
         if (slowWait > TimeSpan.Zero)
         {
