@@ -8,30 +8,8 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Tests.Authorization;
 
-public sealed class AuthorizationTests : IAsyncLifetime
+public sealed class AuthorizationTests : GatewayWithFakeServices
 {
-    private FakeBackend _auth = null!;
-    private FakeBackend _recordings = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _auth = await FakeBackend.StartAsync();
-        _recordings = await FakeBackend.StartAsync();
-        _gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = _auth.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString(),
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _auth.DisposeAsync();
-        await _recordings.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("GET", "/api/users")]
     [InlineData("POST", "/api/users")]
@@ -43,12 +21,12 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [InlineData("POST", "/api/recordings/sync")]
     public async Task Viewer_OnAdminRoute_Gets403Problem_AndNothingIsForwarded(string method, string path)
     {
-        using var response = await SendAsync(method, path, _gateway.Identity.Mint(role: "viewer"));
+        using var response = await SendAsync(method, path, Host.Identity.Mint(role: "viewer"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Empty(_auth.Requests);
-        Assert.Empty(_recordings.Requests);
+        Assert.Empty(AuthBackend.Requests);
+        Assert.Empty(RecordingsBackend.Requests);
     }
 
     [Theory]
@@ -59,7 +37,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [InlineData("POST", "/api/auth/logout")]
     public async Task Viewer_OnSignedInRoute_IsForwarded(string method, string path)
     {
-        using var response = await SendAsync(method, path, _gateway.Identity.Mint(role: "viewer"));
+        using var response = await SendAsync(method, path, Host.Identity.Mint(role: "viewer"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -69,7 +47,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [InlineData("GET", "/api/users")]
     public async Task Admin_OnAdminRoute_IsForwarded(string method, string path)
     {
-        using var response = await SendAsync(method, path, _gateway.Identity.Mint(role: "admin"));
+        using var response = await SendAsync(method, path, Host.Identity.Mint(role: "admin"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -93,7 +71,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Dashboard_WithoutSession_BrowserIsSentToSignIn_OtherClientsGet401()
     {
-        using var client = _gateway.CreateAnonymousClient();
+        using var client = Host.CreateAnonymousClient();
         using var navigation = new HttpRequestMessage(HttpMethod.Get, "/app/");
         navigation.Headers.Add("Accept", "text/html,application/xhtml+xml");
         using var browser = await client.SendAsync(navigation);
@@ -107,10 +85,10 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Dashboard_WithAnExpiredSessionCookie_IsSentToSignIn()
     {
-        using var client = _gateway.CreateAnonymousClient();
+        using var client = Host.CreateAnonymousClient();
         using var navigation = new HttpRequestMessage(HttpMethod.Get, "/app/");
         navigation.Headers.Add("Accept", "text/html");
-        navigation.Headers.Add("Cookie", "__Host-session=" + _gateway.Identity.Mint(now: DateTimeOffset.UtcNow.AddHours(-1)));
+        navigation.Headers.Add("Cookie", "__Host-session=" + Host.Identity.Mint(now: DateTimeOffset.UtcNow.AddHours(-1)));
 
         using var response = await client.SendAsync(navigation);
 
@@ -120,7 +98,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task EveryRoute_NamesAPolicyThatExists()
     {
-        var policies = _gateway.Services.GetRequiredService<IAuthorizationPolicyProvider>();
+        var policies = Host.Services.GetRequiredService<IAuthorizationPolicyProvider>();
         foreach (var route in GatewayRoutes.Routes)
         {
             Assert.False(string.IsNullOrEmpty(route.AuthorizationPolicy), $"{route.RouteId} has no policy");
@@ -134,7 +112,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task RouteWithAnUnknownPolicy_IsRefusedByYarp()
     {
-        var validator = _gateway.Services.GetRequiredService<Yarp.ReverseProxy.Configuration.IConfigValidator>();
+        var validator = Host.Services.GetRequiredService<Yarp.ReverseProxy.Configuration.IConfigValidator>();
         var route = GatewayRoutes.Routes[0] with { AuthorizationPolicy = "admni" };
 
         var errors = await validator.ValidateRouteAsync(route);
@@ -144,7 +122,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
 
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string? bearer)
     {
-        using var client = _gateway.CreateAnonymousClient();
+        using var client = Host.CreateAnonymousClient();
         using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method is "GET" or "DELETE" ? null : new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
         if (bearer is not null)
         {

@@ -7,30 +7,8 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Proxy;
 
-public sealed class ForwardingTests : IAsyncLifetime
+public sealed class ForwardingTests : GatewayWithFakeServices
 {
-    private FakeBackend _auth = null!;
-    private FakeBackend _recordings = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _auth = await FakeBackend.StartAsync();
-        _recordings = await FakeBackend.StartAsync();
-        _gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = _auth.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString(),
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _auth.DisposeAsync();
-        await _recordings.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("POST", "/api/auth/login", "auth")]
     [InlineData("POST", "/api/auth/refresh", "auth")]
@@ -48,11 +26,11 @@ public sealed class ForwardingTests : IAsyncLifetime
     [InlineData("POST", "/webhooks/recording", "recordings")]
     public async Task ContractPaths_ReachTheirService(string method, string pathAndQuery, string service)
     {
-        using var client = _gateway.CreateClient();
+        using var client = Host.CreateClient();
         using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), pathAndQuery) { Content = method == "GET" ? null : new StringContent("{}") });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var (target, other) = service == "auth" ? (_auth, _recordings) : (_recordings, _auth);
+        var (target, other) = service == "auth" ? (AuthBackend, RecordingsBackend) : (RecordingsBackend, AuthBackend);
         Assert.Equal(pathAndQuery, Assert.Single(target.Requests).PathAndQuery);
         Assert.Empty(other.Requests);
     }
@@ -64,19 +42,19 @@ public sealed class ForwardingTests : IAsyncLifetime
     [InlineData("/webhooks/other")]
     public async Task PathsOutsideTheContract_AreNotForwarded(string pathAndQuery)
     {
-        using var client = _gateway.CreateClient();
+        using var client = Host.CreateClient();
         using var response = await client.GetAsync(pathAndQuery);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Empty(_auth.Requests);
-        Assert.Empty(_recordings.Requests);
+        Assert.Empty(AuthBackend.Requests);
+        Assert.Empty(RecordingsBackend.Requests);
     }
 
     [Fact]
     public async Task ForwardedHeaders_AreSetByTheGateway_NotTheClient()
     {
-        using var client = _gateway.CreateClient();
+        using var client = Host.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
         request.Headers.Add("X-Forwarded-Host", "evil.example");
         request.Headers.Add("X-Forwarded-Proto", "http");
@@ -85,8 +63,8 @@ public sealed class ForwardingTests : IAsyncLifetime
         using var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var seen = Assert.Single(_recordings.Requests).Headers;
-        Assert.Equal(_gateway.HttpsUrl.Authority, seen["X-Forwarded-Host"]);
+        var seen = Assert.Single(RecordingsBackend.Requests).Headers;
+        Assert.Equal(Host.HttpsUrl.Authority, seen["X-Forwarded-Host"]);
         Assert.Equal("https", seen["X-Forwarded-Proto"]);
         Assert.Equal("127.0.0.1", seen["X-Forwarded-For"]);
         Assert.False(seen.ContainsKey("Forwarded"));
@@ -96,12 +74,12 @@ public sealed class ForwardingTests : IAsyncLifetime
     public async Task TraceContext_FlowsFromGatewayToService()
     {
         const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-        using var client = _gateway.CreateClient();
+        using var client = Host.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
         request.Headers.Add("traceparent", $"00-{traceId}-00f067aa0ba902b7-01");
         using var response = await client.SendAsync(request);
 
-        var traceparent = Assert.Single(_recordings.Requests).Headers["traceparent"];
+        var traceparent = Assert.Single(RecordingsBackend.Requests).Headers["traceparent"];
         Assert.StartsWith($"00-{traceId}-", traceparent, StringComparison.Ordinal);
         Assert.DoesNotContain("00f067aa0ba902b7", traceparent, StringComparison.Ordinal);
     }
@@ -111,8 +89,8 @@ public sealed class ForwardingTests : IAsyncLifetime
     {
         using var socket = new ClientWebSocket();
         socket.Options.RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null;
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + _gateway.Identity.Mint());
-        var url = new UriBuilder(_gateway.HttpsUrl) { Scheme = "wss", Path = "/ws" }.Uri;
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + Host.Identity.Mint());
+        var url = new UriBuilder(Host.HttpsUrl) { Scheme = "wss", Path = "/ws" }.Uri;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 
         await socket.ConnectAsync(url, timeout.Token);
@@ -122,7 +100,7 @@ public sealed class ForwardingTests : IAsyncLifetime
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
 
         Assert.Equal("hello through the gateway", Encoding.UTF8.GetString(buffer, 0, received.Count));
-        var upgrade = Assert.Single(_recordings.Requests);
+        var upgrade = Assert.Single(RecordingsBackend.Requests);
         Assert.Equal("websocket", upgrade.Headers["Upgrade"], ignoreCase: true);
     }
 
@@ -132,13 +110,13 @@ public sealed class ForwardingTests : IAsyncLifetime
         using var socket = new ClientWebSocket();
         socket.Options.HttpVersion = HttpVersion.Version20;
         socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + _gateway.Identity.Mint());
-        socket.Options.SetRequestHeader("Origin", $"https://{_gateway.HttpsUrl.Authority}");
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + Host.Identity.Mint());
+        socket.Options.SetRequestHeader("Origin", $"https://{Host.HttpsUrl.Authority}");
         using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null } };
         using var invoker = new HttpMessageInvoker(handler);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 
-        await socket.ConnectAsync(new UriBuilder(_gateway.HttpsUrl) { Scheme = "wss", Path = "/ws" }.Uri, invoker, timeout.Token);
+        await socket.ConnectAsync(new UriBuilder(Host.HttpsUrl) { Scheme = "wss", Path = "/ws" }.Uri, invoker, timeout.Token);
         await socket.SendAsync(Encoding.UTF8.GetBytes("over h2"), WebSocketMessageType.Text, true, timeout.Token);
         var buffer = new byte[1024];
         var received = await socket.ReceiveAsync(buffer, timeout.Token);
