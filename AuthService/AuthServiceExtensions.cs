@@ -1,5 +1,5 @@
-using ServiceDefaults.Security;
-using ServiceDefaults.Audit;
+using Platform.Security.Tokens;
+using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Configuration;

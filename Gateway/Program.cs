@@ -14,8 +14,8 @@ using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
-using ServiceDefaults.Revocation;
-using ServiceDefaults.Security;
+using Platform.Security.Revocation;
+using Platform.Security.Tokens;
 
 return StartupGuard.Run(() =>
 {

@@ -6,9 +6,9 @@ using RecordingsService.Retention;
 using RecordingsService.Storage;
 using RecordingsService.Twilio;
 using RecordingsService.Webhooks;
-using ServiceDefaults.Audit;
-using ServiceDefaults.Revocation;
-using ServiceDefaults.Security;
+using Platform.Storage.Audit;
+using Platform.Security.Revocation;
+using Platform.Security.Tokens;
 
 namespace RecordingsService;
 

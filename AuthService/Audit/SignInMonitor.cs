@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
-using ServiceDefaults.Security;
+using Platform.Security.Monitoring;
+using Platform.Security.Tokens;
 using ServiceDefaults.Telemetry;
 
 namespace AuthService.Audit;

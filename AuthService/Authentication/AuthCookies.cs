@@ -1,5 +1,5 @@
 using AuthService.Sessions;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace AuthService.Authentication;
 

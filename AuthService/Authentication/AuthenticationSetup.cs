@@ -2,7 +2,7 @@ using AuthService.Keys;
 using AuthService.Sessions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace AuthService.Authentication;
 

@@ -1,5 +1,5 @@
 using Microsoft.IdentityModel.Tokens;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace AuthService.Keys;
 

@@ -5,7 +5,7 @@ using AuthService.Passwords;
 using AuthService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDefaults.Http;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace AuthService.Sessions;
 

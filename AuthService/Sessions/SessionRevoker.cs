@@ -1,7 +1,7 @@
-using ServiceDefaults.Audit;
+using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Revocation;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace AuthService.Sessions;
 

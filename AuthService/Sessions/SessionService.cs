@@ -1,4 +1,4 @@
-using ServiceDefaults.Audit;
+using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Passwords;

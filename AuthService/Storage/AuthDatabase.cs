@@ -1,6 +1,6 @@
 using AuthService.Configuration;
-using ServiceDefaults.Audit;
-using ServiceDefaults.Storage;
+using Platform.Storage.Audit;
+using Platform.Storage;
 
 namespace AuthService.Storage;
 

@@ -3,7 +3,7 @@ using AuthService.Configuration;
 using AuthService.Keys;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace AuthService.Tokens;
 

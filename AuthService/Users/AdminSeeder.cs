@@ -1,9 +1,9 @@
-using ServiceDefaults.Audit;
+using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Keys;
 using AuthService.Sessions;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace AuthService.Users;
 

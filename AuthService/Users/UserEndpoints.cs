@@ -1,11 +1,11 @@
-using ServiceDefaults.Audit;
+using Platform.Storage.Audit;
 using System.Security.Claims;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Passwords;
 using AuthService.Sessions;
 using ServiceDefaults.Http;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace AuthService.Users;
 

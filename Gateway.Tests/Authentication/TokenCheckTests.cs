@@ -144,7 +144,7 @@ public sealed class TokenCheckTests : IAsyncLifetime
         }
 
         gateway.Identity.Published.Remove(old);
-        var keys = gateway.Services.GetRequiredService<ServiceDefaults.Security.JwksKeyCache>();
+        var keys = gateway.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>();
         var moved = TimeSpan.Zero;
         for (var attempt = 0; attempt < 5 && keys.Contains(old.Kid); attempt++)
         {

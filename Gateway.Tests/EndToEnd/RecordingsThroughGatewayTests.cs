@@ -46,7 +46,7 @@ public sealed class RecordingsThroughGatewayTests : IAsyncLifetime
         _recordings.UseKestrel();
         _recordings.StartServer();
         var address = _recordings.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        await Wait.UntilAsync(() => Task.FromResult(_recordings.Services.GetRequiredService<ServiceDefaults.Security.JwksKeyCache>().Contains(_identity.Key.Kid)),
+        await Wait.UntilAsync(() => Task.FromResult(_recordings.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(_identity.Key.Kid)),
             TimeSpan.FromSeconds(10), "the RecordingsService has read the keys");
 
         _gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
@@ -55,7 +55,7 @@ public sealed class RecordingsThroughGatewayTests : IAsyncLifetime
             ["JWKS_URL"] = _identity.JwksUrl.ToString(),
             ["REVOCATION_FEED_URL"] = _identity.FeedUrl.ToString(),
         });
-        await Wait.UntilAsync(() => Task.FromResult(_gateway.Services.GetRequiredService<ServiceDefaults.Security.JwksKeyCache>().Contains(_identity.Key.Kid)),
+        await Wait.UntilAsync(() => Task.FromResult(_gateway.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(_identity.Key.Kid)),
             TimeSpan.FromSeconds(10), "the gateway has read the keys");
     }
 

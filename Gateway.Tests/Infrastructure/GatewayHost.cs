@@ -83,7 +83,7 @@ public sealed class GatewayHost : IAsyncDisposable
             var clock = host.Services.GetRequiredService<TimeProvider>();
             identity.Clock = clock.GetUtcNow;
             // Tokens are only accepted once the keys are read: wait for that, as a real client would retry.
-            await Wait.UntilAsync(() => Task.FromResult(host.Services.GetRequiredService<ServiceDefaults.Security.JwksKeyCache>().Contains(identity.Key.Kid)),
+            await Wait.UntilAsync(() => Task.FromResult(host.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(identity.Key.Kid)),
                 TimeSpan.FromSeconds(10), "the gateway has read the test JWKS");
         }
 

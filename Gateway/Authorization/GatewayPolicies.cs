@@ -1,4 +1,4 @@
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace Gateway.Authorization;
 

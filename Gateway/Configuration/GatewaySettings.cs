@@ -65,7 +65,7 @@ public sealed record GatewaySettings
             TrustedProxies = reader.Networks("TRUSTED_PROXIES"),
             HealthCheckInterval = TimeSpan.FromSeconds(reader.Number("HEALTH_CHECK_INTERVAL_SECONDS", 10, 1, 3600)),
             JwksUrl = jwksUrl,
-            RevocationFeedUrl = reader.Url("REVOCATION_FEED_URL", ServiceDefaults.Revocation.RevocationExtensions.DefaultFeedUrl(jwksUrl)),
+            RevocationFeedUrl = reader.Url("REVOCATION_FEED_URL", Platform.Security.Revocation.RevocationExtensions.DefaultFeedUrl(jwksUrl)),
             RevocationPollInterval = TimeSpan.FromSeconds(reader.Number("REVOCATION_POLL_SECONDS", 2, 1, 60)),
             RateLimitWindow = TimeSpan.FromSeconds(reader.Number("RATE_LIMIT_WINDOW_SECONDS", 900, 1, 86_400)),
             RateLimitMax = reader.Number("RATE_LIMIT_MAX", 100, 1, int.MaxValue),

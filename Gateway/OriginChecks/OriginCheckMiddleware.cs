@@ -1,5 +1,5 @@
 using Gateway.Cors;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace Gateway.OriginChecks;
 

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace Gateway.RateLimiting;
 

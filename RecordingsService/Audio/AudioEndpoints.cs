@@ -5,8 +5,8 @@ using Microsoft.Net.Http.Headers;
 using RecordingsService.Audit;
 using RecordingsService.Recordings;
 using RecordingsService.Twilio;
-using ServiceDefaults.Audit;
-using ServiceDefaults.Security;
+using Platform.Storage.Audit;
+using Platform.Security.Tokens;
 
 namespace RecordingsService.Audio;
 

@@ -65,7 +65,7 @@ public sealed partial record RecordingsSettings
             TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", new Uri("https://api.twilio.com")),
             RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
             JwksUrl = jwksUrl,
-            RevocationFeedUrl = reader.Url("REVOCATION_FEED_URL", ServiceDefaults.Revocation.RevocationExtensions.DefaultFeedUrl(jwksUrl)),
+            RevocationFeedUrl = reader.Url("REVOCATION_FEED_URL", Platform.Security.Revocation.RevocationExtensions.DefaultFeedUrl(jwksUrl)),
             RevocationPollInterval = TimeSpan.FromSeconds(reader.Number("REVOCATION_POLL_SECONDS", 2, 1, 60)),
         };
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using RecordingsService.Recordings;
 using RecordingsService.Webhooks;
-using ServiceDefaults.Revocation;
+using Platform.Security.Revocation;
 
 namespace RecordingsService.LiveEvents;
 

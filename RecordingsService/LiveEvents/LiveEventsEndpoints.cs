@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using ServiceDefaults.Security;
+using Platform.Security.Tokens;
 
 namespace RecordingsService.LiveEvents;
 

@@ -2,8 +2,8 @@ using System.Security.Claims;
 using RecordingsService.Audit;
 using RecordingsService.LiveEvents;
 using RecordingsService.Twilio;
-using ServiceDefaults.Audit;
-using ServiceDefaults.Security;
+using Platform.Storage.Audit;
+using Platform.Security.Tokens;
 
 namespace RecordingsService.Recordings;
 

@@ -3,7 +3,7 @@ using RecordingsService.Configuration;
 using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
 using RecordingsService.Twilio;
-using ServiceDefaults.Audit;
+using Platform.Storage.Audit;
 
 namespace RecordingsService.Retention;
 

@@ -1,5 +1,5 @@
-using ServiceDefaults.Audit;
-using ServiceDefaults.Storage;
+using Platform.Storage.Audit;
+using Platform.Storage;
 using RecordingsService.Configuration;
 
 namespace RecordingsService.Storage;

@@ -7,7 +7,7 @@ using RecordingsService.Audit;
 using RecordingsService.Configuration;
 using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
-using ServiceDefaults.Audit;
+using Platform.Storage.Audit;
 using ServiceDefaults.Telemetry;
 
 namespace RecordingsService.Webhooks;

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using RecordingsService.Configuration;
-using ServiceDefaults.Revocation;
-using ServiceDefaults.Security;
+using Platform.Security.Revocation;
+using Platform.Security.Tokens;
 using WireMock.Server;
 
 namespace Services.Tests.Infrastructure;

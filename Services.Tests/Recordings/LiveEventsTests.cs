@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
-using ServiceDefaults.Revocation;
+using Platform.Security.Revocation;
 
 namespace Services.Tests.Recordings;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using ServiceDefaults.Revocation;
+using Platform.Security.Revocation;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Revocation;

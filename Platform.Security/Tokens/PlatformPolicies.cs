@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace ServiceDefaults.Security;
+namespace Platform.Security.Tokens;
 
 /// <summary>Authorization policy names every process uses, in one place.</summary>
 public static class PlatformPolicies

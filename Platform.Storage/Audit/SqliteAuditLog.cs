@@ -1,7 +1,7 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace ServiceDefaults.Audit;
+namespace Platform.Storage.Audit;
 
 /// <summary>
 /// The audit in a service's SQLite database, table <c>audit</c>; the service's database includes <see cref="Schema"/>.

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ServiceDefaults.Http;
 
-namespace ServiceDefaults.Audit;
+namespace Platform.Storage.Audit;
 
 public static class AuditEndpoints
 {

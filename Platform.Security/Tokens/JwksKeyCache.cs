@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
-namespace ServiceDefaults.Security;
+namespace Platform.Security.Tokens;
 
 /// <summary>Where the public keys are read, how often, and how soon an unknown <c>kid</c> may trigger a re-read.</summary>
 public sealed record JwksOptions(Uri JwksUrl, TimeSpan RefreshInterval, TimeSpan UnknownKidRefreshInterval)

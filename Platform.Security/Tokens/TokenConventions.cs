@@ -1,4 +1,4 @@
-namespace ServiceDefaults.Security;
+namespace Platform.Security.Tokens;
 
 /// <summary>What the AuthService puts in a token and every verifier checks: one place, so they cannot drift.</summary>
 public static class TokenConventions

@@ -1,4 +1,4 @@
-namespace ServiceDefaults.Audit;
+namespace Platform.Storage.Audit;
 
 /// <summary>One audited event: who did what to what, from where, and how it ended.</summary>
 public sealed record AuditEvent(long Id, DateTimeOffset At, string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail);

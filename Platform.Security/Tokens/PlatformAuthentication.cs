@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.IdentityModel.JsonWebTokens;
-using ServiceDefaults.Revocation;
+using Platform.Security.Revocation;
 
-namespace ServiceDefaults.Security;
+namespace Platform.Security.Tokens;
 
 public static class PlatformAuthentication
 {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ServiceDefaults.Security;
+namespace Platform.Security.Monitoring;
 
 /// <summary>
 /// Counts events per key (a client IP, a username) in windows that start with the key's first event, and says

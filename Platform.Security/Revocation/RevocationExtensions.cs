@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace ServiceDefaults.Revocation;
+namespace Platform.Security.Revocation;
 
 public static class RevocationExtensions
 {

@@ -1,6 +1,6 @@
 using Microsoft.IdentityModel.Tokens;
 
-namespace ServiceDefaults.Security;
+namespace Platform.Security.Tokens;
 
 /// <summary>The one set of rules every verifier applies to an access token.</summary>
 public static class TokenValidation

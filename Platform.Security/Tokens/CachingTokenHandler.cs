@@ -2,7 +2,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace ServiceDefaults.Security;
+namespace Platform.Security.Tokens;
 
 /// <summary>
 /// Verifying an ES256 signature costs more than everything else a verifier does per request, so successful

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ServiceDefaults.Revocation;
+namespace Platform.Security.Revocation;
 
 /// <summary>Sessions whose tokens a verifier must refuse, kept in memory until their tokens would have expired anyway.</summary>
 public sealed class RevokedSessions(TimeProvider time)

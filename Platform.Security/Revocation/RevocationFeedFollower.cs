@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace ServiceDefaults.Revocation;
+namespace Platform.Security.Revocation;
 
 /// <summary>Where and how often a verifier reads the AuthService's revocation feed.</summary>
 public sealed record RevocationFeedOptions(Uri FeedUrl, TimeSpan PollInterval);

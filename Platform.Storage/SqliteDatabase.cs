@@ -1,7 +1,7 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace ServiceDefaults.Storage;
+namespace Platform.Storage;
 
 /// <summary>
 /// An embedded SQLite database in WAL mode: pooled connections that wait for each other's writes (the service and
