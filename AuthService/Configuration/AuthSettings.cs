@@ -3,7 +3,7 @@ using IPNetwork = System.Net.IPNetwork;
 
 namespace AuthService.Configuration;
 
-/// <summary>The AuthService's configuration (CONTRACT.md names).</summary>
+/// <summary>The AuthService's configuration (the README lists the variables).</summary>
 public sealed record AuthSettings
 {
     public required string DataDirectory { get; init; }

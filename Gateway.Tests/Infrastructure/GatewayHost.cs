@@ -43,7 +43,7 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>The default "unreachable" backend: a port nobody listens on.</summary>
     public static readonly Uri DeadBackend = new("http://127.0.0.1:9");
 
-    /// <param name="settings">Variables as CONTRACT.md names them; they override the defaults below.</param>
+    /// <param name="settings">Variables as the README names them; they override the defaults below.</param>
     public static async Task<GatewayHost> StartAsync(IDictionary<string, string>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null)
     {
         var certificate = TestCertificate.Create();

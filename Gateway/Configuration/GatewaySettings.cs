@@ -4,7 +4,7 @@ using IPNetwork = System.Net.IPNetwork;
 
 namespace Gateway.Configuration;
 
-/// <summary>The gateway's configuration, read from the variables CONTRACT.md names (or their appsettings.json keys).</summary>
+/// <summary>The gateway's configuration, read from the variables the README lists (or their appsettings.json keys).</summary>
 public sealed record GatewaySettings
 {
     public const long MaxRequestBodyBytes = 10 * 1024 * 1024;

@@ -8,7 +8,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Gateway.Proxy;
 
 /// <summary>
-/// The public paths of CONTRACT.md and the cluster each goes to. Anything not listed here (the services'
+/// The public paths of the README («What the gateway does to every request») and the cluster each goes to. Anything not listed here (the services'
 /// <c>/internal/…</c> endpoints among them) is never forwarded.
 /// </summary>
 internal static class GatewayRoutes
@@ -27,7 +27,7 @@ internal static class GatewayRoutes
 
     private static readonly string[] Delete = ["DELETE"];
 
-    /// <summary>Who may use each route (CONTRACT.md): anonymous, any signed-in user, or admins.</summary>
+    /// <summary>Who may use each route (the README): anonymous, any signed-in user, or admins.</summary>
     public static IReadOnlyList<RouteConfig> Routes { get; } =
     [
         Route("auth-login", AuthCluster, "/api/auth/login", GatewayPolicies.Anonymous, Post, SignInBodyBytes),
