@@ -22,13 +22,16 @@ internal static class AuthenticationSetup
                 kid => keys.Published.Where(k => k.Kid == kid).Select(k => (SecurityKey)k.SecurityKey), time);
             options.Events = new JwtBearerEvents
             {
-                // The dashboard sends the access token as the __Host-session cookie; API clients as a bearer header.
+                // The same rule as the gateway's: a bearer header, else the session cookie.
                 OnMessageReceived = context =>
                 {
-                    if (string.IsNullOrEmpty(context.Request.Headers.Authorization)
-                        && context.Request.Cookies.TryGetValue(TokenConventions.SessionCookie, out var cookie))
+                    if (RequestToken.Find(context.Request) is { } token)
                     {
-                        context.Token = cookie;
+                        context.Token = token.Value;
+                    }
+                    else
+                    {
+                        context.NoResult();
                     }
 
                     return Task.CompletedTask;

@@ -47,6 +47,35 @@ public sealed class TokenCheckTests : IAsyncLifetime
         Assert.Equal("theme=dark", seen["Cookie"]);
     }
 
+    [Fact]
+    public async Task SessionCookieBesideANonBearerAuthorizationHeader_ReachesTheServiceAsTheBearerTheGatewayChecked()
+    {
+        var token = _gateway.Identity.Mint(role: "viewer");
+        using var client = _gateway.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+        request.Headers.TryAddWithoutValidation("Authorization", "Basic dXNlcjpwYXNz");
+        request.Headers.Add("Cookie", $"__Host-session={token}");
+
+        using var response = await client.SendAsync(request);
+
+        // Before one rule for all three places, the gateway accepted the cookie but forwarded the Basic header.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"Bearer {token}", Assert.Single(_recordings.Requests).Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task NonBearerAuthorizationHeaderWithoutCookie_IsRefusedAndNothingIsForwarded()
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+        request.Headers.TryAddWithoutValidation("Authorization", "Basic dXNlcjpwYXNz");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(_recordings.Requests);
+    }
+
     public static TheoryData<string, string> BadTokens()
     {
         // Built per run: the identity's key is made when the test class starts, so these are described by name.

@@ -19,7 +19,7 @@ internal sealed class OriginCheckMiddleware(RequestDelegate next, OriginPolicy o
             return next(context);
         }
 
-        var bearer = PlatformAuthentication.BearerToken(request) is not null;
+        var bearer = RequestToken.Find(request)?.Source == TokenSource.BearerHeader;
         var cookies = request.Cookies.ContainsKey(TokenConventions.SessionCookie) || request.Cookies.ContainsKey(TokenConventions.RefreshCookie);
         var origin = request.Headers.Origin.ToString();
         var needsOrigin = webSocket ? !bearer || origin.Length > 0 : cookies && !bearer;

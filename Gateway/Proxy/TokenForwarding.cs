@@ -5,30 +5,27 @@ using Yarp.ReverseProxy.Transforms;
 namespace Gateway.Proxy;
 
 /// <summary>
-/// Services receive the caller's token as <c>Authorization: Bearer</c>, whether it came in that header or in the
-/// <c>__Host-session</c> cookie; the session cookie itself is not forwarded (the refresh cookie is, to /api/auth).
+/// Services receive exactly the token the gateway checked (<see cref="RequestToken.Find"/>) as
+/// <c>Authorization: Bearer</c>, whether it came in that header or in the <c>__Host-session</c> cookie; any other
+/// Authorization header is dropped. The session cookie itself is not forwarded (the refresh cookie is, to /api/auth).
 /// </summary>
 internal static class TokenForwarding
 {
     public static ValueTask ApplyAsync(RequestTransformContext transform)
     {
         var request = transform.HttpContext.Request;
-        if (!request.Cookies.TryGetValue(TokenConventions.SessionCookie, out var sessionToken))
-        {
-            return ValueTask.CompletedTask;
-        }
-
         var outgoing = transform.ProxyRequest.Headers;
-        outgoing.Remove("Cookie");
-        var others = request.Cookies.Where(c => c.Key != TokenConventions.SessionCookie).Select(c => $"{c.Key}={c.Value}").ToList();
-        if (others.Count > 0)
-        {
-            outgoing.TryAddWithoutValidation("Cookie", string.Join("; ", others));
-        }
+        var token = RequestToken.Find(request);
+        outgoing.Authorization = token is { } found ? new AuthenticationHeaderValue("Bearer", found.Value) : null;
 
-        if (outgoing.Authorization is null && !string.IsNullOrEmpty(sessionToken))
+        if (request.Cookies.ContainsKey(TokenConventions.SessionCookie))
         {
-            outgoing.Authorization = new AuthenticationHeaderValue("Bearer", sessionToken);
+            outgoing.Remove("Cookie");
+            var others = request.Cookies.Where(c => c.Key != TokenConventions.SessionCookie).Select(c => $"{c.Key}={c.Value}").ToList();
+            if (others.Count > 0)
+            {
+                outgoing.TryAddWithoutValidation("Cookie", string.Join("; ", others));
+            }
         }
 
         return ValueTask.CompletedTask;

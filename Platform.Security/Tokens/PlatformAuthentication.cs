@@ -13,8 +13,8 @@ public static class PlatformAuthentication
 
     /// <summary>
     /// JwtBearer as every verifier (the gateway, the RecordingsService) runs it: keys from the AuthService's JWKS,
-    /// the shared validation rules, successful validations cached, revoked sessions refused, and the token taken
-    /// from <c>Authorization: Bearer</c> or else the <c>__Host-session</c> cookie (never from a URL).
+    /// the shared validation rules, successful validations cached, revoked sessions refused, and the token found by
+    /// <see cref="RequestToken.Find"/>.
     /// </summary>
     public static IServiceCollection AddPlatformJwtBearer(this IServiceCollection services, JwksOptions jwks, RevocationFeedOptions revocation)
     {
@@ -41,8 +41,8 @@ public static class PlatformAuthentication
                 {
                     OnMessageReceived = async context =>
                     {
-                        var token = BearerToken(context.Request) ?? context.Request.Cookies[TokenConventions.SessionCookie];
-                        if (string.IsNullOrEmpty(token))
+                        var token = RequestToken.Find(context.Request)?.Value;
+                        if (token is null)
                         {
                             context.HttpContext.Items[RefusalReasonItem] = "missing-token";
                             context.NoResult();
@@ -75,13 +75,6 @@ public static class PlatformAuthentication
                 };
             });
         return services;
-    }
-
-    /// <summary>The bearer token of the Authorization header, if there is one.</summary>
-    public static string? BearerToken(Microsoft.AspNetCore.Http.HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
     }
 
     private static string? Kid(string token)

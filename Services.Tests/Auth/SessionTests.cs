@@ -123,6 +123,23 @@ public sealed class SessionTests : IAsyncLifetime
         Assert.Contains(signIn.SessionId, await _host.RevokedSessionsAsync());
     }
 
+    [Theory]
+    [InlineData("Basic dXNlcjpwYXNz")]
+    [InlineData("Negotiate abc")]
+    public async Task Me_WithTheSessionCookieBesideANonBearerAuthorizationHeader_UsesTheCookie(string authorization)
+    {
+        var signIn = await _host.SignInAsync();
+        using var client = _host.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/auth/me");
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        request.Headers.Add("Cookie", $"__Host-session={signIn.AccessToken}");
+
+        using var response = await client.SendAsync(request);
+
+        // The gateway accepts this request (bearer header, else the cookie); the service must take the same token.
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Logout_WithoutToken_Is401()
     {
