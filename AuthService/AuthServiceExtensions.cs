@@ -27,9 +27,7 @@ internal static class AuthServiceExtensions
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SignInMonitor>();
-        services.AddSingleton(provider => new SessionRevoker(
-            provider.GetRequiredService<ISessionStore>(), provider.GetRequiredService<IRevocationFeed>(),
-            provider.GetRequiredService<IAuditLog>(), settings.AccessTokenLifetime, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<SessionRevoker>();
         services.AddSingleton<SessionService>();
         services.AddHostedService<AdminSeeder>();
         services.AddTokenAuthentication();

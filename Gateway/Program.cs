@@ -14,7 +14,6 @@ using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
-using Platform.Security.Revocation;
 using Platform.Security.Tokens;
 
 return StartupGuard.Run(() =>
@@ -26,9 +25,7 @@ return StartupGuard.Run(() =>
     builder.Services.AddClientIp(settings.TrustedProxies);
     builder.Services.AddGatewayCors(settings);
     builder.Services.AddGatewayRateLimits();
-    builder.Services.AddPlatformJwtBearer(
-        JwksOptions.Default(settings.JwksUrl),
-        new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
+    builder.Services.AddPlatformJwtBearer(settings.Verifier);
     builder.Services.AddPlatformAuthorization();
     builder.Services.AddGatewayProxy(settings);
 

@@ -34,7 +34,7 @@ internal static class RecordingsServiceExtensions
         services.AddHostedService(provider => provider.GetRequiredService<RetentionJob>());
 
         // The service checks every token itself, as the gateway does (defence in depth).
-        services.AddPlatformJwtBearer(JwksOptions.Default(settings.JwksUrl), new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
+        services.AddPlatformJwtBearer(settings.Verifier);
         services.AddPlatformAuthorization();
         services.AddOpenApi();
         return builder;

@@ -1,15 +1,24 @@
+using AuthService.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServiceDefaults.Configuration;
+
 namespace AuthService.Commands;
 
-/// <summary>The admin command line: <c>dotnet AuthService.dll &lt;command&gt;</c>. Anything else starts the service.</summary>
+/// <summary>
+/// The admin command line: <c>dotnet AuthService.dll &lt;command&gt;</c>. Anything else starts the service. Commands
+/// read the service's configuration (environment variables and appsettings.json) through the same
+/// <see cref="SettingsReader"/> rules, and <c>sessions</c> uses the service's own registrations, so an operator's
+/// command acts exactly as the running replicas would.
+/// </summary>
 internal static class CommandLine
 {
     private const string Usage = """
         Commands:
-          hash-password                 read a password (stdin or prompt), print its bcrypt hash
+          hash-password                 read a password (stdin or prompt), print its bcrypt hash (cost BCRYPT_WORK_FACTOR)
           keys new [--dir DIR]          create a signing key; it signs from now on
           keys list [--dir DIR]         one line per key: kid, created, state
           keys retire KID [--dir DIR]   stop publishing a key; its tokens stop working within 60 s
-          sessions revoke-all           end every session (reads DATA_DIR like the service)
+          sessions revoke-all           end every session (reads the service's configuration: DATA_DIR, ACCESS_TOKEN_MINUTES, …)
         DIR defaults to JWT_KEYS_DIR.
         """;
 
@@ -19,16 +28,27 @@ internal static class CommandLine
     {
         var output = Console.Out;
         var error = Console.Error;
+        // The service's configuration sources; no logging to standard output, which carries the commands' results.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        var reader = new SettingsReader(builder.Configuration, builder.Environment);
         try
         {
             return args switch
             {
-                ["hash-password"] => HashPasswordCommand.Run(Console.In, output, error, interactive: !Console.IsInputRedirected),
-                ["keys", .. var rest] => KeysCommand.Run(rest, output, error, TimeProvider.System),
-                ["sessions", "revoke-all"] => await SessionsCommand.RevokeAllAsync(output, error, TimeProvider.System),
+                ["hash-password"] => Settled(reader, error, AuthSettings.ReadWorkFactor(reader)) is { } workFactor
+                    ? HashPasswordCommand.Run(Console.In, output, error, interactive: !Console.IsInputRedirected, workFactor)
+                    : SettingsExtensions.ConfigurationErrorExitCode,
+                ["keys", .. var rest] => KeysCommand.Run(rest, output, error, TimeProvider.System, () => AuthSettings.ReadKeysDirectory(reader, reader.DataDirectory()), reader),
+                ["sessions", "revoke-all"] => await SessionsCommand.RevokeAllAsync(builder, output, error),
                 ["help" or "--help"] => Help(output, 0),
                 _ => Help(error, 64),
             };
+        }
+        catch (SettingsException ex)
+        {
+            await error.WriteAsync(ex.Message);
+            return SettingsExtensions.ConfigurationErrorExitCode;
         }
         catch (IOException ex)
         {
@@ -42,12 +62,35 @@ internal static class CommandLine
         }
     }
 
+    /// <summary>The value, or null after printing the reader's problems (an invalid setting stops the command as it would the service).</summary>
+    public static T? Settled<T>(SettingsReader reader, TextWriter error, T value)
+        where T : struct
+    {
+        if (reader.Problems.Count == 0)
+        {
+            return value;
+        }
+
+        foreach (var problem in reader.Problems)
+        {
+            error.WriteLine(problem);
+        }
+
+        return null;
+    }
+
+    /// <summary>Builds the service's registrations without starting it, for commands that use its stores.</summary>
+    public static WebApplication BuildServices(WebApplicationBuilder builder)
+    {
+        var settings = builder.AddSettings(AuthSettings.Read);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.AddAuthService(settings);
+        return builder.Build();
+    }
+
     private static int Help(TextWriter writer, int exitCode)
     {
         writer.WriteLine(Usage);
         return exitCode;
     }
-
-    /// <summary>A setting as the service reads it: from the environment (the same variables).</summary>
-    public static string? Setting(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value.Trim() : null;
 }

@@ -5,11 +5,11 @@ namespace AuthService.Commands;
 
 /// <summary>
 /// <c>hash-password</c>: reads one password from standard input (or a prompt without echo) and prints its bcrypt
-/// hash alone on one line, for ADMIN_PASSWORD_HASH. The password itself is never printed.
+/// hash (cost BCRYPT_WORK_FACTOR, as the service hashes) alone on one line, for ADMIN_PASSWORD_HASH. The password itself is never printed.
 /// </summary>
 internal static class HashPasswordCommand
 {
-    public static int Run(TextReader input, TextWriter output, TextWriter error, bool interactive)
+    public static int Run(TextReader input, TextWriter output, TextWriter error, bool interactive, int workFactor)
     {
         var password = interactive ? Prompt(error) : input.ReadLine();
         var problem = PasswordRules.Check(password);
@@ -19,7 +19,7 @@ internal static class HashPasswordCommand
             return 2;
         }
 
-        output.WriteLine(PasswordRules.Hash(password!));
+        output.WriteLine(PasswordRules.Hash(password!, workFactor));
         return 0;
     }
 

@@ -5,11 +5,18 @@ namespace AuthService.Commands;
 /// <summary><c>keys new|list|retire</c> on a key directory; running replicas see the change at their next use.</summary>
 internal static class KeysCommand
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error, TimeProvider time)
+    /// <param name="configuredDirectory">JWT_KEYS_DIR as the service reads it; asked only when there is no <c>--dir</c>.</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, TimeProvider time, Func<string?> configuredDirectory, ServiceDefaults.Configuration.SettingsReader reader)
     {
         var (positional, directory) = SplitDirectory(args);
-        if (directory is null)
+        directory ??= configuredDirectory();
+        if (directory is null || reader.Problems.Count > 0)
         {
+            foreach (var problem in reader.Problems)
+            {
+                error.WriteLine(problem);
+            }
+
             error.WriteLine("Give the key directory with --dir DIR or set JWT_KEYS_DIR.");
             return 64;
         }
@@ -53,7 +60,7 @@ internal static class KeysCommand
     private static (string[] Positional, string? Directory) SplitDirectory(string[] args)
     {
         var positional = new List<string>();
-        string? directory = CommandLine.Setting("JWT_KEYS_DIR");
+        string? directory = null;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--dir" && i + 1 < args.Length)

@@ -32,6 +32,14 @@ public sealed record AuthSettings
     /// <summary>bcrypt computations at once; more wait in a short queue, beyond that sign-in answers 503.</summary>
     public required int HashingConcurrency { get; init; }
 
+    /// <summary>JWT_KEYS_DIR; in Development DATA_DIR/keys when unset. The <c>keys</c> commands read it the same way.</summary>
+    public static string? ReadKeysDirectory(SettingsReader reader, string dataDirectory) =>
+        reader.RequiredInProduction("JWT_KEYS_DIR", Path.Combine(dataDirectory, "keys"), "directory of ES256 signing keys; create one with: dotnet AuthService.dll keys new --dir DIR");
+
+    /// <summary>BCRYPT_WORK_FACTOR: the service's new hashes and <c>hash-password</c>'s output use the same cost.</summary>
+    public static int ReadWorkFactor(SettingsReader reader) =>
+        reader.Number("BCRYPT_WORK_FACTOR", Passwords.PasswordRules.DefaultWorkFactor, Passwords.PasswordRules.MinWorkFactor, 16);
+
     public static AuthSettings Read(SettingsReader reader)
     {
         var adminUsername = reader.RequiredInProduction("ADMIN_USERNAME");
@@ -52,7 +60,7 @@ public sealed record AuthSettings
         }
 
         var dataDirectory = reader.DataDirectory();
-        var keysDirectory = reader.RequiredInProduction("JWT_KEYS_DIR", Path.Combine(dataDirectory, "keys"), "directory of ES256 signing keys; create one with: dotnet AuthService.dll keys new --dir DIR");
+        var keysDirectory = ReadKeysDirectory(reader, dataDirectory);
         if (keysDirectory is not null && reader.IsProduction && !Keys.KeyDirectory.HasActiveKey(keysDirectory))
         {
             reader.AddProblem($"JWT_KEYS_DIR {keysDirectory} has no active signing key; create one with: dotnet AuthService.dll keys new --dir {keysDirectory}");
@@ -69,7 +77,7 @@ public sealed record AuthSettings
             AccessTokenLifetime = TimeSpan.FromMinutes(reader.Number("ACCESS_TOKEN_MINUTES", 15, 1, 1440)),
             SessionAbsoluteLifetime = TimeSpan.FromHours(reader.Number("REFRESH_TOKEN_HOURS", 12, 1, 24 * 90)),
             SessionIdleLifetime = TimeSpan.FromMinutes(reader.Number("SESSION_IDLE_MINUTES", 120, 5, 24 * 60 * 90)),
-            BcryptWorkFactor = reader.Number("BCRYPT_WORK_FACTOR", Passwords.PasswordRules.DefaultWorkFactor, Passwords.PasswordRules.MinWorkFactor, 16),
+            BcryptWorkFactor = ReadWorkFactor(reader),
             // Half the cores by default: a sign-in flood must leave room for everything else the machine serves.
             HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount / 2), 1, 64),
         };

@@ -1,3 +1,4 @@
+using Platform.Security.Tokens;
 using Gateway.Tls;
 using ServiceDefaults.Configuration;
 using IPNetwork = System.Net.IPNetwork;
@@ -22,9 +23,8 @@ public sealed record GatewaySettings
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
     public required TimeSpan HealthCheckInterval { get; init; }
 
-    public required Uri JwksUrl { get; init; }
-    public required Uri RevocationFeedUrl { get; init; }
-    public required TimeSpan RevocationPollInterval { get; init; }
+    /// <summary>JWKS_URL, REVOCATION_FEED_URL, REVOCATION_POLL_SECONDS: read as every verifier reads them.</summary>
+    public required VerifierSettings Verifier { get; init; }
 
     public required TimeSpan RateLimitWindow { get; init; }
     public required int RateLimitMax { get; init; }
@@ -51,7 +51,6 @@ public sealed record GatewaySettings
         }
 
         var httpsPort = reader.Number("PORT", 4000, 0, 65535);
-        var jwksUrl = reader.Url("JWKS_URL", new Uri("http://127.0.0.1:5001/.well-known/jwks.json"));
         return new GatewaySettings
         {
             HttpsPort = httpsPort,
@@ -64,9 +63,7 @@ public sealed record GatewaySettings
             RecordingsServiceUrls = reader.Urls("RECORDINGS_SERVICE_URLS", ["http://127.0.0.1:5002"]),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES"),
             HealthCheckInterval = TimeSpan.FromSeconds(reader.Number("HEALTH_CHECK_INTERVAL_SECONDS", 10, 1, 3600)),
-            JwksUrl = jwksUrl,
-            RevocationFeedUrl = reader.Url("REVOCATION_FEED_URL", Platform.Security.Revocation.RevocationExtensions.DefaultFeedUrl(jwksUrl)),
-            RevocationPollInterval = TimeSpan.FromSeconds(reader.Number("REVOCATION_POLL_SECONDS", 2, 1, 60)),
+            Verifier = VerifierSettings.Read(reader),
             RateLimitWindow = TimeSpan.FromSeconds(reader.Number("RATE_LIMIT_WINDOW_SECONDS", 900, 1, 86_400)),
             RateLimitMax = reader.Number("RATE_LIMIT_MAX", 100, 1, int.MaxValue),
             LoginRateLimitMax = reader.Number("LOGIN_RATE_LIMIT_MAX", 5, 1, int.MaxValue),

@@ -16,14 +16,14 @@ public static class PlatformAuthentication
     /// the shared validation rules, successful validations cached, revoked sessions refused, and the token found by
     /// <see cref="RequestToken.Find"/>.
     /// </summary>
-    public static IServiceCollection AddPlatformJwtBearer(this IServiceCollection services, JwksOptions jwks, RevocationFeedOptions revocation)
+    public static IServiceCollection AddPlatformJwtBearer(this IServiceCollection services, VerifierSettings settings)
     {
-        services.AddSingleton(jwks);
+        services.AddSingleton(JwksOptions.Default(settings.JwksUrl));
         services.AddHttpClient(JwksKeyCache.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
         services.AddSingleton<JwksKeyCache>();
         services.AddHostedService(provider => provider.GetRequiredService<JwksKeyCache>());
         services.AddSingleton<CachingTokenHandler>();
-        services.AddRevocationFeed(revocation);
+        services.AddRevocationFeed(new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
         services.AddHealthChecks().AddCheck<JwksHealthCheck>("jwks", HealthStatus.Degraded);
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

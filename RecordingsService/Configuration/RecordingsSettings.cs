@@ -1,3 +1,4 @@
+using Platform.Security.Tokens;
 using System.Text.RegularExpressions;
 using ServiceDefaults.Configuration;
 using IPNetwork = System.Net.IPNetwork;
@@ -26,9 +27,8 @@ public sealed partial record RecordingsSettings
     /// <summary>0 keeps recordings forever.</summary>
     public required int RetentionDays { get; init; }
 
-    public required Uri JwksUrl { get; init; }
-    public required Uri RevocationFeedUrl { get; init; }
-    public required TimeSpan RevocationPollInterval { get; init; }
+    /// <summary>JWKS_URL, REVOCATION_FEED_URL, REVOCATION_POLL_SECONDS: read as every verifier reads them.</summary>
+    public required VerifierSettings Verifier { get; init; }
 
     public static RecordingsSettings Read(SettingsReader reader)
     {
@@ -54,7 +54,6 @@ public sealed partial record RecordingsSettings
             }
         }
 
-        var jwksUrl = reader.Url("JWKS_URL", new Uri("http://127.0.0.1:5001/.well-known/jwks.json"));
         return new RecordingsSettings
         {
             DataDirectory = reader.DataDirectory(),
@@ -64,9 +63,7 @@ public sealed partial record RecordingsSettings
             PublicBaseUrl = publicBaseUrl ?? new Uri("https://invalid.example"),
             TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", new Uri("https://api.twilio.com")),
             RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
-            JwksUrl = jwksUrl,
-            RevocationFeedUrl = reader.Url("REVOCATION_FEED_URL", Platform.Security.Revocation.RevocationExtensions.DefaultFeedUrl(jwksUrl)),
-            RevocationPollInterval = TimeSpan.FromSeconds(reader.Number("REVOCATION_POLL_SECONDS", 2, 1, 60)),
+            Verifier = VerifierSettings.Read(reader),
         };
     }
 

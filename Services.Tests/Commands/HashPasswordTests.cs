@@ -44,4 +44,25 @@ public sealed class HashPasswordTests
         Assert.Empty(stdout);
         Assert.Contains("at most 72 bytes", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task HashPassword_UsesTheConfiguredWorkFactor()
+    {
+        var (exitCode, stdout, stderr) = await Processes.RunAsync("AuthService", ["hash-password"], "correct horse battery staple\n",
+            environment: new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "11" });
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Equal("11", stdout.TrimEnd('\n').Split('$')[2]);
+    }
+
+    [Fact]
+    public async Task HashPassword_WithAnInvalidWorkFactor_SaysSoAndPrintsNoHash()
+    {
+        var (exitCode, stdout, stderr) = await Processes.RunAsync("AuthService", ["hash-password"], "correct horse battery staple\n",
+            environment: new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "40" });
+
+        Assert.Equal(78, exitCode);
+        Assert.Empty(stdout);
+        Assert.Contains("BCRYPT_WORK_FACTOR", stderr, StringComparison.Ordinal);
+    }
 }

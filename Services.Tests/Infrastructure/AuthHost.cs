@@ -40,6 +40,19 @@ public sealed class AuthHost : WebApplicationFactory<AuthSettings>
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>This host's configuration as environment variables, for running the command line beside it.</summary>
+    public Dictionary<string, string?> CommandEnvironment(IDictionary<string, string>? overrides = null)
+    {
+        var environment = _settings.ToDictionary(s => s.Key, s => (string?)s.Value);
+        environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
     public string KeysDirectory => _settings["JWT_KEYS_DIR"];
     /// <summary>Starts at the real time: the command-line tools the tests run use the real clock.</summary>
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);

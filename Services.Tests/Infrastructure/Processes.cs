@@ -22,13 +22,14 @@ public static class Processes
     }
 
     public static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
-        string project, IEnumerable<string> arguments, string? standardInput = null, IDictionary<string, string?>? environment = null)
+        string project, IEnumerable<string> arguments, string? standardInput = null, IDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? "",
         };
         start.ArgumentList.Add(BuiltDll(project));
         foreach (var argument in arguments)

@@ -33,7 +33,7 @@ public sealed class WebhookTests : IAsyncLifetime
         {
             DataDirectory = "", TrustedProxies = [], AccountSid = RecordingsSettings.DevelopmentAccountSid, AuthToken = "12345",
             PublicBaseUrl = new Uri("https://mycompany.com"), TwilioApiBaseUrl = new Uri("https://api.twilio.com"), RetentionDays = 0,
-            JwksUrl = new Uri("http://localhost/"), RevocationFeedUrl = new Uri("http://localhost/"), RevocationPollInterval = TimeSpan.FromSeconds(1),
+            Verifier = new Platform.Security.Tokens.VerifierSettings(new Uri("http://localhost/"), new Uri("http://localhost/"), TimeSpan.FromSeconds(1)),
         };
         var signatures = new TwilioSignature(settings);
         var context = new DefaultHttpContext();
