@@ -3,6 +3,7 @@ using AuthService.Commands;
 using AuthService.Configuration;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
 
@@ -25,6 +26,8 @@ return StartupGuard.Run(() =>
     app.UseClientIp();
     app.UseRequestLogging();
     app.UseProblemResponses();
+    app.UseRouting();
+    app.UseBodyLimits();
     app.UseAuthentication();
     app.UseAuthorization();
 

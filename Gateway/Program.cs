@@ -1,5 +1,4 @@
 using Gateway.Authorization;
-using Gateway.BodyLimits;
 using Gateway.Configuration;
 using Gateway.Cors;
 using Gateway.Dashboard;
@@ -7,11 +6,13 @@ using Gateway.Https;
 using Gateway.OriginChecks;
 using Gateway.Proxy;
 using Gateway.RateLimiting;
+using Gateway.Routing;
 using Gateway.SecurityEvents;
 using Gateway.SecurityHeaders;
 using Gateway.Tls;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
 using Platform.Security.Tokens;
@@ -28,13 +29,15 @@ return StartupGuard.Run(() =>
     builder.Services.AddPlatformJwtBearer(settings.Verifier);
     builder.Services.AddPlatformAuthorization();
     builder.Services.AddGatewayProxy(settings);
+    builder.Services.AddDashboard();
 
     var app = builder.Build();
 
     // Order matters: the client IP first (logs and limits use it); refusals are counted and every response gets
-    // the security headers, errors included; plain HTTP only redirects; then CORS, the origin checks (CSRF,
-    // WebSocket), the rate limits (before any token is verified), the dashboard's files (/app/ needs a session),
-    // and the routed endpoints with their authorization policies.
+    // the security headers, errors included; plain HTTP only redirects; CORS answers preflights. Then routing: every
+    // later step acts on the route the request reached (its body limit, applied by routing before anything reads a
+    // body; its rate-limit policy; its authorization policy), never on the path's spelling. The origin checks (CSRF,
+    // WebSocket) and the rate limits come before any token is verified.
     app.UseClientIp();
     app.UseRequestLogging();
     app.UseSecurityEvents();
@@ -42,16 +45,15 @@ return StartupGuard.Run(() =>
     app.UseProblemResponses();
     app.UseHttpsOnly();
     app.UseGatewayCors();
+    app.UseRouting();
+    app.UseBodyLimits();
     app.UseOriginChecks();
     app.UseGatewayRateLimits();
-    app.UseDashboardGuard();
-    app.UseDashboard();
-    app.UseRouting();
-    app.UseRequestBodyLimits();
     app.UseAuthentication();
     app.UseAuthorization();
 
-    app.MapDefaultEndpoints();
+    app.MapDefaultEndpoints().WithMetadata(RouteFacts.NotLimited);
+    app.MapDashboard();
     app.MapGatewayProxy();
 
     app.Run();

@@ -3,6 +3,7 @@ using RecordingsService.Configuration;
 using RecordingsService.LiveEvents;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
 
@@ -20,6 +21,8 @@ return StartupGuard.Run(() =>
     app.UseClientIp();
     app.UseRequestLogging();
     app.UseProblemResponses();
+    app.UseRouting();
+    app.UseBodyLimits();
     app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = LiveEventsEndpoints.PingInterval });
     app.UseAuthentication();
     app.UseAuthorization();

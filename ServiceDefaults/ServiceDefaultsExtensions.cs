@@ -19,6 +19,7 @@ public static class ServiceDefaultsExtensions
         builder.AddTelemetry();
         builder.Services.AddHostedService<Memory.NativeMemoryTrimmer>();
         builder.Services.AddDefaultHealthChecks();
+        builder.Services.AddExceptionHandler<Http.BadRequestExceptionHandler>();
         builder.Services.AddProblemDetails(options =>
             options.CustomizeProblemDetails = context =>
             {
@@ -50,13 +51,6 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
-    {
-        app.MapHealthEndpoints();
-        return app;
-    }
-
-    /// <summary>True for paths that must never be rate limited or redirected (liveness and readiness probes).</summary>
-    public static bool IsHealthPath(this PathString path) =>
-        path.Equals("/health", StringComparison.OrdinalIgnoreCase) || path.Equals("/health/ready", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The health probes; returned so a host can add metadata to them.</summary>
+    public static IEndpointConventionBuilder MapDefaultEndpoints(this WebApplication app) => app.MapHealthEndpoints();
 }

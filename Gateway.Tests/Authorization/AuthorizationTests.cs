@@ -1,6 +1,7 @@
 using System.Net;
 using Gateway.Authorization;
 using Gateway.Proxy;
+using Gateway.Routing;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
@@ -80,6 +81,43 @@ public sealed class AuthorizationTests : GatewayWithFakeServices
         Assert.Equal(HttpStatusCode.Redirect, browser.StatusCode);
         Assert.Equal("/", browser.Headers.Location?.ToString());
         Assert.Equal(HttpStatusCode.Unauthorized, script.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/app")]
+    [InlineData("/APP/")]
+    [InlineData("/app/index.html")]
+    [InlineData("/App/Index.html")]
+    [InlineData("//app/")]
+    [InlineData("/./app/")]
+    [InlineData("/js/../app/")]
+    public async Task Dashboard_SpelledAnyWay_NeverServesItsPageWithoutASession(string path)
+    {
+        using var client = Host.CreateAnonymousClient();
+        using var navigation = new HttpRequestMessage(HttpMethod.Get, new Uri(Host.HttpsUrl.GetLeftPart(UriPartial.Authority) + path, UriKind.Absolute));
+        navigation.Headers.Add("Accept", "text/html");
+
+        using var response = await client.SendAsync(navigation);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("app.js", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_WithASession_ServesItsPage_NotStored()
+    {
+        using var client = Host.CreateAnonymousClient();
+        using var navigation = new HttpRequestMessage(HttpMethod.Get, "/app/");
+        navigation.Headers.Add("Accept", "text/html");
+        navigation.Headers.Add("Cookie", "__Host-session=" + Host.Identity.Mint(role: "viewer"));
+
+        using var response = await client.SendAsync(navigation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Contains("app.js", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

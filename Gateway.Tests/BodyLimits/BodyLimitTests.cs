@@ -84,6 +84,29 @@ public sealed class BodyLimitTests : IAsyncLifetime
         await AssertTooLargeAsync(response);
     }
 
+    [Theory]
+    [InlineData("/api/auth/login", "1.1")]
+    [InlineData("/api/auth/login/", "1.1")]
+    [InlineData("/api/auth/login", "2.0")]
+    public async Task ChunkedOrHttp2SignInBodyAboveItsLimit_Returns413_AndReachesNoBackend(string path, string version)
+    {
+        using var client = _gateway.CreateClient(Version.Parse(version));
+        // A JSON body with no declared length: the sign-in limit must hold while the rate limiter reads the username.
+        var json = "{\"username\":\"vera\",\"password\":\"" + new string('x', 5 * 1024) + "\"}";
+        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (version == "1.1")
+        {
+            request.Headers.TransferEncodingChunked = true;
+        }
+
+        using var response = await client.SendAsync(request);
+
+        await AssertTooLargeAsync(response);
+        Assert.Empty(_backend.Requests);
+    }
+
     private static async Task AssertTooLargeAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);

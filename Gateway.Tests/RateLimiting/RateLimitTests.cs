@@ -19,7 +19,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         _backend = await FakeBackend.StartAsync();
         _backend.Handler = async context =>
         {
-            if (context.Request.Path == "/api/auth/login")
+            if (context.Request.Path.StartsWithSegments("/api/auth/login", StringComparison.OrdinalIgnoreCase))
             {
                 var body = await context.Request.ReadFromJsonAsync<Dictionary<string, string>>();
                 context.Response.StatusCode = body?["password"] == "right-password-1" ? 200 : 401;
@@ -68,6 +68,56 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal("\"login\";r=0;t=800", Header(refused, "RateLimit"));
         Assert.Equal(HttpStatusCode.OK, otherAddress.StatusCode);
         Assert.Equal(6, _backend.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("/api/auth/login/")]
+    [InlineData("/API/Auth/LOGIN")]
+    public async Task Login_SpelledDifferently_CountsAgainstTheLoginLimit_OfTheRouteItReaches(string path)
+    {
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            using var failed = await LoginAsync("203.0.113.1", $"user{attempt}", "wrong-password", path);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+            Assert.Equal("\"login\";q=5;w=900", Header(failed, "RateLimit-Policy"));
+        }
+
+        // Before the limits were read from the matched route, a trailing slash was counted under the global limit:
+        // wrong passwords kept getting 401, and a right one after the login budget was spent got 200.
+        using var refused = await LoginAsync("203.0.113.1", "user6", "right-password-1", path);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(5, _backend.Requests.Count);
+    }
+
+    [Fact]
+    public async Task LoginWithATrailingSlash_IsSlowedPerUsername_LikeTheCanonicalPath()
+    {
+        for (var i = 1; i <= 6; i++)
+        {
+            using var failed = await LoginAsync($"203.0.113.{i}", "vera", "guess-number-" + i, "/api/auth/login/");
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        using var tooSoon = await LoginAsync("203.0.113.7", "vera", "right-password-1", "/api/auth/login/");
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooSoon.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(2), tooSoon.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task UnroutedRequests_CountAgainstTheGlobalLimit_AndDashboardFilesDoNot()
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        using var unknown = await SendAsync(client, HttpMethod.Get, "/api/nothing-here", "198.51.100.9");
+        using var page = await SendAsync(client, HttpMethod.Get, "/", "198.51.100.9");
+        using var script = await SendAsync(client, HttpMethod.Get, "/js/sign-in.js", "198.51.100.9");
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("\"global\";q=100;w=900", Header(unknown, "RateLimit-Policy"));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.False(page.Headers.Contains("RateLimit"));
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.False(script.Headers.Contains("RateLimit"));
+        Assert.Empty(_backend.Requests);
     }
 
     [Fact]
@@ -205,10 +255,10 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(500));
     }
 
-    private async Task<HttpResponseMessage> LoginAsync(string clientIp, string username, string password)
+    private async Task<HttpResponseMessage> LoginAsync(string clientIp, string username, string password, string path = "/api/auth/login")
     {
         using var client = _gateway.CreateAnonymousClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { username, password }) };
         request.Headers.Add("X-Forwarded-For", clientIp);
         return await client.SendAsync(request);
     }

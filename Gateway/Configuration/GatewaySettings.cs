@@ -8,8 +8,6 @@ namespace Gateway.Configuration;
 /// <summary>The gateway's configuration, read from the variables the README lists (or their appsettings.json keys).</summary>
 public sealed record GatewaySettings
 {
-    public const long MaxRequestBodyBytes = 10 * 1024 * 1024;
-
     public required int HttpsPort { get; init; }
     public required int HttpPort { get; init; }
 

@@ -1,80 +1,123 @@
-using Microsoft.AspNetCore.Authentication;
+using Gateway.Authorization;
+using Gateway.Routing;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Dashboard;
 
+/// <summary>Marks the dashboard's signed-in files: a browser without a session is sent to the sign-in page.</summary>
+internal sealed record DashboardFile;
+
 internal static class DashboardExtensions
 {
+    private const string SignedInFolder = "app";
+
+    public static IServiceCollection AddDashboard(this IServiceCollection services) =>
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, DashboardSignInRedirect>();
+
     /// <summary>
-    /// Everything under <c>/app/</c> needs a session: a browser navigating there without one is sent to the sign-in
-    /// page (302 to <c>/</c>); any other client gets 401.
+    /// The sign-in page at <c>/</c> and the dashboard's files from wwwroot, each file its own endpoint (listed at
+    /// start-up), so the route table decides who may read it: everything under <c>/app/</c> needs a session. Paths
+    /// that are not files of the dashboard never touch the disk, and no file can shadow a service's route. Files carry
+    /// an ETag and must be revalidated (<c>no-cache</c>), so a new release is seen at once; signed-in pages are
+    /// <c>no-store</c>, so after sign-out Back shows nothing from the cache.
     /// </summary>
-    public static WebApplication UseDashboardGuard(this WebApplication app)
+    public static WebApplication MapDashboard(this WebApplication app)
     {
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/app", StringComparison.OrdinalIgnoreCase), branch => branch.Use(async (context, next) =>
+        var files = app.Environment.WebRootFileProvider;
+        var serve = StaticFiles(app);
+        foreach (var file in Files(files, ""))
         {
-            var result = await context.AuthenticateAsync();
-            if (result.Succeeded)
+            var signedIn = file.StartsWith(SignedInFolder + "/", StringComparison.Ordinal);
+            var page = file.EndsWith(".html", StringComparison.OrdinalIgnoreCase);
+            var routes = Path.GetFileName(file) == "index.html" ? new[] { "/" + file, "/" + file[..^"index.html".Length] } : ["/" + file];
+            RequestDelegate handler = context =>
             {
-                context.User = result.Principal;
-                // Signed-in pages are never kept: after sign-out, Back shows nothing from the cache. Scripts and
-                // styles hold no data: they are revalidated by ETag like the public ones.
-                var path = context.Request.Path.Value ?? "";
-                if (path.EndsWith('/') || path.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
+                if (signedIn && page)
                 {
                     context.Response.Headers[HeaderNames.CacheControl] = "no-store";
                 }
-                await next(context);
-                return;
-            }
 
-            if (context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+                return serve(context);
+            };
+
+            foreach (var route in routes)
             {
-                context.Response.Redirect("/", permanent: false);
-                return;
-            }
-
-            await context.ChallengeAsync();
-        }));
-        return app;
-    }
-
-    /// <summary>
-    /// The sign-in page at <c>/</c> and the dashboard's files from wwwroot. Files carry an ETag and must be
-    /// revalidated, so a new release is seen at once while unchanged files cost a 304. Paths that belong to the
-    /// services never look at the disk: a file can never shadow them, and the API does not pay a file lookup per request.
-    /// </summary>
-    public static WebApplication UseDashboard(this WebApplication app)
-    {
-        app.UseWhen(context => !IsServicePath(context.Request.Path), branch =>
-        {
-            branch.UseDefaultFiles();
-            branch.UseStaticFiles(new StaticFileOptions
-            {
-                OnPrepareResponse = context =>
-                {
-                    if (!context.Context.Response.Headers.ContainsKey(HeaderNames.CacheControl))
-                    {
-                        context.Context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
-                    }
-                },
-            });
-        });
-        return app;
-    }
-
-    private static readonly string[] ServicePrefixes = ["/api", "/ws", "/webhooks", "/.well-known", "/health"];
-
-    private static bool IsServicePath(PathString path)
-    {
-        foreach (var prefix in ServicePrefixes)
-        {
-            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
+                var endpoint = app.MapMethods(route, [HttpMethods.Get, HttpMethods.Head], handler)
+                    .WithDisplayName("dashboard " + route)
+                    .WithMetadata(RouteFacts.NotLimited);
+                _ = signedIn
+                    ? endpoint.RequireAuthorization(GatewayPolicies.SignedIn).WithMetadata(new DashboardFile())
+                    : endpoint.AllowAnonymous();
             }
         }
 
-        return false;
+        return app;
+    }
+
+    // The framework's static files (ETags, conditional requests, content types, index.html for a folder), run by
+    // the endpoint it was routed to; like MapFallbackToFile, the endpoint is cleared so the middleware serves.
+    private static RequestDelegate StaticFiles(WebApplication app)
+    {
+        var branch = ((IEndpointRouteBuilder)app).CreateApplicationBuilder();
+        branch.Use((context, next) =>
+        {
+            context.SetEndpoint(null);
+            return next(context);
+        });
+        branch.UseDefaultFiles();
+        branch.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = context =>
+            {
+                if (!context.Context.Response.Headers.ContainsKey(HeaderNames.CacheControl))
+                {
+                    context.Context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+                }
+            },
+        });
+        return branch.Build();
+    }
+
+    private static IEnumerable<string> Files(IFileProvider provider, string folder)
+    {
+        foreach (var entry in provider.GetDirectoryContents(folder))
+        {
+            var path = folder.Length == 0 ? entry.Name : folder + "/" + entry.Name;
+            if (entry.IsDirectory)
+            {
+                foreach (var nested in Files(provider, path))
+                {
+                    yield return nested;
+                }
+            }
+            else
+            {
+                yield return path;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A browser navigating to a signed-in dashboard file without a session (<c>Accept: text/html</c>) is sent to the
+/// sign-in page (302 to <c>/</c>); any other client gets the usual 401.
+/// </summary>
+internal sealed class DashboardSignInRedirect : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Challenged && context.GetEndpoint()?.Metadata.GetMetadata<DashboardFile>() is not null
+            && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Redirect("/", permanent: false);
+            return Task.CompletedTask;
+        }
+
+        return _default.HandleAsync(next, context, policy, authorizeResult);
     }
 }

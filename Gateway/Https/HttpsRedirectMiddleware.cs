@@ -1,3 +1,4 @@
+using ServiceDefaults.Health;
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -14,7 +15,7 @@ internal sealed class HttpsRedirectMiddleware(RequestDelegate next, GatewaySetti
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.IsHttps || context.Request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase))
+        if (context.Request.IsHttps || context.Request.Path.Equals(HealthEndpoints.LivePath, StringComparison.OrdinalIgnoreCase))
         {
             return next(context);
         }

@@ -1,3 +1,4 @@
+using Gateway.Routing;
 using Gateway.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
@@ -59,7 +60,7 @@ internal static class ProxyExtensions
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
-        });
+        }).ConfigureEndpoints(GatewayRoutes.AddFacts);
         return app;
     }
 }

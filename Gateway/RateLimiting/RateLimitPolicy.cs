@@ -1,6 +1,6 @@
 using System.Globalization;
 using Gateway.Configuration;
-using ServiceDefaults;
+using Gateway.Routing;
 
 namespace Gateway.RateLimiting;
 
@@ -11,35 +11,31 @@ internal sealed record RateLimitPolicy(string Name, int Limit, TimeSpan Window)
     public string Header { get; } = string.Create(CultureInfo.InvariantCulture, $"\"{Name}\";q={Limit};w={(long)Window.TotalSeconds}");
 }
 
-/// <summary>Which limit a request counts against, by path (fixed by the contract, so no routing is needed).</summary>
+/// <summary>The names routes give their rate-limit policy (<see cref="RouteFacts"/>); checked at start-up.</summary>
+internal static class RateLimitPolicies
+{
+    public const string Global = "global";
+    public const string Login = "login";
+    public const string Webhook = "webhook";
+}
+
+/// <summary>The configured limits, and which one a request counts against: the one its route names.</summary>
 internal sealed class GatewayRateLimits(GatewaySettings settings)
 {
-    public RateLimitPolicy Global { get; } = new("global", settings.RateLimitMax, settings.RateLimitWindow);
-    public RateLimitPolicy Login { get; } = new("login", settings.LoginRateLimitMax, settings.RateLimitWindow);
-    public RateLimitPolicy Webhook { get; } = new("webhook", settings.WebhookRateLimitMax, TimeSpan.FromMinutes(1));
+    public RateLimitPolicy Global { get; } = new(RateLimitPolicies.Global, settings.RateLimitMax, settings.RateLimitWindow);
+    public RateLimitPolicy Login { get; } = new(RateLimitPolicies.Login, settings.LoginRateLimitMax, settings.RateLimitWindow);
+    public RateLimitPolicy Webhook { get; } = new(RateLimitPolicies.Webhook, settings.WebhookRateLimitMax, TimeSpan.FromMinutes(1));
 
-    /// <returns>Null for requests that are not limited: health probes, and reading the dashboard's files.</returns>
-    public RateLimitPolicy? For(HttpRequest request)
+    /// <returns>Null for requests whose route is not limited (health probes, the dashboard's files).</returns>
+    public RateLimitPolicy? For(HttpContext context) => Named(RouteFacts.For(context).RateLimitPolicy);
+
+    /// <exception cref="InvalidOperationException">A route names a policy that does not exist (a typo must not leave a route unlimited).</exception>
+    public RateLimitPolicy? Named(string? name) => name switch
     {
-        var path = request.Path;
-        if (path.IsHealthPath())
-        {
-            return null;
-        }
-
-        if (path.Equals("/api/auth/login", StringComparison.OrdinalIgnoreCase))
-        {
-            return Login;
-        }
-
-        if (path.Equals("/webhooks/recording", StringComparison.OrdinalIgnoreCase))
-        {
-            return Webhook;
-        }
-
-        var read = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
-        var api = path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/ws", StringComparison.OrdinalIgnoreCase)
-            || path.StartsWithSegments("/webhooks", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/.well-known", StringComparison.OrdinalIgnoreCase);
-        return read && !api ? null : Global;
-    }
+        null => null,
+        RateLimitPolicies.Global => Global,
+        RateLimitPolicies.Login => Login,
+        RateLimitPolicies.Webhook => Webhook,
+        _ => throw new InvalidOperationException($"No rate-limit policy is named \"{name}\"."),
+    };
 }

@@ -17,13 +17,12 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
     /// <summary>After the AuthService says it is too busy hashing, sign-ins are answered here for this long.</summary>
     public static readonly TimeSpan BusyShedding = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(15);
-    private const int MaxLoginBodyBytes = 4096;
 
     private long _signInBusyUntilTicks;
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var policy = policies.For(context.Request);
+        var policy = policies.For(context);
         if (policy is null)
         {
             await next(context);
@@ -43,7 +42,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
             return;
         }
 
-        if (ReferenceEquals(policy, policies.Login) && HttpMethods.IsPost(context.Request.Method))
+        if (ReferenceEquals(policy, policies.Login))
         {
             await SignInAsync(context, now);
             return;
@@ -109,42 +108,30 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
 
     private static async Task<string?> ReadUsernameAsync(HttpRequest request)
     {
-        if (request.ContentLength > MaxLoginBodyBytes || !request.HasJsonContentType())
+        if (!request.HasJsonContentType())
         {
             return null;
         }
 
-        // Read the small body once (at most 4 KB, declared length or not) and keep it for the AuthService.
+        // Read the small body once and keep it for the AuthService. Its size is already bounded: routing applied the
+        // sign-in route's body limit, so a longer body (declared, chunked or HTTP/2) fails here with 413.
         request.EnableBuffering();
-        var buffer = new byte[MaxLoginBodyBytes + 1];
-        var length = 0;
+        string? username;
         try
         {
-            int read;
-            while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
-            {
-                length += read;
-            }
-
-            if (length > MaxLoginBodyBytes)
-            {
-                return null; // too large to be a sign-in: the body limit refuses it
-            }
-
-            using var json = JsonDocument.Parse(buffer.AsMemory(0, length));
-            return json.RootElement.ValueKind == JsonValueKind.Object
+            using var json = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            username = json.RootElement.ValueKind == JsonValueKind.Object
                 && json.RootElement.TryGetProperty("username", out var value) && value.ValueKind == JsonValueKind.String
                 ? value.GetString()!.Trim().ToLowerInvariant()
                 : null;
         }
         catch (JsonException)
         {
-            return null; // the AuthService answers malformed JSON itself
+            username = null; // the AuthService answers malformed JSON itself
         }
-        finally
-        {
-            request.Body.Position = 0;
-        }
+
+        request.Body.Position = 0;
+        return username;
     }
 
     private Task RefuseAsync(HttpContext context, string reason, long retryAfterSeconds, string detail)
@@ -171,8 +158,16 @@ internal static class RateLimitingExtensions
         return services;
     }
 
+    /// <summary>After routing: the policy is the one the matched route names.</summary>
     public static WebApplication UseGatewayRateLimits(this WebApplication app)
     {
+        // A route naming a policy that does not exist stops start-up, as YARP does for authorization policies.
+        var policies = app.Services.GetRequiredService<GatewayRateLimits>();
+        foreach (var route in Routing.GatewayRoutes.Table)
+        {
+            policies.Named(route.RateLimit);
+        }
+
         app.UseMiddleware<RateLimitingMiddleware>();
         return app;
     }

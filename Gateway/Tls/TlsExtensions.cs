@@ -14,7 +14,7 @@ internal static class TlsExtensions
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxRequestBodySize = GatewaySettings.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = Routing.GatewayRoutes.MaxRequestBodyBytes;
             var certificates = kestrel.ApplicationServices.GetRequiredService<CertificateStore>();
             kestrel.ListenAnyIP(settings.HttpsPort, listen =>
             {

@@ -1,13 +1,13 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
 using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
 using Platform.Storage.Audit;
+using ServiceDefaults.Http;
 using ServiceDefaults.Telemetry;
 
 namespace RecordingsService.Webhooks;
@@ -39,7 +39,7 @@ internal static partial class WebhookEndpoints
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
         app.MapPost("/webhooks/recording", HandleAsync).AllowAnonymous().WithName("RecordingCallback").WithTags("Webhooks")
-            .ExcludeFromDescription();
+            .WithBodyLimit(MaxBodyBytes).ExcludeFromDescription();
         return app;
     }
 
@@ -49,27 +49,12 @@ internal static partial class WebhookEndpoints
     {
         var request = context.Request;
         var clientIp = context.Connection.RemoteIpAddress?.ToString();
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
-        }
-
-        var sizeLimit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeLimit is { IsReadOnly: false })
-        {
-            sizeLimit.MaxRequestBodySize = MaxBodyBytes;
-        }
-
-        // The raw body is read once and kept: the signature covers it exactly as posted.
+        // The raw body is read once and kept: the signature covers it exactly as posted. Its size is bounded by the
+        // endpoint's body limit (a longer one fails this read with 413).
         string body;
-        try
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
         {
-            using var reader = new StreamReader(request.Body, Encoding.UTF8);
             body = await reader.ReadToEndAsync(context.RequestAborted);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
         }
 
         var url = signatures.UrlFor(context);

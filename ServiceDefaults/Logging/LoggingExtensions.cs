@@ -92,5 +92,5 @@ public static class LoggingExtensions
     }
 
     private static bool IsHealthProbe(HttpContext context) =>
-        context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) && context.Response.StatusCode == 200;
+        Health.HealthEndpoints.IsProbe(context.Request.Path) && context.Response.StatusCode == 200;
 }

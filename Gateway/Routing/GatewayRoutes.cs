@@ -1,0 +1,114 @@
+using System.Net;
+using Gateway.Authorization;
+using Gateway.Configuration;
+using Gateway.RateLimiting;
+using ServiceDefaults.Http;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Routing;
+
+/// <summary>
+/// The route table: each public path of the README («What the gateway does to every request»), the cluster it goes
+/// to, who may use it, its rate-limit policy and its body limit. Anything not listed here (the services'
+/// <c>/internal/…</c> endpoints among them) is never forwarded. Every later step reads these facts from the endpoint
+/// a request matched, so a request is treated as the route it reaches, however its path is spelled.
+/// </summary>
+internal static class GatewayRoutes
+{
+    public const string AuthCluster = "auth";
+    public const string RecordingsCluster = "recordings";
+
+    /// <summary>Any request body, unless its route allows less.</summary>
+    public const long MaxRequestBodyBytes = 10 * 1024 * 1024;
+    public const long SignInBodyBytes = 4 * 1024;
+    public const long WebhookBodyBytes = 64 * 1024;
+
+    private static readonly string[] Post = ["POST"];
+    private static readonly string[] Read = ["GET", "HEAD"];
+    private static readonly string[] Delete = ["DELETE"];
+
+    /// <summary>One row of the table.</summary>
+    public sealed record Route(string Id, string Cluster, string Path, string Policy, string[]? Methods, string RateLimit, long BodyLimit)
+    {
+        public RouteConfig Config => new()
+        {
+            RouteId = Id,
+            ClusterId = Cluster,
+            AuthorizationPolicy = Policy,
+            Match = new RouteMatch { Path = Path, Methods = Methods },
+        };
+    }
+
+    public static IReadOnlyList<Route> Table { get; } =
+    [
+        new("auth-login", AuthCluster, "/api/auth/login", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Login, SignInBodyBytes),
+        new("auth-refresh", AuthCluster, "/api/auth/refresh", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Global, SignInBodyBytes),
+        new("auth", AuthCluster, "/api/auth/{**rest}", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("jwks", AuthCluster, "/.well-known/jwks.json", GatewayPolicies.Anonymous, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("openid-configuration", AuthCluster, "/.well-known/openid-configuration", GatewayPolicies.Anonymous, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("users", AuthCluster, "/api/users/{**rest}", GatewayPolicies.Admin, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("audit-auth", AuthCluster, "/api/audit/auth", GatewayPolicies.Admin, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("recordings", RecordingsCluster, "/api/recordings/{**rest}", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("recordings-delete", RecordingsCluster, "/api/recordings/{sid}", GatewayPolicies.Admin, Delete, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("recordings-sync", RecordingsCluster, "/api/recordings/sync", GatewayPolicies.Admin, Post, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("audit-recordings", RecordingsCluster, "/api/audit/recordings", GatewayPolicies.Admin, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        // Twilio sends many callbacks from few addresses: its own, generous limit, since refusing one loses a recording.
+        new("webhook-recording", RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Webhook, WebhookBodyBytes),
+        // No method constraint: browsers open WebSockets over HTTP/2 as an extended CONNECT, over HTTP/1.1 as GET.
+        new("events", RecordingsCluster, "/ws", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
+    ];
+
+    public static IReadOnlyList<RouteConfig> Routes { get; } = [.. Table.Select(route => route.Config)];
+
+    /// <summary>Puts a route's facts on its endpoint: the rate-limit policy, and the body limit routing applies.</summary>
+    public static void AddFacts(IEndpointConventionBuilder endpoint, RouteConfig config)
+    {
+        var route = Table.Single(r => r.Id == config.RouteId);
+        endpoint.WithMetadata(new RouteFacts(route.RateLimit)).WithBodyLimit(route.BodyLimit);
+    }
+
+    public static IReadOnlyList<ClusterConfig> Clusters(GatewaySettings settings) =>
+    [
+        Cluster(AuthCluster, settings.AuthServiceUrls, settings.HealthCheckInterval),
+        Cluster(RecordingsCluster, settings.RecordingsServiceUrls, settings.HealthCheckInterval),
+    ];
+
+    private static ClusterConfig Cluster(string id, IReadOnlyList<Uri> urls, TimeSpan healthInterval) => new()
+    {
+        ClusterId = id,
+        LoadBalancingPolicy = "PowerOfTwoChoices",
+        Destinations = urls
+            .Select((url, index) => (Name: $"{id}-{index + 1}", Config: new DestinationConfig { Address = url.ToString() }))
+            .ToDictionary(destination => destination.Name, destination => destination.Config),
+        HealthCheck = new HealthCheckConfig
+        {
+            // A replica that fails its probes gets no traffic, even when that leaves none: a quick 503 beats
+            // sending users to a service known to be down (YARP's default "panic" mode would).
+            AvailableDestinationsPolicy = "HealthyAndUnknown",
+            // Active: each replica's /health, so a stopped replica leaves rotation within two intervals.
+            Active = new ActiveHealthCheckConfig
+            {
+                Enabled = true,
+                Interval = healthInterval,
+                Timeout = TimeSpan.FromSeconds(Math.Min(5, healthInterval.TotalSeconds)),
+                Policy = "ConsecutiveFailures",
+                Path = "/health",
+            },
+            // Passive: failing proxied requests take a replica out between probes.
+            Passive = new PassiveHealthCheckConfig
+            {
+                Enabled = true,
+                Policy = "TransportFailureRate",
+                ReactivationPeriod = TimeSpan.FromSeconds(30),
+            },
+        },
+        HttpRequest = new ForwarderRequestConfig
+        {
+            // HTTP/1.1 to the services (WebSocket upgrades included); no activity for a minute ends the request.
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            ActivityTimeout = TimeSpan.FromSeconds(60),
+        },
+    };
+}
