@@ -22,13 +22,14 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<IAuditLog>(provider => new SqliteAuditLog(provider.GetRequiredService<RecordingsDatabase>().OpenAsync, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RecordingWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RecordingWriter>());
+        services.AddSingleton<RecordingChanges>();
         services.AddSingleton<TwilioSignature>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<LiveEventHub>();
         services.AddHostedService(provider => provider.GetRequiredService<LiveEventHub>());
         services.AddSingleton<IRecordingEvents, InProcessRecordingEvents>();
         services.AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30))
-            .AddHttpMessageHandler(() => new TwilioHostRewriteHandler(settings.TwilioApiBaseUrl));
+            .AddHttpMessageHandler(() => new TwilioApiBaseHandler(settings.TwilioApiBaseUrl));
         services.AddSingleton<ITwilioRecordings, TwilioRecordings>();
         services.AddSingleton<RetentionJob>();
         services.AddHostedService(provider => provider.GetRequiredService<RetentionJob>());

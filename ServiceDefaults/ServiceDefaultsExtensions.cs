@@ -28,7 +28,7 @@ public static class ServiceDefaultsExtensions
                 context.ProblemDetails.Extensions.Remove("exception");
             });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new Http.UtcTimeConverter()));
+        builder.Services.ConfigureHttpJsonOptions(options => Http.ApiJson.Configure(options.SerializerOptions));
         return builder;
     }
 

@@ -61,7 +61,7 @@ public sealed partial record RecordingsSettings
             AccountSid = accountSid ?? "",
             AuthToken = authToken ?? "",
             PublicBaseUrl = publicBaseUrl ?? new Uri("https://invalid.example"),
-            TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", new Uri("https://api.twilio.com")),
+            TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", Twilio.TwilioApiBaseHandler.TwilioOrigin),
             RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
             Verifier = VerifierSettings.Read(reader),
         };

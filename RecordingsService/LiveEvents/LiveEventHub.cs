@@ -3,11 +3,19 @@ using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using RecordingsService.Recordings;
 using RecordingsService.Webhooks;
 using Platform.Security.Revocation;
 
 namespace RecordingsService.LiveEvents;
+
+/// <summary>What a dashboard receives: <c>{"type":"recording.updated","recording":{…}}</c>.</summary>
+public sealed record RecordingEvent(string Type, Recording Recording)
+{
+    public const string Updated = "recording.updated";
+}
 
 /// <summary>One connected dashboard: its socket, its bounded queue of events, and whose session it is.</summary>
 internal sealed class LiveClient(WebSocket socket, string user, string? sessionId, DateTimeOffset tokenExpires, string? clientIp)
@@ -32,8 +40,7 @@ internal sealed class LiveClient(WebSocket socket, string user, string? sessionI
 /// </summary>
 internal sealed partial class LiveEventHub : BackgroundService
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
+    private readonly JsonSerializerOptions _json;
     private readonly ConcurrentDictionary<LiveClient, byte> _clients = new();
     private readonly RevokedSessions _revoked;
     private readonly TimeProvider _time;
@@ -42,8 +49,10 @@ internal sealed partial class LiveEventHub : BackgroundService
     private readonly Counter<long> _sent;
     private readonly Counter<long> _dropped;
 
-    public LiveEventHub(RevokedSessions revoked, TimeProvider time, IMeterFactory meters, ILogger<LiveEventHub> logger)
+    /// <param name="json">The API's JSON options: an event's <c>recording</c> is exactly what <c>GET /api/recordings/{sid}</c> returns.</param>
+    public LiveEventHub(RevokedSessions revoked, TimeProvider time, IMeterFactory meters, IOptions<JsonOptions> json, ILogger<LiveEventHub> logger)
     {
+        _json = json.Value.SerializerOptions;
         _revoked = revoked;
         _time = time;
         _logger = logger;
@@ -57,7 +66,7 @@ internal sealed partial class LiveEventHub : BackgroundService
 
     public void Broadcast(Recording recording)
     {
-        var message = JsonSerializer.SerializeToUtf8Bytes(new { type = "recording.updated", recording }, Json);
+        var message = JsonSerializer.SerializeToUtf8Bytes(new RecordingEvent(RecordingEvent.Updated, recording), _json);
         foreach (var client in _clients.Keys)
         {
             if (!client.Queue.Writer.TryWrite(message))

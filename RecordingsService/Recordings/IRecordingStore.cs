@@ -14,9 +14,6 @@ public interface IRecordingStore
 
     Task<RecordingPage> ListAsync(RecordingQuery query, CancellationToken cancellationToken = default);
 
-    /// <returns>The recording as now stored, or null when unknown.</returns>
-    Task<Recording?> MarkDeletedAsync(string sid, DateTimeOffset now, CancellationToken cancellationToken = default);
-
     /// <summary>Recordings (not deleted) that started before <paramref name="cutoff"/>, oldest first.</summary>
     Task<IReadOnlyList<Recording>> OlderThanAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
 }

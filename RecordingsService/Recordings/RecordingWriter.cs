@@ -17,11 +17,21 @@ public sealed partial class RecordingWriter(IRecordingStore store, ILogger<Recor
     });
 
     /// <returns>The recording as stored if this write changed it; null when it changed nothing (a replay or an older status).</returns>
-    public async Task<Recording?> WriteAsync(Recording recording, CancellationToken cancellationToken)
+    public async Task<Recording?> WriteAsync(Recording recording, CancellationToken cancellationToken) =>
+        (await WriteAllAsync([recording], cancellationToken))[0];
+
+    /// <summary>Queues every recording at once, so they share commits; answers when all are committed.</summary>
+    public async Task<IReadOnlyList<Recording?>> WriteAllAsync(IReadOnlyList<Recording> recordings, CancellationToken cancellationToken)
     {
-        var pending = new Pending(recording, new TaskCompletionSource<Recording?>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(pending, cancellationToken);
-        return await pending.Done.Task;
+        var pending = new List<Task<Recording?>>(recordings.Count);
+        foreach (var recording in recordings)
+        {
+            var item = new Pending(recording, new TaskCompletionSource<Recording?>(TaskCreationOptions.RunContinuationsAsynchronously));
+            await _queue.Writer.WriteAsync(item, cancellationToken);
+            pending.Add(item.Done.Task);
+        }
+
+        return await Task.WhenAll(pending);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

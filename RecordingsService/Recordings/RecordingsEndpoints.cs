@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using RecordingsService.Audit;
-using RecordingsService.LiveEvents;
 using RecordingsService.Twilio;
 using Platform.Storage.Audit;
 using Platform.Security.Tokens;
@@ -53,7 +52,7 @@ internal static class RecordingsEndpoints
     }
 
     private static async Task<IResult> DeleteAsync(
-        string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, ITwilioRecordings twilio, IRecordingEvents events, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+        string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, RecordingChanges changes, CancellationToken cancellationToken)
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -66,26 +65,14 @@ internal static class RecordingsEndpoints
             return NotFound(sid);
         }
 
-        var outcome = await twilio.DeleteAsync(sid, cancellationToken);
-        if (outcome == TwilioDeleteOutcome.Failed)
-        {
-            await audit.WriteAsync(RecordingAuditActions.Delete, user.Identity?.Name, sid, ClientIp(context), "failed", "Twilio refused or could not be reached", cancellationToken);
-            return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio did not delete the recording", detail: "Nothing was changed; try again.");
-        }
-
-        var deleted = await store.MarkDeletedAsync(sid, time.GetUtcNow(), cancellationToken);
-        if (deleted is not null && recording.Status != RecordingStatus.Deleted)
-        {
-            events.Publish(deleted);
-        }
-
-        await audit.WriteAsync(RecordingAuditActions.Delete, user.Identity?.Name, sid, ClientIp(context), "success",
-            outcome == TwilioDeleteOutcome.NotFound ? "already gone at Twilio" : null, cancellationToken);
-        return TypedResults.NoContent();
+        var outcome = await changes.DeleteAsync(recording, new Deletion(RecordingAuditActions.Delete, user.Identity?.Name, ClientIp(context), null), cancellationToken);
+        return outcome == TwilioDeleteOutcome.Failed
+            ? TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio did not delete the recording", detail: "Nothing was changed; try again.")
+            : TypedResults.NoContent();
     }
 
     private static async Task<IResult> SyncAsync(
-        HttpContext context, ClaimsPrincipal user, ITwilioRecordings twilio, IRecordingStore store, IRecordingEvents events, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, ClaimsPrincipal user, ITwilioRecordings twilio, RecordingChanges changes, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var seen = 0;
         var changed = 0;
@@ -98,11 +85,12 @@ internal static class RecordingsEndpoints
                 batch.Add(recording);
                 if (batch.Count == 200)
                 {
-                    changed += await StoreAsync(batch);
+                    changed += await changes.ApplyAsync(batch, cancellationToken);
+                    batch.Clear();
                 }
             }
 
-            changed += await StoreAsync(batch);
+            changed += await changes.ApplyAsync(batch, cancellationToken);
         }
         catch (Exception ex) when (ex is global::Twilio.Exceptions.ApiException or global::Twilio.Exceptions.ApiConnectionException or HttpRequestException)
         {
@@ -112,18 +100,6 @@ internal static class RecordingsEndpoints
 
         await audit.WriteAsync(RecordingAuditActions.Sync, user.Identity?.Name, null, ClientIp(context), "success", $"{seen} seen, {changed} changed", cancellationToken);
         return TypedResults.Ok(new SyncResult(seen, changed));
-
-        async Task<int> StoreAsync(List<Recording> recordings)
-        {
-            var results = await store.UpsertAsync(recordings, cancellationToken);
-            recordings.Clear();
-            foreach (var result in results.OfType<Recording>())
-            {
-                events.Publish(result);
-            }
-
-            return results.Count(r => r is not null);
-        }
     }
 
     internal static IResult InvalidSid() =>

@@ -114,15 +114,6 @@ internal sealed class SqliteRecordingStore(RecordingsDatabase database) : IRecor
             more ? RecordingQuery.EncodeCursor(page[^1].SortAt, page[^1].Sid) : null);
     }
 
-    public async Task<Recording?> MarkDeletedAsync(string sid, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "UPDATE recordings SET status = @status, status_rank = @rank, updated_at = @now WHERE sid = @sid AND status_rank < @rank",
-            new { sid, status = RecordingStatus.Deleted, rank = RecordingStatus.Rank(RecordingStatus.Deleted), now = now.ToUnixTimeMilliseconds() });
-        return (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM recordings WHERE sid = @sid", new { sid }))?.ToRecording();
-    }
-
     public async Task<IReadOnlyList<Recording>> OlderThanAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -1,9 +1,7 @@
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
-using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
 using RecordingsService.Twilio;
-using Platform.Storage.Audit;
 
 namespace RecordingsService.Retention;
 
@@ -12,7 +10,7 @@ namespace RecordingsService.Retention;
 /// marked deleted here, each audited. One that Twilio refuses to delete is left for the next run.
 /// </summary>
 internal sealed partial class RetentionJob(
-    RecordingsSettings settings, IRecordingStore store, ITwilioRecordings twilio, IRecordingEvents events, IAuditLog audit, TimeProvider time, ILogger<RetentionJob> logger)
+    RecordingsSettings settings, IRecordingStore store, RecordingChanges changes, TimeProvider time, ILogger<RetentionJob> logger)
     : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
@@ -38,20 +36,13 @@ internal sealed partial class RetentionJob(
 
             foreach (var recording in due)
             {
-                var outcome = await twilio.DeleteAsync(recording.Sid, cancellationToken);
-                if (outcome == TwilioDeleteOutcome.Failed)
+                var deletion = new Deletion(RecordingAuditActions.RetentionDelete, "retention", null, $"older than {settings.RetentionDays} days");
+                if (await changes.DeleteAsync(recording, deletion, cancellationToken) == TwilioDeleteOutcome.Failed)
                 {
-                    skipped.Add(recording.Sid);
-                    await audit.WriteAsync(RecordingAuditActions.RetentionDelete, "retention", recording.Sid, null, "failed", "Twilio refused or could not be reached; retried next run", cancellationToken);
+                    skipped.Add(recording.Sid); // retried next run
                     continue;
                 }
 
-                if (await store.MarkDeletedAsync(recording.Sid, time.GetUtcNow(), cancellationToken) is { } marked)
-                {
-                    events.Publish(marked);
-                }
-
-                await audit.WriteAsync(RecordingAuditActions.RetentionDelete, "retention", recording.Sid, null, "success", $"older than {settings.RetentionDays} days", cancellationToken);
                 deleted++;
             }
         }

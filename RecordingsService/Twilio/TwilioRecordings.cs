@@ -22,7 +22,7 @@ internal sealed class TwilioRecordings(IHttpClientFactory httpClients, Recording
     public async Task<HttpResponseMessage> GetMediaAsync(string sid, string format, string? range, CancellationToken cancellationToken)
     {
         var client = httpClients.CreateClient(HttpClientName);
-        using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get, new Uri(settings.TwilioApiBaseUrl, $"/2010-04-01/Accounts/{settings.AccountSid}/Recordings/{sid}.{format}"));
+        using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get, new Uri(TwilioApiBaseHandler.TwilioOrigin, $"/2010-04-01/Accounts/{settings.AccountSid}/Recordings/{sid}.{format}"));
         request.Headers.Authorization = BasicAuth();
         if (range is not null)
         {

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
-using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
 using Platform.Storage.Audit;
 using ServiceDefaults.Http;
@@ -44,7 +43,7 @@ internal static partial class WebhookEndpoints
     }
 
     private static async Task<IResult> HandleAsync(
-        HttpContext context, TwilioSignature signatures, RecordingWriter writer, IRecordingEvents events, IAuditLog audit,
+        HttpContext context, TwilioSignature signatures, RecordingChanges changes, IAuditLog audit,
         WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time, ILoggerFactory loggers)
     {
         var request = context.Request;
@@ -111,7 +110,7 @@ internal static partial class WebhookEndpoints
         Recording? changed;
         try
         {
-            changed = await writer.WriteAsync(recording, context.RequestAborted);
+            changed = await changes.ApplyAsync(recording, context.RequestAborted);
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException or OperationCanceledException)
         {
@@ -121,11 +120,6 @@ internal static partial class WebhookEndpoints
         }
 
         metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", changed is null ? "unchanged" : "stored"));
-        if (changed is not null)
-        {
-            events.Publish(changed);
-        }
-
         return TypedResults.NoContent();
     }
 

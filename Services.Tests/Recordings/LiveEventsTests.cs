@@ -19,7 +19,9 @@ public sealed class LiveEventsTests : IDisposable
     public LiveEventsTests()
     {
         _revoked = new RevokedSessions(_time);
-        _hub = new LiveEventHub(_revoked, _time, _meters, NullLogger<LiveEventHub>.Instance);
+        var json = new Microsoft.AspNetCore.Http.Json.JsonOptions();
+        ServiceDefaults.Http.ApiJson.Configure(json.SerializerOptions);
+        _hub = new LiveEventHub(_revoked, _time, _meters, Microsoft.Extensions.Options.Options.Create(json), NullLogger<LiveEventHub>.Instance);
     }
 
     public void Dispose()

@@ -78,6 +78,27 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LiveEventsRecording_IsExactlyTheApisRecording()
+    {
+        var sid = RecordingsHost.NewRecordingSid();
+        using var socket = await ConnectAsync(_admin);
+        using var client = _host.Client();
+        using (var response = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid))))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        }
+
+        var pushed = (await ReceiveAsync(socket)).GetProperty("recording");
+        var served = await GetAsync(sid);
+
+        // One contract for both: the same members, and times written the same way (…Z, not +00:00).
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(
+            System.Text.Json.Nodes.JsonNode.Parse(served.GetRawText()), System.Text.Json.Nodes.JsonNode.Parse(pushed.GetRawText())),
+            $"API: {served.GetRawText()}{Environment.NewLine}event: {pushed.GetRawText()}");
+        Assert.EndsWith("Z", pushed.GetProperty("updatedAt").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task JsonBodyVariant_WithBodySha256_IsAccepted()
     {
         var sid = RecordingsHost.NewRecordingSid();
