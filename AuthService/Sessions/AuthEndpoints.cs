@@ -34,18 +34,23 @@ internal static class AuthEndpoints
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Sign-in");
-        auth.MapPost("/login", LoginAsync).WithName("Login").AllowAnonymous();
-        auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").AllowAnonymous();
-        auth.MapPost("/logout", LogoutAsync).WithName("Logout").RequireAuthorization();
+        // Typed results declare the successes; the errors each handler can answer are declared here.
+        auth.MapPost("/login", LoginAsync).WithName("Login").AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        auth.MapPost("/logout", LogoutAsync).WithName("Logout").RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
                 user.Identity!.Name!,
                 user.FindFirstValue(TokenConventions.RoleClaim)!,
                 DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, System.Globalization.CultureInfo.InvariantCulture)))))
-            .WithName("Me").RequireAuthorization();
+            .WithName("Me").RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> LoginAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.LoginRequest, cancellationToken);
         if (problem is not null)
@@ -73,11 +78,11 @@ internal static class AuthEndpoints
         {
             SignInFailure.Busy => Busy(context),
             SignInFailure.InvalidCredentials => TypedResults.Text(InvalidCredentialsBody, "application/problem+json", statusCode: StatusCodes.Status401Unauthorized),
-            _ => Issued(context, outcome.Tokens!, sessions),
+            _ => (Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>)Issued(context, outcome.Tokens!, sessions),
         };
     }
 
-    private static async Task<IResult> RefreshAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> RefreshAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
     {
         // The dashboard sends the cookie; API clients may send {"refresh_token": "…"} instead.
         string? token = null;
@@ -109,7 +114,7 @@ internal static class AuthEndpoints
         return TypedResults.NoContent();
     }
 
-    private static IResult Issued(HttpContext context, TokenPair tokens, SessionService sessions)
+    private static Ok<TokenResponse> Issued(HttpContext context, TokenPair tokens, SessionService sessions)
     {
         AuthCookies.Set(context.Response, tokens, sessions.RefreshCookieExpiry());
         context.Response.Headers.CacheControl = "no-store";
@@ -117,13 +122,13 @@ internal static class AuthEndpoints
         return TypedResults.Ok(new TokenResponse(tokens.Access.Value, "Bearer", expiresIn, tokens.RefreshToken));
     }
 
-    private static IResult SessionEnded(HttpContext context)
+    private static ContentHttpResult SessionEnded(HttpContext context)
     {
         AuthCookies.Clear(context.Response);
         return TypedResults.Text(SessionEndedBody, "application/problem+json", statusCode: StatusCodes.Status401Unauthorized);
     }
 
-    internal static IResult Busy(HttpContext context)
+    internal static ProblemHttpResult Busy(HttpContext context)
     {
         context.Response.Headers.RetryAfter = "1";
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: "Too many password checks at once; try again in a second.");

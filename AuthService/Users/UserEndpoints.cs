@@ -1,5 +1,6 @@
 using Platform.Storage.Audit;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Passwords;
@@ -20,16 +21,22 @@ internal static class UserEndpoints
 
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(PlatformPolicies.Admin);
+        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(PlatformPolicies.Admin)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         users.MapGet("/", async (IUserStore store, CancellationToken cancellationToken) =>
             TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(UserView.From))).WithName("ListUsers");
-        users.MapPost("/", CreateAsync).WithName("CreateUser");
-        users.MapPut("/{username}", UpdateAsync).WithName("UpdateUser");
-        users.MapDelete("/{username}", DeleteAsync).WithName("DeleteUser");
+        users.MapPost("/", CreateAsync).WithName("CreateUser")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        users.MapPut("/{username}", UpdateAsync).WithName("UpdateUser")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        users.MapDelete("/{username}", DeleteAsync).WithName("DeleteUser")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Created<UserView>, ProblemHttpResult>> CreateAsync(HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.CreateUserRequest, cancellationToken);
         if (problem is not null)
@@ -69,7 +76,7 @@ internal static class UserEndpoints
         return TypedResults.Created($"/api/users/{user.Username}", UserView.From(user));
     }
 
-    private static async Task<IResult> UpdateAsync(
+    private static async Task<Results<Ok<UserView>, ProblemHttpResult>> UpdateAsync(
         string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, SessionRevoker revoker, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.UpdateUserRequest, cancellationToken);
@@ -147,7 +154,7 @@ internal static class UserEndpoints
         return TypedResults.Ok(UserView.From(updated));
     }
 
-    private static async Task<IResult> DeleteAsync(
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, SessionRevoker revoker, IAuditLog audit, CancellationToken cancellationToken)
     {
         var user = await store.FindAsync(UsernameRules.Normalize(username), cancellationToken);
@@ -169,9 +176,9 @@ internal static class UserEndpoints
         return TypedResults.NoContent();
     }
 
-    private static IResult NotFound(string username) =>
+    private static ProblemHttpResult NotFound(string username) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such user", detail: $"There is no user named {username}.");
 
-    private static IResult LastAdmin() =>
+    private static ProblemHttpResult LastAdmin() =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Last administrator", detail: "This would leave no enabled administrator.");
 }

@@ -22,7 +22,7 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
 
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly Lock _unknownKidGate = new();
-    private volatile IReadOnlyDictionary<string, SecurityKey> _keys = new Dictionary<string, SecurityKey>();
+    private volatile Dictionary<string, SecurityKey> _keys = [];
     private DateTimeOffset _lastUnknownKidRefresh = DateTimeOffset.MinValue;
 
     public DateTimeOffset? LastSuccess { get; private set; }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using ServiceDefaults.Http;
 
@@ -10,7 +11,7 @@ public static class AuditEndpoints
 {
     /// <summary><c>GET {path}?limit=&amp;cursor=</c>: the audit, newest first, for the given policy (admins).</summary>
     public static RouteHandlerBuilder MapAuditLog(this IEndpointRouteBuilder app, string path, string policy) =>
-        app.MapGet(path, async Task<IResult> (string? limit, string? cursor, IAuditLog audit, CancellationToken cancellationToken) =>
+        app.MapGet(path, async Task<Results<Ok<AuditPage>, ProblemHttpResult>> (string? limit, string? cursor, IAuditLog audit, CancellationToken cancellationToken) =>
         {
             var size = 50;
             if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
@@ -32,5 +33,6 @@ public static class AuditEndpoints
             var items = await audit.ListAsync(size, before, cancellationToken);
             var next = items.Count == size ? items[^1].Id.ToString(CultureInfo.InvariantCulture) : null;
             return TypedResults.Ok(new AuditPage(items, next));
-        }).WithTags("Audit").RequireAuthorization(policy);
+        }).WithTags("Audit").RequireAuthorization(policy)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 }

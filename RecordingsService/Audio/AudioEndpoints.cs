@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using RecordingsService.Audit;
 using RecordingsService.Recordings;
@@ -18,11 +19,14 @@ internal static partial class AudioEndpoints
 {
     public static IEndpointRouteBuilder MapAudio(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/recordings/{sid}/audio", StreamAsync).WithName("RecordingAudio").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn);
+        app.MapGet("/api/recordings/{sid}/audio", StreamAsync).WithName("RecordingAudio").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn)
+            .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg", additionalContentTypes: ["audio/wav"]).Produces(StatusCodes.Status206PartialContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
         return app;
     }
 
-    private static async Task<IResult> StreamAsync(
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> StreamAsync(
         string sid, string? format, string? download, HttpContext context, ClaimsPrincipal user, IRecordingStore store, ITwilioRecordings twilio,
         IAuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -118,7 +122,7 @@ internal static partial class AudioEndpoints
         }
     }
 
-    private static IResult TwilioUnavailable() =>
+    private static ProblemHttpResult TwilioUnavailable() =>
         TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Audio unavailable", detail: "Twilio could not be reached; try again.");
 
     [GeneratedRegex(@"^bytes=\d*-\d*$")]

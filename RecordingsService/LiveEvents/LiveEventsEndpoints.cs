@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Security.Tokens;
 
 namespace RecordingsService.LiveEvents;
@@ -11,7 +12,7 @@ internal static class LiveEventsEndpoints
     /// <summary><c>GET /ws</c>: a signed-in dashboard receives <c>{"type":"recording.updated","recording":{…}}</c> events.</summary>
     public static IEndpointRouteBuilder MapLiveEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ws", async Task<IResult> (HttpContext context, ClaimsPrincipal user, LiveEventHub hub, IHostApplicationLifetime lifetime) =>
+        app.MapGet("/ws", async Task<Results<EmptyHttpResult, ProblemHttpResult>> (HttpContext context, ClaimsPrincipal user, LiveEventHub hub, IHostApplicationLifetime lifetime) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {

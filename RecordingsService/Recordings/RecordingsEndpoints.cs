@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using RecordingsService.Audit;
 using RecordingsService.Twilio;
 using Platform.Storage.Audit;
@@ -13,15 +14,20 @@ internal static class RecordingsEndpoints
 {
     public static IEndpointRouteBuilder MapRecordingsApi(this IEndpointRouteBuilder app)
     {
-        var recordings = app.MapGroup("/api/recordings").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn);
+        var recordings = app.MapGroup("/api/recordings").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         recordings.MapGet("/", ListAsync).WithName("ListRecordings");
-        recordings.MapGet("/{sid}", GetAsync).WithName("GetRecording");
-        recordings.MapDelete("/{sid}", DeleteAsync).WithName("DeleteRecording").RequireAuthorization(PlatformPolicies.Admin);
-        recordings.MapPost("/sync", SyncAsync).WithName("SyncRecordings").RequireAuthorization(PlatformPolicies.Admin);
+        recordings.MapGet("/{sid}", GetAsync).WithName("GetRecording")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        recordings.MapDelete("/{sid}", DeleteAsync).WithName("DeleteRecording").RequireAuthorization(PlatformPolicies.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
+        recordings.MapPost("/sync", SyncAsync).WithName("SyncRecordings").RequireAuthorization(PlatformPolicies.Admin)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status502BadGateway);
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RecordingPage>, ValidationProblem>> ListAsync(HttpContext context, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit, CancellationToken cancellationToken)
     {
         var (query, errors) = RecordingQuery.Parse(context.Request.Query);
         if (query is null)
@@ -34,7 +40,7 @@ internal static class RecordingsEndpoints
         return TypedResults.Ok(page);
     }
 
-    private static async Task<IResult> GetAsync(string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Recording>, ProblemHttpResult>> GetAsync(string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit, CancellationToken cancellationToken)
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -51,7 +57,7 @@ internal static class RecordingsEndpoints
         return TypedResults.Ok(recording);
     }
 
-    private static async Task<IResult> DeleteAsync(
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, RecordingChanges changes, CancellationToken cancellationToken)
     {
         if (!RecordingStatus.IsRecordingSid(sid))
@@ -66,12 +72,15 @@ internal static class RecordingsEndpoints
         }
 
         var outcome = await changes.DeleteAsync(recording, new Deletion(RecordingAuditActions.Delete, user.Identity?.Name, ClientIp(context), null), cancellationToken);
-        return outcome == TwilioDeleteOutcome.Failed
-            ? TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio did not delete the recording", detail: "Nothing was changed; try again.")
-            : TypedResults.NoContent();
+        if (outcome == TwilioDeleteOutcome.Failed)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio did not delete the recording", detail: "Nothing was changed; try again.");
+        }
+
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> SyncAsync(
+    private static async Task<Results<Ok<SyncResult>, ProblemHttpResult>> SyncAsync(
         HttpContext context, ClaimsPrincipal user, ITwilioRecordings twilio, RecordingChanges changes, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var seen = 0;
@@ -102,10 +111,10 @@ internal static class RecordingsEndpoints
         return TypedResults.Ok(new SyncResult(seen, changed));
     }
 
-    internal static IResult InvalidSid() =>
+    internal static ProblemHttpResult InvalidSid() =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid recording SID", detail: "A recording SID is RE followed by 32 hexadecimal digits.");
 
-    internal static IResult NotFound(string sid) =>
+    internal static ProblemHttpResult NotFound(string sid) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such recording", detail: $"There is no recording {sid}.");
 
     internal static string? ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
@@ -42,7 +43,7 @@ internal static partial class WebhookEndpoints
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(
+    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> HandleAsync(
         HttpContext context, TwilioSignature signatures, RecordingChanges changes, IAuditLog audit,
         WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time, ILoggerFactory loggers)
     {
@@ -123,10 +124,10 @@ internal static partial class WebhookEndpoints
         return TypedResults.NoContent();
     }
 
-    private static IResult Refused(string detail) =>
+    private static ProblemHttpResult Refused(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Callback refused", detail: detail);
 
-    private static IResult Invalid(Dictionary<string, string[]> errors, WebhookMetrics metrics)
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors, WebhookMetrics metrics)
     {
         metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "invalid"));
         return TypedResults.ValidationProblem(errors, title: "Invalid callback");
