@@ -9,8 +9,16 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Tests.Authorization;
 
-public sealed class AuthorizationTests : GatewayWithFakeServices
+public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFixture<FakeServicesGateway>
 {
+    private readonly FakeServicesGateway _services = services.Reset();
+
+    private GatewayHost Host => _services.Host;
+
+    private FakeBackend AuthBackend => _services.AuthBackend;
+
+    private FakeBackend RecordingsBackend => _services.RecordingsBackend;
+
     [Theory]
     [InlineData("GET", "/api/users")]
     [InlineData("POST", "/api/users")]

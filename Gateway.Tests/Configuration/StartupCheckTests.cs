@@ -11,7 +11,7 @@ public sealed class StartupCheckTests
         environment["PORT"] = "not-a-port";
         environment["ALLOWED_ORIGINS"] = "https://ok.example.com, *";
 
-        var (exitCode, stdout, stderr) = await Repository.RunAsync("dotnet", [Repository.BuiltDll("Gateway")], environment, TimeSpan.FromSeconds(60));
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
 
         Assert.Equal(78, exitCode);
         Assert.Contains("TLS_CERT_PATH is required", stderr, StringComparison.Ordinal);
@@ -31,7 +31,7 @@ public sealed class StartupCheckTests
         environment["TLS_CERT_PATH"] = certificate.CertificatePath;
         environment["TLS_KEY_PATH"] = certificate.KeyPath;
 
-        var (exitCode, _, stderr) = await Repository.RunAsync("dotnet", [Repository.BuiltDll("Gateway")], environment, TimeSpan.FromSeconds(60));
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
 
         Assert.Equal(78, exitCode);
         Assert.Contains("ALLOWED_ORIGINS is required", stderr, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class StartupCheckTests
         environment["TLS_KEY_PATH"] = other.KeyPath;
         environment["ALLOWED_ORIGINS"] = "https://calls.example.com";
 
-        var (exitCode, _, stderr) = await Repository.RunAsync("dotnet", [Repository.BuiltDll("Gateway")], environment, TimeSpan.FromSeconds(60));
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
 
         Assert.Equal(78, exitCode);
         Assert.Contains("do not form a usable certificate", stderr, StringComparison.Ordinal);

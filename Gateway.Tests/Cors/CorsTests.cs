@@ -4,33 +4,25 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Cors;
 
-public sealed class CorsTests : IAsyncLifetime
+/// <summary>Two allowed origins, and careless services that would allow everyone: only the gateway's decision may reach the browser.</summary>
+public sealed class CorsGateway : FakeServicesGateway
 {
-    private const string Allowed = "https://app.example.com";
-    private FakeBackend _backend = null!;
-    private GatewayHost _gateway = null!;
+    public const string Allowed = "https://app.example.com";
 
-    public async Task InitializeAsync()
-    {
-        _backend = await FakeBackend.StartAsync();
-        // A careless backend that would allow everyone: only the gateway's decision may reach the browser.
-        _backend.Handler = context =>
-        {
-            context.Response.Headers["Access-Control-Allow-Origin"] = "*";
-            return context.Response.WriteAsync("{}");
-        };
-        _gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(),
-            ["ALLOWED_ORIGINS"] = $"{Allowed}, https://admin.example.com",
-        });
-    }
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string> { ["ALLOWED_ORIGINS"] = $"{Allowed}, https://admin.example.com" };
 
-    public async Task DisposeAsync()
+    protected override Func<HttpContext, Task> ServiceHandler => context =>
     {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+        context.Response.Headers["Access-Control-Allow-Origin"] = "*";
+        return context.Response.WriteAsync("{}");
+    };
+}
+
+public sealed class CorsTests(CorsGateway services) : IClassFixture<CorsGateway>
+{
+    private const string Allowed = CorsGateway.Allowed;
+    private readonly FakeBackend _backend = services.Reset().RecordingsBackend;
+    private readonly GatewayHost _gateway = services.Host;
 
     [Fact]
     public async Task AllowedOrigin_GetsItsOriginBackWithCredentials()

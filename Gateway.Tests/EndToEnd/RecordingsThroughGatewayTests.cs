@@ -117,7 +117,7 @@ public sealed class RecordingsThroughGatewayTests : IAsyncLifetime
             ["RecordingStatus"] = "completed",
             ["RecordingDuration"] = "12",
         };
-        return TwilioCallbacks.SignedRequest(fields, AuthToken, signedFor ?? PublicBaseUrl + "/webhooks/recording");
+        return TwilioSigner.Callback(fields, AuthToken, signedFor ?? PublicBaseUrl + "/webhooks/recording");
     }
 
     private sealed class RecordingsFactory(IDictionary<string, string> settings) : WebApplicationFactory<RecordingsSettings>

@@ -27,8 +27,18 @@ public sealed class FakeBackend : IAsyncDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
+    private static readonly Func<HttpContext, Task> DefaultHandler = context => context.Response.WriteAsJsonAsync(new { ok = true });
+
     /// <summary>Answers every non-health, non-WebSocket request. Default: 200 <c>{"ok":true}</c>.</summary>
-    public Func<HttpContext, Task> Handler { get; set; } = context => context.Response.WriteAsJsonAsync(new { ok = true });
+    public Func<HttpContext, Task> Handler { get; set; } = DefaultHandler;
+
+    /// <summary>Back to a fresh stand-in: no recorded requests, healthy, answering with <paramref name="handler"/> or the default.</summary>
+    public void Reset(Func<HttpContext, Task>? handler = null)
+    {
+        Requests.Clear();
+        Healthy = true;
+        Handler = handler ?? DefaultHandler;
+    }
 
     public static async Task<FakeBackend> StartAsync()
     {

@@ -4,27 +4,14 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.OriginChecks;
 
-public sealed class OriginCheckTests : IAsyncLifetime
+public sealed class OriginCheckTests(FakeServicesGateway services) : IClassFixture<FakeServicesGateway>
 {
-    private FakeBackend _backend = null!;
-    private GatewayHost _gateway = null!;
+    private readonly FakeServicesGateway _services = services.Reset();
 
-    public async Task InitializeAsync()
-    {
-        _backend = await FakeBackend.StartAsync();
-        _gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = _backend.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(),
-            ["ALLOWED_ORIGINS"] = "https://app.example.com",
-        });
-    }
+    // The gateway's default ALLOWED_ORIGINS: https://app.example.com.
+    private GatewayHost Host => _services.Host;
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    private IReadOnlyList<RecordedRequest> Forwarded => _services.Forwarded;
 
     [Theory]
     [InlineData("https://evil.example")]
@@ -36,16 +23,16 @@ public sealed class OriginCheckTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Empty(_backend.Requests);
+        Assert.Empty(Forwarded);
     }
 
     [Fact]
     public async Task CookiePost_FromTheGatewaysOwnOrigin_IsAllowed()
     {
-        using var response = await PostWithCookieAsync("/api/auth/logout", $"https://{_gateway.HttpsUrl.Authority}");
+        using var response = await PostWithCookieAsync("/api/auth/logout", $"https://{Host.HttpsUrl.Authority}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Single(_backend.Requests);
+        Assert.Single(Forwarded);
     }
 
     [Fact]
@@ -59,7 +46,7 @@ public sealed class OriginCheckTests : IAsyncLifetime
     [Fact]
     public async Task RefreshCookie_FromAForeignOrigin_Is403()
     {
-        using var client = _gateway.CreateAnonymousClient();
+        using var client = Host.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/refresh");
         request.Headers.Add("Cookie", "__Secure-refresh=some-refresh-token");
         request.Headers.Add("Origin", "https://evil.example");
@@ -67,15 +54,15 @@ public sealed class OriginCheckTests : IAsyncLifetime
         using var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty(_backend.Requests);
+        Assert.Empty(Forwarded);
     }
 
     [Fact]
     public async Task BearerPost_IsNotAffectedByOrigin()
     {
-        using var client = _gateway.CreateAnonymousClient();
+        using var client = Host.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout");
-        request.Headers.Authorization = new("Bearer", _gateway.Identity.Mint());
+        request.Headers.Authorization = new("Bearer", Host.Identity.Mint());
         request.Headers.Add("Origin", "https://evil.example");
 
         using var response = await client.SendAsync(request);
@@ -87,33 +74,33 @@ public sealed class OriginCheckTests : IAsyncLifetime
     public async Task WebSocket_FromAForeignOrigin_Is403()
     {
         using var socket = NewSocket();
-        socket.Options.SetRequestHeader("Cookie", "__Host-session=" + _gateway.Identity.Mint());
+        socket.Options.SetRequestHeader("Cookie", "__Host-session=" + Host.Identity.Mint());
         socket.Options.SetRequestHeader("Origin", "https://evil.example");
 
         var error = await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(WsUrl(), CancellationToken.None));
 
         Assert.Contains("403", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_backend.Requests);
+        Assert.Empty(Forwarded);
     }
 
     [Fact]
     public async Task WebSocket_WithoutAToken_Is401()
     {
         using var socket = NewSocket();
-        socket.Options.SetRequestHeader("Origin", $"https://{_gateway.HttpsUrl.Authority}");
+        socket.Options.SetRequestHeader("Origin", $"https://{Host.HttpsUrl.Authority}");
 
         var error = await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(WsUrl(), CancellationToken.None));
 
         Assert.Contains("401", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_backend.Requests);
+        Assert.Empty(Forwarded);
     }
 
     [Fact]
     public async Task WebSocket_WithTheSessionCookieFromTheOwnOrigin_Connects()
     {
         using var socket = NewSocket();
-        socket.Options.SetRequestHeader("Cookie", "__Host-session=" + _gateway.Identity.Mint(role: "viewer"));
-        socket.Options.SetRequestHeader("Origin", $"https://{_gateway.HttpsUrl.Authority}");
+        socket.Options.SetRequestHeader("Cookie", "__Host-session=" + Host.Identity.Mint(role: "viewer"));
+        socket.Options.SetRequestHeader("Origin", $"https://{Host.HttpsUrl.Authority}");
 
         await socket.ConnectAsync(WsUrl(), CancellationToken.None);
 
@@ -128,13 +115,13 @@ public sealed class OriginCheckTests : IAsyncLifetime
         return socket;
     }
 
-    private Uri WsUrl() => new UriBuilder(_gateway.HttpsUrl) { Scheme = "wss", Path = "/ws" }.Uri;
+    private Uri WsUrl() => new UriBuilder(Host.HttpsUrl) { Scheme = "wss", Path = "/ws" }.Uri;
 
     private async Task<HttpResponseMessage> PostWithCookieAsync(string path, string? origin)
     {
-        using var client = _gateway.CreateAnonymousClient();
+        using var client = Host.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("{}") };
-        request.Headers.Add("Cookie", "__Host-session=" + _gateway.Identity.Mint());
+        request.Headers.Add("Cookie", "__Host-session=" + Host.Identity.Mint());
         if (origin is not null)
         {
             request.Headers.Add("Origin", origin);

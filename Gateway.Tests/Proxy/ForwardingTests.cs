@@ -7,8 +7,16 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Proxy;
 
-public sealed class ForwardingTests : GatewayWithFakeServices
+public sealed class ForwardingTests(FakeServicesGateway services) : IClassFixture<FakeServicesGateway>
 {
+    private readonly FakeServicesGateway _services = services.Reset();
+
+    private GatewayHost Host => _services.Host;
+
+    private FakeBackend AuthBackend => _services.AuthBackend;
+
+    private FakeBackend RecordingsBackend => _services.RecordingsBackend;
+
     [Theory]
     [InlineData("POST", "/api/auth/login", "auth")]
     [InlineData("POST", "/api/auth/refresh", "auth")]

@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.SecurityHeaders;
 
-public sealed class SecurityHeadersTests : IAsyncLifetime
+public sealed class SecurityHeadersTests(FakeServicesGateway services) : IClassFixture<FakeServicesGateway>
 {
-    private FakeBackend _backend = null!;
-    private GatewayHost _gateway = null!;
+    private readonly FakeBackend _backend = services.Reset().RecordingsBackend;
+    private readonly GatewayHost _gateway = services.Host;
 
     public static readonly TheoryData<string, string> Expected = new()
     {
@@ -22,18 +22,6 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
         { "X-XSS-Protection", "0" },
         { "Strict-Transport-Security", "max-age=31536000; includeSubDomains" },
     };
-
-    public async Task InitializeAsync()
-    {
-        _backend = await FakeBackend.StartAsync();
-        _gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString() });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
 
     [Theory]
     [InlineData("/api/recordings", HttpStatusCode.OK)]          // proxied

@@ -89,7 +89,7 @@ public sealed class TlsTests
     {
         var arguments = new List<string> { "s_client", "-connect", $"127.0.0.1:{gateway.HttpsUrl.Port}", "-servername", "localhost" };
         arguments.AddRange(options);
-        var (_, stdout, stderr) = await Repository.RunAsync("openssl", arguments, new Dictionary<string, string?>(), TimeSpan.FromSeconds(20));
+        var (_, stdout, stderr) = await Processes.RunAsync("openssl", arguments, timeout: TimeSpan.FromSeconds(20));
         return stdout + stderr;
     }
 }

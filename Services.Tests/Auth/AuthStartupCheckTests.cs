@@ -10,7 +10,7 @@ public sealed class AuthStartupCheckTests
         var data = Directory.CreateTempSubdirectory("auth-prod-").FullName;
         try
         {
-            var (exitCode, stdout, stderr) = await Processes.RunAsync("AuthService", [], environment: new Dictionary<string, string?>
+            var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
@@ -39,7 +39,7 @@ public sealed class AuthStartupCheckTests
         var data = Directory.CreateTempSubdirectory("auth-prod-").FullName;
         try
         {
-            var (exitCode, _, stderr) = await Processes.RunAsync("AuthService", [], environment: new Dictionary<string, string?>
+            var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",

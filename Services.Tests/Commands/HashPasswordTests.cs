@@ -9,7 +9,7 @@ public sealed class HashPasswordTests
     {
         const string password = "correct horse battery staple";
 
-        var (exitCode, stdout, _) = await Processes.RunAsync("AuthService", ["hash-password"], password + "\n");
+        var (exitCode, stdout, _) = await Processes.RunBuiltAsync("AuthService", ["hash-password"], password + "\n");
 
         Assert.Equal(0, exitCode);
         var hash = stdout.TrimEnd('\n');
@@ -25,7 +25,7 @@ public sealed class HashPasswordTests
     [InlineData("", "empty")]
     public async Task HashPassword_RefusesTooShort(string password, string message)
     {
-        var (exitCode, stdout, stderr) = await Processes.RunAsync("AuthService", ["hash-password"], password + "\n");
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["hash-password"], password + "\n");
 
         Assert.NotEqual(0, exitCode);
         Assert.Empty(stdout);
@@ -38,7 +38,7 @@ public sealed class HashPasswordTests
         // 25 three-byte characters: 25 characters but 75 bytes.
         var password = new string('€', 25);
 
-        var (exitCode, stdout, stderr) = await Processes.RunAsync("AuthService", ["hash-password"], password + "\n");
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["hash-password"], password + "\n");
 
         Assert.NotEqual(0, exitCode);
         Assert.Empty(stdout);
@@ -48,7 +48,7 @@ public sealed class HashPasswordTests
     [Fact]
     public async Task HashPassword_UsesTheConfiguredWorkFactor()
     {
-        var (exitCode, stdout, stderr) = await Processes.RunAsync("AuthService", ["hash-password"], "correct horse battery staple\n",
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["hash-password"], "correct horse battery staple\n",
             environment: new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "11" });
 
         Assert.True(exitCode == 0, stderr);
@@ -58,7 +58,7 @@ public sealed class HashPasswordTests
     [Fact]
     public async Task HashPassword_WithAnInvalidWorkFactor_SaysSoAndPrintsNoHash()
     {
-        var (exitCode, stdout, stderr) = await Processes.RunAsync("AuthService", ["hash-password"], "correct horse battery staple\n",
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["hash-password"], "correct horse battery staple\n",
             environment: new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "40" });
 
         Assert.Equal(78, exitCode);

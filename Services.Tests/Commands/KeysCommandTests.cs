@@ -14,7 +14,7 @@ public sealed class KeysCommandTests
         var oldKid = Jwt.Header(before.AccessToken).GetProperty("kid").GetString()!;
         var environment = new Dictionary<string, string?> { ["JWT_KEYS_DIR"] = host.KeysDirectory };
 
-        var (created, createdOut, _) = await Processes.RunAsync("AuthService", ["keys", "new"], environment: environment);
+        var (created, createdOut, _) = await Processes.RunBuiltAsync("AuthService", ["keys", "new"], environment: environment);
         Assert.Equal(0, created);
         var newKid = createdOut.Split(' ')[0];
         Assert.Equal([oldKid, newKid], await PublishedKidsAsync(host));
@@ -27,12 +27,12 @@ public sealed class KeysCommandTests
             Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
         }
 
-        var (listed, listOut, _) = await Processes.RunAsync("AuthService", ["keys", "list", "--dir", host.KeysDirectory]);
+        var (listed, listOut, _) = await Processes.RunBuiltAsync("AuthService", ["keys", "list", "--dir", host.KeysDirectory]);
         Assert.Equal(0, listed);
         Assert.Matches($@"{oldKid}\t\S+ \S+\tpublished", listOut);
         Assert.Matches($@"{newKid}\t\S+ \S+\tactive", listOut);
 
-        var (retired, _, _) = await Processes.RunAsync("AuthService", ["keys", "retire", oldKid], environment: environment);
+        var (retired, _, _) = await Processes.RunBuiltAsync("AuthService", ["keys", "retire", oldKid], environment: environment);
         Assert.Equal(0, retired);
         Assert.Equal([newKid], await PublishedKidsAsync(host));
         using var refused = await host.SendAsync(HttpMethod.Get, "/api/auth/me", before.AccessToken);
@@ -47,7 +47,7 @@ public sealed class KeysCommandTests
         var directory = Directory.CreateTempSubdirectory("keys-").FullName;
         try
         {
-            var (exitCode, _, stderr) = await Processes.RunAsync("AuthService", ["keys", "retire", "nope", "--dir", directory]);
+            var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["keys", "retire", "nope", "--dir", directory]);
 
             Assert.Equal(1, exitCode);
             Assert.Contains("No key nope", stderr, StringComparison.Ordinal);
@@ -64,7 +64,7 @@ public sealed class KeysCommandTests
         var directory = Path.Combine(Directory.CreateTempSubdirectory("keys-").FullName, "keys");
         try
         {
-            var (exitCode, _, _) = await Processes.RunAsync("AuthService", ["keys", "new", "--dir", directory]);
+            var (exitCode, _, _) = await Processes.RunBuiltAsync("AuthService", ["keys", "new", "--dir", directory]);
 
             Assert.Equal(0, exitCode);
             var key = Assert.Single(Directory.GetFiles(directory, "*.key.pem"));

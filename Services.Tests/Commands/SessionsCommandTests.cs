@@ -12,7 +12,7 @@ public sealed class SessionsCommandTests
         var first = await host.SignInAsync();
         var second = await host.SignInAsync();
 
-        var (exitCode, stdout, _) = await Processes.RunAsync("AuthService", ["sessions", "revoke-all"], environment: host.CommandEnvironment());
+        var (exitCode, stdout, _) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"], environment: host.CommandEnvironment());
 
         Assert.Equal(0, exitCode);
         Assert.Contains("2 session(s) ended", stdout, StringComparison.Ordinal);
@@ -31,7 +31,7 @@ public sealed class SessionsCommandTests
         var empty = Directory.CreateTempSubdirectory("no-data-").FullName;
         try
         {
-            var (exitCode, _, stderr) = await Processes.RunAsync("AuthService", ["sessions", "revoke-all"],
+            var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"],
                 environment: new Dictionary<string, string?> { ["DATA_DIR"] = empty, ["ASPNETCORE_ENVIRONMENT"] = "Development" });
 
             Assert.Equal(1, exitCode);
@@ -57,7 +57,7 @@ public sealed class SessionsCommandTests
             var environment = host.CommandEnvironment();
             environment.Remove("ACCESS_TOKEN_MINUTES");
 
-            var (exitCode, _, stderr) = await Processes.RunAsync("AuthService", ["sessions", "revoke-all"], environment: environment, workingDirectory: workingDirectory);
+            var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"], environment: environment, workingDirectory: workingDirectory);
 
             Assert.True(exitCode == 0, stderr);
             using var client = host.Client();

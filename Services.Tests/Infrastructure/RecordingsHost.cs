@@ -75,13 +75,7 @@ public sealed class RecordingsHost : WebApplicationFactory<RecordingsSettings>
     {
         _ = Server;
         var keys = Services.GetRequiredService<JwksKeyCache>();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (keys.LastSuccess is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.NotNull(keys.LastSuccess);
+        await Wait.UntilAsync(() => keys.LastSuccess is not null, TimeSpan.FromSeconds(10), "the service has read the AuthService's keys");
     }
 
     public HttpClient Client(string? accessToken = null)
@@ -115,19 +109,8 @@ public sealed class RecordingsHost : WebApplicationFactory<RecordingsSettings>
         return request;
     }
 
-    /// <summary>Twilio's algorithm: HMAC-SHA1 over the URL followed by each parameter name and value, sorted by name.</summary>
-    public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> fields, string authToken = AuthToken)
-    {
-        var data = new StringBuilder(url);
-        foreach (var (key, value) in fields.OrderBy(f => f.Key, StringComparer.Ordinal))
-        {
-            data.Append(key).Append(value);
-        }
-
-#pragma warning disable CA5350 // Twilio's signature is defined as HMAC-SHA1; the test must compute the same.
-        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
-#pragma warning restore CA5350
-    }
+    /// <summary>Twilio's signature (<see cref="TwilioSigner"/>) with this host's auth token unless another is given.</summary>
+    public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> fields, string authToken = AuthToken) => TwilioSigner.Sign(url, fields, authToken);
 
     public static List<KeyValuePair<string, string>> Fields(
         string recordingSid, string status = "completed", string callSid = "CA0123456789abcdef0123456789abcdef", string? duration = "42",

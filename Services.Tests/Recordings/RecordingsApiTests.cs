@@ -7,27 +7,39 @@ using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Recordings;
 
-public sealed class RecordingsApiTests : IAsyncLifetime
+/// <summary>A class fixture: the RecordingsService with 120 stored recordings that the tests only read.</summary>
+public sealed class StoredRecordings : IAsyncLifetime
 {
-    private const string CallA = "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    private const string CallB = "CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-    private static readonly DateTimeOffset Start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
-    private readonly RecordingsHost _host = new();
-    private string _viewer = null!;
-    private List<Recording> _stored = null!;
+    public const string CallA = "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    public const string CallB = "CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    public static readonly DateTimeOffset Start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public RecordingsHost Host { get; } = new();
+    public string Viewer { get; private set; } = null!;
+    public List<Recording> Stored { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        await _host.StartAsync();
-        _viewer = await _host.ViewerTokenAsync();
+        await Host.StartAsync();
+        Viewer = await Host.ViewerTokenAsync();
         // 120 recordings an hour apart: even ones on call A, odd ones on call B; every fifth failed.
-        _stored = [.. Enumerable.Range(0, 120).Select(i => new Recording(
+        Stored = [.. Enumerable.Range(0, 120).Select(i => new Recording(
             $"RE{i:x32}", RecordingsHost.AccountSid, i % 2 == 0 ? CallA : CallB, i % 5 == 0 ? "failed" : "completed",
             i, 1, "RecordVerb", Start.AddHours(i), Start, Start, null))];
-        await _host.Services.GetRequiredService<IRecordingStore>().UpsertAsync(_stored);
+        await Host.Services.GetRequiredService<IRecordingStore>().UpsertAsync(Stored);
     }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture<StoredRecordings>
+{
+    private const string CallA = StoredRecordings.CallA;
+    private const string CallB = StoredRecordings.CallB;
+    private static readonly DateTimeOffset Start = StoredRecordings.Start;
+    private readonly RecordingsHost _host = fixture.Host;
+    private readonly string _viewer = fixture.Viewer;
+    private readonly List<Recording> _stored = fixture.Stored;
 
     [Fact]
     public async Task List_PagesThroughEverything_NewestFirst_WithoutRepeats()

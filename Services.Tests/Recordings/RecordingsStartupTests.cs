@@ -10,7 +10,7 @@ public sealed class RecordingsStartupTests
         var data = Directory.CreateTempSubdirectory("recordings-prod-").FullName;
         try
         {
-            var (exitCode, stdout, stderr) = await Processes.RunAsync("RecordingsService", [], environment: new Dictionary<string, string?>
+            var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",

@@ -295,15 +295,17 @@ public sealed class TwilioApiTests : IAsyncLifetime
     private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, TimeSpan step, Func<Task<bool>> condition, string what)
     {
         var moved = TimeSpan.Zero;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
+        await Wait.UntilAsync(async () =>
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            if (await condition())
+            {
+                return true;
+            }
+
             time.Advance(step);
             moved += step;
-            await Task.Delay(50);
-        }
-
+            return false;
+        }, TimeSpan.FromSeconds(20), what);
         return moved;
     }
 

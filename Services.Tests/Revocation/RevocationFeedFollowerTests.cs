@@ -44,14 +44,8 @@ public sealed class RevocationFeedFollowerTests
         {
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!revoked.IsRevoked(signIn.SessionId) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
+        await Wait.UntilAsync(() => revoked.IsRevoked(signIn.SessionId), TimeSpan.FromSeconds(5), "the follower sees the sign-out");
         await follower.StopAsync(CancellationToken.None);
-        Assert.True(revoked.IsRevoked(signIn.SessionId), "the follower did not see the sign-out within 5 s");
     }
 
     [Fact]
@@ -65,13 +59,7 @@ public sealed class RevocationFeedFollowerTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => follower.PollAsync(CancellationToken.None));
         await follower.StartAsync(CancellationToken.None);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (follower.FailedPolls < 3 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.True(follower.FailedPolls >= 3, "the follower stopped polling after a failure");
+        await Wait.UntilAsync(() => follower.FailedPolls >= 3, TimeSpan.FromSeconds(5), "the follower keeps polling after a failure");
         Assert.False(follower.ExecuteTask!.IsFaulted);
         Assert.Null(follower.LastSuccess);
         await follower.StopAsync(CancellationToken.None);

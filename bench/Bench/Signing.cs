@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
+using TestSupport;
 
 namespace Bench;
 
@@ -18,18 +18,7 @@ internal static class Signing
             ["RecordingChannels"] = "1",
             ["RecordingSource"] = "RecordVerb",
         };
-        var data = new StringBuilder(publicBaseUrl.TrimEnd('/') + "/webhooks/recording");
-        foreach (var (key, value) in fields)
-        {
-            data.Append(key).Append(value);
-        }
-
-#pragma warning disable CA5350 // Twilio's signature is defined as HMAC-SHA1.
-        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
-#pragma warning restore CA5350
-        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/recording") { Content = new FormUrlEncodedContent(fields) };
-        request.Headers.Add("X-Twilio-Signature", signature);
-        return request;
+        return TwilioSigner.Callback(fields, authToken, publicBaseUrl.TrimEnd('/') + "/webhooks/recording");
     }
 
     /// <summary>Distinct SIDs for one run: a random prefix and a counter.</summary>
