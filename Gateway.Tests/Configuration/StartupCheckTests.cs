@@ -4,10 +4,13 @@ namespace Gateway.Tests.Configuration;
 
 public sealed class StartupCheckTests
 {
-    [Fact]
-    public async Task Production_WithMissingAndInvalidSettings_ExitsWithOneMessageListingEach()
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")] // every name but Development is Production
+    public async Task Production_WithMissingAndInvalidSettings_ExitsWithOneMessageListingEach(string environmentName)
     {
         var environment = CleanEnvironment();
+        environment["ASPNETCORE_ENVIRONMENT"] = environmentName;
         environment["PORT"] = "not-a-port";
         environment["ALLOWED_ORIGINS"] = "https://ok.example.com, *";
 

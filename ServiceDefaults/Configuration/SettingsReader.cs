@@ -14,7 +14,11 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
 
     public IHostEnvironment Environment { get; } = environment;
 
-    public bool IsProduction => Environment.IsProduction();
+    /// <summary>
+    /// True unless ASPNETCORE_ENVIRONMENT is Development: Staging, a typo or any other name gets Production's rules
+    /// (required secrets, no development fallbacks), never the development conveniences.
+    /// </summary>
+    public bool IsProduction => !Environment.IsDevelopment();
 
     public IReadOnlyList<string> Problems => _problems;
 

@@ -4,15 +4,18 @@ namespace Services.Tests.Auth;
 
 public sealed class AuthStartupCheckTests
 {
-    [Fact]
-    public async Task Production_WithoutAdminHashAndKeysDirectory_NamesBoth()
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")] // every name but Development is Production: no development fallbacks
+    [InlineData("")]
+    public async Task Production_WithoutAdminHashAndKeysDirectory_NamesBoth(string environmentName)
     {
         var data = Directory.CreateTempSubdirectory("auth-prod-").FullName;
         try
         {
             var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
             {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 ["DATA_DIR"] = data,
                 ["ADMIN_USERNAME"] = "admin",

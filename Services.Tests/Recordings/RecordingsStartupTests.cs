@@ -4,15 +4,18 @@ namespace Services.Tests.Recordings;
 
 public sealed class RecordingsStartupTests
 {
-    [Fact]
-    public async Task Production_WithoutTwilioSettings_NamesEachOne()
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")] // every name but Development is Production: no published development Twilio token
+    [InlineData("")]
+    public async Task Production_WithoutTwilioSettings_NamesEachOne(string environmentName)
     {
         var data = Directory.CreateTempSubdirectory("recordings-prod-").FullName;
         try
         {
             var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>
             {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 ["DATA_DIR"] = data,
                 ["TWILIO_ACCOUNT_SID"] = "not-a-sid",
