@@ -9,6 +9,7 @@ public static partial class UsernameRules
 
     public static string Normalize(string username) => username.ToLowerInvariant();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{3,64}$")]
+    // \A…\z: "$" would also accept a trailing newline.
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]{3,64}\z")]
     private static partial Regex Pattern();
 }

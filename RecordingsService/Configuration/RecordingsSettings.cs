@@ -67,6 +67,6 @@ public sealed partial record RecordingsSettings
         };
     }
 
-    [GeneratedRegex("^AC[0-9a-fA-F]{32}$")]
+    [GeneratedRegex(@"\AAC[0-9a-fA-F]{32}\z")]
     private static partial Regex AccountSidPattern();
 }

@@ -46,9 +46,9 @@ public static partial class RecordingStatus
 
     public static bool IsCallSid(string? value) => value is not null && CallSid().IsMatch(value);
 
-    [GeneratedRegex("^RE[0-9a-fA-F]{32}$")]
+    [GeneratedRegex(@"\ARE[0-9a-fA-F]{32}\z")]
     private static partial Regex RecordingSid();
 
-    [GeneratedRegex("^CA[0-9a-fA-F]{32}$")]
+    [GeneratedRegex(@"\ACA[0-9a-fA-F]{32}\z")]
     private static partial Regex CallSid();
 }

@@ -106,6 +106,6 @@ public static partial class RecordingCallback
     [GeneratedRegex(@"^(?:[A-Z][a-z]{2},\s*)?(?<date>\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})?) (?<sign>[+-])(?<hh>\d{2})(?<mm>\d{2})$")]
     private static partial Regex Rfc2822();
 
-    [GeneratedRegex("^[A-Za-z]{1,40}$")]
+    [GeneratedRegex(@"\A[A-Za-z]{1,40}\z")]
     private static partial Regex SourcePattern();
 }

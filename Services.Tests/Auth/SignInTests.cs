@@ -72,6 +72,7 @@ public sealed class SignInTests : IAsyncLifetime
     [InlineData("[\"admin\",\"admin-password-123\"]", "application/json", HttpStatusCode.BadRequest)]
     [InlineData("{\"username\":42,\"password\":\"admin-password-123\"}", "application/json", HttpStatusCode.BadRequest)]
     [InlineData("{\"username\":\"<script>\",\"password\":\"admin-password-123\"}", "application/json", HttpStatusCode.BadRequest)]
+    [InlineData("{\"username\":\"admin\\n\",\"password\":\"admin-password-123\"}", "application/json", HttpStatusCode.BadRequest)]
     [InlineData("username=admin&password=admin-password-123", "application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType)]
     public async Task Login_MalformedRequests_AreRefusedWithProblem(string body, string contentType, HttpStatusCode status)
     {

@@ -115,6 +115,10 @@ public sealed class UserManagementTests : IAsyncLifetime
         { new { username = "VERA", password = "another-password-1", role = "viewer" }, HttpStatusCode.Conflict },
         { new { username = "x", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
         { new { username = "<img src=x>", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
+        // A trailing newline passed ^…$ and made the Location header fail: 500. Control characters are refused.
+        { new { username = "newuser\n", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
+        { new { username = "new\tuser", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
+        { new { username = "newuser\u0000", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
         { new { username = "newuser", password = "short", role = "viewer" }, HttpStatusCode.BadRequest },
         { new { username = "newuser", password = new string('€', 25), role = "viewer" }, HttpStatusCode.BadRequest },
         { new { username = "newuser", password = "another-password-1", role = "root" }, HttpStatusCode.BadRequest },

@@ -117,6 +117,7 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
     [InlineData("RE123", HttpStatusCode.BadRequest)]
     [InlineData("../../etc/passwd", HttpStatusCode.BadRequest)]
     [InlineData("REffffffffffffffffffffffffffffffff", HttpStatusCode.NotFound)]
+    [InlineData("REffffffffffffffffffffffffffffffff\n", HttpStatusCode.BadRequest)]
     public async Task Detail_MalformedOrUnknown_IsProblem(string sid, HttpStatusCode status)
     {
         using var client = _host.Client(_viewer);

@@ -159,6 +159,10 @@ public sealed class WebhookTests : IAsyncLifetime
         { "ErrorCode", "1e3", "ErrorCode" },
         { "RecordingStartTime", "2026-11-28T09:30:00Z", "RecordingStartTime" },
         { "RecordingSource", "<script>", "RecordingSource" },
+        // "$" matched before a trailing newline: these were stored.
+        { "RecordingSid", "RE0123456789abcdef0123456789abcdef\n", "RecordingSid" },
+        { "CallSid", "CA0123456789abcdef0123456789abcdef\n", "CallSid" },
+        { "RecordingSource", "RecordVerb\n", "RecordingSource" },
     };
 
     [Theory]
