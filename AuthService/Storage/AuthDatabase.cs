@@ -36,6 +36,10 @@ public sealed class AuthDatabase : SqliteDatabase
             used_at     INTEGER
         );
         CREATE INDEX IF NOT EXISTS refresh_tokens_by_session ON refresh_tokens (session_id);
+        CREATE TABLE IF NOT EXISTS admin_seed (
+            username    TEXT PRIMARY KEY,
+            hash_digest TEXT NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS revocations (
             seq         INTEGER PRIMARY KEY AUTOINCREMENT,
             session_id  TEXT NOT NULL,

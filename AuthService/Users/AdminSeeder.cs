@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
@@ -9,7 +11,10 @@ namespace AuthService.Users;
 
 /// <summary>
 /// At start-up, before the server accepts requests: seeds the administrator from ADMIN_USERNAME/ADMIN_PASSWORD_HASH.
-/// A changed hash replaces the stored one and ends that user's sessions: that is how the admin password is changed.
+/// The hash is applied only when ADMIN_PASSWORD_HASH itself changed since the last seed (its SHA-256 digest is kept):
+/// then it replaces the stored password and ends that user's sessions — that is how an operator resets the admin
+/// password. A password the admin changed through the API, or a hash re-computed at a higher BCRYPT_WORK_FACTOR at
+/// sign-in, is kept across restarts.
 /// </summary>
 internal sealed partial class AdminSeeder(
     AuthSettings settings, IUserStore users, SessionRevoker revoker, IAuditLog audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService
@@ -22,20 +27,30 @@ internal sealed partial class AdminSeeder(
         }
 
         var now = time.GetUtcNow();
+        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(settings.AdminPasswordHash)));
         var existing = await users.FindAsync(settings.AdminUsername, cancellationToken);
         if (existing is null)
         {
             await users.CreateAsync(new User(settings.AdminUsername, settings.AdminPasswordHash, TokenConventions.AdminRole, false, now, now, null), cancellationToken);
+            await users.SetSeedDigestAsync(settings.AdminUsername, digest, cancellationToken);
             await audit.WriteAsync(AuthAuditActions.AdminSeeded, null, settings.AdminUsername, null, "created", null, cancellationToken);
             LogSeeded(settings.AdminUsername);
+            return;
         }
-        else if (existing.PasswordHash != settings.AdminPasswordHash)
+
+        var seeded = await users.SeedDigestAsync(settings.AdminUsername, cancellationToken);
+        // A database from before the digest was kept: the stored hash tells whether this hash was already applied.
+        if (seeded == digest || (seeded is null && existing.PasswordHash == settings.AdminPasswordHash))
         {
-            await users.UpdateAsync(existing with { PasswordHash = settings.AdminPasswordHash, UpdatedAt = now }, cancellationToken);
-            await audit.WriteAsync(AuthAuditActions.AdminSeeded, null, settings.AdminUsername, null, "password-replaced", null, cancellationToken);
-            await revoker.EndSessionsAsync(settings.AdminUsername, "admin-password-replaced", null, null, cancellationToken);
-            LogPasswordReplaced(settings.AdminUsername);
+            await users.SetSeedDigestAsync(settings.AdminUsername, digest, cancellationToken);
+            return;
         }
+
+        await users.UpdateAsync(existing with { PasswordHash = settings.AdminPasswordHash, UpdatedAt = now }, cancellationToken);
+        await users.SetSeedDigestAsync(settings.AdminUsername, digest, cancellationToken);
+        await audit.WriteAsync(AuthAuditActions.AdminSeeded, null, settings.AdminUsername, null, "password-replaced", null, cancellationToken);
+        await revoker.EndSessionsAsync(settings.AdminUsername, "admin-password-replaced", null, null, cancellationToken);
+        LogPasswordReplaced(settings.AdminUsername);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

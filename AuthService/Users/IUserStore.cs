@@ -13,6 +13,11 @@ public interface IUserStore
     Task<bool> DeleteAsync(string username, CancellationToken cancellationToken = default);
     Task RecordSignInAsync(string username, DateTimeOffset at, string? upgradedHash, CancellationToken cancellationToken = default);
 
+    /// <summary>The digest of the ADMIN_PASSWORD_HASH this user was last seeded from (null: never recorded).</summary>
+    Task<string?> SeedDigestAsync(string username, CancellationToken cancellationToken = default);
+
+    Task SetSeedDigestAsync(string username, string digest, CancellationToken cancellationToken = default);
+
     /// <summary>Enabled administrators, to refuse changes that would leave none.</summary>
     Task<int> CountActiveAdminsAsync(CancellationToken cancellationToken = default);
 }

@@ -21,6 +21,20 @@ internal sealed class SqliteUserStore(AuthDatabase database) : IUserStore
         return [.. rows.Select(r => r.ToUser())];
     }
 
+    public async Task<string?> SeedDigestAsync(string username, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string>("SELECT hash_digest FROM admin_seed WHERE username = @username", new { username });
+    }
+
+    public async Task SetSeedDigestAsync(string username, string digest, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "INSERT INTO admin_seed (username, hash_digest) VALUES (@username, @digest) ON CONFLICT (username) DO UPDATE SET hash_digest = excluded.hash_digest",
+            new { username, digest });
+    }
+
     public async Task<bool> CreateAsync(User user, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

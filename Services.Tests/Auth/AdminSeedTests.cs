@@ -36,4 +36,57 @@ public sealed class AdminSeedTests
             Directory.Delete(data, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task PasswordChangedThroughTheApi_SurvivesARestart_WithTheSameAdminHash()
+    {
+        var data = Directory.CreateTempSubdirectory("auth-seed-").FullName;
+        try
+        {
+            const string changed = "changed-through-the-api";
+            await using (var first = new AuthHost(dataDirectory: data))
+            {
+                var admin = await first.SignInAsync();
+                using var update = await first.SendAsync(HttpMethod.Put, "/api/users/admin", admin.AccessToken, new { password = changed });
+                Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+            }
+
+            // Same ADMIN_PASSWORD_HASH as before: nothing for the seeder to apply.
+            await using var second = new AuthHost(dataDirectory: data);
+            using var client = second.Client();
+            using var seededPassword = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
+
+            Assert.Equal(HttpStatusCode.Unauthorized, seededPassword.StatusCode);
+            await second.SignInAsync("admin", changed);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AHashUpgradedAtSignIn_DoesNotEndTheAdminsSessionsAtTheNextRestart()
+    {
+        var data = Directory.CreateTempSubdirectory("auth-seed-").FullName;
+        try
+        {
+            // The seeded hash has cost 10; signing in re-hashes at BCRYPT_WORK_FACTOR 11, so the stored hash differs.
+            var settings = new Dictionary<string, string> { ["BCRYPT_WORK_FACTOR"] = "11" };
+            SignIn session;
+            await using (var first = new AuthHost(settings, data))
+            {
+                session = await first.SignInAsync();
+            }
+
+            await using var second = new AuthHost(settings, data);
+            Assert.DoesNotContain(session.SessionId, await second.RevokedSessionsAsync());
+            using var refresh = await second.RefreshAsync(session.RefreshToken);
+            Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }
