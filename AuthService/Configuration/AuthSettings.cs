@@ -8,6 +8,9 @@ public sealed record AuthSettings
 {
     public required string DataDirectory { get; init; }
 
+    /// <summary>The gateway's public origin (PUBLIC_BASE_URL): the discovery document's <c>jwks_uri</c> is built on it.</summary>
+    public required Uri PublicBaseUrl { get; init; }
+
     /// <summary>Where requests may come from with believable X-Forwarded-* headers: the gateway (loopback by default).</summary>
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
 
@@ -69,6 +72,7 @@ public sealed record AuthSettings
         return new AuthSettings
         {
             DataDirectory = dataDirectory,
+            PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AdminUsername = adminUsername?.ToLowerInvariant(),
             AdminPasswordHash = adminHash,

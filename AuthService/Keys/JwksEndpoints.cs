@@ -1,3 +1,4 @@
+using AuthService.Configuration;
 using Microsoft.IdentityModel.Tokens;
 using Platform.Security.Tokens;
 
@@ -24,13 +25,13 @@ internal static class JwksEndpoints
             return TypedResults.Ok(new JsonWebKeySetModel([.. published]));
         }).WithName("Jwks").WithTags("Keys");
 
-        app.MapGet("/.well-known/openid-configuration", (HttpContext context) =>
+        // Built on the configured public origin, never the request's Host: a caller cannot make it name another server.
+        app.MapGet("/.well-known/openid-configuration", (AuthSettings settings, HttpContext context) =>
         {
             context.Response.Headers.CacheControl = CacheControl;
-            var origin = $"{context.Request.Scheme}://{context.Request.Host}";
             return TypedResults.Ok(new DiscoveryDocument(
                 TokenConventions.Issuer,
-                origin + "/.well-known/jwks.json",
+                new Uri(settings.PublicBaseUrl, "/.well-known/jwks.json").ToString(),
                 [TokenConventions.Algorithm]));
         }).WithName("OpenIdConfiguration").WithTags("Keys");
 

@@ -39,20 +39,7 @@ public sealed partial record RecordingsSettings
         }
 
         var authToken = reader.RequiredInProduction("TWILIO_AUTH_TOKEN", "development-auth-token", "the account's auth token; it signs Twilio's callbacks");
-        var publicBase = reader.RequiredInProduction("PUBLIC_BASE_URL", "https://localhost:4000", "the public origin Twilio calls, e.g. https://calls.example.com");
-        Uri? publicBaseUrl = null;
-        if (publicBase is not null)
-        {
-            if (Uri.TryCreate(publicBase, UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttps || parsed.Scheme == Uri.UriSchemeHttp)
-                && string.IsNullOrEmpty(parsed.Query) && string.IsNullOrEmpty(parsed.UserInfo))
-            {
-                publicBaseUrl = parsed;
-            }
-            else
-            {
-                reader.AddProblem("PUBLIC_BASE_URL must be an absolute https URL such as https://calls.example.com (no query).");
-            }
-        }
+        var publicBaseUrl = reader.PublicBaseUrl("the public origin Twilio calls, e.g. https://calls.example.com");
 
         return new RecordingsSettings
         {
@@ -60,7 +47,7 @@ public sealed partial record RecordingsSettings
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AccountSid = accountSid ?? "",
             AuthToken = authToken ?? "",
-            PublicBaseUrl = publicBaseUrl ?? new Uri("https://invalid.example"),
+            PublicBaseUrl = publicBaseUrl,
             TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", Twilio.TwilioApiBaseHandler.TwilioOrigin),
             RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
             Verifier = VerifierSettings.Read(reader),

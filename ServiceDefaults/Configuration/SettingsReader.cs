@@ -194,6 +194,30 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
         return path;
     }
 
+    /// <summary>
+    /// PUBLIC_BASE_URL: the gateway's public origin (what Twilio and browsers call), absolute http(s) without query or
+    /// credentials; required in Production, https://localhost:4000 (the local run) in Development. Anything a
+    /// service writes about its public address comes from here, never from a request's Host.
+    /// </summary>
+    public Uri PublicBaseUrl(string hint)
+    {
+        var fallback = new Uri("https://localhost:4000");
+        var value = RequiredInProduction("PUBLIC_BASE_URL", fallback.ToString(), hint);
+        if (value is null)
+        {
+            return new Uri("https://invalid.example");
+        }
+
+        if (Uri.TryCreate(value, UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttps || parsed.Scheme == Uri.UriSchemeHttp)
+            && string.IsNullOrEmpty(parsed.Query) && string.IsNullOrEmpty(parsed.UserInfo))
+        {
+            return parsed;
+        }
+
+        _problems.Add("PUBLIC_BASE_URL must be an absolute https URL such as https://calls.example.com (no query).");
+        return fallback;
+    }
+
     private static string Shorten(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
     /// <summary>DATA_DIR (default <c>./data</c>), created if missing; a problem when it cannot be created or written.</summary>

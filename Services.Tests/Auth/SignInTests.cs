@@ -168,6 +168,22 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DiscoveryDocument_NamesTheConfiguredOrigin_WhateverHostTheRequestCarries()
+    {
+        await using var host = new AuthHost(new Dictionary<string, string> { ["PUBLIC_BASE_URL"] = "https://calls.example.com" });
+        using var client = host.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/.well-known/openid-configuration");
+        request.Headers.Host = "evil.example";
+        request.Headers.Add("X-Forwarded-Host", "evil.example");
+        request.Headers.Add("X-Forwarded-Proto", "http");
+
+        using var response = await client.SendAsync(request);
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("https://calls.example.com/.well-known/jwks.json", json.RootElement.GetProperty("jwks_uri").GetString());
+    }
+
+    [Fact]
     public async Task StoredHashOfLowerCost_IsUpgradedAtSignIn()
     {
         await using var host = new AuthHost(new Dictionary<string, string> { ["BCRYPT_WORK_FACTOR"] = "11" });
