@@ -1,0 +1,58 @@
+namespace Gateway.Tests.Deployment;
+
+/// <summary>The container deployment: what each service is handed.</summary>
+public sealed class ComposeTests
+{
+    private static readonly string[] Secrets = ["TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "ADMIN_PASSWORD_HASH", "ADMIN_USERNAME", "JWT_KEYS_DIR"];
+
+    [Fact]
+    public void EachService_HasItsOwnEnvFile_AndTheGatewaysHoldsNoSecretOfTheServices()
+    {
+        var envFiles = EnvFilesByBlock(File.ReadAllLines(Path.Combine(Repository.Root, "docker-compose.yml")));
+
+        // One shared file handed the internet-facing gateway the Twilio token and the admin's hash.
+        Assert.False(envFiles.ContainsKey("x-service"), "the shared service settings name an env file");
+        Assert.Equal("deploy/gateway.env", envFiles["gateway"]);
+        Assert.Equal("deploy/auth.env", envFiles["auth"]);
+        Assert.Equal("deploy/recordings.env", envFiles["recordings"]);
+
+        var gateway = Variables("gateway");
+        Assert.Empty(gateway.Intersect(Secrets));
+        Assert.Contains("ADMIN_PASSWORD_HASH", Variables("auth"));
+        Assert.Contains("TWILIO_AUTH_TOKEN", Variables("recordings"));
+        Assert.DoesNotContain("TWILIO_AUTH_TOKEN", Variables("auth"));
+        Assert.DoesNotContain("ADMIN_PASSWORD_HASH", Variables("recordings"));
+    }
+
+    // The env_file of each top-level block of the compose file (x-service) and of each service under services:.
+    private static Dictionary<string, string> EnvFilesByBlock(string[] lines)
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? block = null;
+        foreach (var line in lines)
+        {
+            var trimmed = line.TrimStart();
+            var indent = line.Length - trimmed.Length;
+            if (trimmed.Length == 0 || trimmed.StartsWith('#'))
+            {
+                continue;
+            }
+
+            if (indent == 0 || (indent == 2 && trimmed.EndsWith(':')))
+            {
+                block = trimmed.Split(':')[0];
+            }
+            else if (trimmed.StartsWith("env_file:", StringComparison.Ordinal) && block is not null)
+            {
+                found[block] = trimmed["env_file:".Length..].Trim();
+            }
+        }
+
+        return found;
+    }
+
+    private static string[] Variables(string service) =>
+        [.. File.ReadAllLines(Path.Combine(Repository.Root, "deploy", service + ".env.example"))
+            .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.TrimStart().StartsWith('#'))
+            .Select(line => line.Split('=')[0].Trim())];
+}
