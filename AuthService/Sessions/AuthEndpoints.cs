@@ -13,11 +13,15 @@ public sealed record LoginRequest(string? Username, string? Password);
 
 public sealed record RefreshRequest([property: JsonPropertyName("refresh_token")] string? RefreshToken);
 
+/// <summary>
+/// A new session's tokens. A browser gets them only as HttpOnly cookies: the tokens are left out of the body (null),
+/// so a script injected into the page cannot read them; an API client gets them here.
+/// </summary>
 public sealed record TokenResponse(
-    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("access_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AccessToken,
     [property: JsonPropertyName("token_type")] string TokenType,
     [property: JsonPropertyName("expires_in")] int ExpiresIn,
-    [property: JsonPropertyName("refresh_token")] string RefreshToken);
+    [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
 
 /// <summary>Who is signed in, and when the access token expires (so the dashboard refreshes it in time).</summary>
 public sealed record MeResponse(string Username, string Role, DateTimeOffset ExpiresAt);
@@ -119,8 +123,17 @@ internal static class AuthEndpoints
         AuthCookies.Set(context.Response, tokens, sessions.RefreshCookieExpiry());
         context.Response.Headers.CacheControl = "no-store";
         var expiresIn = (int)Math.Round((tokens.Access.ExpiresAt - sessions.Now()).TotalSeconds);
-        return TypedResults.Ok(new TokenResponse(tokens.Access.Value, "Bearer", expiresIn, tokens.RefreshToken));
+        return IsBrowser(context.Request)
+            ? TypedResults.Ok(new TokenResponse(null, "Bearer", expiresIn, null))
+            : TypedResults.Ok(new TokenResponse(tokens.Access.Value, "Bearer", expiresIn, tokens.RefreshToken));
     }
+
+    /// <summary>
+    /// A browser always sends <c>Origin</c> on a POST and <c>Sec-Fetch-Site</c> on every request, and no script can
+    /// remove either (forbidden header names); API clients send neither.
+    /// </summary>
+    private static bool IsBrowser(HttpRequest request) =>
+        request.Headers.Origin.Count > 0 || request.Headers.ContainsKey("Sec-Fetch-Site");
 
     private static ContentHttpResult SessionEnded(HttpContext context)
     {

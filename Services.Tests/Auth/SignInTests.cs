@@ -66,6 +66,41 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("Origin", "https://calls.example.com")]
+    [InlineData("Sec-Fetch-Site", "same-origin")]
+    public async Task Login_FromABrowser_SetsTheCookies_ButPutsNoTokenInTheBody(string header, string value)
+    {
+        using var client = _host.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username = "admin", password = AuthHost.AdminPassword }) };
+        request.Headers.Add(header, value);
+
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        // A script injected into the page could read a token from the body; it cannot read an HttpOnly cookie.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cookies = response.Headers.GetValues("Set-Cookie").ToList();
+        var session = cookies.Single(c => c.StartsWith("__Host-session=", StringComparison.Ordinal)).Split(';')[0]["__Host-session=".Length..];
+        var refresh = cookies.Single(c => c.StartsWith("__Secure-refresh=", StringComparison.Ordinal)).Split(';')[0]["__Secure-refresh=".Length..];
+        Assert.DoesNotContain("access_token", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("refresh_token", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(session, body, StringComparison.Ordinal);
+        Assert.DoesNotContain(refresh, body, StringComparison.Ordinal);
+        Assert.Contains("\"expires_in\":900", body, StringComparison.Ordinal);
+
+        // Refreshing with the cookie from the page: new cookies, again no token in the body.
+        using var refreshRequest = new HttpRequestMessage(HttpMethod.Post, "/api/auth/refresh");
+        refreshRequest.Headers.Add("Cookie", "__Secure-refresh=" + refresh);
+        refreshRequest.Headers.Add(header, value);
+        using var refreshed = await client.SendAsync(refreshRequest);
+        var refreshedBody = await refreshed.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
+        Assert.DoesNotContain("access_token", refreshedBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("refresh_token", refreshedBody, StringComparison.Ordinal);
+        Assert.Contains(refreshed.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__Host-session=", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("{\"username\":\"admin\",", "application/json", HttpStatusCode.BadRequest)]
     [InlineData("{\"username\":\"admin\"}", "application/json", HttpStatusCode.BadRequest)]
     [InlineData("{\"password\":\"admin-password-123\"}", "application/json", HttpStatusCode.BadRequest)]
