@@ -20,6 +20,9 @@ fi
 configuration="${TEST_CONFIGURATION:-Debug}"
 dotnet build RecordingsPlatform.slnx -c "$configuration" -nologo -clp:ErrorsOnly
 
+# Known vulnerabilities in any package, direct or transitive: high or critical stops the run.
+bash deploy/check-packages.sh
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
