@@ -1,3 +1,4 @@
+using Platform.Security.SignIn;
 using ServiceDefaults.Configuration;
 using IPNetwork = System.Net.IPNetwork;
 
@@ -47,7 +48,7 @@ public sealed record AuthSettings
     {
         var adminUsername = reader.RequiredInProduction("ADMIN_USERNAME");
         var adminHash = reader.RequiredInProduction("ADMIN_PASSWORD_HASH", hint: "create one with: dotnet AuthService.dll hash-password");
-        if (adminUsername is not null && !Users.UsernameRules.IsValid(adminUsername))
+        if (adminUsername is not null && !UsernameRules.IsValid(adminUsername))
         {
             reader.AddProblem($"ADMIN_USERNAME must be 3 to 64 letters, digits, '.', '_' or '-'.");
         }

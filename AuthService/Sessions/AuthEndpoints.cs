@@ -1,3 +1,4 @@
+using Platform.Security.SignIn;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using AuthService.Authentication;
@@ -8,8 +9,6 @@ using ServiceDefaults.Http;
 using Platform.Security.Tokens;
 
 namespace AuthService.Sessions;
-
-public sealed record LoginRequest(string? Username, string? Password);
 
 public sealed record RefreshRequest([property: JsonPropertyName("refresh_token")] string? RefreshToken);
 
@@ -56,7 +55,7 @@ internal static class AuthEndpoints
 
     private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> LoginAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
     {
-        var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.LoginRequest, cancellationToken);
+        var (request, problem) = await JsonBody.ReadAsync(context.Request, SignInRequest.JsonType, cancellationToken);
         if (problem is not null)
         {
             return problem;

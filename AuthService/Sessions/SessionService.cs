@@ -1,3 +1,4 @@
+using Platform.Security.SignIn;
 using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;

@@ -1,3 +1,4 @@
+using Platform.Security.SignIn;
 using Platform.Storage.Audit;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;

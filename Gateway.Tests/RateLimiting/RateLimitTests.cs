@@ -220,6 +220,66 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, afterSuccess.StatusCode);
     }
 
+    [Theory]
+    [InlineData("{{\"Username\":\"{0}\",\"password\":\"right-password-1\"}}")]
+    [InlineData("{{\"USERNAME\":\"{0}\",\"Password\":\"right-password-1\"}}")]
+    public async Task DuringASlowdown_AnotherSpellingOfTheUsernameProperty_IsSlowedToo(string bodyFormat)
+    {
+        for (var i = 1; i <= 6; i++)
+        {
+            using var failed = await LoginAsync($"203.0.113.{i}", "victim", "guess-number-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        // The AuthService binds property names without case; the slowdown read only "username", so this got 200.
+        using var client = _gateway.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+        {
+            Content = new StringContent(string.Format(System.Globalization.CultureInfo.InvariantCulture, bodyFormat, "Victim"), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Forwarded-For", "203.0.113.50");
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(6, _backend.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ConcurrentGuesses_CannotAllPassOneCheck()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _backend.Handler = async context =>
+        {
+            await release.Task; // every guess in flight at once: none has been judged when the others are checked
+            context.Response.StatusCode = 401;
+        };
+        for (var i = 1; i <= SignInSlowdownFree; i++)
+        {
+            var free = LoginAsync($"198.51.100.{i}", "vera", "guess-" + i);
+            release.TrySetResult();
+            using var failed = await free;
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var before = _backend.Requests.Count;
+        var guesses = Enumerable.Range(0, 20).Select(i => LoginAsync($"192.0.2.{i + 1}", "vera", "parallel-guess-" + i)).ToList();
+        await Wait.UntilAsync(() => guesses.Count(g => g.IsCompleted) + (_backend.Requests.Count - before) >= 20, TimeSpan.FromSeconds(10), "every guess is either refused or at the AuthService");
+        release.TrySetResult();
+        var responses = await Task.WhenAll(guesses);
+        var statuses = responses.Select(r => r.StatusCode).ToList();
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+
+        // Attempts are reserved when checked: one more guess was free, the other 19 had to wait.
+        Assert.Equal(1, _backend.Requests.Count - before);
+        Assert.Equal(19, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    private const int SignInSlowdownFree = Gateway.RateLimiting.SignInSlowdown.FreeFailures;
+
     [Fact]
     public async Task WhenTheAuthServiceIsBusyHashing_SignInsAreAnsweredAtTheGatewayForASecond()
     {
@@ -248,11 +308,11 @@ public sealed class RateLimitTests : IAsyncLifetime
     [Fact]
     public void GrowingDelay_IsCappedAtFifteenMinutes()
     {
-        Assert.Equal(TimeSpan.Zero, Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(5));
-        Assert.Equal(TimeSpan.FromSeconds(2), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(6));
-        Assert.Equal(TimeSpan.FromSeconds(512), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(14));
-        Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(15));
-        Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.RateLimitingMiddleware.DelayAfter(500));
+        Assert.Equal(TimeSpan.Zero, Gateway.RateLimiting.SignInSlowdown.DelayAfter(5));
+        Assert.Equal(TimeSpan.FromSeconds(2), Gateway.RateLimiting.SignInSlowdown.DelayAfter(6));
+        Assert.Equal(TimeSpan.FromSeconds(512), Gateway.RateLimiting.SignInSlowdown.DelayAfter(14));
+        Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.SignInSlowdown.DelayAfter(15));
+        Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.SignInSlowdown.DelayAfter(500));
     }
 
     private async Task<HttpResponseMessage> LoginAsync(string clientIp, string username, string password, string path = "/api/auth/login")

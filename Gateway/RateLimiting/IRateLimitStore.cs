@@ -3,8 +3,18 @@ namespace Gateway.RateLimiting;
 /// <summary>A fixed-window counter after one more hit: how many in this window, and when the window ends.</summary>
 public readonly record struct WindowCount(long Count, DateTimeOffset ResetsAt);
 
-/// <summary>Failed sign-ins for one username, and when the last one happened.</summary>
-public readonly record struct LoginFailures(int Count, DateTimeOffset LastFailure);
+/// <summary>How a sign-in attempt ended, for its username's state.</summary>
+public enum SignInOutcome
+{
+    /// <summary>200: the username's failures are forgotten.</summary>
+    Succeeded,
+
+    /// <summary>401: the attempt stays counted as a failure.</summary>
+    Failed,
+
+    /// <summary>Anything else (malformed, busy, an error): the attempt is not counted.</summary>
+    Undecided,
+}
 
 /// <summary>
 /// The counters behind the rate limits. In memory for one gateway; with several gateways a Redis implementation
@@ -15,9 +25,12 @@ public interface IRateLimitStore
     /// <summary>Counts one hit for <paramref name="key"/> in the fixed window (of length <paramref name="window"/>) containing now.</summary>
     ValueTask<WindowCount> HitAsync(string key, TimeSpan window, CancellationToken cancellationToken);
 
-    ValueTask<LoginFailures> GetLoginFailuresAsync(string username, CancellationToken cancellationToken);
+    /// <summary>
+    /// In one atomic step: when the username must still wait (<see cref="SignInSlowdown.DelayAfter"/> its failures),
+    /// returns how long; otherwise counts this attempt as a failure in advance and returns zero, so concurrent
+    /// guesses cannot all pass one check. <see cref="EndSignInAsync"/> settles the attempt.
+    /// </summary>
+    ValueTask<TimeSpan> TryBeginSignInAsync(string username, CancellationToken cancellationToken);
 
-    ValueTask<LoginFailures> AddLoginFailureAsync(string username, CancellationToken cancellationToken);
-
-    ValueTask ResetLoginFailuresAsync(string username, CancellationToken cancellationToken);
+    ValueTask EndSignInAsync(string username, SignInOutcome outcome, CancellationToken cancellationToken);
 }

@@ -11,7 +11,7 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
     private const int SweepEvery = 4096;
 
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, LoginFailures> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SignInState> _signIns = new(StringComparer.Ordinal);
     private int _hits;
 
     public ValueTask<WindowCount> HitAsync(string key, TimeSpan window, CancellationToken cancellationToken)
@@ -40,28 +40,43 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         return ValueTask.FromResult(new WindowCount(count, new DateTimeOffset(start + window.Ticks, TimeSpan.Zero)));
     }
 
-    public ValueTask<LoginFailures> GetLoginFailuresAsync(string username, CancellationToken cancellationToken)
+    public ValueTask<TimeSpan> TryBeginSignInAsync(string username, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return ValueTask.FromResult(_failures.TryGetValue(username, out var failures) && now - failures.LastFailure < FailureMemory
-            ? failures
-            : new LoginFailures(0, DateTimeOffset.MinValue));
+        var state = _signIns.GetOrAdd(username, static _ => new SignInState());
+        lock (state)
+        {
+            if (now - state.LastFailure >= FailureMemory)
+            {
+                state.Count = 0;
+            }
+
+            var wait = state.LastFailure + SignInSlowdown.DelayAfter(state.Count) - now;
+            if (wait > TimeSpan.Zero)
+            {
+                return ValueTask.FromResult(wait);
+            }
+
+            state.Count++;
+            state.LastFailure = now;
+            return ValueTask.FromResult(TimeSpan.Zero);
+        }
     }
 
-    public ValueTask<LoginFailures> AddLoginFailureAsync(string username, CancellationToken cancellationToken)
+    public ValueTask EndSignInAsync(string username, SignInOutcome outcome, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var updated = _failures.AddOrUpdate(
-            username,
-            static (_, now) => new LoginFailures(1, now),
-            static (_, current, now) => now - current.LastFailure < FailureMemory ? new LoginFailures(current.Count + 1, now) : new LoginFailures(1, now),
-            now);
-        return ValueTask.FromResult(updated);
-    }
+        if (outcome == SignInOutcome.Succeeded)
+        {
+            _signIns.TryRemove(username, out _);
+        }
+        else if (outcome == SignInOutcome.Undecided && _signIns.TryGetValue(username, out var state))
+        {
+            lock (state)
+            {
+                state.Count = Math.Max(0, state.Count - 1);
+            }
+        }
 
-    public ValueTask ResetLoginFailuresAsync(string username, CancellationToken cancellationToken)
-    {
-        _failures.TryRemove(username, out _);
         return ValueTask.CompletedTask;
     }
 
@@ -76,13 +91,19 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
             }
         }
 
-        foreach (var (key, value) in _failures)
+        foreach (var (key, value) in _signIns)
         {
             if (now - value.LastFailure >= FailureMemory)
             {
-                _failures.TryRemove(KeyValuePair.Create(key, value));
+                _signIns.TryRemove(KeyValuePair.Create(key, value));
             }
         }
+    }
+
+    private sealed class SignInState
+    {
+        public int Count;
+        public DateTimeOffset LastFailure = DateTimeOffset.MinValue;
     }
 
     private sealed class Window

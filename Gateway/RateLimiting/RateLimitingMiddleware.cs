@@ -1,22 +1,19 @@
 using System.Globalization;
 using System.Text.Json;
+using Platform.Security.SignIn;
 using Platform.Security.Tokens;
 
 namespace Gateway.RateLimiting;
 
 /// <summary>
 /// Per-client-IP limits with the IETF <c>RateLimit-Policy</c> and <c>RateLimit</c> headers on every limited response,
-/// and 429 problem+json with an exact <c>Retry-After</c> when exceeded. Sign-in also has a per-username rule: after
-/// <see cref="FreeFailures"/> failures, each further failure makes that username wait twice as long before the next
-/// attempt (2 s, 4 s, … at most <see cref="MaxDelay"/>), from any address; a success clears it.
+/// and 429 problem+json with an exact <c>Retry-After</c> when exceeded. Sign-in also has the per-username rule of
+/// <see cref="SignInSlowdown"/>, with each attempt reserved before it is forwarded.
 /// </summary>
 internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLimits policies, IRateLimitStore store, TimeProvider time, IProblemDetailsService problems)
 {
-    public const int FreeFailures = 5;
-
     /// <summary>After the AuthService says it is too busy hashing, sign-ins are answered here for this long.</summary>
     public static readonly TimeSpan BusyShedding = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(15);
 
     private long _signInBusyUntilTicks;
 
@@ -71,8 +68,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
         var username = await ReadUsernameAsync(context.Request);
         if (username is not null)
         {
-            var failures = await store.GetLoginFailuresAsync(username, context.RequestAborted);
-            var wait = failures.LastFailure + DelayAfter(failures.Count) - now;
+            var wait = await store.TryBeginSignInAsync(username, context.RequestAborted);
             if (wait > TimeSpan.Zero)
             {
                 await RefuseAsync(context, "login-username", Seconds(wait), "Too many failed sign-ins for this username; wait before trying again.");
@@ -80,31 +76,30 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
             }
         }
 
-        await next(context);
+        var outcome = SignInOutcome.Undecided;
+        try
+        {
+            await next(context);
+            outcome = context.Response.StatusCode switch
+            {
+                StatusCodes.Status200OK => SignInOutcome.Succeeded,
+                StatusCodes.Status401Unauthorized => SignInOutcome.Failed,
+                _ => SignInOutcome.Undecided,
+            };
+        }
+        finally
+        {
+            if (username is not null)
+            {
+                await store.EndSignInAsync(username, outcome, CancellationToken.None);
+            }
+        }
 
         if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
         {
             Interlocked.Exchange(ref _signInBusyUntilTicks, (time.GetUtcNow() + BusyShedding).UtcTicks);
         }
-
-        if (username is null)
-        {
-            return;
-        }
-
-        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)
-        {
-            await store.AddLoginFailureAsync(username, CancellationToken.None);
-        }
-        else if (context.Response.StatusCode == StatusCodes.Status200OK)
-        {
-            await store.ResetLoginFailuresAsync(username, CancellationToken.None);
-        }
     }
-
-    /// <summary>No wait for the first failures, then 2, 4, 8 … seconds, never more than 15 minutes: slows guessing, never locks out for long.</summary>
-    public static TimeSpan DelayAfter(int failures) =>
-        failures <= FreeFailures ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(Math.Pow(2, failures - FreeFailures), MaxDelay.TotalSeconds));
 
     private static async Task<string?> ReadUsernameAsync(HttpRequest request)
     {
@@ -119,11 +114,9 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
         string? username;
         try
         {
-            using var json = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-            username = json.RootElement.ValueKind == JsonValueKind.Object
-                && json.RootElement.TryGetProperty("username", out var value) && value.ValueKind == JsonValueKind.String
-                ? value.GetString()!.Trim().ToLowerInvariant()
-                : null;
+            // Exactly as the AuthService binds and normalises it: "Username" is "username", "Vera" is "vera".
+            var signIn = await JsonSerializer.DeserializeAsync(request.Body, SignInRequest.JsonType, request.HttpContext.RequestAborted);
+            username = signIn?.NormalizedUsername;
         }
         catch (JsonException)
         {

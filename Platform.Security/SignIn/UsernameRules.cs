@@ -1,8 +1,11 @@
 using System.Text.RegularExpressions;
 
-namespace AuthService.Users;
+namespace Platform.Security.SignIn;
 
-/// <summary>Usernames: 3 to 64 letters, digits, '.', '_' or '-'; compared without case (stored lower-case).</summary>
+/// <summary>
+/// Usernames: 3 to 64 letters, digits, '.', '_' or '-'; compared without case (stored lower-case). The AuthService
+/// stores and finds users by <see cref="Normalize"/>; the gateway keys its per-username slowdown the same way.
+/// </summary>
 public static partial class UsernameRules
 {
     public static bool IsValid(string? username) => username is not null && Pattern().IsMatch(username);
