@@ -25,6 +25,7 @@ return StartupGuard.Run(() =>
     builder.AddTlsListeners(settings);
     builder.Services.AddClientIp(settings.TrustedProxies);
     builder.Services.AddGatewayCors(settings);
+    builder.Services.AddSecurityEvents();
     builder.Services.AddGatewayRateLimits();
     builder.Services.AddPlatformJwtBearer(settings.Verifier);
     builder.Services.AddPlatformAuthorization();

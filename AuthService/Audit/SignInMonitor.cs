@@ -1,15 +1,16 @@
 using System.Diagnostics.Metrics;
 using Platform.Security.Monitoring;
 using Platform.Security.Tokens;
+using ServiceDefaults.Networking;
 using ServiceDefaults.Telemetry;
 
 namespace AuthService.Audit;
 
 /// <summary>
-/// Counts failed sign-ins (metric <c>auth.sign_in.failures</c> by reason) and warns when one client IP or one
-/// username collects many failures in a short time ("alert on multiple authentication errors").
+/// Counts failed sign-ins (metric <c>auth.sign_in.failures</c> by reason) and warns when one client (an IPv4 address
+/// or an IPv6 /64) or one username collects many failures in a short time ("alert on multiple authentication errors").
 /// </summary>
-public sealed partial class SignInMonitor
+public sealed partial class SignInMonitor : IDisposable
 {
     public const string MeterName = TelemetryExtensions.MeterPrefix + "Auth";
     public const int WarningThreshold = 10;
@@ -29,7 +30,7 @@ public sealed partial class SignInMonitor
     public void Failed(string username, string? clientIp, string reason)
     {
         _failures.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        if (_bursts.Record("ip:" + (clientIp ?? "unknown")))
+        if (_bursts.Record("ip:" + ClientKey.For(clientIp)))
         {
             LogManyFromIp(clientIp, WarningThreshold, Window.TotalMinutes);
         }
@@ -39,6 +40,8 @@ public sealed partial class SignInMonitor
             LogManyForUser(username, WarningThreshold, Window.TotalMinutes);
         }
     }
+
+    public void Dispose() => _bursts.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Many failed sign-ins from {ClientIp}: {Count} within {Minutes} minutes")]
     private partial void LogManyFromIp(string? clientIp, int count, double minutes);

@@ -121,6 +121,23 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AddressesOfOneIpv6Slash64_ShareOneLoginBudget()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 1; i <= 8; i++)
+        {
+            using var response = await LoginAsync($"2001:db8:1:2::{i:x}", $"user{i}", "wrong-password");
+            statuses.Add(response.StatusCode);
+        }
+
+        using var otherNetwork = await LoginAsync("2001:db8:1:3::1", "user9", "wrong-password");
+
+        // Each address used to get a fresh budget: eight 401s, no 429.
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3)], statuses);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherNetwork.StatusCode);
+    }
+
+    [Fact]
     public async Task Global_101stRequest_Returns429_UntilTheWindowEnds()
     {
         using var client = _gateway.CreateClient();

@@ -1,22 +1,44 @@
 using System.Collections.Concurrent;
+using Platform.Security.Monitoring;
 
 namespace Gateway.RateLimiting;
 
-/// <summary>Rate-limit counters in this process. Windows are aligned to the epoch, so every key resets at a predictable time.</summary>
-internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStore
+/// <summary>
+/// Rate-limit counters in this process. Windows are aligned to the epoch, so every key resets at a predictable time.
+/// Memory is bounded: at most <see cref="Capacity"/> client windows and as many usernames are kept
+/// (<see cref="BoundedState"/>: when full, finished windows go first, then the keys with the fewest hits — what an
+/// address spray leaves), and finished windows and forgotten failures are swept every <see cref="SweepInterval"/>.
+/// </summary>
+internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
 {
+    public const int DefaultCapacity = 100_000;
+
     /// <summary>How long a username's failures are remembered without a new one.</summary>
     public static readonly TimeSpan FailureMemory = TimeSpan.FromHours(24);
 
-    private const int SweepEvery = 4096;
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SignInState> _signIns = new(StringComparer.Ordinal);
-    private int _hits;
+    private readonly Lock _trimming = new();
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweeper;
+
+    public InMemoryRateLimitStore(TimeProvider time, int capacity = DefaultCapacity)
+    {
+        _time = time;
+        Capacity = capacity;
+        _sweeper = time.CreateTimer(static store => ((InMemoryRateLimitStore)store!).Sweep(), this, SweepInterval, SweepInterval);
+    }
+
+    public int Capacity { get; }
+
+    /// <summary>Client windows and usernames currently kept.</summary>
+    public (int Windows, int Usernames) Count => (_windows.Count, _signIns.Count);
 
     public ValueTask<WindowCount> HitAsync(string key, TimeSpan window, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var start = now.UtcTicks - (now.UtcTicks % window.Ticks);
         var counter = _windows.GetOrAdd(key, static _ => new Window());
         long count;
@@ -32,9 +54,9 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
             count = ++counter.Count;
         }
 
-        if (Interlocked.Increment(ref _hits) % SweepEvery == 0)
+        if (_windows.Count > Capacity)
         {
-            Sweep(now);
+            Trim(_windows, w => Volatile.Read(ref w.Ends) <= now.UtcTicks, w => Volatile.Read(ref w.Count));
         }
 
         return ValueTask.FromResult(new WindowCount(count, new DateTimeOffset(start + window.Ticks, TimeSpan.Zero)));
@@ -42,8 +64,14 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
 
     public ValueTask<TimeSpan> TryBeginSignInAsync(string username, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var state = _signIns.GetOrAdd(username, static _ => new SignInState());
+        if (_signIns.Count > Capacity)
+        {
+            // Usernames not slowed down go first: a username being guessed at has many failures.
+            Trim(_signIns, s => now - s.LastFailure >= FailureMemory, s => s.Count);
+        }
+
         lock (state)
         {
             if (now - state.LastFailure >= FailureMemory)
@@ -80,9 +108,27 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         return ValueTask.CompletedTask;
     }
 
-    // Drop finished windows and forgotten failures so memory follows the number of active clients, not their history.
-    private void Sweep(DateTimeOffset now)
+    public void Dispose() => _sweeper.Dispose();
+
+    private void Trim<TState>(ConcurrentDictionary<string, TState> map, Func<TState, bool> expired, Func<TState, long> events)
     {
+        if (_trimming.TryEnter())
+        {
+            try
+            {
+                BoundedState.Trim(map, Capacity, expired, events);
+            }
+            finally
+            {
+                _trimming.Exit();
+            }
+        }
+    }
+
+    // Drop finished windows and forgotten failures so memory follows the number of active clients, not their history.
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow();
         foreach (var (key, value) in _windows)
         {
             if (Volatile.Read(ref value.Ends) <= now.UtcTicks)

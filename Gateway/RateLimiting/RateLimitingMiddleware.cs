@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Platform.Security.SignIn;
 using Platform.Security.Tokens;
+using ServiceDefaults.Networking;
 
 namespace Gateway.RateLimiting;
 
@@ -26,7 +27,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
             return;
         }
 
-        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = ClientKey.For(context.Connection.RemoteIpAddress);
         var hit = await store.HitAsync(policy.Name + ":" + client, policy.Window, context.RequestAborted);
         var now = time.GetUtcNow();
         var reset = Seconds(hit.ResetsAt - now);

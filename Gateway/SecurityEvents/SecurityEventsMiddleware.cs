@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Platform.Security.Monitoring;
 using Platform.Security.Tokens;
+using ServiceDefaults.Networking;
 using ServiceDefaults.Telemetry;
 
 namespace Gateway.SecurityEvents;
@@ -13,18 +14,18 @@ internal sealed partial class SecurityEventsMiddleware
 {
     public const string MeterName = TelemetryExtensions.MeterPrefix + "Gateway";
     public const int BurstThreshold = 20;
-    private static readonly TimeSpan BurstWindow = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan BurstWindow = TimeSpan.FromMinutes(1);
 
     private readonly RequestDelegate _next;
     private readonly Counter<long> _refusals;
     private readonly BurstDetector _bursts;
     private readonly ILogger<SecurityEventsMiddleware> _logger;
 
-    public SecurityEventsMiddleware(RequestDelegate next, IMeterFactory meters, TimeProvider time, ILogger<SecurityEventsMiddleware> logger)
+    public SecurityEventsMiddleware(RequestDelegate next, IMeterFactory meters, RefusalBursts bursts, ILogger<SecurityEventsMiddleware> logger)
     {
         _next = next;
         _refusals = meters.Create(MeterName).CreateCounter<long>("gateway.security.refusals", description: "Requests refused with 401, 403 or 429");
-        _bursts = new BurstDetector(BurstThreshold, BurstWindow, time);
+        _bursts = bursts.Detector;
         _logger = logger;
     }
 
@@ -43,7 +44,7 @@ internal sealed partial class SecurityEventsMiddleware
         var route = context.GetEndpoint()?.DisplayName ?? "(none)";
         _refusals.Add(1, new("route", route), new("status", status), new("reason", reason));
 
-        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = ClientKey.For(context.Connection.RemoteIpAddress);
         if (_bursts.Record(client))
         {
             LogBurst(client, BurstThreshold, reason, route);
@@ -54,8 +55,18 @@ internal sealed partial class SecurityEventsMiddleware
     private partial void LogBurst(string clientIp, int count, string reason, string route);
 }
 
+/// <summary>Refusals per client within a minute; a singleton, so its memory is bounded and its sweeping timer disposed.</summary>
+internal sealed class RefusalBursts(TimeProvider time) : IDisposable
+{
+    public BurstDetector Detector { get; } = new(SecurityEventsMiddleware.BurstThreshold, SecurityEventsMiddleware.BurstWindow, time);
+
+    public void Dispose() => Detector.Dispose();
+}
+
 internal static class SecurityEventsExtensions
 {
+    public static IServiceCollection AddSecurityEvents(this IServiceCollection services) => services.AddSingleton<RefusalBursts>();
+
     public static WebApplication UseSecurityEvents(this WebApplication app)
     {
         app.UseMiddleware<SecurityEventsMiddleware>();
