@@ -8,11 +8,12 @@ return args.FirstOrDefault() switch
     "live" => await LiveEvents.RunAsync(options),
     "signin-flood" => await SignInFlood.RunAsync(options),
     "idle" => await IdleConnections.RunAsync(options),
+    "spray" => await AddressSpray.RunAsync(options),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("scenarios: webhooks | live | signin-flood | idle");
+    Console.Error.WriteLine("scenarios: webhooks | live | signin-flood | idle | spray");
     return 64;
 }

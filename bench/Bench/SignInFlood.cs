@@ -22,7 +22,7 @@ internal static class SignInFlood
         }
 
         var users = options.Int("users", 8);
-        var phase = options.Int("during-flood", 0) == 1 ? "during the flood" : "alone";
+        var phase = options.Get("phase") ?? (options.Int("during-flood", 0) == 1 ? "during the flood" : "alone");
         // Warm-up (JIT, connections, the token cache), not measured: otherwise the figures would include start-up costs.
         await MeasureUsersAsync(url, options["token"], users, TimeSpan.FromSeconds(5));
 
