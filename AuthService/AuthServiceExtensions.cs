@@ -22,7 +22,7 @@ internal static class AuthServiceExtensions
         services.AddSingleton<IUserStore, SqliteUserStore>();
         services.AddSingleton<ISessionStore, SqliteSessionStore>();
         services.AddSingleton<IRevocationFeed, SqliteRevocationFeed>();
-        services.AddSingleton<IAuditLog>(provider => new SqliteAuditLog(provider.GetRequiredService<AuthDatabase>().OpenAsync, provider.GetRequiredService<TimeProvider>()));
+        services.AddSqliteAudit<AuthDatabase>(settings.Audit);
         services.AddSingleton<KeyRing>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenIssuer>();

@@ -19,16 +19,18 @@ internal static class RecordingsServiceExtensions
         var services = builder.Services;
         services.AddSingleton<RecordingsDatabase>();
         services.AddSingleton<IRecordingStore, SqliteRecordingStore>();
-        services.AddSingleton<IAuditLog>(provider => new SqliteAuditLog(provider.GetRequiredService<RecordingsDatabase>().OpenAsync, provider.GetRequiredService<TimeProvider>()));
+        services.AddSqliteAudit<RecordingsDatabase>(settings.Audit);
         services.AddSingleton<RecordingWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RecordingWriter>());
         services.AddSingleton<RecordingChanges>();
         services.AddSingleton<TwilioSignature>();
         services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<RefusedCallbacks>();
+        services.AddHostedService(provider => provider.GetRequiredService<RefusedCallbacks>());
         services.AddSingleton<LiveEventHub>();
         services.AddHostedService(provider => provider.GetRequiredService<LiveEventHub>());
         services.AddSingleton<IRecordingEvents, InProcessRecordingEvents>();
-        services.AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30))
+        services.AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = settings.TwilioTimeout)
             .AddHttpMessageHandler(() => new TwilioApiBaseHandler(settings.TwilioApiBaseUrl));
         services.AddSingleton<ITwilioRecordings, TwilioRecordings>();
         services.AddSingleton<RetentionJob>();

@@ -9,6 +9,9 @@ public sealed record AuthSettings
 {
     public required string DataDirectory { get; init; }
 
+    /// <summary>AUDIT_RETENTION_DAYS.</summary>
+    public required Platform.Storage.Audit.AuditSettings Audit { get; init; }
+
     /// <summary>The gateway's public origin (PUBLIC_BASE_URL): the discovery document's <c>jwks_uri</c> is built on it.</summary>
     public required Uri PublicBaseUrl { get; init; }
 
@@ -73,6 +76,7 @@ public sealed record AuthSettings
         return new AuthSettings
         {
             DataDirectory = dataDirectory,
+            Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AdminUsername = adminUsername?.ToLowerInvariant(),

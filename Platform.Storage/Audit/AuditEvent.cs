@@ -6,11 +6,14 @@ public sealed record AuditEvent(long Id, DateTimeOffset At, string Action, strin
 /// <summary>A page of the audit, newest first, and the cursor for the next (older) page.</summary>
 public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? NextCursor);
 
-/// <summary>An append-only audit trail. SQLite now; PostgreSQL implements the same for several machines.</summary>
+/// <summary>An append-only audit trail, kept for AUDIT_RETENTION_DAYS. SQLite now; PostgreSQL implements the same for several machines.</summary>
 public interface IAuditLog
 {
     Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default);
 
     /// <summary>Newest first; <paramref name="before"/> is the id the previous page ended at.</summary>
     Task<IReadOnlyList<AuditEvent>> ListAsync(int limit, long? before, CancellationToken cancellationToken = default);
+
+    /// <returns>How many entries older than <paramref name="cutoff"/> were deleted.</returns>
+    Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
 }

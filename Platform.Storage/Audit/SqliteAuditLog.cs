@@ -20,6 +20,7 @@ public sealed class SqliteAuditLog(Func<CancellationToken, Task<SqliteConnection
             outcome    TEXT NOT NULL,
             detail     TEXT
         );
+        CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
         """;
 
     public async Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default)
@@ -28,6 +29,12 @@ public sealed class SqliteAuditLog(Func<CancellationToken, Task<SqliteConnection
         await connection.ExecuteAsync(
             "INSERT INTO audit (at, action, actor, target, client_ip, outcome, detail) VALUES (@at, @action, @actor, @target, @clientIp, @outcome, @detail)",
             new { at = time.GetUtcNow().ToUnixTimeMilliseconds(), action, actor, target, clientIp, outcome, detail });
+    }
+
+    public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await open(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM audit WHERE at < @cutoff", new { cutoff = cutoff.ToUnixTimeMilliseconds() });
     }
 
     public async Task<IReadOnlyList<AuditEvent>> ListAsync(int limit, long? before, CancellationToken cancellationToken = default)

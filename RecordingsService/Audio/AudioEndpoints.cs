@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using RecordingsService.Audit;
+using RecordingsService.Configuration;
 using RecordingsService.Recordings;
 using RecordingsService.Twilio;
 using Platform.Storage.Audit;
@@ -22,13 +23,13 @@ internal static partial class AudioEndpoints
         app.MapGet("/api/recordings/{sid}/audio", StreamAsync).WithName("RecordingAudio").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn)
             .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg", additionalContentTypes: ["audio/wav"]).Produces(StatusCodes.Status206PartialContent)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status504GatewayTimeout);
         return app;
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> StreamAsync(
         string sid, string? format, string? download, HttpContext context, ClaimsPrincipal user, IRecordingStore store, ITwilioRecordings twilio,
-        IAuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+        IAuditLog audit, RecordingsSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -62,7 +63,14 @@ internal static partial class AudioEndpoints
         {
             media = await twilio.GetMediaAsync(sid, format, forwardedRange, cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Twilio did not answer within TWILIO_TIMEOUT_SECONDS: say so, rather than hold the player (and a connection) longer.
+            LogUnreachable(loggers.CreateLogger(typeof(AudioEndpoints)), sid, ex.Message);
+            return TypedResults.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "Audio unavailable",
+                detail: $"Twilio did not answer within {settings.TwilioTimeout.TotalSeconds:0} s; try again.");
+        }
+        catch (HttpRequestException ex)
         {
             LogUnreachable(loggers.CreateLogger(typeof(AudioEndpoints)), sid, ex.Message);
             return TwilioUnavailable();

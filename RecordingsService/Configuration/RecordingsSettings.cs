@@ -24,6 +24,12 @@ public sealed partial record RecordingsSettings
 
     public required Uri TwilioApiBaseUrl { get; init; }
 
+    /// <summary>TWILIO_TIMEOUT_SECONDS: how long a call to Twilio may take to answer (for audio: until its headers).</summary>
+    public required TimeSpan TwilioTimeout { get; init; }
+
+    /// <summary>AUDIT_RETENTION_DAYS.</summary>
+    public required Platform.Storage.Audit.AuditSettings Audit { get; init; }
+
     /// <summary>0 keeps recordings forever.</summary>
     public required int RetentionDays { get; init; }
 
@@ -44,11 +50,13 @@ public sealed partial record RecordingsSettings
         return new RecordingsSettings
         {
             DataDirectory = reader.DataDirectory(),
+            Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AccountSid = accountSid ?? "",
             AuthToken = authToken ?? "",
             PublicBaseUrl = publicBaseUrl,
             TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", Twilio.TwilioApiBaseHandler.TwilioOrigin),
+            TwilioTimeout = TimeSpan.FromSeconds(reader.Number("TWILIO_TIMEOUT_SECONDS", 10, 1, 120)),
             RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
             Verifier = VerifierSettings.Read(reader),
         };

@@ -30,7 +30,8 @@ public sealed class WebhookMetrics
 
 /// <summary>
 /// <c>POST /webhooks/recording</c>: Twilio's recording status callback. Signature first, then the fields, then a
-/// durable, idempotent store, and only then 204 and the live event. Anything refused is audited; nothing is stored.
+/// durable, idempotent store, and only then 204 and the live event. Anything refused is counted (<see cref="RefusedCallbacks"/>:
+/// a metric at once, one audit entry per source and reason each minute); nothing is stored.
 /// </summary>
 internal static partial class WebhookEndpoints
 {
@@ -44,8 +45,8 @@ internal static partial class WebhookEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> HandleAsync(
-        HttpContext context, TwilioSignature signatures, RecordingChanges changes, IAuditLog audit,
-        WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time, ILoggerFactory loggers)
+        HttpContext context, TwilioSignature signatures, RecordingChanges changes, RefusedCallbacks refusals,
+        WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time)
     {
         var request = context.Request;
         var clientIp = context.Connection.RemoteIpAddress?.ToString();
@@ -82,29 +83,26 @@ internal static partial class WebhookEndpoints
         if (!signed)
         {
             var reason = signature.Length == 0 ? "missing-signature" : (json || request.HasFormContentType) ? "wrong-signature" : "unsupported-content-type";
-            metrics.AuthenticationFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
-            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, null, null, clientIp, "refused", reason);
-            LogRefused(loggers.CreateLogger(typeof(WebhookEndpoints)), reason, clientIp);
+            refusals.Record(clientIp, "refused", reason);
             return Refused("The callback's signature is missing or does not match.");
         }
 
         if (fields is null)
         {
-            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, "twilio", null, clientIp, "invalid", "body");
+            refusals.Record(clientIp, "invalid", "body");
             return Invalid(new Dictionary<string, string[]> { ["body"] = ["The JSON body must be an object of string or number fields."] }, metrics);
         }
 
         var (recording, errors, wrongAccount) = RecordingCallback.Parse(fields, settings.AccountSid, time.GetUtcNow());
         if (wrongAccount)
         {
-            metrics.AuthenticationFailures.Add(1, new KeyValuePair<string, object?>("reason", "other-account"));
-            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, "twilio", fields.GetValueOrDefault("RecordingSid"), clientIp, "refused", "other-account");
+            refusals.Record(clientIp, "refused", "other-account");
             return Refused("The callback is for another Twilio account.");
         }
 
         if (recording is null)
         {
-            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, "twilio", fields.GetValueOrDefault("RecordingSid"), clientIp, "invalid", string.Join("; ", errors.Keys));
+            refusals.Record(clientIp, "invalid", string.Join("; ", errors.Keys));
             return Invalid(errors, metrics);
         }
 
@@ -163,7 +161,4 @@ internal static partial class WebhookEndpoints
             return null;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a recording callback from {ClientIp}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string reason, string? clientIp);
 }

@@ -219,6 +219,26 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuditEntries_OlderThanTheRetention_AreDeleted_NewerOnesKept()
+    {
+        await using var host = new AuthHost(new Dictionary<string, string> { ["AUDIT_RETENTION_DAYS"] = "30" });
+        using (var client = host.Client())
+        using (await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "an-old-wrong-password" }))
+        {
+        }
+
+        // 31 days on, the hourly run (on the test's clock) deletes what is older than 30 days; run it once more to be sure.
+        host.Time.Advance(TimeSpan.FromDays(31));
+        var admin = await host.SignInAsync();
+        await host.Services.GetRequiredService<Platform.Storage.Audit.AuditRetention>().RunOnceAsync(CancellationToken.None);
+
+        var audit = await host.AuditAsync(admin.AccessToken);
+        Assert.DoesNotContain(audit, e => e.GetProperty("outcome").GetString() == "failure");
+        Assert.DoesNotContain(audit, e => e.GetProperty("action").GetString() == "admin-seeded");
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "success");
+    }
+
+    [Fact]
     public async Task StoredHashOfLowerCost_IsUpgradedAtSignIn()
     {
         await using var host = new AuthHost(new Dictionary<string, string> { ["BCRYPT_WORK_FACTOR"] = "11" });

@@ -15,7 +15,7 @@ namespace Services.Tests.Recordings;
 public sealed class TwilioApiTests : IAsyncLifetime
 {
     private static readonly byte[] Audio = [.. Enumerable.Range(0, 1000).Select(i => (byte)(i % 251))];
-    private readonly RecordingsHost _host = new() { Time = new FakeTimeProvider(DateTimeOffset.UtcNow) };
+    private readonly RecordingsHost _host = new(new Dictionary<string, string> { ["TWILIO_TIMEOUT_SECONDS"] = "2" }) { Time = new FakeTimeProvider(DateTimeOffset.UtcNow) };
     private string _admin = null!;
     private string _viewer = null!;
     private string _sid = null!;
@@ -144,6 +144,27 @@ public sealed class TwilioApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.DoesNotContain("127.0.0.1", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audio_TwilioTooSlow_Is504AfterTheTimeout_WhileOtherRequestsAreAnswered()
+    {
+        _host.Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet()).AtPriority(0)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody(Audio).WithDelay(TimeSpan.FromSeconds(20)));
+        using var client = _host.Client(_viewer);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var audio = client.GetAsync($"/api/recordings/{_sid}/audio");
+        using (var detail = await client.GetAsync($"/api/recordings/{_sid}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, detail.StatusCode);
+            Assert.False(audio.IsCompleted, "the audio request is still waiting for Twilio");
+        }
+
+        using var response = await audio;
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

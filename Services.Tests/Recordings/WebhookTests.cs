@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using RecordingsService.Configuration;
 using RecordingsService.Webhooks;
 using Services.Tests.Infrastructure;
@@ -32,7 +33,7 @@ public sealed class WebhookTests : IAsyncLifetime
         var settings = new RecordingsSettings
         {
             DataDirectory = "", TrustedProxies = [], AccountSid = RecordingsSettings.DevelopmentAccountSid, AuthToken = "12345",
-            PublicBaseUrl = new Uri("https://mycompany.com"), TwilioApiBaseUrl = new Uri("https://api.twilio.com"), RetentionDays = 0,
+            PublicBaseUrl = new Uri("https://mycompany.com"), TwilioApiBaseUrl = new Uri("https://api.twilio.com"), RetentionDays = 0, Audit = new(90), TwilioTimeout = TimeSpan.FromSeconds(10),
             Verifier = new Platform.Security.Tokens.VerifierSettings(new Uri("http://localhost/"), new Uri("http://localhost/"), TimeSpan.FromSeconds(1)),
         };
         var signatures = new TwilioSignature(settings);
@@ -141,8 +142,33 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         await AssertNotStoredAsync(sid);
+        await _host.Services.GetRequiredService<RefusedCallbacks>().FlushAsync(CancellationToken.None);
         var audit = await AuditAsync();
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "webhook-refused" && e.GetProperty("outcome").GetString() == "refused");
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "webhook-refused" && e.GetProperty("outcome").GetString() == "refused"
+            && e.GetProperty("detail").GetString()!.StartsWith("1 refused: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AFloodOfUnsignedCallbacks_IsOneAuditEntryPerSourceAndMinute_NotADurableWriteEach()
+    {
+        var refusals = _host.Services.GetRequiredService<RefusedCallbacks>();
+        await refusals.FlushAsync(CancellationToken.None);
+        var before = (await AuditAsync()).Count;
+        using var client = _host.Client();
+        for (var i = 0; i < 300; i++)
+        {
+            using var request = RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid()), signature: "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        // Nothing was written while they arrived (each used to be an immediate insert into the durable database).
+        Assert.Equal(before, (await AuditAsync()).Count);
+
+        await refusals.FlushAsync(CancellationToken.None);
+        var audit = await AuditAsync();
+        Assert.Equal(before + 1, audit.Count);
+        Assert.Equal("300 refused: wrong-signature", audit[0].GetProperty("detail").GetString());
     }
 
     public static TheoryData<string, string, string> InvalidFields() => new()

@@ -1,0 +1,83 @@
+using Platform.Storage.Audit;
+using RecordingsService.Audit;
+using ServiceDefaults.Networking;
+
+namespace RecordingsService.Webhooks;
+
+/// <summary>
+/// Refused callbacks are counted, not written one by one: every refusal counts in the metric at once, and once a
+/// minute each (source, reason) pair of the minute becomes one audit entry ("37 refused: wrong-signature") and one
+/// warning. So a flood of junk callbacks costs no durable write each and never competes with real ones for the
+/// database's single writer. At most <see cref="Capacity"/> pairs are kept per minute; beyond that the rest are
+/// counted under the source "(many sources)".
+/// </summary>
+public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics metrics, TimeProvider time, ILogger<RefusedCallbacks> logger) : BackgroundService
+{
+    public const int Capacity = 10_000;
+    public const string ManySources = "(many sources)";
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    private readonly Lock _gate = new();
+    private Dictionary<Key, long> _pending = [];
+
+    /// <param name="outcome"><c>refused</c> (403: not signed by Twilio, or another account) or <c>invalid</c> (400: signed, fields invalid).</param>
+    public void Record(string? clientIp, string outcome, string reason)
+    {
+        if (outcome == "refused")
+        {
+            metrics.AuthenticationFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        }
+
+        var key = new Key(ClientKey.For(clientIp), outcome, reason);
+        lock (_gate)
+        {
+            if (!_pending.ContainsKey(key) && _pending.Count >= Capacity)
+            {
+                key = key with { Source = ManySources };
+            }
+
+            _pending[key] = _pending.GetValueOrDefault(key) + 1;
+        }
+    }
+
+    /// <summary>Writes what was counted since the last flush (the background loop does this every minute).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        Dictionary<Key, long> batch;
+        lock (_gate)
+        {
+            batch = _pending;
+            _pending = [];
+        }
+
+        var until = time.GetUtcNow();
+        foreach (var (key, count) in batch.OrderByDescending(entry => entry.Value))
+        {
+            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, null, null, key.Source, key.Outcome, $"{count} {key.Outcome}: {key.Reason}", cancellationToken);
+            LogRefused(key.Source, count, key.Outcome, key.Reason, until);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await FlushAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the last minute's counts are written below.
+        }
+
+        await FlushAsync(CancellationToken.None);
+    }
+
+    private readonly record struct Key(string Source, string Outcome, string Reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording callbacks from {ClientIp}: {Count} {Outcome} ({Reason}) in the minute to {Until:u}")]
+    private partial void LogRefused(string clientIp, long count, string outcome, string reason, DateTimeOffset until);
+}
