@@ -21,10 +21,29 @@ internal static class ProxyErrorMiddleware
         {
             _ when IsBodyTooLarge(error.Exception) => StatusCodes.Status413PayloadTooLarge,
             ForwarderError.NoAvailableDestinations => StatusCodes.Status503ServiceUnavailable,
+            // Nothing listens (the service is stopped or restarting): unavailable, and the client may retry soon.
+            ForwarderError.Request when IsConnectFailure(error.Exception) => StatusCodes.Status503ServiceUnavailable,
             ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
             ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled => StatusCodes.Status400BadRequest,
             _ => StatusCodes.Status502BadGateway,
         };
+        if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "5";
+        }
+    }
+
+    private static bool IsConnectFailure(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsBodyTooLarge(Exception? exception)
