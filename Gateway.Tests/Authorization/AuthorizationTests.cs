@@ -39,6 +39,31 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
     }
 
     [Theory]
+    [InlineData("GET", "/API/USERS")]
+    [InlineData("GET", "/api/users/")]
+    [InlineData("GET", "//api/users")]
+    [InlineData("GET", "/api//users")]
+    [InlineData("GET", "/api/./users")]
+    [InlineData("GET", "/api/x/../users")]
+    [InlineData("GET", "/api/Audit/Auth")]
+    [InlineData("GET", "/api/audit/recordings/")]
+    [InlineData("DELETE", "/API/Recordings/RE0123456789abcdef0123456789abcdef")]
+    [InlineData("POST", "/api/recordings/SYNC")]
+    public async Task Viewer_OnAdminRouteSpelledAnotherWay_IsNeverForwarded(string method, string path)
+    {
+        using var client = Host.CreateAnonymousClient();
+        // Sent as written: no client-side normalisation of dot segments or slashes.
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(Host.HttpsUrl.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
+        request.Headers.Authorization = new("Bearer", Host.Identity.Mint(role: "viewer"));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{method} {path}: {response.StatusCode}");
+        Assert.Empty(AuthBackend.Requests);
+        Assert.Empty(RecordingsBackend.Requests);
+    }
+
+    [Theory]
     [InlineData("GET", "/api/recordings")]
     [InlineData("GET", "/api/recordings/RE0123456789abcdef0123456789abcdef")]
     [InlineData("GET", "/api/recordings/RE0123456789abcdef0123456789abcdef/audio")]
