@@ -192,6 +192,23 @@ if want 2; then
     echo "No peer: neither HAProxy nor nginx can check a Twilio signature or store a callback; the figure stands against the target."
     echo
   } >> "$results"
+
+  echo "Scenario 2b: signed callbacks at 100/s, alone and beside 3,000 unsigned ones a minute"
+  noise=(webhook-noise --url https://127.0.0.1:4443 --public-base https://calls.example.com --auth-token "$twilio_token" --account "$account" --rate 100 --seconds 70)
+  dotnet "$(bin Bench)" "${noise[@]}" --unsigned-rate 0 | tee "$work/webhook-noise.txt"
+  dotnet "$(bin Bench)" "${noise[@]}" --unsigned-rate 50 | tee -a "$work/webhook-noise.txt"
+  refusal_rows=$(sqlite3 "$work/recordings/recordings.db" "SELECT COUNT(*) FROM audit WHERE action = 'webhook-refused'")
+  {
+    echo "### 2b. Signed callbacks at 100/s for 70 s, alone, then beside 50 unsigned callbacks/s (3,000 a minute, from random addresses)"
+    echo
+    echo '```'
+    cat "$work/webhook-noise.txt"
+    echo "audit rows for refused callbacks after both phases: $refusal_rows (one per source and minute, written in one transaction a minute)"
+    echo '```'
+    echo
+    echo "Target: the unsigned ones do not slow the signed ones (each refusal is counted in memory, never a durable write of its own)."
+    echo
+  } >> "$results"
 fi
 
 if want 3; then

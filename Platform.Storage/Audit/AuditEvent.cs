@@ -3,6 +3,9 @@ namespace Platform.Storage.Audit;
 /// <summary>One audited event: who did what to what, from where, and how it ended.</summary>
 public sealed record AuditEvent(long Id, DateTimeOffset At, string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail);
 
+/// <summary>An entry to write: who did what to what, from where, and how it ended.</summary>
+public sealed record AuditEntry(string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail);
+
 /// <summary>A page of the audit, newest first, and the cursor for the next (older) page.</summary>
 public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? NextCursor);
 
@@ -10,6 +13,9 @@ public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? NextCurs
 public interface IAuditLog
 {
     Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Several entries in one transaction (one commit), for writers that aggregate.</summary>
+    Task WriteAllAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default);
 
     /// <summary>Newest first; <paramref name="before"/> is the id the previous page ended at.</summary>
     Task<IReadOnlyList<AuditEvent>> ListAsync(int limit, long? before, CancellationToken cancellationToken = default);

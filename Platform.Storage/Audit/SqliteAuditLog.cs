@@ -23,12 +23,23 @@ public sealed class SqliteAuditLog(Func<CancellationToken, Task<SqliteConnection
         CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
         """;
 
-    public async Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default)
+    private const string Insert = "INSERT INTO audit (at, action, actor, target, client_ip, outcome, detail) VALUES (@At, @Action, @Actor, @Target, @ClientIp, @Outcome, @Detail)";
+
+    public Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default) =>
+        WriteAllAsync([new AuditEntry(action, actor, target, clientIp, outcome, detail)], cancellationToken);
+
+    public async Task WriteAllAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
     {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var at = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await open(cancellationToken);
-        await connection.ExecuteAsync(
-            "INSERT INTO audit (at, action, actor, target, client_ip, outcome, detail) VALUES (@at, @action, @actor, @target, @clientIp, @outcome, @detail)",
-            new { at = time.GetUtcNow().ToUnixTimeMilliseconds(), action, actor, target, clientIp, outcome, detail });
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(Insert, entries.Select(e => new { At = at, e.Action, e.Actor, e.Target, e.ClientIp, e.Outcome, e.Detail }), transaction);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)

@@ -6,8 +6,8 @@ namespace RecordingsService.Webhooks;
 
 /// <summary>
 /// Refused callbacks are counted, not written one by one: every refusal counts in the metric at once, and once a
-/// minute each (source, reason) pair of the minute becomes one audit entry ("37 refused: wrong-signature") and one
-/// warning. So a flood of junk callbacks costs no durable write each and never competes with real ones for the
+/// minute each (source, reason) pair of the minute becomes one audit entry ("37 refused: wrong-signature"), all written
+/// in one transaction, and a warning (for the 20 largest; one line sums up the rest). So a flood of junk callbacks costs no durable write each and never competes with real ones for the
 /// database's single writer. At most <see cref="Capacity"/> pairs are kept per minute; beyond that the rest are
 /// counted under the source "(many sources)".
 /// </summary>
@@ -51,10 +51,17 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
         }
 
         var until = time.GetUtcNow();
-        foreach (var (key, count) in batch.OrderByDescending(entry => entry.Value))
+        var entries = batch.OrderByDescending(entry => entry.Value).ToList();
+        // One transaction (one commit) for the whole minute, however many sources it saw.
+        await audit.WriteAllAsync([.. entries.Select(e => new AuditEntry(RecordingAuditActions.WebhookRefused, null, null, e.Key.Source, e.Key.Outcome, $"{e.Value} {e.Key.Outcome}: {e.Key.Reason}"))], cancellationToken);
+        foreach (var (key, count) in entries.Take(20))
         {
-            await audit.WriteAsync(RecordingAuditActions.WebhookRefused, null, null, key.Source, key.Outcome, $"{count} {key.Outcome}: {key.Reason}", cancellationToken);
             LogRefused(key.Source, count, key.Outcome, key.Reason, until);
+        }
+
+        if (entries.Count > 20)
+        {
+            LogMoreSources(entries.Count - 20, entries.Skip(20).Sum(e => e.Value), until);
         }
     }
 
@@ -77,6 +84,9 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
     }
 
     private readonly record struct Key(string Source, string Outcome, string Reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording callbacks from {Sources} more sources: {Count} refused or invalid in the minute to {Until:u} (see the audit)")]
+    private partial void LogMoreSources(int sources, long count, DateTimeOffset until);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording callbacks from {ClientIp}: {Count} {Outcome} ({Reason}) in the minute to {Until:u}")]
     private partial void LogRefused(string clientIp, long count, string outcome, string reason, DateTimeOffset until);

@@ -9,11 +9,12 @@ return args.FirstOrDefault() switch
     "signin-flood" => await SignInFlood.RunAsync(options),
     "idle" => await IdleConnections.RunAsync(options),
     "spray" => await AddressSpray.RunAsync(options),
+    "webhook-noise" => await WebhookNoise.RunAsync(options),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("scenarios: webhooks | live | signin-flood | idle | spray");
+    Console.Error.WriteLine("scenarios: webhooks | live | signin-flood | idle | spray | webhook-noise");
     return 64;
 }
