@@ -1,4 +1,6 @@
 using AuthService.Sessions;
+using AuthService.Tokens;
+using Platform.Security.SignIn;
 using Platform.Security.Tokens;
 
 namespace AuthService.Authentication;
@@ -14,6 +16,10 @@ internal static class AuthCookies
         response.Cookies.Append(TokenConventions.SessionCookie, tokens.Access.Value, Options("/", tokens.Access.ExpiresAt));
         response.Cookies.Append(TokenConventions.RefreshCookie, tokens.RefreshToken, Options(TokenConventions.RefreshCookiePath, refreshExpires));
     }
+
+    /// <summary>The device cookie (<see cref="DeviceTokens"/>): kept across sign-outs, it recognises this browser at the next sign-in.</summary>
+    public static void SetDevice(HttpResponse response, AccessToken device) =>
+        response.Cookies.Append(DeviceTokens.Cookie, device.Value, Options("/", device.ExpiresAt));
 
     public static void Clear(HttpResponse response)
     {

@@ -53,7 +53,8 @@ internal static class AuthEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> LoginAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> LoginAsync(
+        HttpContext context, SessionService sessions, AuthService.Tokens.TokenIssuer issuer, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, SignInRequest.JsonType, cancellationToken);
         if (problem is not null)
@@ -77,6 +78,12 @@ internal static class AuthEndpoints
         }
 
         var outcome = await sessions.SignInAsync(request.Username, request.Password, ClientIp(context), cancellationToken);
+        if (outcome.Tokens is { } signedIn)
+        {
+            // This browser (or client) is now a known device of the user: its next sign-ins skip the slowdown.
+            AuthCookies.SetDevice(context.Response, issuer.CreateDeviceToken(signedIn.Username));
+        }
+
         return outcome.Failure switch
         {
             SignInFailure.Busy => Busy(context),

@@ -3,6 +3,7 @@ using AuthService.Configuration;
 using AuthService.Keys;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Platform.Security.SignIn;
 using Platform.Security.Tokens;
 
 namespace AuthService.Tokens;
@@ -34,6 +35,29 @@ public sealed class TokenIssuer(KeyRing keys, AuthSettings settings, TimeProvide
                 [JwtRegisteredClaimNames.Sub] = username,
                 [TokenConventions.RoleClaim] = role,
                 [TokenConventions.SessionClaim] = sessionId,
+                [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            },
+        });
+        return new AccessToken(token, expires);
+    }
+
+    /// <summary>A device token for <paramref name="username"/> (<see cref="DeviceTokens"/>): signed like access tokens, never usable as one.</summary>
+    public AccessToken CreateDeviceToken(string username)
+    {
+        var now = time.GetUtcNow();
+        var expires = now + DeviceTokens.Lifetime;
+        var token = Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = TokenConventions.Issuer,
+            Audience = DeviceTokens.Audience,
+            TokenType = DeviceTokens.TokenType,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = new SigningCredentials(keys.Active.SecurityKey, SecurityAlgorithms.EcdsaSha256),
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = username,
                 [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             },
         });

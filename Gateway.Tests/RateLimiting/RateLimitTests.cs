@@ -298,6 +298,82 @@ public sealed class RateLimitTests : IAsyncLifetime
     private const int SignInSlowdownFree = Gateway.RateLimiting.SignInSlowdown.FreeFailures;
 
     [Fact]
+    public async Task WhileAUsernameIsUnderAttack_ItsOwnersDevice_StillSignsIn()
+    {
+        for (var i = 1; i <= 6; i++)
+        {
+            using var failed = await LoginAsync($"203.0.113.{i}", "vera", "guess-number-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        var device = DeviceToken("vera");
+        using var stranger = await LoginAsync("198.51.100.20", "vera", "right-password-1");
+        using var owner = await LoginAsync("198.51.100.21", "vera", "right-password-1", device: device);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, stranger.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
+    }
+
+    public static TheoryData<string> ForeignDevices() => ["another-user", "an-access-token", "expired", "unsigned"];
+
+    [Theory]
+    [MemberData(nameof(ForeignDevices))]
+    public async Task ADeviceCookieThatIsNotThisUsersDevice_GetsNoExemption(string kind)
+    {
+        for (var i = 1; i <= 6; i++)
+        {
+            using var failed = await LoginAsync($"203.0.113.{i}", "vera", "guess-number-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        var identity = _gateway.Identity;
+        var cookie = kind switch
+        {
+            "another-user" => DeviceToken("walter"),
+            "an-access-token" => identity.Mint(subject: "vera"),
+            "expired" => identity.Mint(subject: "vera", audience: Platform.Security.SignIn.DeviceTokens.Audience, type: Platform.Security.SignIn.DeviceTokens.TokenType,
+                now: _time.GetUtcNow().AddDays(-100), lifetime: TimeSpan.FromDays(90)),
+            _ => string.Join('.', DeviceToken("vera").Split('.')[..2]) + ".",
+        };
+
+        using var response = await LoginAsync("198.51.100.22", "vera", "right-password-1", device: cookie);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ADevicesFailures_UseUpItsOwnBudget_ThenItsCookieNoLongerCounts()
+    {
+        var device = DeviceToken("vera");
+        for (var i = 1; i <= Platform.Security.SignIn.DeviceTokens.FailureBudget; i++)
+        {
+            using var failed = await LoginAsync("198.51.100.30", "vera", "mistyped-" + i, device: device);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        // The device's failures did not count against the username: a stranger is not slowed.
+        using var other = await LoginAsync("198.51.100.31", "vera", "guess-0");
+        Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
+
+        // Past its budget the cookie is cleared and the attempt is judged like any other (counting for the username).
+        using var spent = await LoginAsync("198.51.100.30", "vera", "right-password-1", device: device);
+        Assert.Equal(HttpStatusCode.OK, spent.StatusCode);
+        Assert.Contains(spent.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__Host-device=;", StringComparison.Ordinal));
+        for (var i = 1; i <= SignInSlowdownFree + 1; i++)
+        {
+            using var failed = await LoginAsync($"203.0.113.{i}", "vera", "guess-number-" + i, device: device);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        using var slowed = await LoginAsync("198.51.100.30", "vera", "right-password-1", device: device);
+        Assert.Equal(HttpStatusCode.TooManyRequests, slowed.StatusCode);
+    }
+
+    private string DeviceToken(string username) =>
+        _gateway.Identity.Mint(subject: username, audience: Platform.Security.SignIn.DeviceTokens.Audience, type: Platform.Security.SignIn.DeviceTokens.TokenType,
+            now: _time.GetUtcNow(), lifetime: TimeSpan.FromDays(90));
+
+    [Fact]
     public async Task WhenTheAuthServiceIsBusyHashing_SignInsAreAnsweredAtTheGatewayForASecond()
     {
         var busy = true;
@@ -332,10 +408,15 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.SignInSlowdown.DelayAfter(500));
     }
 
-    private async Task<HttpResponseMessage> LoginAsync(string clientIp, string username, string password, string path = "/api/auth/login")
+    private async Task<HttpResponseMessage> LoginAsync(string clientIp, string username, string password, string path = "/api/auth/login", string? device = null)
     {
         using var client = _gateway.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { username, password }) };
+        if (device is not null)
+        {
+            request.Headers.Add("Cookie", "__Host-device=" + device);
+        }
+
         request.Headers.Add("X-Forwarded-For", clientIp);
         return await client.SendAsync(request);
     }

@@ -33,4 +33,13 @@ public interface IRateLimitStore
     ValueTask<TimeSpan> TryBeginSignInAsync(string username, CancellationToken cancellationToken);
 
     ValueTask EndSignInAsync(string username, SignInOutcome outcome, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A recognised device's own budget, in one atomic step: false once it has had its failures
+    /// (<see cref="Platform.Security.SignIn.DeviceTokens.FailureBudget"/>; its cookie no longer counts), otherwise
+    /// reserves this attempt as a failure until <see cref="EndDeviceSignInAsync"/> settles it (a success clears it).
+    /// </summary>
+    ValueTask<bool> TryBeginDeviceSignInAsync(string deviceId, CancellationToken cancellationToken);
+
+    ValueTask EndDeviceSignInAsync(string deviceId, SignInOutcome outcome, CancellationToken cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Platform.Security.Monitoring;
+using Platform.Security.SignIn;
 
 namespace Gateway.RateLimiting;
 
@@ -20,6 +21,7 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
 
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SignInState> _signIns = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SignInState> _devices = new(StringComparer.Ordinal);
     private readonly Lock _trimming = new();
     private readonly TimeProvider _time;
     private readonly ITimer _sweeper;
@@ -108,6 +110,41 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask<bool> TryBeginDeviceSignInAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var state = _devices.GetOrAdd(deviceId, static _ => new SignInState());
+        if (_devices.Count > Capacity)
+        {
+            Trim(_devices, s => now - s.LastFailure >= DeviceTokens.Lifetime, s => s.Count);
+        }
+
+        lock (state)
+        {
+            if (state.Count >= DeviceTokens.FailureBudget)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            state.Count++;
+            state.LastFailure = now;
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    public ValueTask EndDeviceSignInAsync(string deviceId, SignInOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (_devices.TryGetValue(deviceId, out var state) && outcome != SignInOutcome.Failed)
+        {
+            lock (state)
+            {
+                state.Count = outcome == SignInOutcome.Succeeded ? 0 : Math.Max(0, state.Count - 1);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public void Dispose() => _sweeper.Dispose();
 
     private void Trim<TState>(ConcurrentDictionary<string, TState> map, Func<TState, bool> expired, Func<TState, long> events)
@@ -142,6 +179,14 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
             if (now - value.LastFailure >= FailureMemory)
             {
                 _signIns.TryRemove(KeyValuePair.Create(key, value));
+            }
+        }
+
+        foreach (var (key, value) in _devices)
+        {
+            if (now - value.LastFailure >= DeviceTokens.Lifetime || value.Count == 0)
+            {
+                _devices.TryRemove(KeyValuePair.Create(key, value));
             }
         }
     }

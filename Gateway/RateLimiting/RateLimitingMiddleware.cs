@@ -9,9 +9,11 @@ namespace Gateway.RateLimiting;
 /// <summary>
 /// Per-client-IP limits with the IETF <c>RateLimit-Policy</c> and <c>RateLimit</c> headers on every limited response,
 /// and 429 problem+json with an exact <c>Retry-After</c> when exceeded. Sign-in also has the per-username rule of
-/// <see cref="SignInSlowdown"/>, with each attempt reserved before it is forwarded.
+/// <see cref="SignInSlowdown"/>, with each attempt reserved before it is forwarded, and a user's own device
+/// (<see cref="KnownDevices"/>) is exempt from it and from sign-in shedding, within a small budget of its own.
 /// </summary>
-internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLimits policies, IRateLimitStore store, TimeProvider time, IProblemDetailsService problems)
+internal sealed class RateLimitingMiddleware(
+    RequestDelegate next, GatewayRateLimits policies, IRateLimitStore store, KnownDevices devices, TimeProvider time, IProblemDetailsService problems)
 {
     /// <summary>After the AuthService says it is too busy hashing, sign-ins are answered here for this long.</summary>
     public static readonly TimeSpan BusyShedding = TimeSpan.FromSeconds(1);
@@ -51,23 +53,31 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
 
     private async Task SignInAsync(HttpContext context, DateTimeOffset now)
     {
+        var request = context.Request;
+        var presentsDevice = request.Cookies.ContainsKey(DeviceTokens.Cookie);
         // The AuthService just refused for lack of hashing capacity: refuse here too for a moment, so a flood
-        // costs neither a forward nor a body parse (a flood spreads over many addresses and usernames).
-        if (now.UtcTicks < Interlocked.Read(ref _signInBusyUntilTicks))
+        // costs neither a forward nor a body parse (a flood spreads over many addresses and usernames). A browser
+        // presenting a device cookie is looked at first: its user's own device is not shed.
+        if (!presentsDevice && await ShedAsync(context, now))
         {
-            context.Items[PlatformAuthentication.RefusalReasonItem] = "sign-in-busy";
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            context.Response.Headers.RetryAfter = "1";
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = "Busy", Detail = "Too many sign-ins at once; try again in a second." },
-            });
             return;
         }
 
-        var username = await ReadUsernameAsync(context.Request);
-        if (username is not null)
+        var username = await ReadUsernameAsync(request);
+        var device = username is null || !presentsDevice ? null : await devices.RecognizeAsync(request.Cookies[DeviceTokens.Cookie], username);
+        if (device is not null && !await store.TryBeginDeviceSignInAsync(device, context.RequestAborted))
+        {
+            // The device has had its failures: its cookie counts no more, here or anywhere after.
+            context.Response.Cookies.Delete(DeviceTokens.Cookie, new CookieOptions { Secure = true, HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
+            device = null;
+        }
+
+        if (device is null && presentsDevice && await ShedAsync(context, now))
+        {
+            return;
+        }
+
+        if (device is null && username is not null)
         {
             var wait = await store.TryBeginSignInAsync(username, context.RequestAborted);
             if (wait > TimeSpan.Zero)
@@ -90,7 +100,11 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
         }
         finally
         {
-            if (username is not null)
+            if (device is not null)
+            {
+                await store.EndDeviceSignInAsync(device, outcome, CancellationToken.None);
+            }
+            else if (username is not null)
             {
                 await store.EndSignInAsync(username, outcome, CancellationToken.None);
             }
@@ -100,6 +114,24 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, GatewayRateLi
         {
             Interlocked.Exchange(ref _signInBusyUntilTicks, (time.GetUtcNow() + BusyShedding).UtcTicks);
         }
+    }
+
+    private async Task<bool> ShedAsync(HttpContext context, DateTimeOffset now)
+    {
+        if (now.UtcTicks >= Interlocked.Read(ref _signInBusyUntilTicks))
+        {
+            return false;
+        }
+
+        context.Items[PlatformAuthentication.RefusalReasonItem] = "sign-in-busy";
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "1";
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = "Busy", Detail = "Too many sign-ins at once; try again in a second." },
+        });
+        return true;
     }
 
     private static async Task<string?> ReadUsernameAsync(HttpRequest request)
@@ -148,6 +180,7 @@ internal static class RateLimitingExtensions
     public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services)
     {
         services.AddSingleton<GatewayRateLimits>();
+        services.AddSingleton<KnownDevices>();
         services.AddSingleton<IRateLimitStore, InMemoryRateLimitStore>();
         return services;
     }

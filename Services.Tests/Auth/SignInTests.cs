@@ -65,6 +65,26 @@ public sealed class SignInTests : IAsyncLifetime
             && e.GetProperty("target").GetString() == "admin" && e.GetProperty("detail").GetString() == "wrong-password");
     }
 
+    [Fact]
+    public async Task Login_SetsADeviceCookie_ThatNamesTheUser_AndIsNoAccessToken()
+    {
+        var signIn = await _host.SignInAsync();
+
+        var cookie = Assert.Single(signIn.Cookies, c => c.StartsWith("__Host-device=", StringComparison.Ordinal));
+        foreach (var flag in new[] { "path=/;", "secure", "samesite=strict", "httponly" })
+        {
+            Assert.Contains(flag, cookie.ToLowerInvariant() + ";", StringComparison.Ordinal);
+        }
+
+        var device = cookie.Split(';')[0]["__Host-device=".Length..];
+        Assert.Equal("device+jwt", Jwt.Header(device).GetProperty("typ").GetString());
+        Assert.Equal("admin", Jwt.Payload(device).GetProperty("sub").GetString());
+        Assert.Equal("recordings-platform-device", Jwt.Payload(device).GetProperty("aud").GetString());
+        // It recognises a browser at sign-in; it opens nothing.
+        using var asAccess = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", device);
+        Assert.Equal(HttpStatusCode.Unauthorized, asAccess.StatusCode);
+    }
+
     [Theory]
     [InlineData("Origin", "https://calls.example.com")]
     [InlineData("Sec-Fetch-Site", "same-origin")]
