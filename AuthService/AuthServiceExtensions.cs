@@ -1,4 +1,5 @@
 using Platform.Security.Tokens;
+using Platform.Storage;
 using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Authentication;
@@ -23,6 +24,7 @@ internal static class AuthServiceExtensions
         services.AddSingleton<ISessionStore, SqliteSessionStore>();
         services.AddSingleton<IRevocationFeed, SqliteRevocationFeed>();
         services.AddSqliteAudit<AuthDatabase>(settings.Audit);
+        services.AddStorageFaultHandling();
         services.AddSingleton<KeyRing>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenIssuer>();

@@ -6,6 +6,7 @@ using RecordingsService.Retention;
 using RecordingsService.Storage;
 using RecordingsService.Twilio;
 using RecordingsService.Webhooks;
+using Platform.Storage;
 using Platform.Storage.Audit;
 using Platform.Security.Revocation;
 using Platform.Security.Tokens;
@@ -20,6 +21,7 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<RecordingsDatabase>();
         services.AddSingleton<IRecordingStore, SqliteRecordingStore>();
         services.AddSqliteAudit<RecordingsDatabase>(settings.Audit);
+        services.AddStorageFaultHandling();
         services.AddSingleton<RecordingWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RecordingWriter>());
         services.AddSingleton<RecordingChanges>();
