@@ -68,9 +68,8 @@ internal static partial class WebhookEndpoints
             signed = signature.Length > 0 && request.Query.ContainsKey("bodySHA256") && signatures.IsValidJson(url, body, signature);
             fields = signed ? JsonFields(body) : null;
         }
-        else if (request.HasFormContentType)
+        else if (IsUrlEncodedForm(request) && ReadForm(body) is { } form)
         {
-            var form = new FormReader(body).ReadForm().SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? ""))).ToList();
             signed = signature.Length > 0 && signatures.IsValidForm(url, form, signature);
             fields = form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
         }
@@ -82,7 +81,10 @@ internal static partial class WebhookEndpoints
 
         if (!signed)
         {
-            var reason = signature.Length == 0 ? "missing-signature" : (json || request.HasFormContentType) ? "wrong-signature" : "unsupported-content-type";
+            var reason = signature.Length == 0 ? "missing-signature"
+                : json ? "wrong-signature"
+                : !IsUrlEncodedForm(request) ? "unsupported-content-type"
+                : ReadForm(body) is null ? "malformed-body" : "wrong-signature";
             refusals.Record(clientIp, "refused", reason);
             return Refused("The callback's signature is missing or does not match.");
         }
@@ -129,6 +131,27 @@ internal static partial class WebhookEndpoints
     {
         metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "invalid"));
         return TypedResults.ValidationProblem(errors, title: "Invalid callback");
+    }
+
+    /// <summary>
+    /// Twilio posts <c>application/x-www-form-urlencoded</c>; another form type (multipart/form-data) is not parsed as
+    /// if it were one, even when the body happens to be urlencoded and signed.
+    /// </summary>
+    private static bool IsUrlEncodedForm(HttpRequest request) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The form's fields as posted, or null when the body is not a form (a key of 2,048+ characters, 1,024+ fields).</summary>
+    private static List<KeyValuePair<string, string>>? ReadForm(string body)
+    {
+        try
+        {
+            return [.. new FormReader(body).ReadForm().SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v ?? "")))];
+        }
+        catch (InvalidDataException)
+        {
+            return null; // FormReader's limits: such a body is no callback (it answered 500 before)
+        }
     }
 
     /// <summary>The JSON variant's fields as strings (numbers kept as written).</summary>

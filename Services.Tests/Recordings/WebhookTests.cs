@@ -171,6 +171,38 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Equal("300 refused: wrong-signature", audit[0].GetProperty("detail").GetString());
     }
 
+    [Fact]
+    public async Task SignedBodyLabelledAsMultipart_IsRefused_NotParsedAsAForm()
+    {
+        // Found by the webhook fuzzer: it was stored (204).
+        var sid = RecordingsHost.NewRecordingSid();
+        using var request = RecordingsHost.Callback(RecordingsHost.Fields(sid));
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("multipart/form-data");
+        using var client = _host.Client();
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        await AssertNotStoredAsync(sid);
+    }
+
+    [Fact]
+    public async Task FormBodyBeyondTheFormReadersLimits_Is403_Not500()
+    {
+        // Found by the webhook fuzzer: a key of 2,048+ characters made the form reader throw (500).
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/recording")
+        {
+            Content = new StringContent(new string('k', 3000) + "=1", Encoding.UTF8, "application/x-www-form-urlencoded"),
+        };
+        request.Headers.Add("X-Twilio-Signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        using var client = _host.Client();
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     public static TheoryData<string, string, string> InvalidFields() => new()
     {
         { "RecordingSid", "RE123", "RecordingSid" },
