@@ -42,5 +42,6 @@ internal sealed partial class StorageFaultHandler(IProblemDetailsService problem
 public static class StorageFaultExtensions
 {
     /// <summary>Database faults answer 503 with Retry-After (<see cref="StorageFaultHandler"/>) instead of 500.</summary>
-    public static IServiceCollection AddStorageFaultHandling(this IServiceCollection services) => services.AddExceptionHandler<StorageFaultHandler>();
+    public static IServiceCollection AddStorageFaultHandling(this IServiceCollection services) =>
+        services.AddProblemDetails().AddExceptionHandler<StorageFaultHandler>();
 }

@@ -16,50 +16,34 @@ public sealed class TokenIssuer(KeyRing keys, AuthSettings settings, TimeProvide
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public AccessToken CreateAccessToken(string username, string role, string sessionId)
-    {
-        var now = time.GetUtcNow();
-        var expires = now + settings.AccessTokenLifetime;
-        var key = keys.Active;
-        var token = Handler.CreateToken(new SecurityTokenDescriptor
+    public AccessToken CreateAccessToken(string username, string role, string sessionId) =>
+        Sign(TokenConventions.Audience, TokenConventions.TokenType, settings.AccessTokenLifetime, new Dictionary<string, object>
         {
-            Issuer = TokenConventions.Issuer,
-            Audience = TokenConventions.Audience,
-            TokenType = TokenConventions.TokenType,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            SigningCredentials = new SigningCredentials(key.SecurityKey, SecurityAlgorithms.EcdsaSha256),
-            Claims = new Dictionary<string, object>
-            {
-                [JwtRegisteredClaimNames.Sub] = username,
-                [TokenConventions.RoleClaim] = role,
-                [TokenConventions.SessionClaim] = sessionId,
-                [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            },
+            [JwtRegisteredClaimNames.Sub] = username,
+            [TokenConventions.RoleClaim] = role,
+            [TokenConventions.SessionClaim] = sessionId,
         });
-        return new AccessToken(token, expires);
-    }
 
     /// <summary>A device token for <paramref name="username"/> (<see cref="DeviceTokens"/>): signed like access tokens, never usable as one.</summary>
-    public AccessToken CreateDeviceToken(string username)
+    public AccessToken CreateDeviceToken(string username) =>
+        Sign(DeviceTokens.Audience, DeviceTokens.TokenType, DeviceTokens.Lifetime, new Dictionary<string, object> { [JwtRegisteredClaimNames.Sub] = username });
+
+    // ES256 with the active key, issued now, a fresh jti.
+    private AccessToken Sign(string audience, string type, TimeSpan lifetime, Dictionary<string, object> claims)
     {
         var now = time.GetUtcNow();
-        var expires = now + DeviceTokens.Lifetime;
+        var expires = now + lifetime;
+        claims[JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var token = Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = TokenConventions.Issuer,
-            Audience = DeviceTokens.Audience,
-            TokenType = DeviceTokens.TokenType,
+            Audience = audience,
+            TokenType = type,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             SigningCredentials = new SigningCredentials(keys.Active.SecurityKey, SecurityAlgorithms.EcdsaSha256),
-            Claims = new Dictionary<string, object>
-            {
-                [JwtRegisteredClaimNames.Sub] = username,
-                [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            },
+            Claims = claims,
         });
         return new AccessToken(token, expires);
     }

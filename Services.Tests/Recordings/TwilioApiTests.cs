@@ -15,7 +15,7 @@ namespace Services.Tests.Recordings;
 public sealed class TwilioApiTests : IAsyncLifetime
 {
     private static readonly byte[] Audio = [.. Enumerable.Range(0, 1000).Select(i => (byte)(i % 251))];
-    private readonly RecordingsHost _host = new(new Dictionary<string, string> { ["TWILIO_TIMEOUT_SECONDS"] = "2" }) { Time = new FakeTimeProvider(DateTimeOffset.UtcNow) };
+    private readonly RecordingsHost _host = new(new Dictionary<string, string> { ["TWILIO_TIMEOUT_SECONDS"] = "5" }) { Time = new FakeTimeProvider(DateTimeOffset.UtcNow) };
     private string _admin = null!;
     private string _viewer = null!;
     private string _sid = null!;
@@ -164,7 +164,7 @@ public sealed class TwilioApiTests : IAsyncLifetime
         using var response = await audio;
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(10));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(15));
     }
 
     [Fact]

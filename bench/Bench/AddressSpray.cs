@@ -28,17 +28,7 @@ internal static class AddressSpray
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
                 request.Headers.Add("X-Forwarded-For", Address(i));
-                int status;
-                try
-                {
-                    using var response = await client.SendAsync(request);
-                    status = (int)response.StatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    status = 0;
-                }
-
+                var status = await Options.StatusOfAsync(client, request);
                 mine[status] = mine.GetValueOrDefault(status) + 1;
             }
 

@@ -34,6 +34,24 @@ internal sealed class Options
 
     public string? Get(string name) => _values.GetValueOrDefault(name);
 
+    /// <summary>The answer's status; 0 when the request failed, -1 when it timed out.</summary>
+    public static async Task<int> StatusOfAsync(HttpClient client, HttpRequestMessage request)
+    {
+        try
+        {
+            using var response = await client.SendAsync(request);
+            return (int)response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+        catch (TaskCanceledException)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>An HTTP client for the local benchmark: the gateway's throw-away certificate is accepted.</summary>
     public static HttpClient Client(Uri baseAddress, int connections) => new(new SocketsHttpHandler
     {

@@ -106,20 +106,7 @@ internal static class SignInFlood
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username = user, password = "wrong-password-123" }) };
         request.Headers.Add("X-Forwarded-For", ip);
-        int status;
-        try
-        {
-            using var response = await client.SendAsync(request);
-            status = (int)response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            status = 0;
-        }
-        catch (TaskCanceledException)
-        {
-            status = -1;
-        }
+        var status = await Options.StatusOfAsync(client, request);
 
         lock (statuses)
         {
