@@ -13,11 +13,14 @@ namespace Platform.Storage;
 /// </summary>
 internal sealed partial class StorageFaultHandler(IProblemDetailsService problems, ILogger<StorageFaultHandler> logger) : IExceptionHandler
 {
+    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+    private static readonly HashSet<int> InfrastructureErrors = [5, 6, 7, 8, 10, 13, 14];
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not SqliteException sqlite)
+        if (exception is not SqliteException sqlite || !InfrastructureErrors.Contains(sqlite.SqliteErrorCode))
         {
-            return false;
+            return false; // anything else (a constraint, a syntax error) is a bug: it stays a logged 500
         }
 
         LogFault(sqlite.SqliteErrorCode, sqlite.Message, httpContext.Request.Path);
