@@ -9,84 +9,66 @@ public sealed class AdminSeedTests
     [Fact]
     public async Task ChangedAdminHash_ReplacesThePassword_AndEndsTheAdminsSessions()
     {
-        var data = Directory.CreateTempSubdirectory("auth-seed-").FullName;
-        try
+        using var temporary = TemporaryDirectory.Create("auth-seed-");
+        var data = temporary.Path;
+        SignIn old;
+        await using (var first = new AuthHost(dataDirectory: data))
         {
-            SignIn old;
-            await using (var first = new AuthHost(dataDirectory: data))
-            {
-                old = await first.SignInAsync();
-            }
-
-            const string newPassword = "the-new-admin-password";
-            await using var second = new AuthHost(new Dictionary<string, string> { ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(newPassword, 10) }, data);
-            using var client = second.Client();
-            using var oldPassword = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
-
-            Assert.Equal(HttpStatusCode.Unauthorized, oldPassword.StatusCode);
-            var fresh = await second.SignInAsync("admin", newPassword);
-            Assert.Contains(old.SessionId, await second.RevokedSessionsAsync());
-            using var refresh = await second.RefreshAsync(old.RefreshToken);
-            Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
-            var audit = await second.AuditAsync(fresh.AccessToken);
-            Assert.Contains(audit, e => e.GetProperty("action").GetString() == "admin-seeded" && e.GetProperty("outcome").GetString() == "password-replaced");
+            old = await first.SignInAsync();
         }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+
+        const string newPassword = "the-new-admin-password";
+        await using var second = new AuthHost(new Dictionary<string, string> { ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(newPassword, 10) }, data);
+        using var client = second.Client();
+        using var oldPassword = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, oldPassword.StatusCode);
+        var fresh = await second.SignInAsync("admin", newPassword);
+        Assert.Contains(old.SessionId, await second.RevokedSessionsAsync());
+        using var refresh = await second.RefreshAsync(old.RefreshToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
+        var audit = await second.AuditAsync(fresh.AccessToken);
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "admin-seeded" && e.GetProperty("outcome").GetString() == "password-replaced");
     }
 
     [Fact]
     public async Task PasswordChangedThroughTheApi_SurvivesARestart_WithTheSameAdminHash()
     {
-        var data = Directory.CreateTempSubdirectory("auth-seed-").FullName;
-        try
+        using var temporary = TemporaryDirectory.Create("auth-seed-");
+        var data = temporary.Path;
+        const string changed = "changed-through-the-api";
+        await using (var first = new AuthHost(dataDirectory: data))
         {
-            const string changed = "changed-through-the-api";
-            await using (var first = new AuthHost(dataDirectory: data))
-            {
-                var admin = await first.SignInAsync();
-                using var update = await first.SendAsync(HttpMethod.Put, "/api/users/admin", admin.AccessToken, new { password = changed });
-                Assert.Equal(HttpStatusCode.OK, update.StatusCode);
-            }
-
-            // Same ADMIN_PASSWORD_HASH as before: nothing for the seeder to apply.
-            await using var second = new AuthHost(dataDirectory: data);
-            using var client = second.Client();
-            using var seededPassword = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
-
-            Assert.Equal(HttpStatusCode.Unauthorized, seededPassword.StatusCode);
-            await second.SignInAsync("admin", changed);
+            var admin = await first.SignInAsync();
+            using var update = await first.SendAsync(HttpMethod.Put, "/api/users/admin", admin.AccessToken, new { password = changed });
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
         }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+
+        // Same ADMIN_PASSWORD_HASH as before: nothing for the seeder to apply.
+        await using var second = new AuthHost(dataDirectory: data);
+        using var client = second.Client();
+        using var seededPassword = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, seededPassword.StatusCode);
+        await second.SignInAsync("admin", changed);
     }
 
     [Fact]
     public async Task AHashUpgradedAtSignIn_DoesNotEndTheAdminsSessionsAtTheNextRestart()
     {
-        var data = Directory.CreateTempSubdirectory("auth-seed-").FullName;
-        try
+        using var temporary = TemporaryDirectory.Create("auth-seed-");
+        var data = temporary.Path;
+        // The seeded hash has cost 10; signing in re-hashes at BCRYPT_WORK_FACTOR 11, so the stored hash differs.
+        var settings = new Dictionary<string, string> { ["BCRYPT_WORK_FACTOR"] = "11" };
+        SignIn session;
+        await using (var first = new AuthHost(settings, data))
         {
-            // The seeded hash has cost 10; signing in re-hashes at BCRYPT_WORK_FACTOR 11, so the stored hash differs.
-            var settings = new Dictionary<string, string> { ["BCRYPT_WORK_FACTOR"] = "11" };
-            SignIn session;
-            await using (var first = new AuthHost(settings, data))
-            {
-                session = await first.SignInAsync();
-            }
+            session = await first.SignInAsync();
+        }
 
-            await using var second = new AuthHost(settings, data);
-            Assert.DoesNotContain(session.SessionId, await second.RevokedSessionsAsync());
-            using var refresh = await second.RefreshAsync(session.RefreshToken);
-            Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        await using var second = new AuthHost(settings, data);
+        Assert.DoesNotContain(session.SessionId, await second.RevokedSessionsAsync());
+        using var refresh = await second.RefreshAsync(session.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
     }
 }

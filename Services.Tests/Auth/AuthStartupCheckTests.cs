@@ -10,57 +10,45 @@ public sealed class AuthStartupCheckTests
     [InlineData("")]
     public async Task Production_WithoutAdminHashAndKeysDirectory_NamesBoth(string environmentName)
     {
-        var data = Directory.CreateTempSubdirectory("auth-prod-").FullName;
-        try
+        using var temporary = TemporaryDirectory.Create("auth-prod-");
+        var data = temporary.Path;
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
         {
-            var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["DATA_DIR"] = data,
-                ["ADMIN_USERNAME"] = "admin",
-                ["ADMIN_PASSWORD_HASH"] = null,
-                ["JWT_KEYS_DIR"] = null,
-                ["ACCESS_TOKEN_MINUTES"] = "soon",
-            });
+            ["ASPNETCORE_ENVIRONMENT"] = environmentName,
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["DATA_DIR"] = data,
+            ["ADMIN_USERNAME"] = "admin",
+            ["ADMIN_PASSWORD_HASH"] = null,
+            ["JWT_KEYS_DIR"] = null,
+            ["ACCESS_TOKEN_MINUTES"] = "soon",
+        });
 
-            Assert.Equal(78, exitCode);
-            Assert.Contains("ADMIN_PASSWORD_HASH is required", stderr, StringComparison.Ordinal);
-            Assert.Contains("JWT_KEYS_DIR is required", stderr, StringComparison.Ordinal);
-            Assert.Contains("ACCESS_TOKEN_MINUTES must be a whole number", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        Assert.Equal(78, exitCode);
+        Assert.Contains("ADMIN_PASSWORD_HASH is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("JWT_KEYS_DIR is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("ACCESS_TOKEN_MINUTES must be a whole number", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Production_WithAnEmptyKeysDirectoryOrABadHash_SaysWhatToRun()
     {
-        var data = Directory.CreateTempSubdirectory("auth-prod-").FullName;
-        try
+        using var temporary = TemporaryDirectory.Create("auth-prod-");
+        var data = temporary.Path;
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
         {
-            var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["DATA_DIR"] = data,
-                ["ADMIN_USERNAME"] = "admin",
-                ["ADMIN_PASSWORD_HASH"] = "plaintext-password",
-                ["JWT_KEYS_DIR"] = Path.Combine(data, "keys"),
-            });
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["DATA_DIR"] = data,
+            ["ADMIN_USERNAME"] = "admin",
+            ["ADMIN_PASSWORD_HASH"] = "plaintext-password",
+            ["JWT_KEYS_DIR"] = Path.Combine(data, "keys"),
+        });
 
-            Assert.Equal(78, exitCode);
-            Assert.Contains("has no active signing key", stderr, StringComparison.Ordinal);
-            Assert.Contains("keys new --dir", stderr, StringComparison.Ordinal);
-            Assert.Contains("ADMIN_PASSWORD_HASH is not a bcrypt hash", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("plaintext-password", stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        Assert.Equal(78, exitCode);
+        Assert.Contains("has no active signing key", stderr, StringComparison.Ordinal);
+        Assert.Contains("keys new --dir", stderr, StringComparison.Ordinal);
+        Assert.Contains("ADMIN_PASSWORD_HASH is not a bcrypt hash", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("plaintext-password", stderr, StringComparison.Ordinal);
     }
 }

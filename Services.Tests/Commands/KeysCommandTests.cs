@@ -44,18 +44,12 @@ public sealed class KeysCommandTests
     [Fact]
     public async Task KeysRetire_UnknownKid_FailsWithAMessage()
     {
-        var directory = Directory.CreateTempSubdirectory("keys-").FullName;
-        try
-        {
-            var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["keys", "retire", "nope", "--dir", directory]);
+        using var temporary = TemporaryDirectory.Create("keys-");
+        var directory = temporary.Path;
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["keys", "retire", "nope", "--dir", directory]);
 
-            Assert.Equal(1, exitCode);
-            Assert.Contains("No key nope", stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.Equal(1, exitCode);
+        Assert.Contains("No key nope", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,19 +28,13 @@ public sealed class SessionsCommandTests
     [Fact]
     public async Task RevokeAll_WithoutADatabase_SaysWhereItLooked()
     {
-        var empty = Directory.CreateTempSubdirectory("no-data-").FullName;
-        try
-        {
-            var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"],
-                environment: new Dictionary<string, string?> { ["DATA_DIR"] = empty, ["ASPNETCORE_ENVIRONMENT"] = "Development" });
+        using var temporary = TemporaryDirectory.Create("no-data-");
+        var empty = temporary.Path;
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"],
+            environment: new Dictionary<string, string?> { ["DATA_DIR"] = empty, ["ASPNETCORE_ENVIRONMENT"] = "Development" });
 
-            Assert.Equal(1, exitCode);
-            Assert.Contains(Path.Combine(empty, "auth.db"), stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(empty, recursive: true);
-        }
+        Assert.Equal(1, exitCode);
+        Assert.Contains(Path.Combine(empty, "auth.db"), stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,25 +44,19 @@ public sealed class SessionsCommandTests
         // it as the service does, or the feed forgets revoked sessions after 15 minutes while their tokens live 60.
         await using var host = new AuthHost(new Dictionary<string, string> { ["ACCESS_TOKEN_MINUTES"] = "60" });
         var signIn = await host.SignInAsync();
-        var workingDirectory = Directory.CreateTempSubdirectory("auth-cwd-").FullName;
-        try
-        {
-            await File.WriteAllTextAsync(Path.Combine(workingDirectory, "appsettings.json"), """{ "ACCESS_TOKEN_MINUTES": "60" }""");
-            var environment = host.CommandEnvironment();
-            environment.Remove("ACCESS_TOKEN_MINUTES");
+        using var temporary = TemporaryDirectory.Create("auth-cwd-");
+        var workingDirectory = temporary.Path;
+        await File.WriteAllTextAsync(Path.Combine(workingDirectory, "appsettings.json"), """{ "ACCESS_TOKEN_MINUTES": "60" }""");
+        var environment = host.CommandEnvironment();
+        environment.Remove("ACCESS_TOKEN_MINUTES");
 
-            var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"], environment: environment, workingDirectory: workingDirectory);
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"], environment: environment, workingDirectory: workingDirectory);
 
-            Assert.True(exitCode == 0, stderr);
-            using var client = host.Client();
-            using var feed = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/internal/revocations?since=0"));
-            var entry = Assert.Single(feed.RootElement.GetProperty("sessions").EnumerateArray(), s => s.GetProperty("sid").GetString() == signIn.SessionId);
-            var expiresAt = entry.GetProperty("expiresAt").GetDateTimeOffset();
-            Assert.True(expiresAt > DateTimeOffset.UtcNow.AddMinutes(55), $"the revocation expires at {expiresAt:O}, before the session's tokens do");
-        }
-        finally
-        {
-            Directory.Delete(workingDirectory, recursive: true);
-        }
+        Assert.True(exitCode == 0, stderr);
+        using var client = host.Client();
+        using var feed = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/internal/revocations?since=0"));
+        var entry = Assert.Single(feed.RootElement.GetProperty("sessions").EnumerateArray(), s => s.GetProperty("sid").GetString() == signIn.SessionId);
+        var expiresAt = entry.GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.True(expiresAt > DateTimeOffset.UtcNow.AddMinutes(55), $"the revocation expires at {expiresAt:O}, before the session's tokens do");
     }
 }

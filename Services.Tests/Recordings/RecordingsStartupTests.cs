@@ -10,31 +10,25 @@ public sealed class RecordingsStartupTests
     [InlineData("")]
     public async Task Production_WithoutTwilioSettings_NamesEachOne(string environmentName)
     {
-        var data = Directory.CreateTempSubdirectory("recordings-prod-").FullName;
-        try
+        using var temporary = TemporaryDirectory.Create("recordings-prod-");
+        var data = temporary.Path;
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>
         {
-            var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["DATA_DIR"] = data,
-                ["TWILIO_ACCOUNT_SID"] = "not-a-sid",
-                ["TWILIO_AUTH_TOKEN"] = null,
-                ["PUBLIC_BASE_URL"] = null,
-                ["RECORDING_RETENTION_DAYS"] = "-3",
-            });
+            ["ASPNETCORE_ENVIRONMENT"] = environmentName,
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["DATA_DIR"] = data,
+            ["TWILIO_ACCOUNT_SID"] = "not-a-sid",
+            ["TWILIO_AUTH_TOKEN"] = null,
+            ["PUBLIC_BASE_URL"] = null,
+            ["RECORDING_RETENTION_DAYS"] = "-3",
+        });
 
-            Assert.Equal(78, exitCode);
-            Assert.Contains("TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits", stderr, StringComparison.Ordinal);
-            Assert.Contains("TWILIO_AUTH_TOKEN is required", stderr, StringComparison.Ordinal);
-            Assert.Contains("PUBLIC_BASE_URL is required", stderr, StringComparison.Ordinal);
-            Assert.Contains("RECORDING_RETENTION_DAYS must be a whole number", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        Assert.Equal(78, exitCode);
+        Assert.Contains("TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits", stderr, StringComparison.Ordinal);
+        Assert.Contains("TWILIO_AUTH_TOKEN is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("PUBLIC_BASE_URL is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("RECORDING_RETENTION_DAYS must be a whole number", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
     }
 
     [Fact]
