@@ -24,7 +24,10 @@ bash certs/generate-dev-cert.sh
 export TLS_CERT_PATH="$root/certs/dev/localhost.crt" TLS_KEY_PATH="$root/certs/dev/localhost.key"
 
 echo "Building ($configuration)…"
-dotnet build "$root/RecordingsPlatform.slnx" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+# The three services only: test projects may be running from their own output folders meanwhile.
+for project in Gateway AuthService RecordingsService; do
+  dotnet build "$root/$project/$project.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+done
 bin() { echo "$root/$1/bin/$configuration/net10.0/$1.dll"; }
 
 # The development administrator: a random password, generated once and kept beside the data.

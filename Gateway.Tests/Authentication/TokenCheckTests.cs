@@ -105,9 +105,17 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     [Fact]
     public async Task HugeAuthorizationHeader_IsRefusedWithoutAServerError()
     {
-        using var response = await GetAsync("/api/recordings", bearer: new string('a', 100 * 1024));
+        // Kestrel answers 431 and closes the connection, sometimes while the client is still writing the header:
+        // then the client sees the connection closed. Either way: refused, nothing forwarded, no 5xx.
+        try
+        {
+            using var response = await GetAsync("/api/recordings", bearer: new string('a', 100 * 1024));
+            Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestHeaderFieldsTooLarge or HttpStatusCode.Unauthorized, response.StatusCode.ToString());
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is IOException)
+        {
+        }
 
-        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestHeaderFieldsTooLarge or HttpStatusCode.Unauthorized, response.StatusCode.ToString());
         Assert.Empty(_recordings.Requests);
     }
 
