@@ -13,6 +13,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         System = await RunningSystem.StartAsync();
+        // The whole suite shares two cores with the system under test, and bcrypt runs at a lower priority: what a
+        // person sees may take more than Playwright's default 5 s to appear, though it must appear.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
