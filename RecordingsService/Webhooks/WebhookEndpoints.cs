@@ -61,31 +61,35 @@ internal static partial class WebhookEndpoints
         var url = signatures.UrlFor(context);
         var signature = request.Headers["X-Twilio-Signature"].ToString();
         var json = request.HasJsonContentType();
-        Dictionary<string, string>? fields;
-        bool signed;
-        if (json)
+        Dictionary<string, string>? fields = null;
+        string? refusal;
+        if (signature.Length == 0)
         {
-            signed = signature.Length > 0 && request.Query.ContainsKey("bodySHA256") && signatures.IsValidJson(url, body, signature);
+            refusal = "missing-signature";
+        }
+        else if (json)
+        {
+            var signed = request.Query.ContainsKey("bodySHA256") && signatures.IsValidJson(url, body, signature);
+            refusal = signed ? null : "wrong-signature";
             fields = signed ? JsonFields(body) : null;
         }
-        else if (IsUrlEncodedForm(request) && ReadForm(body) is { } form)
+        else if (!IsUrlEncodedForm(request))
         {
-            signed = signature.Length > 0 && signatures.IsValidForm(url, form, signature);
-            fields = form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+            refusal = "unsupported-content-type";
+        }
+        else if (ReadForm(body) is not { } form)
+        {
+            refusal = "malformed-body";
         }
         else
         {
-            signed = false;
-            fields = null;
+            refusal = signatures.IsValidForm(url, form, signature) ? null : "wrong-signature";
+            fields = form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
         }
 
-        if (!signed)
+        if (refusal is not null)
         {
-            var reason = signature.Length == 0 ? "missing-signature"
-                : json ? "wrong-signature"
-                : !IsUrlEncodedForm(request) ? "unsupported-content-type"
-                : ReadForm(body) is null ? "malformed-body" : "wrong-signature";
-            refusals.Record(clientIp, "refused", reason);
+            refusals.Record(clientIp, "refused", refusal);
             return Refused("The callback's signature is missing or does not match.");
         }
 
