@@ -36,10 +36,8 @@ internal static class CommandLine
         {
             return args switch
             {
-                ["hash-password"] => Settled(reader, error, AuthSettings.ReadWorkFactor(reader)) is { } workFactor
-                    ? HashPasswordCommand.Run(Console.In, output, error, interactive: !Console.IsInputRedirected, workFactor)
-                    : SettingsExtensions.ConfigurationErrorExitCode,
-                ["keys", .. var rest] => KeysCommand.Run(rest, output, error, TimeProvider.System, () => AuthSettings.ReadKeysDirectory(reader, reader.DataDirectory()), reader),
+                ["hash-password"] => HashPasswordCommand.Run(Console.In, output, error, interactive: !Console.IsInputRedirected, reader),
+                ["keys", .. var rest] => KeysCommand.Run(rest, output, error, TimeProvider.System, reader),
                 ["sessions", "revoke-all"] => await SessionsCommand.RevokeAllAsync(builder, output, error),
                 ["help" or "--help"] => Help(output, 0),
                 _ => Help(error, 64),
@@ -62,21 +60,18 @@ internal static class CommandLine
         }
     }
 
-    /// <summary>The value, or null after printing the reader's problems (an invalid setting stops the command as it would the service).</summary>
-    public static T? Settled<T>(SettingsReader reader, TextWriter error, T value)
-        where T : struct
+    /// <summary>
+    /// True, after printing them, when the settings a command read have problems: an invalid setting stops a command
+    /// as it would stop the service (exit code <see cref="SettingsExtensions.ConfigurationErrorExitCode"/>).
+    /// </summary>
+    public static bool HasProblems(SettingsReader reader, TextWriter error)
     {
-        if (reader.Problems.Count == 0)
-        {
-            return value;
-        }
-
         foreach (var problem in reader.Problems)
         {
             error.WriteLine(problem);
         }
 
-        return null;
+        return reader.Problems.Count > 0;
     }
 
     /// <summary>Builds the service's registrations without starting it, for commands that use its stores.</summary>

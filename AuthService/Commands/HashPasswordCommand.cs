@@ -1,5 +1,7 @@
 using System.Text;
+using AuthService.Configuration;
 using AuthService.Passwords;
+using ServiceDefaults.Configuration;
 
 namespace AuthService.Commands;
 
@@ -9,8 +11,14 @@ namespace AuthService.Commands;
 /// </summary>
 internal static class HashPasswordCommand
 {
-    public static int Run(TextReader input, TextWriter output, TextWriter error, bool interactive, int workFactor)
+    public static int Run(TextReader input, TextWriter output, TextWriter error, bool interactive, SettingsReader reader)
     {
+        var workFactor = AuthSettings.ReadWorkFactor(reader);
+        if (CommandLine.HasProblems(reader, error))
+        {
+            return SettingsExtensions.ConfigurationErrorExitCode;
+        }
+
         var password = interactive ? Prompt(error) : input.ReadLine();
         var problem = PasswordRules.Check(password);
         if (problem is not null)

@@ -1,22 +1,24 @@
+using AuthService.Configuration;
 using AuthService.Keys;
+using ServiceDefaults.Configuration;
 
 namespace AuthService.Commands;
 
 /// <summary><c>keys new|list|retire</c> on a key directory; running replicas see the change at their next use.</summary>
 internal static class KeysCommand
 {
-    /// <param name="configuredDirectory">JWT_KEYS_DIR as the service reads it; asked only when there is no <c>--dir</c>.</param>
-    public static int Run(string[] args, TextWriter output, TextWriter error, TimeProvider time, Func<string?> configuredDirectory, ServiceDefaults.Configuration.SettingsReader reader)
+    /// <param name="reader">The service's settings: JWT_KEYS_DIR as the service reads it, when there is no <c>--dir</c>.</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, TimeProvider time, SettingsReader reader)
     {
         var (positional, directory) = SplitDirectory(args);
-        directory ??= configuredDirectory();
-        if (directory is null || reader.Problems.Count > 0)
+        directory ??= AuthSettings.ReadKeysDirectory(reader, reader.DataDirectory());
+        if (CommandLine.HasProblems(reader, error))
         {
-            foreach (var problem in reader.Problems)
-            {
-                error.WriteLine(problem);
-            }
+            return SettingsExtensions.ConfigurationErrorExitCode;
+        }
 
+        if (directory is null)
+        {
             error.WriteLine("Give the key directory with --dir DIR or set JWT_KEYS_DIR.");
             return 64;
         }
