@@ -56,10 +56,7 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
             count = ++counter.Count;
         }
 
-        if (_windows.Count > Capacity)
-        {
-            Trim(_windows, w => Volatile.Read(ref w.Ends) <= now.UtcTicks, w => Volatile.Read(ref w.Count));
-        }
+        BoundedState.TrimIfFull(_windows, Capacity, _trimming, now, static (w, now) => Volatile.Read(ref w.Ends) <= now.UtcTicks, static w => Volatile.Read(ref w.Count));
 
         return ValueTask.FromResult(new WindowCount(count, new DateTimeOffset(start + window.Ticks, TimeSpan.Zero)));
     }
@@ -68,11 +65,8 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
     {
         var now = _time.GetUtcNow();
         var state = _signIns.GetOrAdd(username, static _ => new SignInState());
-        if (_signIns.Count > Capacity)
-        {
-            // Usernames not slowed down go first: a username being guessed at has many failures.
-            Trim(_signIns, s => now - s.LastFailure >= FailureMemory, s => s.Count);
-        }
+        // Usernames not slowed down go first: a username being guessed at has many failures.
+        BoundedState.TrimIfFull(_signIns, Capacity, _trimming, now, static (s, now) => now - s.LastFailure >= FailureMemory, static s => s.Count);
 
         lock (state)
         {
@@ -114,10 +108,7 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
     {
         var now = _time.GetUtcNow();
         var state = _devices.GetOrAdd(deviceId, static _ => new SignInState());
-        if (_devices.Count > Capacity)
-        {
-            Trim(_devices, s => now - s.LastFailure >= DeviceTokens.Lifetime, s => s.Count);
-        }
+        BoundedState.TrimIfFull(_devices, Capacity, _trimming, now, static (s, now) => now - s.LastFailure >= DeviceTokens.Lifetime, static s => s.Count);
 
         lock (state)
         {
@@ -146,21 +137,6 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
     }
 
     public void Dispose() => _sweeper.Dispose();
-
-    private void Trim<TState>(ConcurrentDictionary<string, TState> map, Func<TState, bool> expired, Func<TState, long> events)
-    {
-        if (_trimming.TryEnter())
-        {
-            try
-            {
-                BoundedState.Trim(map, Capacity, expired, events);
-            }
-            finally
-            {
-                _trimming.Exit();
-            }
-        }
-    }
 
     // Drop finished windows and forgotten failures so memory follows the number of active clients, not their history.
     private void Sweep()

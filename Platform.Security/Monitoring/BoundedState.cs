@@ -10,6 +10,30 @@ namespace Platform.Security.Monitoring;
 /// </summary>
 public static class BoundedState
 {
+    /// <summary>
+    /// Trims <paramref name="map"/> when it holds more than <paramref name="capacity"/> keys, by one caller at a time
+    /// (<paramref name="gate"/>): the others go on without waiting.
+    /// </summary>
+    /// <remarks>Static callbacks with <paramref name="now"/> passed in: nothing is allocated on the common path.</remarks>
+    public static void TrimIfFull<TKey, TState>(
+        ConcurrentDictionary<TKey, TState> map, int capacity, Lock gate, DateTimeOffset now, Func<TState, DateTimeOffset, bool> expired, Func<TState, long> events)
+        where TKey : notnull
+    {
+        if (map.Count <= capacity || !gate.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            Trim(map, capacity, state => expired(state, now), events);
+        }
+        finally
+        {
+            gate.Exit();
+        }
+    }
+
     /// <returns>How many keys were removed.</returns>
     public static int Trim<TKey, TState>(ConcurrentDictionary<TKey, TState> map, int capacity, Func<TState, bool> expired, Func<TState, long> events)
         where TKey : notnull

@@ -46,16 +46,9 @@ public sealed class BurstDetector : IDisposable
             static (_, now) => new Burst(now, 1),
             (_, current, now) => now - current.Start > _window ? new Burst(now, 1) : current with { Count = current.Count + 1 },
             now);
-        if (_bursts.Count > _capacity && _trimming.TryEnter())
+        if (_bursts.Count > _capacity)
         {
-            try
-            {
-                BoundedState.Trim(_bursts, _capacity, b => now - b.Start > _window, b => b.Count);
-            }
-            finally
-            {
-                _trimming.Exit();
-            }
+            BoundedState.TrimIfFull(_bursts, _capacity, _trimming, now, (b, now) => now - b.Start > _window, static b => b.Count);
         }
 
         return burst.Count == _threshold;
