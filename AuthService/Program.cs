@@ -1,6 +1,7 @@
 using AuthService;
 using AuthService.Commands;
 using AuthService.Configuration;
+using Platform.Security.InternalTls;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Http;
@@ -16,13 +17,16 @@ return StartupGuard.Run(() =>
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddServiceDefaults();
-    builder.UseDefaultUrl("http://127.0.0.1:5001");
+    builder.UseDefaultUrl(AuthSettings.DefaultUrl);
     var settings = builder.AddSettings(AuthSettings.Read);
+    builder.AddInternalTls(settings.InternalTls);
     builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
     builder.AddAuthService(settings);
 
     var app = builder.Build();
 
+    // Before anything reads the request (its X-Forwarded-For first): only the platform's own processes get further.
+    app.UseInternalTls(settings.InternalTls);
     app.UseClientIp();
     app.UseRequestLogging();
     app.UseProblemResponses();

@@ -15,6 +15,7 @@ using ServiceDefaults.Configuration;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
+using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
 
 return StartupGuard.Run(() =>
@@ -27,6 +28,7 @@ return StartupGuard.Run(() =>
     builder.Services.AddGatewayCors(settings);
     builder.Services.AddSecurityEvents();
     builder.Services.AddGatewayRateLimits();
+    builder.Services.AddInternalTlsClient(settings.InternalTls);
     builder.Services.AddPlatformJwtBearer(settings.Verifier);
     builder.Services.AddPlatformAuthorization();
     builder.Services.AddGatewayProxy(settings);

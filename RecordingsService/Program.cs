@@ -1,6 +1,7 @@
 using RecordingsService;
 using RecordingsService.Configuration;
 using RecordingsService.LiveEvents;
+using Platform.Security.InternalTls;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Http;
@@ -11,13 +12,16 @@ return StartupGuard.Run(() =>
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddServiceDefaults();
-    builder.UseDefaultUrl("http://127.0.0.1:5002");
+    builder.UseDefaultUrl(RecordingsSettings.DefaultUrl);
     var settings = builder.AddSettings(RecordingsSettings.Read);
+    builder.AddInternalTls(settings.InternalTls);
     builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
     builder.AddRecordingsService(settings);
 
     var app = builder.Build();
 
+    // Before anything reads the request (its X-Forwarded-For first): only the platform's own processes get further.
+    app.UseInternalTls(settings.InternalTls);
     app.UseClientIp();
     app.UseRequestLogging();
     app.UseProblemResponses();

@@ -4,7 +4,8 @@
 # and a development login (generated once, kept in DATA_DIR/dev-admin.txt). Ctrl-C stops everything.
 #
 # Optional: PORT (4000), HTTP_PORT (4080), AUTH_PORT (5001), RECORDINGS_PORT (5002), DATA_DIR (./data),
-# RUN_CONFIGURATION (Debug).
+# RUN_CONFIGURATION (Debug), INTERNAL_TLS=1 (mutual TLS between the gateway and the services, as a deployment
+# across machines needs; certificates from certs/generate-internal-certs.sh in DATA_DIR/internal-tls).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -40,8 +41,18 @@ admin_password="$(sed -n 2p "$login_file")"
 ADMIN_PASSWORD_HASH="$(printf '%s\n' "$admin_password" | dotnet "$(bin AuthService)" hash-password)"
 export ADMIN_PASSWORD_HASH
 
-export AUTH_SERVICE_URLS="http://127.0.0.1:$auth_port" RECORDINGS_SERVICE_URLS="http://127.0.0.1:$recordings_port"
-export JWKS_URL="http://127.0.0.1:$auth_port/.well-known/jwks.json"
+# Embedded default: plain HTTP on loopback. INTERNAL_TLS=1: https, and each service accepts only clients presenting
+# a certificate of the deployment CA (the gateway's; the RecordingsService's when it reads the AuthService's keys).
+scheme=http probe_options=()
+tls_for() { :; }
+if [[ "${INTERNAL_TLS:-0}" == 1 ]]; then
+  internal="$DATA_DIR/internal-tls"
+  bash certs/generate-internal-certs.sh --dir "$internal" >/dev/null
+  scheme=https probe_options=(--cacert "$internal/gateway/ca.crt")
+  tls_for() { export INTERNAL_TLS_CA="$internal/$1/ca.crt" INTERNAL_TLS_CERT="$internal/$1/tls.crt" INTERNAL_TLS_KEY="$internal/$1/tls.key"; }
+fi
+export AUTH_SERVICE_URLS="$scheme://127.0.0.1:$auth_port" RECORDINGS_SERVICE_URLS="$scheme://127.0.0.1:$recordings_port"
+export JWKS_URL="$scheme://127.0.0.1:$auth_port/.well-known/jwks.json"
 # Twilio calls the gateway's public origin; locally that is this machine (set the real account's values to receive callbacks).
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-https://localhost:$PORT}"
 
@@ -68,11 +79,11 @@ wait_for() { # url, name, [curl options]
   exit 1
 }
 
-dotnet "$(bin AuthService)" --urls "http://127.0.0.1:$auth_port" --contentRoot "$root/AuthService" & pids+=($!)
-dotnet "$(bin RecordingsService)" --urls "http://127.0.0.1:$recordings_port" --contentRoot "$root/RecordingsService" & pids+=($!)
-wait_for "http://127.0.0.1:$auth_port/health" AuthService
-wait_for "http://127.0.0.1:$recordings_port/health" RecordingsService
-dotnet "$(bin Gateway)" --contentRoot "$root/Gateway" & pids+=($!)
+(tls_for auth; exec dotnet "$(bin AuthService)" --urls "$scheme://127.0.0.1:$auth_port" --contentRoot "$root/AuthService") & pids+=($!)
+(tls_for recordings; exec dotnet "$(bin RecordingsService)" --urls "$scheme://127.0.0.1:$recordings_port" --contentRoot "$root/RecordingsService") & pids+=($!)
+wait_for "$scheme://127.0.0.1:$auth_port/health" AuthService "${probe_options[@]}"
+wait_for "$scheme://127.0.0.1:$recordings_port/health" RecordingsService "${probe_options[@]}"
+(tls_for gateway; exec dotnet "$(bin Gateway)" --contentRoot "$root/Gateway") & pids+=($!)
 wait_for "https://localhost:$PORT/health/ready" Gateway --cacert "$root/certs/dev/ca.crt"
 
 cat <<MSG

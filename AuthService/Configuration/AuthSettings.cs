@@ -1,3 +1,4 @@
+using Platform.Security.InternalTls;
 using Platform.Security.SignIn;
 using ServiceDefaults.Configuration;
 using IPNetwork = System.Net.IPNetwork;
@@ -7,6 +8,12 @@ namespace AuthService.Configuration;
 /// <summary>The AuthService's configuration (the README lists the variables).</summary>
 public sealed record AuthSettings
 {
+    /// <summary>Where the service listens unless ASPNETCORE_URLS says otherwise: loopback, plain HTTP.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5001";
+
+    /// <summary>INTERNAL_TLS_*: null means plain HTTP, on loopback only.</summary>
+    public required InternalTlsSettings? InternalTls { get; init; }
+
     public required string DataDirectory { get; init; }
 
     /// <summary>AUDIT_RETENTION_DAYS.</summary>
@@ -76,6 +83,7 @@ public sealed record AuthSettings
         return new AuthSettings
         {
             DataDirectory = dataDirectory,
+            InternalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl),
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),

@@ -58,6 +58,27 @@ public sealed class StartupCheckTests
         Assert.DoesNotContain("PRIVATE KEY", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ServicesBeyondLoopback_WithoutInternalTls_AreRefused_SoNoTokenCrossesANetworkInClear()
+    {
+        using var certificate = TestCertificate.Create();
+        var environment = CleanEnvironment();
+        environment["TLS_CERT_PATH"] = certificate.CertificatePath;
+        environment["TLS_KEY_PATH"] = certificate.KeyPath;
+        environment["ALLOWED_ORIGINS"] = "https://calls.example.com";
+        environment["AUTH_SERVICE_URLS"] = "http://10.0.0.5:5001";
+        environment["RECORDINGS_SERVICE_URLS"] = "http://127.0.0.1:5002";
+        environment["JWKS_URL"] = "http://auth:5001/.well-known/jwks.json";
+
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("AUTH_SERVICE_URLS has http://10.0.0.5:5001/, beyond loopback, without internal TLS", stderr, StringComparison.Ordinal);
+        Assert.Contains("JWKS_URL has http://auth:5001/.well-known/jwks.json, beyond loopback", stderr, StringComparison.Ordinal);
+        Assert.Contains("REVOCATION_FEED_URL has http://auth:5001/internal/revocations, beyond loopback", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("RECORDINGS_SERVICE_URLS", stderr, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, string?> CleanEnvironment()
     {
         var environment = new Dictionary<string, string?>
@@ -65,7 +86,7 @@ public sealed class StartupCheckTests
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = null,
         };
-        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "ASPNETCORE_URLS" })
+        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "ASPNETCORE_URLS", "JWKS_URL", "REVOCATION_FEED_URL", "INTERNAL_TLS_CA", "INTERNAL_TLS_CERT", "INTERNAL_TLS_KEY" })
         {
             environment[name] = null;
         }

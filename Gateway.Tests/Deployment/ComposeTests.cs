@@ -24,6 +24,37 @@ public sealed class ComposeTests
         Assert.DoesNotContain("ADMIN_PASSWORD_HASH", Variables("recordings"));
     }
 
+    [Fact]
+    public void BetweenTheContainers_MutualTls_EachMountingOnlyItsOwnCertificate()
+    {
+        var compose = File.ReadAllText(Path.Combine(Repository.Root, "docker-compose.yml"));
+
+        // Plain HTTP to a service across the compose network is what let anything on it bypass the gateway.
+        Assert.DoesNotContain("http://auth", compose, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://recordings", compose, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://0.0.0.0", compose, StringComparison.Ordinal);
+        Assert.Contains("ASPNETCORE_URLS: https://0.0.0.0:5001", compose, StringComparison.Ordinal);
+        Assert.Contains("ASPNETCORE_URLS: https://0.0.0.0:5002", compose, StringComparison.Ordinal);
+        foreach (var service in new[] { "gateway", "auth", "recordings" })
+        {
+            var block = Block(compose, service);
+            Assert.Contains("<<: *internal-tls", block, StringComparison.Ordinal);
+            Assert.Contains($"/internal}}/{service}:/run/internal-tls:ro", block, StringComparison.Ordinal);
+            Assert.Single(block.Split("/run/internal-tls:ro").Skip(1)); // its own folder, never the CA's key beside it
+            Assert.Contains("INTERNAL_TLS_CERT", Variables(service));
+        }
+    }
+
+    // The text of one service's block under services: (up to the next line indented as little).
+    private static string Block(string compose, string service)
+    {
+        var lines = compose.Split('\n');
+        var start = Array.FindIndex(lines, line => line == $"  {service}:");
+        Assert.True(start >= 0, $"no service {service}");
+        var end = Array.FindIndex(lines, start + 1, line => line.Length > 0 && !line.StartsWith("   ", StringComparison.Ordinal));
+        return string.Join('\n', lines[start..(end < 0 ? lines.Length : end)]);
+    }
+
     // The env_file of each top-level block of the compose file (x-service) and of each service under services:.
     private static Dictionary<string, string> EnvFilesByBlock(string[] lines)
     {

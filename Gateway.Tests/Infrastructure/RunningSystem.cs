@@ -28,11 +28,14 @@ public sealed class RunningSystem : IAsyncDisposable
     public string AdminUsername { get; }
     public string AdminPassword { get; }
     public string Output => _script.Process.Output;
+    public int AuthPort => _script.AuthPort;
+    public int RecordingsPort => _script.RecordingsPort;
 
-    public static async Task<RunningSystem> StartAsync()
+    /// <param name="environment">Added to run.sh's environment (e.g. INTERNAL_TLS=1).</param>
+    public static async Task<RunningSystem> StartAsync(IDictionary<string, string?>? environment = null)
     {
         var twilio = FakeTwilio.Start();
-        var script = RunScript.Start(new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["TWILIO_ACCOUNT_SID"] = AccountSid,
             ["TWILIO_AUTH_TOKEN"] = AuthToken,
@@ -40,7 +43,13 @@ public sealed class RunningSystem : IAsyncDisposable
             // Browser tests sign in many times from one address: keep the limits, far out of reach.
             ["LOGIN_RATE_LIMIT_MAX"] = "1000",
             ["RATE_LIMIT_MAX"] = "100000",
-        });
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var script = RunScript.Start(all);
         try
         {
             var (username, password) = await script.WaitUntilReadyAsync();

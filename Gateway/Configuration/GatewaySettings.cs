@@ -1,5 +1,6 @@
+using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
-using Gateway.Tls;
+using Platform.Security.Tls;
 using ServiceDefaults.Configuration;
 using IPNetwork = System.Net.IPNetwork;
 
@@ -16,6 +17,9 @@ public sealed record GatewaySettings
     public required string CertificatePath { get; init; }
     public required string KeyPath { get; init; }
     public required IReadOnlyList<string> AllowedOrigins { get; init; }
+    /// <summary>INTERNAL_TLS_*: the certificate the gateway presents to the services; null means plain HTTP on loopback.</summary>
+    public required InternalTlsSettings? InternalTls { get; init; }
+
     public required IReadOnlyList<Uri> AuthServiceUrls { get; init; }
     public required IReadOnlyList<Uri> RecordingsServiceUrls { get; init; }
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
@@ -43,12 +47,23 @@ public sealed record GatewaySettings
         const string certificateHint = "PEM certificate chain; for a local run, certs/generate-dev-cert.sh creates one";
         var certificate = reader.ExistingFile("TLS_CERT_PATH", Path.Combine(devCertificates, "localhost.crt"), requiredInProduction: true, certificateHint);
         var key = reader.ExistingFile("TLS_KEY_PATH", Path.Combine(devCertificates, "localhost.key"), requiredInProduction: true, "PEM private key of TLS_CERT_PATH");
-        if (certificate is not null && key is not null && CertificateLoader.TryLoad(certificate, key, out var problem) is null)
+        if (certificate is not null && key is not null && PemCertificates.TryLoad(certificate, key, out var problem) is null)
         {
             reader.AddProblem($"TLS_CERT_PATH and TLS_KEY_PATH do not form a usable certificate: {problem}");
         }
 
         var httpsPort = reader.Number("PORT", 4000, 0, 65535);
+        var internalTls = InternalTlsSettings.Read(reader);
+        var authServiceUrls = reader.Urls("AUTH_SERVICE_URLS", ["http://127.0.0.1:5001"]);
+        var recordingsServiceUrls = reader.Urls("RECORDINGS_SERVICE_URLS", ["http://127.0.0.1:5002"]);
+        foreach (var (name, urls) in new[] { ("AUTH_SERVICE_URLS", authServiceUrls), ("RECORDINGS_SERVICE_URLS", recordingsServiceUrls) })
+        {
+            foreach (var url in urls)
+            {
+                InternalTlsSettings.CheckServiceUrl(reader, internalTls, name, url);
+            }
+        }
+
         return new GatewaySettings
         {
             HttpsPort = httpsPort,
@@ -57,11 +72,12 @@ public sealed record GatewaySettings
             CertificatePath = certificate ?? "",
             KeyPath = key ?? "",
             AllowedOrigins = reader.Origins("ALLOWED_ORIGINS", requiredInProduction: true),
-            AuthServiceUrls = reader.Urls("AUTH_SERVICE_URLS", ["http://127.0.0.1:5001"]),
-            RecordingsServiceUrls = reader.Urls("RECORDINGS_SERVICE_URLS", ["http://127.0.0.1:5002"]),
+            InternalTls = internalTls,
+            AuthServiceUrls = authServiceUrls,
+            RecordingsServiceUrls = recordingsServiceUrls,
             TrustedProxies = reader.Networks("TRUSTED_PROXIES"),
             HealthCheckInterval = TimeSpan.FromSeconds(reader.Number("HEALTH_CHECK_INTERVAL_SECONDS", 10, 1, 3600)),
-            Verifier = VerifierSettings.Read(reader),
+            Verifier = VerifierSettings.Read(reader, internalTls),
             RateLimitWindow = TimeSpan.FromSeconds(reader.Number("RATE_LIMIT_WINDOW_SECONDS", 900, 1, 86_400)),
             RateLimitMax = reader.Number("RATE_LIMIT_MAX", 100, 1, int.MaxValue),
             LoginRateLimitMax = reader.Number("LOGIN_RATE_LIMIT_MAX", 5, 1, int.MaxValue),

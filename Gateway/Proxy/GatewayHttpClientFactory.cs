@@ -1,14 +1,19 @@
+using Platform.Security.InternalTls;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy;
 
-/// <summary>Connections to the services: a replica that does not accept within 5 s counts as down (a quick 502, not a hang).</summary>
-internal sealed class GatewayHttpClientFactory : ForwarderHttpClientFactory
+/// <summary>
+/// Connections to the services: a replica that does not accept within 5 s counts as down (a quick 502, not a hang);
+/// with internal TLS, each connection presents the gateway's certificate and trusts only the deployment CA.
+/// </summary>
+internal sealed class GatewayHttpClientFactory(InternalCertificates? internalCertificates = null) : ForwarderHttpClientFactory
 {
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
         handler.ConnectTimeout = TimeSpan.FromSeconds(5);
         handler.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60);
+        internalCertificates?.ConfigureClient(handler);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using Platform.Security.Tls;
 
 namespace Gateway.Tls;
 
@@ -32,8 +33,7 @@ internal sealed partial class CertificateStore : IDisposable
     private readonly string _certificatePath;
     private readonly string _keyPath;
     private readonly ILogger<CertificateStore> _logger;
-    private readonly List<FileSystemWatcher> _watchers = [];
-    private readonly Timer _debounce;
+    private readonly FileChangeWatcher _watcher;
     private volatile SslStreamCertificateContext _current;
 
     public CertificateStore(string certificatePath, string keyPath, ILogger<CertificateStore> logger)
@@ -41,21 +41,9 @@ internal sealed partial class CertificateStore : IDisposable
         _certificatePath = Path.GetFullPath(certificatePath);
         _keyPath = Path.GetFullPath(keyPath);
         _logger = logger;
-        _current = CertificateLoader.TryLoad(_certificatePath, _keyPath, out var problem)
+        _current = PemCertificates.TryLoad(_certificatePath, _keyPath, out var problem)
             ?? throw new InvalidOperationException($"The TLS certificate cannot be loaded: {problem}");
-        _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
-
-        foreach (var directory in new[] { Path.GetDirectoryName(_certificatePath)!, Path.GetDirectoryName(_keyPath)! }.Distinct())
-        {
-            // Watch the folder, not the files: renewals often replace files (or, in Kubernetes, swap a symlinked folder).
-            var watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false, EnableRaisingEvents = false };
-            watcher.Changed += OnFileEvent;
-            watcher.Created += OnFileEvent;
-            watcher.Renamed += OnFileEvent;
-            watcher.Deleted += OnFileEvent;
-            watcher.EnableRaisingEvents = true;
-            _watchers.Add(watcher);
-        }
+        _watcher = new FileChangeWatcher([_certificatePath, _keyPath], Reload);
 
         LogServing(_current.TargetCertificate.Subject, _current.TargetCertificate.NotAfter);
     }
@@ -71,13 +59,9 @@ internal sealed partial class CertificateStore : IDisposable
         CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
     };
 
-    private void OnFileEvent(object sender, FileSystemEventArgs e) =>
-        // Writers touch the files several times (truncate, write, rename); act once they are quiet.
-        _debounce.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
-
     private void Reload()
     {
-        var next = CertificateLoader.TryLoad(_certificatePath, _keyPath, out var problem);
+        var next = PemCertificates.TryLoad(_certificatePath, _keyPath, out var problem);
         if (next is null)
         {
             LogReloadFailed(problem);
@@ -93,15 +77,7 @@ internal sealed partial class CertificateStore : IDisposable
         LogServing(next.TargetCertificate.Subject, next.TargetCertificate.NotAfter);
     }
 
-    public void Dispose()
-    {
-        foreach (var watcher in _watchers)
-        {
-            watcher.Dispose();
-        }
-
-        _debounce.Dispose();
-    }
+    public void Dispose() => _watcher.Dispose();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving TLS certificate {Subject}, valid until {NotAfter:u}")]
     private partial void LogServing(string subject, DateTime notAfter);

@@ -1,3 +1,4 @@
+using Platform.Security.InternalTls;
 using Platform.Security.Revocation;
 using ServiceDefaults.Configuration;
 
@@ -11,12 +12,13 @@ public sealed record VerifierSettings(Uri JwksUrl, Uri RevocationFeedUrl, TimeSp
 {
     public static readonly Uri DefaultJwksUrl = new("http://127.0.0.1:5001/.well-known/jwks.json");
 
-    public static VerifierSettings Read(SettingsReader reader)
+    /// <param name="internalTls">This process's internal TLS: the AuthService is called over https with it, else on loopback only.</param>
+    public static VerifierSettings Read(SettingsReader reader, InternalTlsSettings? internalTls)
     {
         var jwksUrl = reader.Url("JWKS_URL", DefaultJwksUrl);
-        return new VerifierSettings(
-            jwksUrl,
-            reader.Url("REVOCATION_FEED_URL", RevocationExtensions.DefaultFeedUrl(jwksUrl)),
-            TimeSpan.FromSeconds(reader.Number("REVOCATION_POLL_SECONDS", 2, 1, 60)));
+        var feedUrl = reader.Url("REVOCATION_FEED_URL", RevocationExtensions.DefaultFeedUrl(jwksUrl));
+        InternalTlsSettings.CheckServiceUrl(reader, internalTls, "JWKS_URL", jwksUrl);
+        InternalTlsSettings.CheckServiceUrl(reader, internalTls, "REVOCATION_FEED_URL", feedUrl);
+        return new VerifierSettings(jwksUrl, feedUrl, TimeSpan.FromSeconds(reader.Number("REVOCATION_POLL_SECONDS", 2, 1, 60)));
     }
 }

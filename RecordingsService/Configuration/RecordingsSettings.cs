@@ -1,3 +1,4 @@
+using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
 using System.Text.RegularExpressions;
 using ServiceDefaults.Configuration;
@@ -10,6 +11,12 @@ public sealed partial record RecordingsSettings
 {
     /// <summary>Development stand-in account, so a local run starts without Twilio credentials.</summary>
     public const string DevelopmentAccountSid = "AC00000000000000000000000000000000";
+
+    /// <summary>Where the service listens unless ASPNETCORE_URLS says otherwise: loopback, plain HTTP.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5002";
+
+    /// <summary>INTERNAL_TLS_*: null means plain HTTP, on loopback only.</summary>
+    public required InternalTlsSettings? InternalTls { get; init; }
 
     public required string DataDirectory { get; init; }
 
@@ -46,10 +53,12 @@ public sealed partial record RecordingsSettings
 
         var authToken = reader.RequiredInProduction("TWILIO_AUTH_TOKEN", "development-auth-token", "the account's auth token; it signs Twilio's callbacks");
         var publicBaseUrl = reader.PublicBaseUrl("the public origin Twilio calls, e.g. https://calls.example.com");
+        var internalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl);
 
         return new RecordingsSettings
         {
             DataDirectory = reader.DataDirectory(),
+            InternalTls = internalTls,
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AccountSid = accountSid ?? "",
@@ -58,7 +67,7 @@ public sealed partial record RecordingsSettings
             TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", Twilio.TwilioApiBaseHandler.TwilioOrigin),
             TwilioTimeout = TimeSpan.FromSeconds(reader.Number("TWILIO_TIMEOUT_SECONDS", 10, 1, 120)),
             RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
-            Verifier = VerifierSettings.Read(reader),
+            Verifier = VerifierSettings.Read(reader, internalTls),
         };
     }
 

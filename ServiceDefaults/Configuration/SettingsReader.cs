@@ -218,6 +218,23 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
         return fallback;
     }
 
+    /// <summary>
+    /// Every address Kestrel will listen on: the <c>Kestrel:Endpoints</c> section's URLs, which take precedence, else
+    /// ASPNETCORE_URLS or <c>--urls</c> (';'-separated), else <paramref name="fallback"/> (what the service passes to
+    /// <c>UseDefaultUrl</c>, which also overrides ASPNETCORE_HTTP_PORTS).
+    /// </summary>
+    public IReadOnlyList<string> ListeningUrls(string fallback)
+    {
+        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Select(endpoint => endpoint["Url"]).OfType<string>().ToList();
+        if (endpoints.Count > 0)
+        {
+            return endpoints;
+        }
+
+        return Raw("urls")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [fallback];
+    }
+
     private static string Shorten(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
     /// <summary>DATA_DIR (default <c>./data</c>), created if missing; a problem when it cannot be created or written.</summary>

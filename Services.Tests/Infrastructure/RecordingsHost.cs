@@ -36,7 +36,8 @@ public sealed class RecordingsHost : WebApplicationFactory<RecordingsSettings>
             ["TWILIO_AUTH_TOKEN"] = AuthToken,
             ["PUBLIC_BASE_URL"] = PublicBaseUrl,
             ["TWILIO_API_BASE_URL"] = Twilio.Url!,
-            ["JWKS_URL"] = "http://auth.test/.well-known/jwks.json",
+            // Any loopback address: the handler below answers in memory.
+            ["JWKS_URL"] = "http://127.0.0.1:9/.well-known/jwks.json",
             ["REVOCATION_POLL_SECONDS"] = "1",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
