@@ -1,6 +1,7 @@
 using Platform.Security.Tokens;
 using Platform.Storage;
 using Platform.Storage.Audit;
+using Platform.Storage.Database;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Configuration;
@@ -19,11 +20,11 @@ internal static class AuthServiceExtensions
     public static WebApplicationBuilder AddAuthService(this WebApplicationBuilder builder, AuthSettings settings)
     {
         var services = builder.Services;
-        services.AddSingleton<AuthDatabase>();
-        services.AddSingleton<IUserStore, SqliteUserStore>();
-        services.AddSingleton<ISessionStore, SqliteSessionStore>();
-        services.AddSingleton<IRevocationFeed, SqliteRevocationFeed>();
-        services.AddSqliteAudit<AuthDatabase>(settings.Audit);
+        services.AddServiceDatabase(provider => new AuthDatabase(settings.Database, provider.GetRequiredService<ILogger<AuthDatabase>>()));
+        services.AddSingleton<IUserStore, UserStore>();
+        services.AddSingleton<ISessionStore, SessionStore>();
+        services.AddSingleton<IRevocationFeed, RevocationFeed>();
+        services.AddAudit<AuthDatabase>(settings.Audit);
         services.AddStorageFaultHandling();
         services.AddSingleton<KeyRing>();
         services.AddSingleton<PasswordHasher>();

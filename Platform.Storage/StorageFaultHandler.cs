@@ -1,29 +1,52 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Platform.Storage;
 
 /// <summary>
-/// A database that cannot be written (disk full, I/O error, locked too long) is an infrastructure fault, not a bug:
-/// the request is answered 503 with <c>Retry-After</c> (its transaction was rolled back, nothing is half-written), and
-/// the fault is logged as an error. Requests go through again as soon as the database can be written.
+/// Which database errors are the infrastructure's (the database down, unreachable, out of space or connections,
+/// shutting down, a lock or serialization conflict) rather than a bug (a constraint, a syntax error, bad data).
+/// Callers catch <see cref="DbException"/>; this is the one place that reads an engine's codes: the transient flag,
+/// the SQLSTATE (PostgreSQL), or SQLite's primary result code.
+/// </summary>
+public static class DatabaseFaults
+{
+    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+    private static readonly HashSet<int> SqliteInfrastructureCodes = [5, 6, 7, 8, 10, 13, 14];
+
+    // SQLSTATE classes: 08 connection, 53 insufficient resources, 57 operator intervention (shutdown), 58 system error,
+    // and 40001/40P01 serialization failure/deadlock, 55P03 lock not available, 25006 read-only transaction (a standby).
+    private static readonly string[] InfrastructureClasses = ["08", "53", "57", "58"];
+    private static readonly HashSet<string> InfrastructureStates = ["40001", "40P01", "55P03", "25006"];
+
+    public static bool IsInfrastructure(Exception exception) => exception switch
+    {
+        DbException { IsTransient: true } => true,
+        DbException { SqlState: { Length: 5 } state } => InfrastructureStates.Contains(state) || InfrastructureClasses.Contains(state[..2]),
+        Microsoft.Data.Sqlite.SqliteException sqlite => SqliteInfrastructureCodes.Contains(sqlite.SqliteErrorCode),
+        TimeoutException => true,
+        _ => false,
+    };
+}
+
+/// <summary>
+/// A database that cannot be reached or written is an infrastructure fault, not a bug: the request is answered 503
+/// with <c>Retry-After</c> (its transaction was rolled back, nothing is half-written), and the fault is logged as an
+/// error. Requests go through again as soon as the database answers.
 /// </summary>
 internal sealed partial class StorageFaultHandler(IProblemDetailsService problems, ILogger<StorageFaultHandler> logger) : IExceptionHandler
 {
-    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
-    private static readonly HashSet<int> InfrastructureErrors = [5, 6, 7, 8, 10, 13, 14];
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not SqliteException sqlite || !InfrastructureErrors.Contains(sqlite.SqliteErrorCode))
+        if (exception is not DbException fault || !DatabaseFaults.IsInfrastructure(fault))
         {
             return false; // anything else (a constraint, a syntax error) is a bug: it stays a logged 500
         }
 
-        LogFault(sqlite.SqliteErrorCode, sqlite.Message, httpContext.Request.Path);
+        LogFault(fault.GetType().Name, fault.SqlState ?? (fault as Microsoft.Data.Sqlite.SqliteException)?.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture), fault.Message, httpContext.Request.Path);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = "5";
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -33,13 +56,13 @@ internal sealed partial class StorageFaultHandler(IProblemDetailsService problem
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Storage unavailable",
-                Detail = "The request could not be stored; nothing was changed. Try again shortly.",
+                Detail = "The request could not be served by the database; nothing was changed. Try again shortly.",
             },
         });
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Database fault (SQLite error {Code}: {Reason}) answering {Path}; answered 503")]
-    private partial void LogFault(int code, string reason, PathString path);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Database fault ({Kind} {Code}: {Reason}) answering {Path}; answered 503")]
+    private partial void LogFault(string kind, string? code, string reason, PathString path);
 }
 
 public static class StorageFaultExtensions

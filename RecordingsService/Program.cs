@@ -8,6 +8,23 @@ using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
 
+if (args is ["migrate"])
+{
+    // Applies the database's pending migrations (DATABASE_URL, else DATA_DIR) and lists them, then exits.
+    var exitCode = 0;
+    var guarded = StartupGuard.Run(() =>
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        var settings = builder.AddSettings(RecordingsSettings.Read);
+        builder.AddRecordingsService(settings);
+        using var app = builder.Build();
+        exitCode = Platform.Storage.Migrations.MigrateCommand.RunAsync(
+            app.Services.GetRequiredService<RecordingsService.Storage.RecordingsDatabase>(), Console.Out, Console.Error).GetAwaiter().GetResult();
+    });
+    return guarded != 0 ? guarded : exitCode;
+}
+
 return StartupGuard.Run(() =>
 {
     var builder = WebApplication.CreateBuilder(args);

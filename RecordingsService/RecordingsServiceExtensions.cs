@@ -8,6 +8,7 @@ using RecordingsService.Twilio;
 using RecordingsService.Webhooks;
 using Platform.Storage;
 using Platform.Storage.Audit;
+using Platform.Storage.Database;
 using Platform.Security.Revocation;
 using Platform.Security.Tokens;
 
@@ -18,9 +19,9 @@ internal static class RecordingsServiceExtensions
     public static WebApplicationBuilder AddRecordingsService(this WebApplicationBuilder builder, RecordingsSettings settings)
     {
         var services = builder.Services;
-        services.AddSingleton<RecordingsDatabase>();
-        services.AddSingleton<IRecordingStore, SqliteRecordingStore>();
-        services.AddSqliteAudit<RecordingsDatabase>(settings.Audit);
+        services.AddServiceDatabase(provider => new RecordingsDatabase(settings.Database, provider.GetRequiredService<ILogger<RecordingsDatabase>>()));
+        services.AddSingleton<IRecordingStore, RecordingStore>();
+        services.AddAudit<RecordingsDatabase>(settings.Audit);
         services.AddStorageFaultHandling();
         services.AddSingleton<RecordingWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RecordingWriter>());

@@ -19,6 +19,7 @@ internal static class CommandLine
           keys list [--dir DIR]         one line per key: kid, created, state
           keys retire KID [--dir DIR]   stop publishing a key; its tokens stop working within 60 s
           sessions revoke-all           end every session (reads the service's configuration: DATA_DIR, ACCESS_TOKEN_MINUTES, …)
+          migrate                       apply the database's pending migrations (DATABASE_URL, else DATA_DIR) and list them
         DIR defaults to JWT_KEYS_DIR.
         """;
 
@@ -39,6 +40,7 @@ internal static class CommandLine
                 ["hash-password"] => HashPasswordCommand.Run(Console.In, output, error, interactive: !Console.IsInputRedirected, reader),
                 ["keys", .. var rest] => KeysCommand.Run(rest, output, error, TimeProvider.System, reader),
                 ["sessions", "revoke-all"] => await SessionsCommand.RevokeAllAsync(builder, output, error),
+                ["migrate"] => await MigrateAsync(builder, output, error),
                 ["help" or "--help"] => Help(output, 0),
                 _ => Help(error, 64),
             };
@@ -81,6 +83,12 @@ internal static class CommandLine
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddAuthService(settings);
         return builder.Build();
+    }
+
+    private static async Task<int> MigrateAsync(WebApplicationBuilder builder, TextWriter output, TextWriter error)
+    {
+        await using var app = BuildServices(builder);
+        return await Platform.Storage.Migrations.MigrateCommand.RunAsync(app.Services.GetRequiredService<Storage.AuthDatabase>(), output, error);
     }
 
     private static int Help(TextWriter writer, int exitCode)

@@ -14,7 +14,7 @@ internal static class SessionsCommand
     {
         await using var app = CommandLine.BuildServices(builder);
         var database = app.Services.GetRequiredService<AuthDatabase>();
-        if (!File.Exists(database.Path))
+        if (database.Path is not null && !File.Exists(database.Path))
         {
             await error.WriteLineAsync($"No AuthService database at {database.Path}; set DATA_DIR as for the service.");
             return 1;

@@ -16,6 +16,9 @@ public sealed record AuthSettings
 
     public required string DataDirectory { get; init; }
 
+    /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
+    public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
+
     /// <summary>AUDIT_RETENTION_DAYS.</summary>
     public required Platform.Storage.Audit.AuditSettings Audit { get; init; }
 
@@ -83,6 +86,7 @@ public sealed record AuthSettings
         return new AuthSettings
         {
             DataDirectory = dataDirectory,
+            Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
             InternalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl),
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -40,7 +39,7 @@ public sealed partial class AuditRetention(IAuditLog audit, AuditSettings settin
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (SqliteException ex)
+            catch (System.Data.Common.DbException ex)
             {
                 LogFailed(ex);
             }

@@ -20,6 +20,9 @@ public sealed partial record RecordingsSettings
 
     public required string DataDirectory { get; init; }
 
+    /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
+    public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
+
     /// <summary>Where requests may come from with believable X-Forwarded-* headers: the gateway (loopback by default).</summary>
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
 
@@ -54,10 +57,12 @@ public sealed partial record RecordingsSettings
         var authToken = reader.RequiredInProduction("TWILIO_AUTH_TOKEN", "development-auth-token", "the account's auth token; it signs Twilio's callbacks");
         var publicBaseUrl = reader.PublicBaseUrl("the public origin Twilio calls, e.g. https://calls.example.com");
         var internalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl);
+        var dataDirectory = reader.DataDirectory();
 
         return new RecordingsSettings
         {
-            DataDirectory = reader.DataDirectory(),
+            DataDirectory = dataDirectory,
+            Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
             InternalTls = internalTls,
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),

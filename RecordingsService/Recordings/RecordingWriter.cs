@@ -72,7 +72,7 @@ public sealed partial class RecordingWriter(IRecordingStore store, ILogger<Recor
                 batch[i].Done.TrySetResult(results[i]);
             }
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
         {
             LogCommitFailed(ex, batch.Count);
             foreach (var pending in batch)

@@ -68,7 +68,7 @@ internal sealed partial class RetentionJob(
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or HttpRequestException or IOException)
+            catch (Exception ex) when (ex is System.Data.Common.DbException or HttpRequestException or IOException)
             {
                 LogFailed(ex);
             }

@@ -1,34 +1,17 @@
 using Platform.Storage.Audit;
-using Platform.Storage;
-using RecordingsService.Configuration;
+using Platform.Storage.Database;
+using Platform.Storage.Migrations;
 
 namespace RecordingsService.Storage;
 
 /// <summary>
-/// The embedded store: DATA_DIR/recordings.db, SQLite in WAL mode with synchronous=FULL, so a committed webhook
-/// survives a power cut, not only a crash. Each operation opens a pooled connection.
+/// The RecordingsService's data: recordings and the access audit. SQLite (DATA_DIR/recordings.db, WAL with
+/// synchronous=FULL, so a committed webhook survives a power cut, not only a crash) or, with DATABASE_URL, PostgreSQL
+/// schema <c>recordings</c>.
 /// </summary>
-public sealed class RecordingsDatabase(RecordingsSettings settings)
-    : SqliteDatabase(System.IO.Path.Combine(settings.DataDirectory, "recordings.db"), Schema + SqliteAuditLog.Schema, durable: true)
+public sealed class RecordingsDatabase(DatabaseSettings settings, ILogger<RecordingsDatabase> logger)
+    : ServiceDatabase(settings, "recordings", durable: true, Load, logger)
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS recordings (
-            sid              TEXT PRIMARY KEY,
-            account_sid      TEXT NOT NULL,
-            call_sid         TEXT NOT NULL,
-            status           TEXT NOT NULL,
-            status_rank      INTEGER NOT NULL,
-            duration_seconds INTEGER,
-            channels         INTEGER,
-            source           TEXT,
-            start_time       INTEGER,
-            sort_at          INTEGER NOT NULL,
-            created_at       INTEGER NOT NULL,
-            updated_at       INTEGER NOT NULL,
-            error_code       INTEGER
-        );
-        CREATE INDEX IF NOT EXISTS recordings_newest ON recordings (sort_at DESC, sid DESC);
-        CREATE INDEX IF NOT EXISTS recordings_by_call ON recordings (call_sid, sort_at DESC, sid DESC);
-        CREATE INDEX IF NOT EXISTS recordings_by_status ON recordings (status, sort_at DESC, sid DESC);
-        """;
+    private static IReadOnlyList<Migration> Load(DatabaseEngine engine) =>
+        [.. Migration.Load(typeof(RecordingsDatabase).Assembly, "recordings", engine), .. AuditMigrations.Load(engine)];
 }

@@ -117,7 +117,7 @@ internal static partial class WebhookEndpoints
         {
             changed = await changes.ApplyAsync(recording, context.RequestAborted);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException or OperationCanceledException)
         {
             metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "store-failed"));
             context.Response.Headers.RetryAfter = "5";

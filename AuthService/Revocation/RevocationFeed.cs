@@ -1,9 +1,10 @@
 using AuthService.Storage;
 using Dapper;
+using Platform.Storage.Database;
 
 namespace AuthService.Revocation;
 
-internal sealed class SqliteRevocationFeed(AuthDatabase database, TimeProvider time) : IRevocationFeed
+internal sealed class RevocationFeed(AuthDatabase database, TimeProvider time) : IRevocationFeed
 {
     public async Task PublishAsync(IReadOnlyList<RevokedSession> sessions, CancellationToken cancellationToken = default)
     {
@@ -14,6 +15,13 @@ internal sealed class SqliteRevocationFeed(AuthDatabase database, TimeProvider t
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (database.Engine == DatabaseEngine.PostgreSql)
+        {
+            // Publishers take turns, so sequence numbers commit in order: a reader that has seen seq N never misses a
+            // smaller one committed later (sequence values are handed out at insert, not at commit).
+            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('recordings-platform/revocations', 0))", transaction: transaction);
+        }
+
         // Entries nobody needs any more (their tokens have expired) go as new ones arrive.
         await connection.ExecuteAsync("DELETE FROM revocations WHERE expires_at < @now", new { now = time.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);
         foreach (var session in sessions)

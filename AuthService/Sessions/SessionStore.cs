@@ -3,7 +3,7 @@ using Dapper;
 
 namespace AuthService.Sessions;
 
-internal sealed class SqliteSessionStore(AuthDatabase database) : ISessionStore
+internal sealed class SessionStore(AuthDatabase database) : ISessionStore
 {
     private const string SessionColumns =
         "s.id AS Id, s.username AS Username, s.created_at AS CreatedAt, s.idle_expires_at AS IdleExpiresAt, s.absolute_expires_at AS AbsoluteExpiresAt, s.revoked_at AS RevokedAt";

@@ -1,28 +1,18 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using Platform.Storage.Database;
+using Platform.Storage.Migrations;
 
 namespace Platform.Storage.Audit;
 
-/// <summary>
-/// The audit in a service's SQLite database, table <c>audit</c>; the service's database includes <see cref="Schema"/>.
-/// </summary>
-public sealed class SqliteAuditLog(Func<CancellationToken, Task<SqliteConnection>> open, TimeProvider time) : IAuditLog
+/// <summary>The audit's migrations (table <c>audit</c>), which each owning service's database includes.</summary>
+public static class AuditMigrations
 {
-    /// <summary>The table this log writes, for the owning database's schema.</summary>
-    public const string Schema = """
-        CREATE TABLE IF NOT EXISTS audit (
-            id         INTEGER PRIMARY KEY AUTOINCREMENT,
-            at         INTEGER NOT NULL,
-            action     TEXT NOT NULL,
-            actor      TEXT,
-            target     TEXT,
-            client_ip  TEXT,
-            outcome    TEXT NOT NULL,
-            detail     TEXT
-        );
-        CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
-        """;
+    public static IReadOnlyList<Migration> Load(DatabaseEngine engine) => Migration.Load(typeof(AuditMigrations).Assembly, "audit", engine);
+}
 
+/// <summary>The audit in a service's database (SQLite or PostgreSQL), table <c>audit</c>.</summary>
+public sealed class AuditLog(ServiceDatabase database, TimeProvider time) : IAuditLog
+{
     private const string Insert = "INSERT INTO audit (at, action, actor, target, client_ip, outcome, detail) VALUES (@At, @Action, @Actor, @Target, @ClientIp, @Outcome, @Detail)";
 
     public Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default) =>
@@ -36,7 +26,7 @@ public sealed class SqliteAuditLog(Func<CancellationToken, Task<SqliteConnection
         }
 
         var at = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await open(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(Insert, entries.Select(e => new { At = at, e.Action, e.Actor, e.Target, e.ClientIp, e.Outcome, e.Detail }), transaction);
         await transaction.CommitAsync(cancellationToken);
@@ -44,16 +34,16 @@ public sealed class SqliteAuditLog(Func<CancellationToken, Task<SqliteConnection
 
     public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
-        await using var connection = await open(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync("DELETE FROM audit WHERE at < @cutoff", new { cutoff = cutoff.ToUnixTimeMilliseconds() });
     }
 
     public async Task<IReadOnlyList<AuditEvent>> ListAsync(int limit, long? before, CancellationToken cancellationToken = default)
     {
-        await using var connection = await open(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, long At, string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail)>(
-            "SELECT id, at, action, actor, target, client_ip, outcome, detail FROM audit WHERE (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit",
-            new { before, limit });
+            "SELECT id, at, action, actor, target, client_ip, outcome, detail FROM audit WHERE id < @before ORDER BY id DESC LIMIT @limit",
+            new { before = before ?? long.MaxValue, limit = (long)limit });
         return [.. rows.Select(r => new AuditEvent(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Action, r.Actor, r.Target, r.ClientIp, r.Outcome, r.Detail))];
     }
 }

@@ -3,7 +3,7 @@ using RecordingsService.Storage;
 
 namespace RecordingsService.Recordings;
 
-internal sealed class SqliteRecordingStore(RecordingsDatabase database) : IRecordingStore
+internal sealed class RecordingStore(RecordingsDatabase database) : IRecordingStore
 {
     private const string Columns =
         "sid AS Sid, account_sid AS AccountSid, call_sid AS CallSid, status AS Status, duration_seconds AS DurationSeconds, channels AS Channels, " +

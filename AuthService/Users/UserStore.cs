@@ -3,7 +3,7 @@ using Dapper;
 
 namespace AuthService.Users;
 
-internal sealed class SqliteUserStore(AuthDatabase database) : IUserStore
+internal sealed class UserStore(AuthDatabase database) : IUserStore
 {
     private const string Columns = "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at AS LastSignInAt";
 
@@ -40,7 +40,7 @@ internal sealed class SqliteUserStore(AuthDatabase database) : IUserStore
         await using var connection = await database.OpenAsync(cancellationToken);
         var inserted = await connection.ExecuteAsync(
             "INSERT INTO users (username, password_hash, role, disabled, created_at, updated_at) VALUES (@Username, @PasswordHash, @Role, @Disabled, @CreatedAt, @UpdatedAt) ON CONFLICT (username) DO NOTHING",
-            new { user.Username, user.PasswordHash, user.Role, user.Disabled, CreatedAt = user.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = user.UpdatedAt.ToUnixTimeMilliseconds() });
+            new { user.Username, user.PasswordHash, user.Role, Disabled = user.Disabled ? 1 : 0, CreatedAt = user.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = user.UpdatedAt.ToUnixTimeMilliseconds() });
         return inserted == 1;
     }
 
@@ -49,7 +49,7 @@ internal sealed class SqliteUserStore(AuthDatabase database) : IUserStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
             "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, updated_at = @UpdatedAt WHERE username = @Username",
-            new { user.Username, user.PasswordHash, user.Role, user.Disabled, UpdatedAt = user.UpdatedAt.ToUnixTimeMilliseconds() });
+            new { user.Username, user.PasswordHash, user.Role, Disabled = user.Disabled ? 1 : 0, UpdatedAt = user.UpdatedAt.ToUnixTimeMilliseconds() });
     }
 
     public async Task<bool> DeleteAsync(string username, CancellationToken cancellationToken = default)

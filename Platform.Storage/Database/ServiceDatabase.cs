@@ -1,0 +1,150 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Platform.Storage.Migrations;
+
+namespace Platform.Storage.Database;
+
+public enum DatabaseEngine
+{
+    Sqlite,
+    PostgreSql,
+}
+
+/// <summary>
+/// A service's database: an embedded SQLite file (<c>DATA_DIR/{name}.db</c>, WAL, pooled connections that wait for
+/// each other's writes) or, with DATABASE_URL, the PostgreSQL schema <c>{name}</c> through one pooled
+/// <see cref="NpgsqlDataSource"/>. Its migrations are applied before the first connection is handed out (and at
+/// start-up, and by the <c>migrate</c> command), once, however many replicas start together.
+/// </summary>
+public abstract partial class ServiceDatabase : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly string? _sqlite;
+    private readonly string _pragmas;
+    private readonly IReadOnlyList<Migration> _migrations;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _migrating = new(1, 1);
+    private volatile bool _migrated;
+
+    /// <param name="name">The SQLite file's name and the PostgreSQL schema: what the service owns.</param>
+    /// <param name="durable">SQLite: synchronous=FULL (a commit survives a power cut) rather than NORMAL (a crash).</param>
+    /// <param name="migrations">Every migration of this database, from <see cref="Migration.Load"/>.</param>
+    protected ServiceDatabase(DatabaseSettings settings, string name, bool durable, Func<DatabaseEngine, IReadOnlyList<Migration>> migrations, ILogger logger)
+    {
+        Name = name;
+        _logger = logger;
+        _pragmas = $"PRAGMA busy_timeout = 10000; PRAGMA synchronous = {(durable ? "FULL" : "NORMAL")};";
+        if (settings.PostgresConnectionString is { } connectionString)
+        {
+            Engine = DatabaseEngine.PostgreSql;
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            builder.ConnectionStringBuilder.SearchPath = name;
+            builder.ConnectionStringBuilder.ApplicationName ??= name;
+            // A database that does not answer: a quick 503, not a request hanging for Npgsql's default 15 s.
+            if (builder.ConnectionStringBuilder.Timeout == 15)
+            {
+                builder.ConnectionStringBuilder.Timeout = 5;
+            }
+
+            _postgres = builder.Build();
+            Description = $"PostgreSQL {builder.ConnectionStringBuilder.Host}:{builder.ConnectionStringBuilder.Port}/{builder.ConnectionStringBuilder.Database}, schema {name}";
+        }
+        else
+        {
+            Engine = DatabaseEngine.Sqlite;
+            Path = System.IO.Path.Combine(settings.DataDirectory, name + ".db");
+            _sqlite = new SqliteConnectionStringBuilder
+            {
+                DataSource = Path,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = true,
+                DefaultTimeout = 10,
+            }.ToString();
+            Description = $"SQLite {Path}";
+        }
+
+        _migrations = migrations(Engine);
+    }
+
+    public DatabaseEngine Engine { get; }
+
+    /// <summary>The SQLite file's base name and the PostgreSQL schema.</summary>
+    public string Name { get; }
+
+    /// <summary>The SQLite file (null on PostgreSQL).</summary>
+    public string? Path { get; }
+
+    /// <summary>Where the data is, for logs: never a password.</summary>
+    public string Description { get; }
+
+    public IReadOnlyList<Migration> Migrations => _migrations;
+
+    /// <summary>An open connection, the schema migrated.</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        await MigrateAsync(cancellationToken);
+        return await OpenWithoutMigratingAsync(cancellationToken);
+    }
+
+    /// <summary>Applies the migrations not yet applied (once per process; <see cref="Migrator"/> makes it once per database).</summary>
+    /// <returns>The migrations this call applied.</returns>
+    public async Task<IReadOnlyList<Migration>> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        if (_migrated)
+        {
+            return [];
+        }
+
+        await _migrating.WaitAsync(cancellationToken);
+        try
+        {
+            if (_migrated)
+            {
+                return [];
+            }
+
+            var applied = await Migrator.ApplyAsync(this, _migrations, cancellationToken);
+            foreach (var migration in applied)
+            {
+                LogApplied(migration.Component, migration.Id, Description);
+            }
+
+            _migrated = true;
+            return applied;
+        }
+        finally
+        {
+            _migrating.Release();
+        }
+    }
+
+    internal async Task<DbConnection> OpenWithoutMigratingAsync(CancellationToken cancellationToken)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+
+        var connection = new SqliteConnection(_sqlite);
+        await connection.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(_pragmas);
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+
+        _migrating.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Component}/{Migration} to {Database}")]
+    private partial void LogApplied(string component, string migration, string database);
+}
