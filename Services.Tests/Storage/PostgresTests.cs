@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Json;
+using AuthService.Revocation;
+using AuthService.Storage;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Platform.Storage.Database;
+using Services.Tests.Infrastructure;
+
+namespace Services.Tests.Storage;
+
+/// <summary>What only several replicas on one PostgreSQL database can get wrong, on a real server.</summary>
+public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task ReplicasStartingTogether_ApplyEachMigrationOnce()
+    {
+        var connectionString = await postgres.Server.CreateDatabaseAsync();
+        var replicas = Enumerable.Range(0, 6).Select(_ => new AuthDatabase(new DatabaseSettings("", connectionString), NullLogger<AuthDatabase>.Instance)).ToList();
+        try
+        {
+            var applied = await Task.WhenAll(replicas.Select(replica => replica.MigrateAsync()));
+
+            Assert.Equal(2, applied.Sum(a => a.Count)); // auth/0001 and audit/0001, by whichever replica came first
+            await using var connection = await replicas[0].OpenAsync();
+            Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RevocationFeed_NeverSkipsARowThatCommitsLate()
+    {
+        var connectionString = await postgres.Server.CreateDatabaseAsync();
+        await using var database = new AuthDatabase(new DatabaseSettings("", connectionString), NullLogger<AuthDatabase>.Instance);
+        var feed = new RevocationFeed(database, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var expires = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        await database.MigrateAsync();
+
+        // Replica A publishes, as the feed does, and is slow to commit: its row holds the smaller sequence number.
+        await using var slow = new NpgsqlConnection(connectionString + ";Search Path=auth");
+        await slow.OpenAsync();
+        await using var slowTransaction = await slow.BeginTransactionAsync();
+        await slow.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('recordings-platform/revocations', 0))", transaction: slowTransaction);
+        await slow.ExecuteAsync("INSERT INTO revocations (session_id, expires_at) VALUES ('slow', @expires)", new { expires }, slowTransaction);
+
+        // Replica B publishes meanwhile; a verifier polls.
+        var quick = feed.PublishAsync([new RevokedSession("quick", DateTimeOffset.UtcNow.AddHours(1))]);
+        await Task.Delay(500);
+        var seen = await feed.ReadSinceAsync(0, 100);
+
+        await slowTransaction.CommitAsync();
+        await quick;
+        var next = await feed.ReadSinceAsync(seen.Cursor, 100);
+
+        // Whatever the poll saw first, polling on from its cursor sees both: no revocation slips behind the cursor.
+        Assert.Equal(["quick", "slow"], seen.Sessions.Concat(next.Sessions).Select(s => s.Sid).Order());
+    }
+
+    [Fact]
+    public async Task DatabaseDown_DataRequestsAnswer503WithRetryAfter_AtOnce_AndWorkAgainWhenItIsBack()
+    {
+        await using var server = await PostgresServer.StartAsync(); // its own: this test stops it
+        var url = server.UrlFor(await server.CreateDatabaseAsync());
+        await using var auth = new AuthHost(new Dictionary<string, string> { ["DATABASE_URL"] = url });
+        var admin = await auth.SignInAsync();
+
+        await server.StopAsync();
+        var started = DateTime.UtcNow;
+        using (var refused = await auth.SendAsync(HttpMethod.Get, "/api/users", admin.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(refused.Headers.RetryAfter);
+            Assert.DoesNotContain("postgres", await refused.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "answered at once, not after a hang");
+        using (var client = auth.Client())
+        using (var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword }))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, signIn.StatusCode);
+        }
+
+        await server.StartAgainAsync();
+        await Wait.UntilAsync(async () =>
+        {
+            using var users = await auth.SendAsync(HttpMethod.Get, "/api/users", admin.AccessToken);
+            return users.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(20), "the users list answers again");
+    }
+
+    [Fact]
+    public async Task MigrateCommand_AppliesOnce_ThenHasNothingToDo_AndNeverPrintsThePassword()
+    {
+        var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync()).Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
+        var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_ENVIRONMENT"] = "Development" };
+
+        foreach (var service in new[] { "AuthService", "RecordingsService" })
+        {
+            var first = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
+            Assert.True(first.ExitCode == 0, first.StandardError + first.StandardOutput);
+            Assert.Contains("applied audit/0001_initial", first.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("up to date (2 applied now, 2 in all)", first.StandardOutput, StringComparison.Ordinal);
+
+            var second = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
+            Assert.Equal(0, second.ExitCode);
+            Assert.Contains("up to date (0 applied now, 2 in all)", second.StandardOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("s3cret-pw", first.StandardOutput + first.StandardError + second.StandardOutput, StringComparison.Ordinal);
+        }
+
+        // Each service in its own schema of the one database.
+        await using var connection = new NpgsqlConnection(postgres.Server.ConnectionStringFor(new NpgsqlConnectionStringBuilder(
+            (await DatabaseSettingsFor(url)).PostgresConnectionString).Database!));
+        Assert.Equal(["auth", "recordings"], await connection.QueryAsync<string>(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'schema_migrations' ORDER BY 1"));
+    }
+
+    [Fact]
+    public async Task MigrateCommand_WhenTheDatabaseIsUnreachable_SaysSo_Exit69()
+    {
+        using var port = PortReservation.Reserve(); // nothing listens there
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["migrate"], environment: new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = $"postgres://postgres:hidden-pw@127.0.0.1:{port.Port}/nothing",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        });
+
+        Assert.Equal(69, exitCode);
+        Assert.Contains($"PostgreSQL 127.0.0.1:{port.Port}/nothing, schema auth cannot be reached", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hidden-pw", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    private static Task<DatabaseSettings> DatabaseSettingsFor(string url) =>
+        Task.FromResult(new DatabaseSettings("", DatabaseSettings.TryParse(url, out _)));
+}

@@ -1,0 +1,243 @@
+using AuthService.Revocation;
+using AuthService.Sessions;
+using AuthService.Storage;
+using AuthService.Users;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Extensions.Time.Testing;
+using Platform.Storage.Audit;
+using Platform.Storage.Database;
+using RecordingsService.Recordings;
+using RecordingsService.Storage;
+
+namespace Services.Tests.Storage;
+
+/// <summary>
+/// What every store promises, run against each engine (<see cref="SqliteStoreContractTests"/>,
+/// <see cref="PostgresStoreContractTests"/>): each test gets a fresh, empty database.
+/// </summary>
+public abstract class StoreContract : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
+
+    protected FakeTimeProvider Time { get; } = new(Now);
+    protected AuthDatabase Auth { get; private set; } = null!;
+    protected RecordingsDatabase Recordings { get; private set; } = null!;
+
+    protected abstract DatabaseEngine Engine { get; }
+
+    /// <summary>Settings naming a new, empty database of the engine under test.</summary>
+    protected abstract Task<DatabaseSettings> NewDatabaseAsync();
+
+    public virtual async Task InitializeAsync()
+    {
+        var settings = await NewDatabaseAsync();
+        Auth = new AuthDatabase(settings, NullLogger<AuthDatabase>.Instance);
+        Recordings = new RecordingsDatabase(settings, NullLogger<RecordingsDatabase>.Instance);
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await Auth.DisposeAsync();
+        await Recordings.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Migrations_AreAppliedOnce_AndASecondReplicaFindsNothingToDo()
+    {
+        Assert.Equal(Engine, Auth.Engine);
+        var applied = await Auth.MigrateAsync();
+        Assert.Equal(["auth/0001_initial", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
+
+        await using var replica = new AuthDatabase(await SameDatabaseAsync(), NullLogger<AuthDatabase>.Instance);
+        Assert.Empty(await replica.MigrateAsync());
+        await using var connection = await replica.OpenAsync();
+        Assert.Equal(2L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
+    }
+
+    [Fact]
+    public async Task Users_CreateFindUpdateListDelete_AndTheSeedDigest()
+    {
+        var users = new UserStore(Auth);
+        var alice = new User("alice", "$2b$10$hash", "viewer", false, Now, Now, null);
+        Assert.True(await users.CreateAsync(alice));
+        Assert.False(await users.CreateAsync(alice with { Role = "admin" }), "a taken username is refused, not overwritten");
+        Assert.Equal(alice, await users.FindAsync("alice"));
+
+        await users.UpdateAsync(alice with { Role = "admin", Disabled = true, UpdatedAt = Now.AddMinutes(1) });
+        var updated = await users.FindAsync("alice");
+        Assert.Equal(("admin", true, Now.AddMinutes(1)), (updated!.Role, updated.Disabled, updated.UpdatedAt));
+        Assert.Equal(0, await users.CountActiveAdminsAsync()); // disabled admins do not count
+
+        Assert.True(await users.CreateAsync(new User("bob", "$2b$10$bob", "admin", false, Now, Now, null)));
+        Assert.Equal(1, await users.CountActiveAdminsAsync());
+        Assert.Equal(["alice", "bob"], (await users.ListAsync()).Select(u => u.Username));
+
+        await users.RecordSignInAsync("bob", Now.AddHours(1), upgradedHash: "$2b$12$upgraded");
+        var bob = await users.FindAsync("bob");
+        Assert.Equal((Now.AddHours(1), "$2b$12$upgraded"), (bob!.LastSignInAt, bob.PasswordHash));
+        await users.RecordSignInAsync("bob", Now.AddHours(2), upgradedHash: null);
+        Assert.Equal("$2b$12$upgraded", (await users.FindAsync("bob"))!.PasswordHash);
+
+        Assert.Null(await users.SeedDigestAsync("bob"));
+        await users.SetSeedDigestAsync("bob", "one");
+        await users.SetSeedDigestAsync("bob", "two");
+        Assert.Equal("two", await users.SeedDigestAsync("bob"));
+
+        Assert.True(await users.DeleteAsync("alice"));
+        Assert.False(await users.DeleteAsync("alice"));
+        Assert.Null(await users.FindAsync("alice"));
+    }
+
+    [Fact]
+    public async Task Sessions_RotateOnce_RevokeOnlyActive_ListActive()
+    {
+        var sessions = new SessionStore(Auth);
+        var one = new Session("s1", "alice", Now, Now.AddHours(2), Now.AddHours(12), null);
+        await sessions.CreateAsync(one, "hash-1");
+        await sessions.CreateAsync(new Session("s2", "bob", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-2");
+        Assert.Equal(one, await sessions.FindAsync("s1"));
+        Assert.Equal(("s1", (DateTimeOffset?)null), ((await sessions.FindByRefreshTokenAsync("hash-1"))!.Session.Id, (await sessions.FindByRefreshTokenAsync("hash-1"))!.UsedAt));
+
+        Assert.True(await sessions.RotateAsync("hash-1", "hash-1b", "s1", Now.AddMinutes(5), Now.AddHours(3)));
+        Assert.False(await sessions.RotateAsync("hash-1", "hash-1c", "s1", Now.AddMinutes(6), Now.AddHours(3)), "a used token rotates once");
+        Assert.Equal(Now.AddMinutes(5), (await sessions.FindByRefreshTokenAsync("hash-1"))!.UsedAt);
+        Assert.Equal(Now.AddHours(3), (await sessions.FindAsync("s1"))!.IdleExpiresAt);
+        Assert.Null(await sessions.FindByRefreshTokenAsync("hash-1c"));
+
+        Assert.Equal(["s1", "s2"], (await sessions.ActiveSessionIdsAsync(null)).Order());
+        Assert.Equal(["s2"], await sessions.ActiveSessionIdsAsync("bob"));
+        Assert.Equal(["s1"], await sessions.RevokeAsync(["s1", "missing"], "sign-out", Now.AddMinutes(7)));
+        Assert.Empty(await sessions.RevokeAsync(["s1"], "again", Now.AddMinutes(8)));
+        Assert.Equal(Now.AddMinutes(7), (await sessions.FindAsync("s1"))!.RevokedAt);
+        Assert.Equal(["s2"], await sessions.ActiveSessionIdsAsync(null));
+    }
+
+    [Fact]
+    public async Task RevocationFeed_PagesInOrder_AndLeavesOutExpiredEntries()
+    {
+        var feed = new RevocationFeed(Auth, Time);
+        await feed.PublishAsync([new RevokedSession("a", Now.AddMinutes(15)), new RevokedSession("b", Now.AddMinutes(15))]);
+        await feed.PublishAsync([new RevokedSession("c", Now.AddMinutes(15)), new RevokedSession("old", Now.AddMinutes(-1))]);
+
+        var first = await feed.ReadSinceAsync(0, 2);
+        Assert.Equal(["a", "b"], first.Sessions.Select(s => s.Sid));
+        var second = await feed.ReadSinceAsync(first.Cursor, 10);
+        Assert.Equal(["c"], second.Sessions.Select(s => s.Sid)); // "old" expired: its tokens are dead anyway
+        var none = await feed.ReadSinceAsync(second.Cursor, 10);
+        Assert.Empty(none.Sessions);
+        Assert.Equal(second.Cursor, none.Cursor);
+    }
+
+    [Fact]
+    public async Task Audit_WritesPagesNewestFirst_AndDeletesOldEntries()
+    {
+        var audit = new AuditLog(Recordings, Time);
+        await audit.WriteAsync("play", "alice", "RE1", "203.0.113.5", "ok");
+        Time.Advance(TimeSpan.FromDays(2));
+        await audit.WriteAllAsync([new AuditEntry("download", "alice", "RE2", null, "ok", null), new AuditEntry("delete", "bob", "RE3", null, "denied", "not admin")]);
+
+        var page = await audit.ListAsync(2, before: null);
+        Assert.Equal(["delete", "download"], page.Select(e => e.Action));
+        var older = await audit.ListAsync(2, before: page[^1].Id);
+        Assert.Equal(("play", "203.0.113.5", Now), (older.Single().Action, older.Single().ClientIp, older.Single().At));
+
+        Assert.Equal(1, await audit.DeleteOlderThanAsync(Now.AddDays(1)));
+        Assert.Equal(2, (await audit.ListAsync(10, null)).Count);
+    }
+
+    [Fact]
+    public async Task Recordings_UpsertByRank_KeepWhatALaterCallbackOmits()
+    {
+        var store = new RecordingStore(Recordings);
+        var started = Now.AddMinutes(-3);
+        var inProgress = Recording("RE" + new string('1', 32), RecordingStatus.InProgress, started, duration: null);
+        Assert.Equal(inProgress, (await store.UpsertAsync([inProgress])).Single());
+        Assert.Equal([null], await store.UpsertAsync([inProgress])); // a replay changes nothing
+
+        var completed = inProgress with { Status = RecordingStatus.Completed, StartTime = null, DurationSeconds = 42, UpdatedAt = Now.AddMinutes(1) };
+        var stored = (await store.UpsertAsync([completed])).Single();
+        Assert.Equal((RecordingStatus.Completed, 42, started), (stored!.Status, stored.DurationSeconds, stored.StartTime));
+        Assert.Equal([null], await store.UpsertAsync([inProgress with { UpdatedAt = Now.AddMinutes(2) }])); // a late, lower rank
+        Assert.Equal(RecordingStatus.Completed, (await store.FindAsync(inProgress.Sid))!.Status);
+        Assert.Null(await store.FindAsync("RE" + new string('f', 32)));
+    }
+
+    [Fact]
+    public async Task Recordings_ListNewestFirst_PagesAndFilters_AndFindTheOldOnes()
+    {
+        var store = new RecordingStore(Recordings);
+        var all = Enumerable.Range(1, 5)
+            .Select(i => Recording($"RE{i:D32}", i == 3 ? RecordingStatus.Failed : RecordingStatus.Completed, Now.AddDays(-i), duration: i, callSid: i <= 2 ? "CA" + new string('a', 32) : "CA" + new string('b', 32)))
+            .ToList();
+        await store.UpsertAsync(all);
+
+        var first = await store.ListAsync(Query(("limit", "2")));
+        Assert.Equal([all[0].Sid, all[1].Sid], first.Items.Select(r => r.Sid));
+        var second = await store.ListAsync(Query(("limit", "2"), ("cursor", first.NextCursor!)));
+        Assert.Equal([all[2].Sid, all[3].Sid], second.Items.Select(r => r.Sid));
+        var last = await store.ListAsync(Query(("limit", "2"), ("cursor", second.NextCursor!)));
+        Assert.Equal([all[4].Sid], last.Items.Select(r => r.Sid));
+        Assert.Null(last.NextCursor);
+
+        Assert.Equal([all[2].Sid], (await store.ListAsync(Query(("status", "failed")))).Items.Select(r => r.Sid));
+        Assert.Equal([all[0].Sid, all[1].Sid], (await store.ListAsync(Query(("callSid", "CA" + new string('a', 32))))).Items.Select(r => r.Sid));
+        var window = await store.ListAsync(Query(("from", Now.AddDays(-4).ToString("O")), ("to", Now.AddDays(-2).ToString("O"))));
+        Assert.Equal([all[1].Sid, all[2].Sid, all[3].Sid], window.Items.Select(r => r.Sid));
+
+        await store.UpsertAsync([all[4] with { Status = RecordingStatus.Deleted, UpdatedAt = Now }]);
+        Assert.Equal([all[3].Sid], (await store.OlderThanAsync(Now.AddDays(-3.5), 10)).Select(r => r.Sid)); // deleted ones are done
+    }
+
+    /// <summary>Settings naming the same database again (another replica's view of it).</summary>
+    protected abstract Task<DatabaseSettings> SameDatabaseAsync();
+
+    private static Recording Recording(string sid, string status, DateTimeOffset start, int? duration, string? callSid = null) =>
+        new(sid, "AC" + new string('0', 32), callSid ?? "CA" + new string('c', 32), status, duration, 1, "RecordVerb", start, Now, Now, null);
+
+    private static RecordingQuery Query(params (string Name, string Value)[] parameters)
+    {
+        var (query, errors) = RecordingQuery.Parse(new QueryCollection(parameters.ToDictionary(p => p.Name, p => new StringValues(p.Value))));
+        Assert.Empty(errors);
+        return query!;
+    }
+}
+
+public sealed class SqliteStoreContractTests : StoreContract, IDisposable
+{
+    private readonly TemporaryDirectory _data = TemporaryDirectory.Create("store-contract-");
+
+    protected override DatabaseEngine Engine => DatabaseEngine.Sqlite;
+
+    protected override Task<DatabaseSettings> NewDatabaseAsync() => Task.FromResult(new DatabaseSettings(_data.Path, null));
+
+    protected override Task<DatabaseSettings> SameDatabaseAsync() => NewDatabaseAsync();
+
+    public void Dispose() => _data.Dispose();
+}
+
+public sealed class PostgresStoreContractTests(PostgresFixture postgres) : StoreContract, IClassFixture<PostgresFixture>
+{
+    private string? _connectionString;
+
+    protected override DatabaseEngine Engine => DatabaseEngine.PostgreSql;
+
+    protected override async Task<DatabaseSettings> NewDatabaseAsync()
+    {
+        _connectionString = await postgres.Server.CreateDatabaseAsync();
+        return new DatabaseSettings("", _connectionString);
+    }
+
+    protected override Task<DatabaseSettings> SameDatabaseAsync() => Task.FromResult(new DatabaseSettings("", _connectionString));
+}
+
+/// <summary>One throw-away PostgreSQL server per test class.</summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    public PostgresServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
