@@ -9,8 +9,14 @@ public interface IUserStore
     /// <returns>False when the username is taken.</returns>
     Task<bool> CreateAsync(User user, CancellationToken cancellationToken = default);
 
-    Task UpdateAsync(User user, CancellationToken cancellationToken = default);
-    Task<bool> DeleteAsync(string username, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Writes <paramref name="updated"/> if the stored user is still at <paramref name="updated"/>'s version and the
+    /// change leaves an enabled administrator; checked and written atomically, whatever other replicas do at once.
+    /// </summary>
+    Task<UserChange> UpdateAsync(User updated, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the user if still at <paramref name="user"/>'s version and not the last enabled administrator.</summary>
+    Task<UserChange> DeleteAsync(User user, CancellationToken cancellationToken = default);
     Task RecordSignInAsync(string username, DateTimeOffset at, string? upgradedHash, CancellationToken cancellationToken = default);
 
     /// <summary>The digest of the ADMIN_PASSWORD_HASH this user was last seeded from (null: never recorded).</summary>
@@ -18,6 +24,4 @@ public interface IUserStore
 
     Task SetSeedDigestAsync(string username, string digest, CancellationToken cancellationToken = default);
 
-    /// <summary>Enabled administrators, to refuse changes that would leave none.</summary>
-    Task<int> CountActiveAdminsAsync(CancellationToken cancellationToken = default);
 }

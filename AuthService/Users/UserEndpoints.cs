@@ -109,11 +109,6 @@ internal static class UserEndpoints
 
         var role = request.Role ?? user.Role;
         var disabled = request.Disabled ?? user.Disabled;
-        if (user.Role == TokenConventions.AdminRole && !user.Disabled && (role != TokenConventions.AdminRole || disabled)
-            && await store.CountActiveAdminsAsync(cancellationToken) <= 1)
-        {
-            return LastAdmin();
-        }
 
         var hash = user.PasswordHash;
         if (request.Password is not null)
@@ -126,7 +121,13 @@ internal static class UserEndpoints
         }
 
         var updated = user with { Role = role, Disabled = disabled, PasswordHash = hash, UpdatedAt = time.GetUtcNow() };
-        await store.UpdateAsync(updated, cancellationToken);
+        switch (await store.UpdateAsync(updated, cancellationToken))
+        {
+            case UserChange.LastAdmin:
+                return LastAdmin();
+            case UserChange.Conflict:
+                return ChangedMeanwhile(username);
+        }
 
         var changes = new List<string>();
         if (role != user.Role)
@@ -164,12 +165,14 @@ internal static class UserEndpoints
             return NotFound(username);
         }
 
-        if (user.Role == TokenConventions.AdminRole && !user.Disabled && await store.CountActiveAdminsAsync(cancellationToken) <= 1)
+        switch (await store.DeleteAsync(user, cancellationToken))
         {
-            return LastAdmin();
+            case UserChange.LastAdmin:
+                return LastAdmin();
+            case UserChange.Conflict:
+                return ChangedMeanwhile(username);
         }
 
-        await store.DeleteAsync(user.Username, cancellationToken);
         var actor = admin.Identity!.Name;
         var clientIp = AuthEndpoints.ClientIp(context);
         await audit.WriteAsync(AuthAuditActions.UserDeleted, actor, user.Username, clientIp, "success", null, cancellationToken);
@@ -179,6 +182,10 @@ internal static class UserEndpoints
 
     private static ProblemHttpResult NotFound(string username) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such user", detail: $"There is no user named {username}.");
+
+    private static ProblemHttpResult ChangedMeanwhile(string username) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile",
+            detail: $"{username} was changed by another request at the same time; nothing was written. Read it again and retry.");
 
     private static ProblemHttpResult LastAdmin() =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Last administrator", detail: "This would leave no enabled administrator.");

@@ -1,11 +1,13 @@
+using System.Data.Common;
 using AuthService.Storage;
 using Dapper;
+using Platform.Storage.Database;
 
 namespace AuthService.Users;
 
 internal sealed class UserStore(AuthDatabase database) : IUserStore
 {
-    private const string Columns = "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at AS LastSignInAt";
+    private const string Columns = "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at AS LastSignInAt, version";
 
     public async Task<User?> FindAsync(string username, CancellationToken cancellationToken = default)
     {
@@ -44,18 +46,47 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
         return inserted == 1;
     }
 
-    public async Task UpdateAsync(User user, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, updated_at = @UpdatedAt WHERE username = @Username",
-            new { user.Username, user.PasswordHash, user.Role, Disabled = user.Disabled ? 1 : 0, UpdatedAt = user.UpdatedAt.ToUnixTimeMilliseconds() });
-    }
+    public Task<UserChange> UpdateAsync(User updated, CancellationToken cancellationToken = default) =>
+        ChangeAsync(updated.Username, updated.Version, removesAnAdmin: !updated.IsActiveAdmin, (connection, transaction) => connection.ExecuteAsync(
+            "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, updated_at = @UpdatedAt, version = version + 1 WHERE username = @Username AND version = @Version",
+            new { updated.Username, updated.PasswordHash, updated.Role, Disabled = updated.Disabled ? 1 : 0, UpdatedAt = updated.UpdatedAt.ToUnixTimeMilliseconds(), updated.Version },
+            transaction), cancellationToken);
 
-    public async Task<bool> DeleteAsync(string username, CancellationToken cancellationToken = default)
+    public Task<UserChange> DeleteAsync(User user, CancellationToken cancellationToken = default) =>
+        ChangeAsync(user.Username, user.Version, removesAnAdmin: true, (connection, transaction) => connection.ExecuteAsync(
+            "DELETE FROM users WHERE username = @Username AND version = @Version", new { user.Username, user.Version }, transaction), cancellationToken);
+
+    // One transaction: the last-admin check and the write. Changes to users take turns (an advisory lock on
+    // PostgreSQL; SQLite's write transactions already do), so two replicas demoting the last two admins at once
+    // cannot both see the other one still enabled.
+    private async Task<UserChange> ChangeAsync(string username, long version, bool removesAnAdmin, Func<DbConnection, DbTransaction, Task<int>> write, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("DELETE FROM users WHERE username = @username", new { username }) == 1;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (database.Engine == DatabaseEngine.PostgreSql)
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('recordings-platform/users', 0))", transaction: transaction);
+        }
+
+        if (removesAnAdmin)
+        {
+            var otherAdmins = await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND username <> @username", new { username }, transaction);
+            var wasAdmin = await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND username = @username", new { username }, transaction);
+            if (wasAdmin > 0 && otherAdmins == 0)
+            {
+                return UserChange.LastAdmin;
+            }
+        }
+
+        if (await write(connection, transaction) != 1)
+        {
+            return UserChange.Conflict;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return UserChange.Done;
     }
 
     public async Task RecordSignInAsync(string username, DateTimeOffset at, string? upgradedHash, CancellationToken cancellationToken = default)
@@ -66,18 +97,15 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
             new { username, at = at.ToUnixTimeMilliseconds(), upgradedHash });
     }
 
-    public async Task<int> CountActiveAdminsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0");
-    }
-
-    private sealed record UserRow(string Username, string PasswordHash, string Role, long Disabled, long CreatedAt, long UpdatedAt, long? LastSignInAt)
+    private sealed record UserRow(string Username, string PasswordHash, string Role, long Disabled, long CreatedAt, long UpdatedAt, long? LastSignInAt, long Version)
     {
         public User ToUser() => new(
             Username, PasswordHash, Role, Disabled != 0,
             DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
             DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
-            LastSignInAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(LastSignInAt.Value));
+            LastSignInAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(LastSignInAt.Value))
+        {
+            Version = Version,
+        };
     }
 }

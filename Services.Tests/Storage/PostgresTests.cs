@@ -23,9 +23,9 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         {
             var applied = await Task.WhenAll(replicas.Select(replica => replica.MigrateAsync()));
 
-            Assert.Equal(2, applied.Sum(a => a.Count)); // auth/0001 and audit/0001, by whichever replica came first
+            Assert.Equal(3, applied.Sum(a => a.Count)); // auth/0001, auth/0002 and audit/0001, by whichever replica came first
             await using var connection = await replicas[0].OpenAsync();
-            Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
+            Assert.Equal(3L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
         }
         finally
         {
@@ -99,21 +99,59 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
     }
 
     [Fact]
+    public async Task TwoAdminsDemotingEachOtherOnTwoReplicasAtOnce_OneWins_AndAnAdminRemains()
+    {
+        var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync());
+        await using var one = new AuthHost(new Dictionary<string, string> { ["DATABASE_URL"] = url });
+        await using var two = new AuthHost(new Dictionary<string, string> { ["DATABASE_URL"] = url }, one.DataDirectory); // same keys
+        var admin = await one.SignInAsync();
+        using (var created = await one.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "bob", password = "bob-password-123", role = "admin" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        for (var round = 0; round < 8; round++)
+        {
+            var adminToken = (await one.SignInAsync()).AccessToken;
+            var bobToken = (await two.SignInAsync("bob", "bob-password-123")).AccessToken;
+
+            var results = await Task.WhenAll(
+                one.SendAsync(HttpMethod.Put, "/api/users/bob", adminToken, new { role = "viewer" }),
+                two.SendAsync(HttpMethod.Put, "/api/users/admin", bobToken, new { role = "viewer" }));
+
+            // Never both: one demotion wins; the other is refused (409), or finds its own session ended by it (401).
+            Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.Contains(results.Single(r => r.StatusCode != HttpStatusCode.OK).StatusCode, new[] { HttpStatusCode.Conflict, HttpStatusCode.Unauthorized });
+            var survivor = results[0].StatusCode == HttpStatusCode.OK ? (Host: one, Name: "admin", Password: AuthHost.AdminPassword, Other: "bob")
+                : (Host: two, Name: "bob", Password: "bob-password-123", Other: "admin");
+            foreach (var result in results)
+            {
+                result.Dispose();
+            }
+
+            // The survivor is still an enabled admin; it promotes the other back for the next round.
+            var token = (await survivor.Host.SignInAsync(survivor.Name, survivor.Password)).AccessToken;
+            using var restored = await survivor.Host.SendAsync(HttpMethod.Put, $"/api/users/{survivor.Other}", token, new { role = "admin" });
+            Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task MigrateCommand_AppliesOnce_ThenHasNothingToDo_AndNeverPrintsThePassword()
     {
         var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync()).Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
         var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_ENVIRONMENT"] = "Development" };
 
-        foreach (var service in new[] { "AuthService", "RecordingsService" })
+        foreach (var (service, count) in new[] { ("AuthService", 3), ("RecordingsService", 2) })
         {
             var first = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
             Assert.True(first.ExitCode == 0, first.StandardError + first.StandardOutput);
             Assert.Contains("applied audit/0001_initial", first.StandardOutput, StringComparison.Ordinal);
-            Assert.Contains("up to date (2 applied now, 2 in all)", first.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"up to date ({count} applied now, {count} in all)", first.StandardOutput, StringComparison.Ordinal);
 
             var second = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
             Assert.Equal(0, second.ExitCode);
-            Assert.Contains("up to date (0 applied now, 2 in all)", second.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"up to date (0 applied now, {count} in all)", second.StandardOutput, StringComparison.Ordinal);
             Assert.DoesNotContain("s3cret-pw", first.StandardOutput + first.StandardError + second.StandardOutput, StringComparison.Ordinal);
         }
 

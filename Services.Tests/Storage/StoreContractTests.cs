@@ -48,12 +48,12 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Assert.Equal(Engine, Auth.Engine);
         var applied = await Auth.MigrateAsync();
-        Assert.Equal(["auth/0001_initial", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
+        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
 
         await using var replica = new AuthDatabase(await SameDatabaseAsync(), NullLogger<AuthDatabase>.Instance);
         Assert.Empty(await replica.MigrateAsync());
         await using var connection = await replica.OpenAsync();
-        Assert.Equal(2L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(3L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
     }
 
     [Fact]
@@ -65,29 +65,34 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.False(await users.CreateAsync(alice with { Role = "admin" }), "a taken username is refused, not overwritten");
         Assert.Equal(alice, await users.FindAsync("alice"));
 
-        await users.UpdateAsync(alice with { Role = "admin", Disabled = true, UpdatedAt = Now.AddMinutes(1) });
+        Assert.Equal(UserChange.Done, await users.UpdateAsync(alice with { Role = "admin", Disabled = true, UpdatedAt = Now.AddMinutes(1) }));
         var updated = await users.FindAsync("alice");
-        Assert.Equal(("admin", true, Now.AddMinutes(1)), (updated!.Role, updated.Disabled, updated.UpdatedAt));
-        Assert.Equal(0, await users.CountActiveAdminsAsync()); // disabled admins do not count
+        Assert.Equal(("admin", true, Now.AddMinutes(1), 1L), (updated!.Role, updated.Disabled, updated.UpdatedAt, updated.Version));
+        Assert.Equal(UserChange.Conflict, await users.UpdateAsync(alice with { Role = "viewer" })); // decided on version 0: stale
 
         Assert.True(await users.CreateAsync(new User("bob", "$2b$10$bob", "admin", false, Now, Now, null)));
-        Assert.Equal(1, await users.CountActiveAdminsAsync());
         Assert.Equal(["alice", "bob"], (await users.ListAsync()).Select(u => u.Username));
+        var bobBefore = (await users.FindAsync("bob"))!;
+        Assert.Equal(UserChange.LastAdmin, await users.UpdateAsync(bobBefore with { Disabled = true })); // alice is disabled
+        Assert.Equal(UserChange.LastAdmin, await users.DeleteAsync(bobBefore));
+        Assert.Equal(UserChange.Done, await users.UpdateAsync(updated with { Disabled = false }));
+        Assert.Equal(UserChange.Done, await users.UpdateAsync(bobBefore with { Role = "viewer" })); // alice is enabled again
 
-        await users.RecordSignInAsync("bob", Now.AddHours(1), upgradedHash: "$2b$12$upgraded");
-        var bob = await users.FindAsync("bob");
-        Assert.Equal((Now.AddHours(1), "$2b$12$upgraded"), (bob!.LastSignInAt, bob.PasswordHash));
-        await users.RecordSignInAsync("bob", Now.AddHours(2), upgradedHash: null);
-        Assert.Equal("$2b$12$upgraded", (await users.FindAsync("bob"))!.PasswordHash);
+        await users.RecordSignInAsync("alice", Now.AddHours(1), upgradedHash: "$2b$12$upgraded");
+        var signedIn = await users.FindAsync("alice");
+        Assert.Equal((Now.AddHours(1), "$2b$12$upgraded"), (signedIn!.LastSignInAt, signedIn.PasswordHash));
+        await users.RecordSignInAsync("alice", Now.AddHours(2), upgradedHash: null);
+        Assert.Equal("$2b$12$upgraded", (await users.FindAsync("alice"))!.PasswordHash);
 
-        Assert.Null(await users.SeedDigestAsync("bob"));
-        await users.SetSeedDigestAsync("bob", "one");
-        await users.SetSeedDigestAsync("bob", "two");
-        Assert.Equal("two", await users.SeedDigestAsync("bob"));
+        Assert.Null(await users.SeedDigestAsync("alice"));
+        await users.SetSeedDigestAsync("alice", "one");
+        await users.SetSeedDigestAsync("alice", "two");
+        Assert.Equal("two", await users.SeedDigestAsync("alice"));
 
-        Assert.True(await users.DeleteAsync("alice"));
-        Assert.False(await users.DeleteAsync("alice"));
-        Assert.Null(await users.FindAsync("alice"));
+        var bobNow = (await users.FindAsync("bob"))!;
+        Assert.Equal(UserChange.Done, await users.DeleteAsync(bobNow));
+        Assert.Equal(UserChange.Conflict, await users.DeleteAsync(bobNow));
+        Assert.Null(await users.FindAsync("bob"));
     }
 
     [Fact]
