@@ -12,8 +12,6 @@ public sealed record RevocationBatch(long Cursor, IReadOnlyList<RevokedSession> 
 /// </summary>
 public interface IRevocationFeed
 {
-    Task PublishAsync(IReadOnlyList<RevokedSession> sessions, CancellationToken cancellationToken = default);
-
     /// <summary>Unexpired revocations after <paramref name="cursor"/> (0: all of them), oldest first.</summary>
     Task<RevocationBatch> ReadSinceAsync(long cursor, int limit, CancellationToken cancellationToken = default);
 }

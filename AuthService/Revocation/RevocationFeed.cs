@@ -1,3 +1,4 @@
+using System.Data.Common;
 using AuthService.Storage;
 using Dapper;
 using Platform.Storage.Database;
@@ -6,32 +7,30 @@ namespace AuthService.Revocation;
 
 internal sealed class RevocationFeed(AuthDatabase database, TimeProvider time) : IRevocationFeed
 {
-    public async Task PublishAsync(IReadOnlyList<RevokedSession> sessions, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Called first in a transaction that revokes sessions (<see cref="Sessions.SessionStore.RevokeAsync"/>): on
+    /// PostgreSQL, revokers take turns from here to their commit, so the feed's sequence numbers commit in order and a
+    /// reader that has seen N never misses a smaller one committed later (sequence values are handed out at insert,
+    /// not at commit). SQLite's write transactions take turns already.
+    /// </summary>
+    internal static Task TakeTurnAsync(DbConnection connection, DbTransaction transaction, DatabaseEngine engine) =>
+        engine == DatabaseEngine.PostgreSql
+            ? connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('recordings-platform/revocations', 0))", transaction: transaction)
+            : Task.CompletedTask;
+
+    /// <summary>Appends revoked sessions in the caller's transaction, so they commit with the session change they reflect.</summary>
+    internal static async Task AppendAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<RevokedSession> sessions, DateTimeOffset now)
     {
         if (sessions.Count == 0)
         {
             return;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (database.Engine == DatabaseEngine.PostgreSql)
-        {
-            // Publishers take turns, so sequence numbers commit in order: a reader that has seen seq N never misses a
-            // smaller one committed later (sequence values are handed out at insert, not at commit).
-            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('recordings-platform/revocations', 0))", transaction: transaction);
-        }
-
         // Entries nobody needs any more (their tokens have expired) go as new ones arrive.
-        await connection.ExecuteAsync("DELETE FROM revocations WHERE expires_at < @now", new { now = time.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);
-        foreach (var session in sessions)
-        {
-            await connection.ExecuteAsync(
-                "INSERT INTO revocations (session_id, expires_at) VALUES (@Sid, @expires)",
-                new { session.Sid, expires = session.ExpiresAt.ToUnixTimeMilliseconds() }, transaction);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+        await connection.ExecuteAsync("DELETE FROM revocations WHERE expires_at < @now", new { now = now.ToUnixTimeMilliseconds() }, transaction);
+        await connection.ExecuteAsync(
+            "INSERT INTO revocations (session_id, expires_at) VALUES (@Sid, @expires)",
+            sessions.Select(session => new { session.Sid, expires = session.ExpiresAt.ToUnixTimeMilliseconds() }), transaction);
     }
 
     public async Task<RevocationBatch> ReadSinceAsync(long cursor, int limit, CancellationToken cancellationToken = default)

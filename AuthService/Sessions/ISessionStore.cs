@@ -11,9 +11,12 @@ public interface ISessionStore
     /// <returns>False when the old token was already used (a concurrent or replayed refresh).</returns>
     Task<bool> RotateAsync(string oldTokenHash, string newTokenHash, string sessionId, DateTimeOffset now, DateTimeOffset idleExpiresAt, CancellationToken cancellationToken = default);
 
-    /// <summary>Ends the given sessions that are still active.</summary>
+    /// <summary>
+    /// Ends the given sessions that are still active and puts them on the revocation feed (verifiers refuse their
+    /// tokens until <paramref name="refusedUntil"/>), in one transaction: the feed never lacks a revoked session.
+    /// </summary>
     /// <returns>The ids that were active and are now revoked.</returns>
-    Task<IReadOnlyList<string>> RevokeAsync(IEnumerable<string> sessionIds, string reason, DateTimeOffset now, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> RevokeAsync(IEnumerable<string> sessionIds, string reason, DateTimeOffset now, DateTimeOffset refusedUntil, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<string>> ActiveSessionIdsAsync(string? username, CancellationToken cancellationToken = default);
 }

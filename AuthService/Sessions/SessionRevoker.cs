@@ -10,16 +10,15 @@ namespace AuthService.Sessions;
 /// Ends sessions and publishes them on the revocation feed, so the gateway and the RecordingsService refuse their
 /// access tokens within seconds. Used by the API and by the <c>sessions revoke-all</c> command alike.
 /// </summary>
-public sealed class SessionRevoker(ISessionStore sessions, IRevocationFeed revocations, IAuditLog audit, AuthSettings settings, TimeProvider time)
+public sealed class SessionRevoker(ISessionStore sessions, IAuditLog audit, AuthSettings settings, TimeProvider time)
 {
     /// <returns>How many of the sessions were active and are now revoked.</returns>
     public async Task<int> RevokeAsync(IReadOnlyList<string> sessionIds, string reason, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var revoked = await sessions.RevokeAsync(sessionIds, reason, now, cancellationToken);
         // Any access token of these sessions is dead by the time the longest one issued now would expire.
-        var expires = now + settings.AccessTokenLifetime + TokenConventions.ClockSkew;
-        await revocations.PublishAsync([.. revoked.Select(id => new RevokedSession(id, expires))], cancellationToken);
+        var refusedUntil = now + settings.AccessTokenLifetime + TokenConventions.ClockSkew;
+        var revoked = await sessions.RevokeAsync(sessionIds, reason, now, refusedUntil, cancellationToken);
         return revoked.Count;
     }
 

@@ -1,3 +1,4 @@
+using AuthService.Revocation;
 using AuthService.Storage;
 using Dapper;
 
@@ -69,11 +70,12 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
         return true;
     }
 
-    public async Task<IReadOnlyList<string>> RevokeAsync(IEnumerable<string> sessionIds, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> RevokeAsync(IEnumerable<string> sessionIds, string reason, DateTimeOffset now, DateTimeOffset refusedUntil, CancellationToken cancellationToken = default)
     {
         var revoked = new List<string>();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await RevocationFeed.TakeTurnAsync(connection, transaction, database.Engine);
         foreach (var id in sessionIds)
         {
             var changed = await connection.ExecuteAsync(
@@ -85,6 +87,7 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
             }
         }
 
+        await RevocationFeed.AppendAsync(connection, transaction, [.. revoked.Select(id => new RevokedSession(id, refusedUntil))], now);
         await transaction.CommitAsync(cancellationToken);
         return revoked;
     }

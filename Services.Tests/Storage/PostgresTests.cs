@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using AuthService.Revocation;
+using AuthService.Sessions;
 using AuthService.Storage;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -41,19 +42,22 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
     {
         var connectionString = await postgres.Server.CreateDatabaseAsync();
         await using var database = new AuthDatabase(new DatabaseSettings("", connectionString), NullLogger<AuthDatabase>.Instance);
-        var feed = new RevocationFeed(database, new FakeTimeProvider(DateTimeOffset.UtcNow));
-        var expires = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
-        await database.MigrateAsync();
+        var now = DateTimeOffset.UtcNow;
+        var feed = new RevocationFeed(database, new FakeTimeProvider(now));
+        var sessions = new SessionStore(database);
+        var expires = now.AddHours(1).ToUnixTimeMilliseconds();
+        await sessions.CreateAsync(new Session("quick", "alice", now, now.AddHours(2), now.AddHours(12), null), "hash-quick");
 
-        // Replica A publishes, as the feed does, and is slow to commit: its row holds the smaller sequence number.
+        // Replica A revokes a session, as the session store does, and is slow to commit: its feed row holds the smaller
+        // sequence number.
         await using var slow = new NpgsqlConnection(connectionString + ";Search Path=auth");
         await slow.OpenAsync();
         await using var slowTransaction = await slow.BeginTransactionAsync();
         await slow.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('recordings-platform/revocations', 0))", transaction: slowTransaction);
         await slow.ExecuteAsync("INSERT INTO revocations (session_id, expires_at) VALUES ('slow', @expires)", new { expires }, slowTransaction);
 
-        // Replica B publishes meanwhile; a verifier polls.
-        var quick = feed.PublishAsync([new RevokedSession("quick", DateTimeOffset.UtcNow.AddHours(1))]);
+        // Replica B revokes another session meanwhile; a verifier polls.
+        var quick = sessions.RevokeAsync(["quick"], "sign-out", now, now.AddHours(1));
         await Task.Delay(500);
         var seen = await feed.ReadSinceAsync(0, 100);
 

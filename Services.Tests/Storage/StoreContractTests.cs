@@ -113,18 +113,29 @@ public abstract class StoreContract : IAsyncLifetime
 
         Assert.Equal(["s1", "s2"], (await sessions.ActiveSessionIdsAsync(null)).Order());
         Assert.Equal(["s2"], await sessions.ActiveSessionIdsAsync("bob"));
-        Assert.Equal(["s1"], await sessions.RevokeAsync(["s1", "missing"], "sign-out", Now.AddMinutes(7)));
-        Assert.Empty(await sessions.RevokeAsync(["s1"], "again", Now.AddMinutes(8)));
+        Assert.Equal(["s1"], await sessions.RevokeAsync(["s1", "missing"], "sign-out", Now.AddMinutes(7), Now.AddMinutes(30)));
+        Assert.Empty(await sessions.RevokeAsync(["s1"], "again", Now.AddMinutes(8), Now.AddMinutes(30)));
         Assert.Equal(Now.AddMinutes(7), (await sessions.FindAsync("s1"))!.RevokedAt);
         Assert.Equal(["s2"], await sessions.ActiveSessionIdsAsync(null));
+
+        // The feed carries each revoked session once, with the time until which its tokens are refused.
+        var feed = await new RevocationFeed(Auth, Time).ReadSinceAsync(0, 10);
+        Assert.Equal([new RevokedSession("s1", Now.AddMinutes(30))], feed.Sessions);
     }
 
     [Fact]
     public async Task RevocationFeed_PagesInOrder_AndLeavesOutExpiredEntries()
     {
+        var sessions = new SessionStore(Auth);
+        foreach (var id in new[] { "a", "b", "c", "old" })
+        {
+            await sessions.CreateAsync(new Session(id, "alice", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-" + id);
+        }
+
         var feed = new RevocationFeed(Auth, Time);
-        await feed.PublishAsync([new RevokedSession("a", Now.AddMinutes(15)), new RevokedSession("b", Now.AddMinutes(15))]);
-        await feed.PublishAsync([new RevokedSession("c", Now.AddMinutes(15)), new RevokedSession("old", Now.AddMinutes(-1))]);
+        await sessions.RevokeAsync(["a", "b"], "sign-out", Now, Now.AddMinutes(15));
+        await sessions.RevokeAsync(["old"], "sign-out", Now, Now.AddMinutes(-1));
+        await sessions.RevokeAsync(["c"], "sign-out", Now, Now.AddMinutes(15));
 
         var first = await feed.ReadSinceAsync(0, 2);
         Assert.Equal(["a", "b"], first.Sessions.Select(s => s.Sid));
