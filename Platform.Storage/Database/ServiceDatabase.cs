@@ -121,6 +121,38 @@ public abstract partial class ServiceDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a periodic job unless another replica is running it right now: on PostgreSQL the run holds a session-level
+    /// advisory lock named after the job (released when the run ends, or when its connection dies); SQLite serves one
+    /// machine, so the job always runs.
+    /// </summary>
+    /// <returns>False when another replica was running it, and this one did nothing.</returns>
+    public async Task<bool> TryRunExclusiveAsync(string job, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        if (Engine != DatabaseEngine.PostgreSql)
+        {
+            await work(cancellationToken);
+            return true;
+        }
+
+        var key = $"recordings-platform/{Name}/{job}";
+        await using var connection = await OpenAsync(cancellationToken);
+        if (!await connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(hashtextextended(@key, 0))", new { key }))
+        {
+            return false;
+        }
+
+        try
+        {
+            await work(cancellationToken);
+            return true;
+        }
+        finally
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", new { key });
+        }
+    }
+
     internal async Task<DbConnection> OpenWithoutMigratingAsync(CancellationToken cancellationToken)
     {
         if (_postgres is not null)

@@ -7,10 +7,11 @@ namespace RecordingsService.Retention;
 
 /// <summary>
 /// With RECORDING_RETENTION_DAYS &gt; 0, once an hour: recordings that started longer ago are deleted at Twilio and
-/// marked deleted here, each audited. One that Twilio refuses to delete is left for the next run.
+/// marked deleted here, each audited. One that Twilio refuses to delete is left for the next run. With several
+/// replicas on one PostgreSQL database, one runs it at a time (the others skip that hour's run).
 /// </summary>
 internal sealed partial class RetentionJob(
-    RecordingsSettings settings, IRecordingStore store, RecordingChanges changes, TimeProvider time, ILogger<RetentionJob> logger)
+    RecordingsSettings settings, IRecordingStore store, RecordingChanges changes, Storage.RecordingsDatabase database, TimeProvider time, ILogger<RetentionJob> logger)
     : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
@@ -23,6 +24,17 @@ internal sealed partial class RetentionJob(
             return 0;
         }
 
+        var deleted = 0;
+        if (!await database.TryRunExclusiveAsync("recording-retention", async cancel => deleted = await DeleteDueAsync(cancel), cancellationToken))
+        {
+            LogSkipped();
+        }
+
+        return deleted;
+    }
+
+    private async Task<int> DeleteDueAsync(CancellationToken cancellationToken)
+    {
         var cutoff = time.GetUtcNow() - TimeSpan.FromDays(settings.RetentionDays);
         var deleted = 0;
         var skipped = new HashSet<string>(StringComparer.Ordinal);
@@ -86,6 +98,9 @@ internal sealed partial class RetentionJob(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted {Deleted} recording(s) older than {Days} days; {Skipped} left for the next run")]
     private partial void LogRun(int deleted, int skipped, int days);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording retention: another replica is running it; skipped this run")]
+    private partial void LogSkipped();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Retention run failed; retrying in an hour")]
     private partial void LogFailed(Exception exception);

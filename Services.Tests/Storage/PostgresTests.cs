@@ -70,6 +70,28 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
     }
 
     [Fact]
+    public async Task APeriodicJob_RunsOnOneReplicaAtATime()
+    {
+        var settings = new DatabaseSettings("", await postgres.Server.CreateDatabaseAsync());
+        await using var one = new RecordingsService.Storage.RecordingsDatabase(settings, NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance);
+        await using var two = new RecordingsService.Storage.RecordingsDatabase(settings, NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance);
+        var running = new TaskCompletionSource();
+        var finish = new TaskCompletionSource();
+
+        var first = one.TryRunExclusiveAsync("recording-retention", async _ => { running.SetResult(); await finish.Task; }, CancellationToken.None);
+        await running.Task;
+        var secondRan = false;
+        Assert.False(await two.TryRunExclusiveAsync("recording-retention", _ => { secondRan = true; return Task.CompletedTask; }, CancellationToken.None));
+        Assert.False(secondRan);
+        Assert.True(await two.TryRunExclusiveAsync("another-job", _ => Task.CompletedTask, CancellationToken.None)); // only the same job waits
+
+        finish.SetResult();
+        Assert.True(await first);
+        Assert.True(await two.TryRunExclusiveAsync("recording-retention", _ => { secondRan = true; return Task.CompletedTask; }, CancellationToken.None));
+        Assert.True(secondRan);
+    }
+
+    [Fact]
     public async Task DatabaseDown_DataRequestsAnswer503WithRetryAfter_AtOnce_AndWorkAgainWhenItIsBack()
     {
         await using var server = await PostgresServer.StartAsync(); // its own: this test stops it
