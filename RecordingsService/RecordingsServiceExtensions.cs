@@ -26,6 +26,9 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<RecordingWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RecordingWriter>());
         services.AddSingleton<RecordingChanges>();
+        services.AddSingleton<WebhookSpool>();
+        services.AddHostedService(provider => provider.GetRequiredService<WebhookSpool>());
+        services.AddHealthChecks().AddCheck<WebhookSpoolHealthCheck>("webhook-spool", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
         services.AddSingleton<TwilioSignature>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<RefusedCallbacks>();

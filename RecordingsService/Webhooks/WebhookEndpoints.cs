@@ -45,7 +45,7 @@ internal static partial class WebhookEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> HandleAsync(
-        HttpContext context, TwilioSignature signatures, RecordingChanges changes, RefusedCallbacks refusals,
+        HttpContext context, TwilioSignature signatures, RecordingChanges changes, WebhookSpool spool, RefusedCallbacks refusals,
         WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time)
     {
         var request = context.Request;
@@ -119,9 +119,19 @@ internal static partial class WebhookEndpoints
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException or OperationCanceledException)
         {
-            metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "store-failed"));
-            context.Response.Headers.RetryAfter = "5";
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not stored", detail: "The recording could not be stored; please retry.");
+            // Twilio does not retry: rather than refuse it, keep it on local disk until the database takes it.
+            try
+            {
+                await spool.AppendAsync(recording, CancellationToken.None);
+                metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "spooled"));
+                return TypedResults.NoContent();
+            }
+            catch (IOException)
+            {
+                metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "store-failed"));
+                context.Response.Headers.RetryAfter = "5";
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not stored", detail: "The recording could not be stored; please retry.");
+            }
         }
 
         metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", changed is null ? "unchanged" : "stored"));
