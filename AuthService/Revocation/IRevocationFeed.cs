@@ -3,8 +3,11 @@ namespace AuthService.Revocation;
 /// <summary>A revoked session: tokens carrying its <c>sid</c> are refused until <see cref="ExpiresAt"/>, when they would have expired anyway.</summary>
 public sealed record RevokedSession(string Sid, DateTimeOffset ExpiresAt);
 
-/// <summary>A page of the feed, and the cursor to ask from next time.</summary>
-public sealed record RevocationBatch(long Cursor, IReadOnlyList<RevokedSession> Sessions);
+/// <summary>
+/// A page of the feed, the cursor to ask from next time, and the revoke-all time: every token issued at or before
+/// it is refused (null: never).
+/// </summary>
+public sealed record RevocationBatch(long Cursor, IReadOnlyList<RevokedSession> Sessions, DateTimeOffset? RevokedBefore = null);
 
 /// <summary>
 /// Where revocations are published for verifiers (the gateway, the RecordingsService). Embedded: a table they poll

@@ -44,6 +44,8 @@ internal sealed class RevocationFeed(AuthDatabase database, TimeProvider time) :
             .Select(r => new RevokedSession(r.Sid, DateTimeOffset.FromUnixTimeMilliseconds(r.ExpiresAt)))
             .Where(r => r.ExpiresAt > now)
             .ToList();
-        return new RevocationBatch(rows.Count == 0 ? cursor : rows[^1].Seq, sessions);
+        var revokedBefore = await connection.ExecuteScalarAsync<long?>("SELECT at FROM revoked_before WHERE id = 1");
+        return new RevocationBatch(rows.Count == 0 ? cursor : rows[^1].Seq, sessions,
+            revokedBefore is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(revokedBefore.Value));
     }
 }

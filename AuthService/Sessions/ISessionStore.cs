@@ -18,5 +18,12 @@ public interface ISessionStore
     /// <returns>The ids that were active and are now revoked.</returns>
     Task<IReadOnlyList<string>> RevokeAsync(IEnumerable<string> sessionIds, string reason, DateTimeOffset now, DateTimeOffset refusedUntil, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Revokes every session issued before <paramref name="cutoff"/> with one row, however many there are (verifiers
+    /// learn it from the feed and refuse every token issued before it).
+    /// </summary>
+    /// <returns>How many sessions were active and are now revoked.</returns>
+    Task<int> RevokeAllIssuedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<string>> ActiveSessionIdsAsync(string? username, CancellationToken cancellationToken = default);
 }

@@ -22,11 +22,15 @@ public sealed class SessionRevoker(ISessionStore sessions, IAuditLog audit, Auth
         return revoked.Count;
     }
 
-    /// <summary>Ends every session of one user, or of everyone (<paramref name="username"/> null), and audits it.</summary>
+    /// <summary>
+    /// Ends every session of one user, or of everyone (<paramref name="username"/> null: one "issued before now" row,
+    /// whatever their number), and audits it.
+    /// </summary>
     public async Task<int> EndSessionsAsync(string? username, string reason, string? actor, string? clientIp, CancellationToken cancellationToken)
     {
-        var ids = await sessions.ActiveSessionIdsAsync(username, cancellationToken);
-        var revoked = await RevokeAsync(ids, reason, cancellationToken);
+        var revoked = username is null
+            ? await sessions.RevokeAllIssuedBeforeAsync(time.GetUtcNow(), cancellationToken)
+            : await RevokeAsync(await sessions.ActiveSessionIdsAsync(username, cancellationToken), reason, cancellationToken);
         await audit.WriteAsync(AuthAuditActions.SessionsRevoked, actor, username ?? "*", clientIp, "success", $"{revoked} session(s): {reason}", cancellationToken);
         return revoked;
     }

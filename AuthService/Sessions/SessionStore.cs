@@ -6,8 +6,13 @@ namespace AuthService.Sessions;
 
 internal sealed class SessionStore(AuthDatabase database) : ISessionStore
 {
+    // A session issued before the revoke-all time counts as revoked at that time (SessionRow.ToSession).
+    private const string RevokedBefore = "(SELECT at FROM revoked_before WHERE id = 1)";
     private const string SessionColumns =
-        "s.id AS Id, s.username AS Username, s.created_at AS CreatedAt, s.idle_expires_at AS IdleExpiresAt, s.absolute_expires_at AS AbsoluteExpiresAt, s.revoked_at AS RevokedAt";
+        "s.id AS Id, s.username AS Username, s.created_at AS CreatedAt, s.idle_expires_at AS IdleExpiresAt, s.absolute_expires_at AS AbsoluteExpiresAt, " +
+        "s.revoked_at AS RevokedAt, c.at AS RevokedBefore";
+    private const string WithRevokeAll = "LEFT JOIN revoked_before c ON c.id = 1";
+    private const string Active = "revoked_at IS NULL AND created_at >= COALESCE(" + RevokedBefore + ", 0)";
 
     public async Task CreateAsync(Session session, string refreshTokenHash, CancellationToken cancellationToken = default)
     {
@@ -34,7 +39,7 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
     public async Task<Session?> FindAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<SessionRow>($"SELECT {SessionColumns} FROM sessions s WHERE s.id = @sessionId", new { sessionId });
+        var row = await connection.QuerySingleOrDefaultAsync<SessionRow>($"SELECT {SessionColumns} FROM sessions s {WithRevokeAll} WHERE s.id = @sessionId", new { sessionId });
         return row?.ToSession();
     }
 
@@ -42,11 +47,11 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<RefreshRow>(
-            $"SELECT r.token_hash AS TokenHash, r.used_at AS UsedAt, {SessionColumns} FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = @tokenHash",
+            $"SELECT r.token_hash AS TokenHash, r.used_at AS UsedAt, {SessionColumns} FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id {WithRevokeAll} WHERE r.token_hash = @tokenHash",
             new { tokenHash });
         return row is null
             ? null
-            : new RefreshTokenRecord(row.TokenHash, new SessionRow(row.Id, row.Username, row.CreatedAt, row.IdleExpiresAt, row.AbsoluteExpiresAt, row.RevokedAt).ToSession(),
+            : new RefreshTokenRecord(row.TokenHash, new SessionRow(row.Id, row.Username, row.CreatedAt, row.IdleExpiresAt, row.AbsoluteExpiresAt, row.RevokedAt, row.RevokedBefore).ToSession(),
                 row.UsedAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.UsedAt.Value));
     }
 
@@ -96,20 +101,33 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var ids = username is null
-            ? await connection.QueryAsync<string>("SELECT id FROM sessions WHERE revoked_at IS NULL")
-            : await connection.QueryAsync<string>("SELECT id FROM sessions WHERE revoked_at IS NULL AND username = @username", new { username });
+            ? await connection.QueryAsync<string>($"SELECT id FROM sessions WHERE {Active}")
+            : await connection.QueryAsync<string>($"SELECT id FROM sessions WHERE {Active} AND username = @username", new { username });
         return [.. ids];
     }
 
-    private sealed record SessionRow(string Id, string Username, long CreatedAt, long IdleExpiresAt, long AbsoluteExpiresAt, long? RevokedAt)
+    public async Task<int> RevokeAllIssuedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        var at = cutoff.ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var ended = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM sessions WHERE {Active} AND created_at < @at", new { at }, transaction);
+        await connection.ExecuteAsync(
+            "INSERT INTO revoked_before (id, at) VALUES (1, @at) ON CONFLICT (id) DO UPDATE SET at = CASE WHEN excluded.at > revoked_before.at THEN excluded.at ELSE revoked_before.at END",
+            new { at }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return (int)ended;
+    }
+
+    private sealed record SessionRow(string Id, string Username, long CreatedAt, long IdleExpiresAt, long AbsoluteExpiresAt, long? RevokedAt, long? RevokedBefore)
     {
         public Session ToSession() => new(
             Id, Username,
             DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
             DateTimeOffset.FromUnixTimeMilliseconds(IdleExpiresAt),
             DateTimeOffset.FromUnixTimeMilliseconds(AbsoluteExpiresAt),
-            RevokedAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(RevokedAt.Value));
+            (RevokedAt ?? (CreatedAt < RevokedBefore ? RevokedBefore : null)) is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null);
     }
 
-    private sealed record RefreshRow(string TokenHash, long? UsedAt, string Id, string Username, long CreatedAt, long IdleExpiresAt, long AbsoluteExpiresAt, long? RevokedAt);
+    private sealed record RefreshRow(string TokenHash, long? UsedAt, string Id, string Username, long CreatedAt, long IdleExpiresAt, long AbsoluteExpiresAt, long? RevokedAt, long? RevokedBefore);
 }

@@ -140,6 +140,36 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     }
 
     [Fact]
+    public async Task RevokeAll_RefusesEveryTokenIssuedBeforeIt_WithinSeconds_AndNotTheOnesAfter()
+    {
+        // Its own gateway and identity: revoking everything would refuse the other tests' tokens.
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() });
+        using var client = gateway.CreateAnonymousClient();
+        var old = gateway.Identity.Mint(role: "viewer", now: DateTimeOffset.UtcNow.AddSeconds(-10));
+        using (var before = await Send(client, old))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        gateway.Identity.RevokeAllBefore(DateTimeOffset.UtcNow.AddSeconds(-5));
+
+        await Wait.UntilAsync(async () =>
+        {
+            using var response = await Send(client, old);
+            return response.StatusCode == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(5), "a token issued before revoke-all is refused");
+        using var fresh = await Send(client, gateway.Identity.Mint(role: "viewer"));
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+
+        static async Task<HttpResponseMessage> Send(HttpClient client, string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+            request.Headers.Authorization = new("Bearer", token);
+            return await client.SendAsync(request);
+        }
+    }
+
+    [Fact]
     public async Task NewKey_IsPickedUpOnItsFirstToken_WithoutWaitingForTheSchedule()
     {
         // Its own gateway: the shared one may have re-read JWKS for another test's unknown kid within the minute.

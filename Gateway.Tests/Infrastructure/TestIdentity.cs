@@ -36,6 +36,7 @@ public sealed class TestIdentity : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new();
     private long _revocationCursor;
+    private DateTimeOffset? _revokedBefore;
 
     private TestIdentity(FakeBackend backend)
     {
@@ -58,6 +59,13 @@ public sealed class TestIdentity : IAsyncDisposable
         var identity = new TestIdentity(backend);
         backend.Handler = identity.HandleAsync;
         return identity;
+    }
+
+    /// <summary>As <c>sessions revoke-all</c>: every token issued at or before <paramref name="at"/> is refused.</summary>
+    public void RevokeAllBefore(DateTimeOffset at)
+    {
+        _revokedBefore = at;
+        Interlocked.Increment(ref _revocationCursor);
     }
 
     public void Revoke(string sessionId)
@@ -115,7 +123,7 @@ public sealed class TestIdentity : IAsyncDisposable
             // The whole list every time, with a cursor that only grows: enough for a follower.
             var since = long.TryParse(context.Request.Query["since"], out var value) ? value : 0;
             var cursor = Interlocked.Read(ref _revocationCursor);
-            return context.Response.WriteAsJsonAsync(new { cursor, sessions = since >= cursor ? [] : sessions });
+            return context.Response.WriteAsJsonAsync(new { cursor, sessions = since >= cursor ? [] : sessions, revokedBefore = _revokedBefore });
         }
 
         context.Response.StatusCode = 404;

@@ -45,6 +45,11 @@ public sealed partial class RevocationFeedFollower(
                 revoked.Add(session.Sid, session.ExpiresAt);
             }
 
+            if (batch.RevokedBefore is { } revokedBefore)
+            {
+                revoked.RevokeAllBefore(revokedBefore);
+            }
+
             var more = batch.Cursor > _cursor && batch.Sessions.Count > 0;
             _cursor = batch.Cursor;
             if (!more)
@@ -97,7 +102,7 @@ public sealed partial class RevocationFeedFollower(
 
 internal sealed record FeedSession(string Sid, DateTimeOffset ExpiresAt);
 
-internal sealed record FeedBatch(long Cursor, IReadOnlyList<FeedSession> Sessions);
+internal sealed record FeedBatch(long Cursor, IReadOnlyList<FeedSession> Sessions, DateTimeOffset? RevokedBefore);
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(FeedBatch))]

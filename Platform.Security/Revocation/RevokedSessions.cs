@@ -9,7 +9,26 @@ public sealed class RevokedSessions(TimeProvider time)
 
     public int Count => _revoked.Count;
 
+    private long _revokedBeforeSeconds = long.MinValue;
+
     public bool IsRevoked(string? sessionId) => sessionId is not null && _revoked.ContainsKey(sessionId);
+
+    /// <summary>
+    /// True for a token issued at or before the revoke-all time (<c>sessions revoke-all</c>): its session was issued
+    /// before it. Compared in whole seconds, as <c>iat</c> is, so a token of the same second is refused too.
+    /// </summary>
+    public bool IsIssuedBeforeRevokeAll(long issuedAtSeconds) => issuedAtSeconds <= Interlocked.Read(ref _revokedBeforeSeconds);
+
+    /// <summary>The revoke-all time from the feed; it only moves forward.</summary>
+    public void RevokeAllBefore(DateTimeOffset at)
+    {
+        var seconds = at.ToUnixTimeSeconds();
+        long current;
+        while (seconds > (current = Interlocked.Read(ref _revokedBeforeSeconds))
+            && Interlocked.CompareExchange(ref _revokedBeforeSeconds, seconds, current) != current)
+        {
+        }
+    }
 
     public void Add(string sessionId, DateTimeOffset expiresAt) => _revoked[sessionId] = expiresAt;
 

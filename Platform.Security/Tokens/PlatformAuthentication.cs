@@ -59,7 +59,10 @@ public static class PlatformAuthentication
                     OnTokenValidated = context =>
                     {
                         var session = context.Principal?.FindFirst(TokenConventions.SessionClaim)?.Value;
-                        if (session is null || revoked.IsRevoked(session))
+                        var issuedAt = context.Principal?.FindFirst("iat")?.Value;
+                        if (session is null || revoked.IsRevoked(session)
+                            || !long.TryParse(issuedAt, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var iat)
+                            || revoked.IsIssuedBeforeRevokeAll(iat))
                         {
                             context.HttpContext.Items[RefusalReasonItem] = "revoked-session";
                             context.Fail("The session has ended.");

@@ -24,9 +24,9 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         {
             var applied = await Task.WhenAll(replicas.Select(replica => replica.MigrateAsync()));
 
-            Assert.Equal(3, applied.Sum(a => a.Count)); // auth/0001, auth/0002 and audit/0001, by whichever replica came first
+            Assert.Equal(4, applied.Sum(a => a.Count)); // auth/0001…0003 and audit/0001, by whichever replica came first
             await using var connection = await replicas[0].OpenAsync();
-            Assert.Equal(3L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
+            Assert.Equal(4L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
         }
         finally
         {
@@ -168,7 +168,7 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync()).Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
         var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_ENVIRONMENT"] = "Development" };
 
-        foreach (var (service, count) in new[] { ("AuthService", 3), ("RecordingsService", 2) })
+        foreach (var (service, count) in new[] { ("AuthService", 4), ("RecordingsService", 2) })
         {
             var first = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
             Assert.True(first.ExitCode == 0, first.StandardError + first.StandardOutput);

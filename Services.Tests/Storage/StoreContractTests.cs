@@ -48,12 +48,12 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Assert.Equal(Engine, Auth.Engine);
         var applied = await Auth.MigrateAsync();
-        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
+        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "auth/0003_revoked_before", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
 
         await using var replica = new AuthDatabase(await SameDatabaseAsync(), NullLogger<AuthDatabase>.Instance);
         Assert.Empty(await replica.MigrateAsync());
         await using var connection = await replica.OpenAsync();
-        Assert.Equal(3L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(4L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
     }
 
     [Fact]
@@ -121,6 +121,30 @@ public abstract class StoreContract : IAsyncLifetime
         // The feed carries each revoked session once, with the time until which its tokens are refused.
         var feed = await new RevocationFeed(Auth, Time).ReadSinceAsync(0, 10);
         Assert.Equal([new RevokedSession("s1", Now.AddMinutes(30))], feed.Sessions);
+    }
+
+    [Fact]
+    public async Task RevokeAll_WritesOneRow_EndsEverySessionIssuedBefore_AndTellsTheFeed()
+    {
+        var sessions = new SessionStore(Auth);
+        await sessions.CreateAsync(new Session("s1", "alice", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-1");
+        await sessions.CreateAsync(new Session("s2", "bob", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-2");
+        await sessions.RevokeAsync(["s2"], "sign-out", Now, Now.AddMinutes(15));
+
+        Assert.Equal(1, await sessions.RevokeAllIssuedBeforeAsync(Now.AddMinutes(1)));
+        await sessions.CreateAsync(new Session("s3", "alice", Now.AddMinutes(2), Now.AddHours(2), Now.AddHours(12), null), "hash-3");
+        Assert.Equal(0, await sessions.RevokeAllIssuedBeforeAsync(Now.AddSeconds(30))); // never moves back
+
+        Assert.Equal(Now.AddMinutes(1), (await sessions.FindAsync("s1"))!.RevokedAt);
+        Assert.Equal(Now, (await sessions.FindAsync("s2"))!.RevokedAt); // its own, earlier revocation stands
+        Assert.Equal(Now.AddMinutes(1), (await sessions.FindByRefreshTokenAsync("hash-1"))!.Session.RevokedAt);
+        Assert.Equal(["s3"], await sessions.ActiveSessionIdsAsync(null));
+
+        var feed = await new RevocationFeed(Auth, Time).ReadSinceAsync(0, 100);
+        Assert.Equal(Now.AddMinutes(1), feed.RevokedBefore);
+        Assert.Equal(["s2"], feed.Sessions.Select(s => s.Sid)); // nothing written per session by revoke-all
+        await using var connection = await Auth.OpenAsync();
+        Assert.Equal(1L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM revoked_before"));
     }
 
     [Fact]
