@@ -4,7 +4,8 @@ namespace RecordingsService.Recordings;
 
 /// <summary>
 /// Durable writes with group commit: callbacks arriving together are stored in one transaction (one fsync), and
-/// each caller is answered only after that commit. A failed commit fails every caller in it, so Twilio retries.
+/// each caller is answered only after that commit. A failed commit fails every caller in it (a callback then goes to
+/// the webhook spool).
 /// </summary>
 public sealed partial class RecordingWriter(IRecordingStore store, ILogger<RecordingWriter> logger) : BackgroundService
 {
@@ -52,7 +53,7 @@ public sealed partial class RecordingWriter(IRecordingStore store, ILogger<Recor
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: whatever is still queued is answered with an error below, so Twilio retries it.
+            // Shutting down: whatever is still queued is answered with an error below (callbacks go to the spool).
         }
 
         _queue.Writer.TryComplete();
@@ -84,6 +85,6 @@ public sealed partial class RecordingWriter(IRecordingStore store, ILogger<Recor
 
     private sealed record Pending(Recording Recording, TaskCompletionSource<Recording?> Done);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} recording callback(s) failed; they are answered 503 so Twilio retries")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} recording(s) failed; callbacks among them go to the webhook spool")]
     private partial void LogCommitFailed(Exception exception, int count);
 }
