@@ -14,12 +14,50 @@ namespace AuthService.Users;
 /// The hash is applied only when ADMIN_PASSWORD_HASH itself changed since the last seed (its SHA-256 digest is kept):
 /// then it replaces the stored password and ends that user's sessions — that is how an operator resets the admin
 /// password. A password the admin changed through the API, or a hash re-computed at a higher BCRYPT_WORK_FACTOR at
-/// sign-in, is kept across restarts.
+/// sign-in, is kept across restarts. When the database does not answer, the service starts anyway (its data requests
+/// answer 503) and the seed is retried every 5 s until it is done.
 /// </summary>
 internal sealed partial class AdminSeeder(
-    AuthSettings settings, IUserStore users, SessionRevoker revoker, IAuditLog audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService
+    AuthSettings settings, IUserStore users, SessionRevoker revoker, IAuditLog audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService, IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _retrying = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SeedAsync(cancellationToken);
+        }
+        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        {
+            LogUnavailable(ex.Message);
+            _retrying = RetryAsync(_stopping.Token);
+        }
+    }
+
+    private async Task RetryAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken); // real time: an outage is not on the tests' clock
+                await SeedAsync(stoppingToken);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+            {
+                LogUnavailable(ex.Message);
+            }
+        }
+    }
+
+    private async Task SeedAsync(CancellationToken cancellationToken)
     {
         if (settings.AdminUsername is null || settings.AdminPasswordHash is null)
         {
@@ -53,7 +91,16 @@ internal sealed partial class AdminSeeder(
         LogPasswordReplaced(settings.AdminUsername);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _retrying;
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The administrator cannot be seeded: the database does not answer ({Reason}); retrying every 5 s")]
+    private partial void LogUnavailable(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Administrator {Username} created from ADMIN_USERNAME")]
     private partial void LogSeeded(string username);

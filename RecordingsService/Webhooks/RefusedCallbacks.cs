@@ -53,7 +53,16 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
         var until = time.GetUtcNow();
         var entries = batch.OrderByDescending(entry => entry.Value).ToList();
         // One transaction (one commit) for the whole minute, however many sources it saw.
-        await audit.WriteAllAsync([.. entries.Select(e => new AuditEntry(RecordingAuditActions.WebhookRefused, null, null, e.Key.Source, e.Key.Outcome, $"{e.Value} {e.Key.Outcome}: {e.Key.Reason}"))], cancellationToken);
+        try
+        {
+            await audit.WriteAllAsync([.. entries.Select(e => new AuditEntry(RecordingAuditActions.WebhookRefused, null, null, e.Key.Source, e.Key.Outcome, $"{e.Value} {e.Key.Outcome}: {e.Key.Reason}"))], cancellationToken);
+        }
+        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        {
+            // The database is down: the warnings below still say it, and the service goes on.
+            LogAuditUnavailable(entries.Count, ex.Message);
+        }
+
         foreach (var (key, count) in entries.Take(20))
         {
             LogRefused(key.Source, count, key.Outcome, key.Reason, until);
@@ -82,6 +91,9 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
 
         await FlushAsync(CancellationToken.None);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The refused-callback audit for {Sources} source(s) could not be written (the database: {Reason}); logged only")]
+    private partial void LogAuditUnavailable(int sources, string reason);
 
     private readonly record struct Key(string Source, string Outcome, string Reason);
 

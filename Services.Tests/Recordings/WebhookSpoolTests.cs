@@ -40,6 +40,14 @@ public sealed class WebhookSpoolTests
                 Assert.Equal(HttpStatusCode.NoContent, spooled.StatusCode);
             }
 
+            // A refused callback is counted; its minute's audit cannot be written now, and that stops nothing.
+            using (var unsigned = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid()), signature: "forged")))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
+            }
+
+            await before.Services.GetRequiredService<RecordingsService.Webhooks.RefusedCallbacks>().FlushAsync(CancellationToken.None);
+
             // Readiness says what waits, and stays 200: the replica still takes callbacks.
             using var ready = await client.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);

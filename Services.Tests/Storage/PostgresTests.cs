@@ -163,6 +163,33 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
     }
 
     [Fact]
+    public async Task TheAuthServiceStartsWhileTheDatabaseIsDown_Answers503_AndSeedsTheAdminOnceItIsBack()
+    {
+        await using var server = await PostgresServer.StartAsync(); // its own: this test stops it
+        var url = server.UrlFor(await server.CreateDatabaseAsync());
+        await server.StopAsync();
+        await using var auth = new AuthHost(new Dictionary<string, string> { ["DATABASE_URL"] = url });
+        using var client = auth.Client();
+
+        using (var live = await client.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+
+        using (var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword }))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, signIn.StatusCode);
+        }
+
+        await server.StartAgainAsync();
+        await Wait.UntilAsync(async () =>
+        {
+            using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
+            return signIn.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "the administrator is seeded and signs in");
+    }
+
+    [Fact]
     public async Task MigrateCommand_AppliesOnce_ThenHasNothingToDo_AndNeverPrintsThePassword()
     {
         var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync()).Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
