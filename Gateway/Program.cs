@@ -15,6 +15,7 @@ using ServiceDefaults.Configuration;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
+using ServiceDefaults.Redis;
 using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
 
@@ -27,7 +28,8 @@ return StartupGuard.Run(() =>
     builder.Services.AddClientIp(settings.TrustedProxies);
     builder.Services.AddGatewayCors(settings);
     builder.Services.AddSecurityEvents();
-    builder.Services.AddGatewayRateLimits();
+    builder.Services.AddRedis(settings.Redis);
+    builder.Services.AddGatewayRateLimits(shared: settings.Redis is not null);
     builder.Services.AddInternalTlsClient(settings.InternalTls);
     builder.Services.AddPlatformJwtBearer(settings.Verifier);
     builder.Services.AddPlatformAuthorization();

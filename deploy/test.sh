@@ -8,11 +8,12 @@ cd "$root"
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
 
 # Debian packages the tests use: openssl (certificates, TLS probes), curl (the run script's readiness wait),
-# chromium (the dashboard's browser tests, driven by Playwright) and postgresql (the tests start throw-away servers
-# with its initdb and pg_ctl; the package's own cluster is not used).
+# chromium (the dashboard's browser tests, driven by Playwright), postgresql and redis-server (the tests start
+# throw-away servers of their own; the packages' own services are not used).
 missing=()
 for tool in openssl curl chromium; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then echo "Please install: ${missing[*]}" >&2; exit 1; fi
   echo "Installing ${missing[*]}…"

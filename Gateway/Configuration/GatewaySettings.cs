@@ -28,6 +28,9 @@ public sealed record GatewaySettings
     /// <summary>JWKS_URL, REVOCATION_FEED_URL, REVOCATION_POLL_SECONDS: read as every verifier reads them.</summary>
     public required VerifierSettings Verifier { get; init; }
 
+    /// <summary>REDIS_URL: rate limits shared by every gateway (and revocations pushed); null keeps them in this process.</summary>
+    public required ServiceDefaults.Redis.RedisSettings? Redis { get; init; }
+
     public required TimeSpan RateLimitWindow { get; init; }
     public required int RateLimitMax { get; init; }
     public required int LoginRateLimitMax { get; init; }
@@ -78,6 +81,7 @@ public sealed record GatewaySettings
             TrustedProxies = reader.Networks("TRUSTED_PROXIES"),
             HealthCheckInterval = TimeSpan.FromSeconds(reader.Number("HEALTH_CHECK_INTERVAL_SECONDS", 10, 1, 3600)),
             Verifier = VerifierSettings.Read(reader, internalTls),
+            Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
             RateLimitWindow = TimeSpan.FromSeconds(reader.Number("RATE_LIMIT_WINDOW_SECONDS", 900, 1, 86_400)),
             RateLimitMax = reader.Number("RATE_LIMIT_MAX", 100, 1, int.MaxValue),
             LoginRateLimitMax = reader.Number("LOGIN_RATE_LIMIT_MAX", 5, 1, int.MaxValue),

@@ -177,11 +177,23 @@ internal sealed class RateLimitingMiddleware(
 
 internal static class RateLimitingExtensions
 {
-    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services)
+    /// <param name="shared">REDIS_URL is set: counters shared by every gateway, this process's own as the fallback.</param>
+    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services, bool shared)
     {
         services.AddSingleton<GatewayRateLimits>();
         services.AddSingleton<KnownDevices>();
-        services.AddSingleton<IRateLimitStore, InMemoryRateLimitStore>();
+        services.AddSingleton<InMemoryRateLimitStore>();
+        if (shared)
+        {
+            services.AddSingleton<RedisRateLimitStore>();
+            services.AddSingleton<IRateLimitStore>(provider => provider.GetRequiredService<RedisRateLimitStore>());
+            services.AddHealthChecks().AddCheck<SharedRateLimitsHealthCheck>("rate-limits", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+        }
+        else
+        {
+            services.AddSingleton<IRateLimitStore>(provider => provider.GetRequiredService<InMemoryRateLimitStore>());
+        }
+
         return services;
     }
 
@@ -198,4 +210,14 @@ internal static class RateLimitingExtensions
         app.UseMiddleware<RateLimitingMiddleware>();
         return app;
     }
+}
+
+/// <summary>Degraded (still 200) while Redis does not answer and this gateway counts alone.</summary>
+internal sealed class SharedRateLimitsHealthCheck(RedisRateLimitStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await store.CheckAsync()
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("shared")
+            : new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult(context.Registration.FailureStatus, "counting alone: Redis does not answer");
 }
