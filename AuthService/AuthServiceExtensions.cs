@@ -2,6 +2,7 @@ using Platform.Security.Tokens;
 using Platform.Storage;
 using Platform.Storage.Audit;
 using Platform.Storage.Database;
+using ServiceDefaults.Redis;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Configuration;
@@ -20,6 +21,7 @@ internal static class AuthServiceExtensions
     public static WebApplicationBuilder AddAuthService(this WebApplicationBuilder builder, AuthSettings settings)
     {
         var services = builder.Services;
+        services.AddRedis(settings.Redis);
         services.AddServiceDatabase(provider => new AuthDatabase(settings.Database, provider.GetRequiredService<ILogger<AuthDatabase>>()));
         services.AddSingleton<IUserStore, UserStore>();
         services.AddSingleton<ISessionStore, SessionStore>();

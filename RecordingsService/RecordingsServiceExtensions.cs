@@ -9,6 +9,7 @@ using RecordingsService.Webhooks;
 using Platform.Storage;
 using Platform.Storage.Audit;
 using Platform.Storage.Database;
+using ServiceDefaults.Redis;
 using Platform.Security.Revocation;
 using Platform.Security.Tokens;
 
@@ -19,6 +20,7 @@ internal static class RecordingsServiceExtensions
     public static WebApplicationBuilder AddRecordingsService(this WebApplicationBuilder builder, RecordingsSettings settings)
     {
         var services = builder.Services;
+        services.AddRedis(settings.Redis);
         services.AddServiceDatabase(provider => new RecordingsDatabase(settings.Database, provider.GetRequiredService<ILogger<RecordingsDatabase>>()));
         services.AddSingleton<IRecordingStore, RecordingStore>();
         services.AddAudit<RecordingsDatabase>(settings.Audit);

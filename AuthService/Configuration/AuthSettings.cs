@@ -19,6 +19,9 @@ public sealed record AuthSettings
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
     public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
 
+    /// <summary>REDIS_URL: revocations pushed to every verifier at once; null leaves them to the polled feed.</summary>
+    public required ServiceDefaults.Redis.RedisSettings? Redis { get; init; }
+
     /// <summary>AUDIT_RETENTION_DAYS.</summary>
     public required Platform.Storage.Audit.AuditSettings Audit { get; init; }
 
@@ -87,6 +90,7 @@ public sealed record AuthSettings
         {
             DataDirectory = dataDirectory,
             Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
+            Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
             InternalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl),
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),

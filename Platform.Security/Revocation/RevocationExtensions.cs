@@ -17,6 +17,8 @@ public static class RevocationExtensions
         services.AddSingleton<RevocationFeedFollower>();
         services.AddHostedService(provider => provider.GetRequiredService<RevocationFeedFollower>());
         services.AddHealthChecks().AddCheck<RevocationFeedHealthCheck>("revocation-feed", HealthStatus.Degraded);
+        // With REDIS_URL (AddRedis registered a multiplexer), revocations are also pushed: applied within a second.
+        services.AddHostedService<RevocationSubscriber>();
         return services;
     }
 

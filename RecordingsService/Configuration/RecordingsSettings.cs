@@ -23,6 +23,9 @@ public sealed partial record RecordingsSettings
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
     public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
 
+    /// <summary>REDIS_URL: live events across replicas and revocations pushed; null keeps both in this process.</summary>
+    public required ServiceDefaults.Redis.RedisSettings? Redis { get; init; }
+
     /// <summary>Where requests may come from with believable X-Forwarded-* headers: the gateway (loopback by default).</summary>
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
 
@@ -63,6 +66,7 @@ public sealed partial record RecordingsSettings
         {
             DataDirectory = dataDirectory,
             Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
+            Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
             InternalTls = internalTls,
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ServiceDefaults.Redis;
+using StackExchange.Redis;
+
+namespace Platform.Security.Revocation;
+
+/// <summary>
+/// Revocations pushed through Redis pub/sub (REDIS_URL), so every verifier refuses a revoked session within a second
+/// rather than a poll interval. The AuthService publishes after the revocation committed; the polled feed stays the
+/// record and the fallback: a message lost while a verifier or Redis was away is read from the feed at the next poll.
+/// </summary>
+public static class RevocationPush
+{
+    public static readonly RedisChannel Channel = RedisChannel.Literal(RedisSettings.KeyPrefix + "revocations");
+
+    public static string Serialize(IReadOnlyList<(string Sid, DateTimeOffset ExpiresAt)> sessions, DateTimeOffset? revokedBefore) =>
+        JsonSerializer.Serialize(new PushMessage([.. sessions.Select(s => new FeedSession(s.Sid, s.ExpiresAt))], revokedBefore), PushJsonContext.Default.PushMessage);
+
+    internal static PushMessage? Deserialize(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, PushJsonContext.Default.PushMessage);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>For a verifier with REDIS_URL (a multiplexer registered): applies each pushed revocation at once.</summary>
+internal sealed partial class RevocationSubscriber(RevokedSessions revoked, ILogger<RevocationSubscriber> logger, IConnectionMultiplexer? redis = null) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (redis is not null)
+        {
+            // Subscribing while Redis is down is fine: the multiplexer subscribes again when it reconnects.
+            await redis.GetSubscriber().SubscribeAsync(RevocationPush.Channel, (_, message) => Apply(message));
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        redis is null ? Task.CompletedTask : redis.GetSubscriber().UnsubscribeAsync(RevocationPush.Channel);
+
+    private void Apply(RedisValue message)
+    {
+        if (RevocationPush.Deserialize(message.ToString()) is not { Sessions: not null } pushed || pushed.Sessions.Any(s => s?.Sid is null))
+        {
+            LogIgnored();
+            return;
+        }
+
+        foreach (var session in pushed.Sessions)
+        {
+            revoked.Add(session.Sid, session.ExpiresAt);
+        }
+
+        if (pushed.RevokedBefore is { } before)
+        {
+            revoked.RevokeAllBefore(before);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a message on the revocation channel that is not a revocation")]
+    private partial void LogIgnored();
+}
+
+internal sealed record PushMessage(IReadOnlyList<FeedSession> Sessions, DateTimeOffset? RevokedBefore);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(PushMessage))]
+internal sealed partial class PushJsonContext : JsonSerializerContext;
