@@ -37,7 +37,16 @@ internal static class RecordingsServiceExtensions
         services.AddHostedService(provider => provider.GetRequiredService<RefusedCallbacks>());
         services.AddSingleton<LiveEventHub>();
         services.AddHostedService(provider => provider.GetRequiredService<LiveEventHub>());
-        services.AddSingleton<IRecordingEvents, InProcessRecordingEvents>();
+        if (settings.Redis is not null)
+        {
+            services.AddSingleton<RedisRecordingEvents>();
+            services.AddSingleton<IRecordingEvents>(provider => provider.GetRequiredService<RedisRecordingEvents>());
+            services.AddHostedService(provider => provider.GetRequiredService<RedisRecordingEvents>());
+        }
+        else
+        {
+            services.AddSingleton<IRecordingEvents, InProcessRecordingEvents>();
+        }
         services.AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = settings.TwilioTimeout)
             .AddHttpMessageHandler(() => new TwilioApiBaseHandler(settings.TwilioApiBaseUrl));
         services.AddSingleton<ITwilioRecordings, TwilioRecordings>();

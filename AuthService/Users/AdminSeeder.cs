@@ -93,8 +93,11 @@ internal sealed partial class AdminSeeder(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
-        await _retrying;
+        if (!_retrying.IsCompleted)
+        {
+            await _stopping.CancelAsync();
+            await _retrying;
+        }
     }
 
     public void Dispose() => _stopping.Dispose();

@@ -17,6 +17,16 @@ public sealed record RecordingEvent(string Type, Recording Recording)
     public const string Updated = "recording.updated";
 }
 
+/// <summary>
+/// The first message on every connection: <c>{"type":"connected","at":…}</c>, the server's time, which the dashboard
+/// keeps as its cursor until an event brings a later <c>updatedAt</c>; reconnecting with <c>?since=</c> that cursor
+/// replays what changed meanwhile.
+/// </summary>
+public sealed record ConnectedEvent(string Type, DateTimeOffset At)
+{
+    public const string Connected = "connected";
+}
+
 /// <summary>One connected dashboard: its socket, its bounded queue of events, and whose session it is.</summary>
 internal sealed class LiveClient(WebSocket socket, string user, string? sessionId, DateTimeOffset tokenExpires, string? clientIp)
 {
@@ -50,8 +60,14 @@ internal sealed partial class LiveEventHub : BackgroundService
     private readonly Counter<long> _dropped;
 
     /// <param name="json">The API's JSON options: an event's <c>recording</c> is exactly what <c>GET /api/recordings/{sid}</c> returns.</param>
-    public LiveEventHub(RevokedSessions revoked, TimeProvider time, IMeterFactory meters, IOptions<JsonOptions> json, ILogger<LiveEventHub> logger)
+    /// <summary>At most this many changes are replayed to a reconnecting dashboard; it reloads its list beyond that.</summary>
+    public const int ReplayLimit = 500;
+
+    private readonly IRecordingStore _store;
+
+    public LiveEventHub(RevokedSessions revoked, TimeProvider time, IMeterFactory meters, IOptions<JsonOptions> json, IRecordingStore store, ILogger<LiveEventHub> logger)
     {
+        _store = store;
         _json = json.Value.SerializerOptions;
         _revoked = revoked;
         _time = time;
@@ -64,9 +80,14 @@ internal sealed partial class LiveEventHub : BackgroundService
 
     public int Count => _clients.Count;
 
-    public void Broadcast(Recording recording)
+    /// <summary>The event as every client receives it, serialized once.</summary>
+    public byte[] Serialize(Recording recording) => JsonSerializer.SerializeToUtf8Bytes(new RecordingEvent(RecordingEvent.Updated, recording), _json);
+
+    public void Broadcast(Recording recording) => Broadcast(Serialize(recording));
+
+    /// <summary>An event already serialized (by this replica or, through Redis, another).</summary>
+    public void Broadcast(ReadOnlyMemory<byte> message)
     {
-        var message = JsonSerializer.SerializeToUtf8Bytes(new RecordingEvent(RecordingEvent.Updated, recording), _json);
         foreach (var client in _clients.Keys)
         {
             if (!client.Queue.Writer.TryWrite(message))
@@ -76,12 +97,22 @@ internal sealed partial class LiveEventHub : BackgroundService
         }
     }
 
-    /// <summary>Serves one client until it or the service goes away.</summary>
-    public async Task RunAsync(LiveClient client, CancellationToken stopping)
+    /// <summary>
+    /// Serves one client until it or the service goes away: first the server's time, then (with <paramref name="since"/>)
+    /// every recording changed since then, then live events. The client is registered before the replay is read, so
+    /// nothing falls between the two (a change may come twice; the dashboard keeps the latest of a recording).
+    /// </summary>
+    public async Task RunAsync(LiveClient client, DateTimeOffset? since, CancellationToken stopping)
     {
+        client.Queue.Writer.TryWrite(JsonSerializer.SerializeToUtf8Bytes(new ConnectedEvent(ConnectedEvent.Connected, _time.GetUtcNow()), _json));
         _clients[client] = 0;
         _connected.Add(1);
         LogConnected(client.User, client.ClientIp, _clients.Count);
+        if (since is not null)
+        {
+            await ReplayAsync(client, since.Value, stopping);
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, client.Closing.Token);
         try
         {
@@ -91,14 +122,37 @@ internal sealed partial class LiveEventHub : BackgroundService
         {
             _clients.TryRemove(client, out _);
             _connected.Add(-1);
+            if (stopping.IsCancellationRequested)
+            {
+                client.CloseReason ??= "service-stopping";
+            }
+
             await CloseAsync(client);
             // Aborted without a reason of ours: it stopped answering pings (KeepAliveTimeout) or the connection broke.
             var reason = client.CloseReason
-                ?? (stopping.IsCancellationRequested ? "service stopping"
-                : client.Socket.State == WebSocketState.Aborted ? "unresponsive or lost"
+                ?? (client.Socket.State == WebSocketState.Aborted ? "unresponsive or lost"
                 : "closed");
             LogDisconnected(client.User, client.ClientIp, reason);
             client.Closing.Dispose();
+        }
+    }
+
+    private async Task ReplayAsync(LiveClient client, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var recording in await _store.UpdatedSinceAsync(since, ReplayLimit, cancellationToken))
+            {
+                if (!client.Queue.Writer.TryWrite(Serialize(recording)))
+                {
+                    Drop(client, "too-slow");
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        {
+            LogReplayFailed(client.User, ex.Message); // live events still flow; the dashboard's next list load catches up
         }
     }
 
@@ -191,6 +245,8 @@ internal sealed partial class LiveEventHub : BackgroundService
         {
             "too-slow" => (WebSocketCloseStatus.PolicyViolation, "too slow"),
             "session-ended" => (WebSocketCloseStatus.PolicyViolation, "session ended"),
+            // 1001: the dashboard reconnects (through the gateway, to another replica) and replays what it missed.
+            "service-stopping" => (WebSocketCloseStatus.EndpointUnavailable, "service stopping"),
             _ => (WebSocketCloseStatus.NormalClosure, "bye"),
         };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -202,6 +258,9 @@ internal sealed partial class LiveEventHub : BackgroundService
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live events: could not replay the gap of {User} ({Reason}); live events go on")]
+    private partial void LogReplayFailed(string user, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Live events: {User} connected from {ClientIp} ({Count} connected)")]
     private partial void LogConnected(string user, string? clientIp, int count);

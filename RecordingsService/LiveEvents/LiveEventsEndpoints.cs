@@ -9,7 +9,10 @@ internal static class LiveEventsEndpoints
     /// <summary>Keep-alive ping interval: idle connections through proxies stay open.</summary>
     public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(20);
 
-    /// <summary><c>GET /ws</c>: a signed-in dashboard receives <c>{"type":"recording.updated","recording":{…}}</c> events.</summary>
+    /// <summary>
+    /// <c>GET /ws[?since=ISO-8601]</c>: a signed-in dashboard receives <c>{"type":"connected","at":…}</c>, then, with
+    /// <c>since</c>, every recording changed since then, then <c>{"type":"recording.updated","recording":{…}}</c> events.
+    /// </summary>
     public static IEndpointRouteBuilder MapLiveEvents(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ws", async Task<Results<EmptyHttpResult, ProblemHttpResult>> (HttpContext context, ClaimsPrincipal user, LiveEventHub hub, IHostApplicationLifetime lifetime) =>
@@ -19,10 +22,22 @@ internal static class LiveEventsEndpoints
                 return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "WebSocket required", detail: "Connect with a WebSocket upgrade.");
             }
 
+            DateTimeOffset? since = null;
+            if (context.Request.Query.TryGetValue("since", out var sinceValue))
+            {
+                if (sinceValue.Count != 1 || !DateTimeOffset.TryParse(sinceValue[0], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
+                    || parsed.Year < 2000 || parsed.Year > 9000)
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid since", detail: "since must be one ISO 8601 time, such as the at or updatedAt of the last event.");
+                }
+
+                since = parsed;
+            }
+
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = PingInterval, KeepAliveTimeout = PingInterval * 2 });
             var expires = long.TryParse(user.FindFirstValue("exp"), out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : DateTimeOffset.MaxValue;
             var client = new LiveClient(socket, user.Identity?.Name ?? "?", user.FindFirstValue(TokenConventions.SessionClaim), expires, context.Connection.RemoteIpAddress?.ToString());
-            await hub.RunAsync(client, lifetime.ApplicationStopping);
+            await hub.RunAsync(client, since, lifetime.ApplicationStopping);
             return TypedResults.Empty;
         }).RequireAuthorization(PlatformPolicies.SignedIn).WithName("LiveEvents").WithTags("Live events").ExcludeFromDescription();
         return app;

@@ -14,6 +14,9 @@ public interface IRecordingStore
 
     Task<RecordingPage> ListAsync(RecordingQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>Recordings changed at or after <paramref name="since"/>, oldest change first (a reconnecting dashboard's gap).</summary>
+    Task<IReadOnlyList<Recording>> UpdatedSinceAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Recordings (not deleted) that started before <paramref name="cutoff"/>, oldest first.</summary>
     Task<IReadOnlyList<Recording>> OlderThanAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
 }

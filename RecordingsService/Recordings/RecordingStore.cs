@@ -114,6 +114,15 @@ internal sealed class RecordingStore(RecordingsDatabase database) : IRecordingSt
             more ? RecordingQuery.EncodeCursor(page[^1].SortAt, page[^1].Sid) : null);
     }
 
+    public async Task<IReadOnlyList<Recording>> UpdatedSinceAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(
+            $"SELECT {Columns} FROM recordings WHERE updated_at >= @since ORDER BY updated_at, sid LIMIT @limit",
+            new { since = since.ToUnixTimeMilliseconds(), limit });
+        return [.. rows.Select(r => r.ToRecording())];
+    }
+
     public async Task<IReadOnlyList<Recording>> OlderThanAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -21,13 +21,19 @@ public sealed class LiveEventsTests : IDisposable
         _revoked = new RevokedSessions(_time);
         var json = new Microsoft.AspNetCore.Http.Json.JsonOptions();
         ServiceDefaults.Http.ApiJson.Configure(json.SerializerOptions);
-        _hub = new LiveEventHub(_revoked, _time, _meters, Microsoft.Extensions.Options.Options.Create(json), NullLogger<LiveEventHub>.Instance);
+        _database = new RecordingsService.Storage.RecordingsDatabase(new Platform.Storage.Database.DatabaseSettings(_data.Path, null), NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance);
+        _hub = new LiveEventHub(_revoked, _time, _meters, Microsoft.Extensions.Options.Options.Create(json), new RecordingStore(_database), NullLogger<LiveEventHub>.Instance);
     }
+
+    private readonly TemporaryDirectory _data = TemporaryDirectory.Create("live-events-");
+    private readonly RecordingsService.Storage.RecordingsDatabase _database;
 
     public void Dispose()
     {
         _hub.Dispose();
         _meters.Dispose();
+        _database.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _data.Dispose();
     }
 
     [Fact]
@@ -36,8 +42,8 @@ public sealed class LiveEventsTests : IDisposable
         using var stop = new CancellationTokenSource();
         var fast = new RecordingSocket();
         var slow = new RecordingSocket { Stalled = true };
-        var fastRun = _hub.RunAsync(new LiveClient(fast, "fast", "s1", DateTimeOffset.MaxValue, null), stop.Token);
-        var slowRun = _hub.RunAsync(new LiveClient(slow, "slow", "s2", DateTimeOffset.MaxValue, null), stop.Token);
+        var fastRun = _hub.RunAsync(new LiveClient(fast, "fast", "s1", DateTimeOffset.MaxValue, null), since: null, stop.Token);
+        var slowRun = _hub.RunAsync(new LiveClient(slow, "slow", "s2", DateTimeOffset.MaxValue, null), since: null, stop.Token);
         await WaitAsync(() => _hub.Count == 2);
 
         // Each event reaches the reading client at once, whatever the stalled one does.
@@ -45,7 +51,7 @@ public sealed class LiveEventsTests : IDisposable
         for (var i = 0; i < events; i++)
         {
             _hub.Broadcast(Recording(i));
-            var expected = i + 1;
+            var expected = i + 2; // after the connected message
             await WaitAsync(() => fast.Count == expected);
         }
 
@@ -53,8 +59,13 @@ public sealed class LiveEventsTests : IDisposable
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, slow.CloseStatus);
         Assert.Equal("too slow", slow.CloseDescription);
         Assert.Equal(1, _hub.Count);
-        Assert.Equal(events, fast.Count);
-        using var first = JsonDocument.Parse(fast.Sent[0]);
+        Assert.Equal(events + 1, fast.Count);
+        using (var hello = JsonDocument.Parse(fast.Sent[0]))
+        {
+            Assert.Equal("connected", hello.RootElement.GetProperty("type").GetString());
+        }
+
+        using var first = JsonDocument.Parse(fast.Sent[1]);
         Assert.Equal("recording.updated", first.RootElement.GetProperty("type").GetString());
         Assert.Equal(Recording(0).Sid, first.RootElement.GetProperty("recording").GetProperty("sid").GetString());
 
@@ -67,7 +78,7 @@ public sealed class LiveEventsTests : IDisposable
     {
         await _hub.StartAsync(CancellationToken.None);
         var socket = new RecordingSocket();
-        var run = _hub.RunAsync(new LiveClient(socket, "vera", "session-1", DateTimeOffset.MaxValue, null), CancellationToken.None);
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", "session-1", DateTimeOffset.MaxValue, null), since: null, CancellationToken.None);
         await WaitAsync(() => _hub.Count == 1);
 
         _revoked.Add("session-1", _time.GetUtcNow().AddMinutes(15));
@@ -81,7 +92,7 @@ public sealed class LiveEventsTests : IDisposable
     {
         await _hub.StartAsync(CancellationToken.None);
         var socket = new RecordingSocket();
-        var run = _hub.RunAsync(new LiveClient(socket, "vera", "session-2", _time.GetUtcNow().AddMinutes(1), null), CancellationToken.None);
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", "session-2", _time.GetUtcNow().AddMinutes(1), null), since: null, CancellationToken.None);
         await WaitAsync(() => _hub.Count == 1);
 
         _time.Advance(TimeSpan.FromMinutes(1));

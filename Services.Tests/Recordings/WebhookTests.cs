@@ -314,7 +314,10 @@ public sealed class WebhookTests : IAsyncLifetime
     {
         var client = _host.Server.CreateWebSocketClient();
         client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + token;
-        return await client.ConnectAsync(new Uri(_host.Server.BaseAddress, "ws"), CancellationToken.None);
+        var socket = await client.ConnectAsync(new Uri(_host.Server.BaseAddress, "ws"), CancellationToken.None);
+        // Every connection starts with the server's time, the dashboard's cursor for a later ?since=.
+        Assert.Equal("connected", (await ReceiveAsync(socket)).GetProperty("type").GetString());
+        return socket;
     }
 
     private static async Task<JsonElement> ReceiveAsync(WebSocket socket) =>

@@ -195,7 +195,7 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync()).Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
         var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_ENVIRONMENT"] = "Development" };
 
-        foreach (var (service, count) in new[] { ("AuthService", 4), ("RecordingsService", 2) })
+        foreach (var (service, count) in new[] { ("AuthService", 4), ("RecordingsService", 3) })
         {
             var first = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
             Assert.True(first.ExitCode == 0, first.StandardError + first.StandardOutput);
