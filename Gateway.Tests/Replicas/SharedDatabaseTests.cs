@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -10,8 +11,9 @@ namespace Gateway.Tests.Replicas;
 
 /// <summary>
 /// Two AuthService and two RecordingsService replicas, each a real process with its own DATA_DIR, on one PostgreSQL
-/// database (DATABASE_URL), behind the real gateway: whichever replica a request reaches, it sees the same users,
-/// sessions and recordings.
+/// database (DATABASE_URL) and one Redis (REDIS_URL), behind the real gateway: whichever replica a request reaches, it
+/// sees the same users, sessions and recordings; live events and revocations reach every replica. The verifiers poll
+/// the revocation feed only once a minute here, so a revocation seen sooner came by Redis.
 /// </summary>
 public sealed partial class ReplicatedSystem : IAsyncLifetime
 {
@@ -25,6 +27,7 @@ public sealed partial class ReplicatedSystem : IAsyncLifetime
     private TemporaryDirectory _data = null!;
 
     public PostgresServer Postgres { get; private set; } = null!;
+    public RedisServer Redis { get; private set; } = null!;
     public GatewayHost Gateway { get; private set; } = null!;
     public IReadOnlyList<Uri> AuthReplicas { get; private set; } = [];
     public IReadOnlyList<Uri> RecordingsReplicas { get; private set; } = [];
@@ -32,6 +35,7 @@ public sealed partial class ReplicatedSystem : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Postgres = await PostgresServer.StartAsync();
+        Redis = await RedisServer.StartAsync();
         var databaseUrl = Postgres.UrlFor(await Postgres.CreateDatabaseAsync());
         _data = TemporaryDirectory.Create("replicas-");
         var keys = Path.Combine(_data.Path, "keys");
@@ -49,6 +53,7 @@ public sealed partial class ReplicatedSystem : IAsyncLifetime
                 ["ADMIN_PASSWORD_HASH"] = hash.StandardOutput.Trim(),
                 ["BCRYPT_WORK_FACTOR"] = "10",
                 ["DATABASE_URL"] = databaseUrl,
+                ["REDIS_URL"] = Redis.Url,
             }));
         }
 
@@ -64,6 +69,8 @@ public sealed partial class ReplicatedSystem : IAsyncLifetime
                 ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
                 ["JWKS_URL"] = jwks,
                 ["DATABASE_URL"] = databaseUrl,
+                ["REDIS_URL"] = Redis.Url,
+                ["REVOCATION_POLL_SECONDS"] = "60",
             }));
         }
 
@@ -74,6 +81,8 @@ public sealed partial class ReplicatedSystem : IAsyncLifetime
             ["AUTH_SERVICE_URLS"] = string.Join(',', auth),
             ["RECORDINGS_SERVICE_URLS"] = string.Join(',', recordings),
             ["JWKS_URL"] = jwks,
+            ["REDIS_URL"] = Redis.Url,
+            ["REVOCATION_POLL_SECONDS"] = "60",
         });
     }
 
@@ -108,6 +117,7 @@ public sealed partial class ReplicatedSystem : IAsyncLifetime
         }
 
         await Postgres.DisposeAsync();
+        await Redis.DisposeAsync();
         _data.Dispose();
     }
 
@@ -151,6 +161,80 @@ public sealed class SharedDatabaseTests(ReplicatedSystem system) : IClassFixture
         Assert.Equal(HttpStatusCode.Unauthorized, refreshed.StatusCode);
         using var stillValid = await first.PostAsJsonAsync("/api/auth/refresh", new { refresh_token = sessions[1].RefreshToken });
         Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
+
+        // The RecordingsService replicas and the gateway, which poll the feed once a minute here, refuse it within
+        // seconds: the revocation was pushed through Redis.
+        foreach (var replica in system.RecordingsReplicas)
+        {
+            using var direct = ReplicatedSystem.Direct(replica);
+            direct.DefaultRequestHeaders.Authorization = new("Bearer", sessions[0].AccessToken);
+            await Wait.UntilAsync(async () => (await direct.GetAsync("/api/recordings")).StatusCode == HttpStatusCode.Unauthorized,
+                TimeSpan.FromSeconds(3), "the signed-out session is refused by every RecordingsService replica");
+        }
+
+        using var throughGateway = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+        throughGateway.Headers.Authorization = new("Bearer", sessions[0].AccessToken);
+        using var refusedAtTheGateway = await client.SendAsync(throughGateway);
+        Assert.Equal(HttpStatusCode.Unauthorized, refusedAtTheGateway.StatusCode);
+    }
+
+    [Fact]
+    public async Task AChangeOnEitherReplica_ReachesTheDashboardsOfBoth_AndAReconnectReplaysWhatItMissed()
+    {
+        using var client = system.Gateway.CreateAnonymousClient();
+        var token = (await SignInAsync(client, "admin", ReplicatedSystem.AdminPassword)).AccessToken;
+        using var first = await ConnectAsync(system.RecordingsReplicas[0], token, since: null);
+        using var second = await ConnectAsync(system.RecordingsReplicas[1], token, since: null);
+        var cursor = (await ReceiveAsync(second)).GetProperty("at").GetString()!;
+        await ReceiveAsync(first);
+
+        var sid = "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        using (var direct = ReplicatedSystem.Direct(system.RecordingsReplicas[0]))
+        using (var stored = await direct.SendAsync(Callback(sid)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode); // stored by replica 1
+        }
+
+        foreach (var socket in new[] { first, second })
+        {
+            Assert.Equal(sid, (await ReceiveAsync(socket)).GetProperty("recording").GetProperty("sid").GetString());
+        }
+
+        // Replica 2's dashboard goes away; a change arrives meanwhile; it comes back (to replica 1) from its cursor.
+        await second.CloseAsync(WebSocketCloseStatus.NormalClosure, "away", CancellationToken.None);
+        var missed = "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        using (var stored = await client.SendAsync(Callback(missed)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+        }
+
+        using var back = await ConnectAsync(system.RecordingsReplicas[0], token, since: cursor);
+        Assert.Equal("connected", (await ReceiveAsync(back)).GetProperty("type").GetString());
+        var replayed = new List<string>();
+        while (!replayed.Contains(missed))
+        {
+            replayed.Add((await ReceiveAsync(back)).GetProperty("recording").GetProperty("sid").GetString()!);
+        }
+
+        Assert.Contains(sid, replayed); // changed after the cursor too
+    }
+
+    private static async Task<ClientWebSocket> ConnectAsync(Uri replica, string token, string? since)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        var query = since is null ? "" : "?since=" + Uri.EscapeDataString(since);
+        await socket.ConnectAsync(new Uri($"ws://{replica.Authority}/ws{query}"), CancellationToken.None);
+        return socket;
+    }
+
+    // The next message within 3 s (a live event from another replica takes well under a second).
+    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var buffer = new byte[64 * 1024];
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+        return JsonDocument.Parse(buffer.AsMemory(0, received.Count)).RootElement.Clone();
     }
 
     [Fact]

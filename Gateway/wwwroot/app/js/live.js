@@ -3,16 +3,24 @@ import { refresh } from './session.js';
 
 /**
  * Keeps a WebSocket to /ws open, reconnecting with growing pauses (1 s, 2 s, 4 s … 30 s), and reports each
- * recording.updated event and every change of state ("connecting", "connected", "reconnecting").
+ * recording.updated event and every change of state ("connecting", "connected", "reconnecting"). It keeps a cursor
+ * (the server's time when it connected, then the latest updatedAt it saw) and reconnects with ?since= it, so what
+ * changed while it was away — a replica restarting, a network blip — arrives before the live events.
  */
 export function connectLive({ onRecording, onState }) {
   let attempt = 0;
   let socket = null;
+  let cursor = null;
+
+  function advance(time) {
+    if (typeof time === 'string' && (cursor === null || Date.parse(time) > Date.parse(cursor))) cursor = time;
+  }
 
   function open() {
     onState('connecting');
     let opened = false;
-    socket = new WebSocket(`${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/ws`);
+    const since = cursor === null ? '' : `?since=${encodeURIComponent(cursor)}`;
+    socket = new WebSocket(`${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/ws${since}`);
     socket.addEventListener('open', () => {
       opened = true;
       attempt = 0;
@@ -21,7 +29,12 @@ export function connectLive({ onRecording, onState }) {
     socket.addEventListener('message', (event) => {
       try {
         const message = JSON.parse(event.data);
-        if (message.type === 'recording.updated' && message.recording) onRecording(message.recording);
+        if (message.type === 'connected') {
+          advance(message.at);
+        } else if (message.type === 'recording.updated' && message.recording) {
+          advance(message.recording.updatedAt);
+          onRecording(message.recording);
+        }
       } catch {
         // Not an event we understand: ignore it.
       }
