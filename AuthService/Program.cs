@@ -4,6 +4,7 @@ using AuthService.Configuration;
 using Platform.Security.InternalTls;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Hosting;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
@@ -20,6 +21,7 @@ return StartupGuard.Run(() =>
     builder.UseDefaultUrl(AuthSettings.DefaultUrl);
     var settings = builder.AddSettings(AuthSettings.Read);
     builder.AddInternalTls(settings.InternalTls);
+    builder.AddGracefulDrain(settings.Drain);
     builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
     builder.AddAuthService(settings);
 

@@ -4,6 +4,7 @@ using RecordingsService.LiveEvents;
 using Platform.Security.InternalTls;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Hosting;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
@@ -32,6 +33,7 @@ return StartupGuard.Run(() =>
     builder.UseDefaultUrl(RecordingsSettings.DefaultUrl);
     var settings = builder.AddSettings(RecordingsSettings.Read);
     builder.AddInternalTls(settings.InternalTls);
+    builder.AddGracefulDrain(settings.Drain);
     builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
     builder.AddRecordingsService(settings);
 

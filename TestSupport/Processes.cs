@@ -81,6 +81,9 @@ public sealed class RunningProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, to send it a signal (e.g. SIGTERM, as an orchestrator stops a container).</summary>
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Everything printed so far, standard output and error interleaved.</summary>

@@ -43,7 +43,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
   -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
 cat "$work/tls.crt" "$work/tls.key" > "$work/tls.pem"
 password="bench-password-$(openssl rand -hex 6)"
-export ASPNETCORE_ENVIRONMENT=Production OTEL_EXPORTER_OTLP_ENDPOINT=
+export ASPNETCORE_ENVIRONMENT=Production OTEL_EXPORTER_OTLP_ENDPOINT= SHUTDOWN_DRAIN_SECONDS=0
 dotnet "$(bin AuthService)" keys new --dir "$work/keys" >/dev/null
 ADMIN_PASSWORD_HASH="$(printf '%s\n' "$password" | BCRYPT_WORK_FACTOR=10 dotnet "$(bin AuthService)" hash-password)"
 openssl ec -in "$(ls "$work"/keys/*.key.pem | head -1)" -pubout -out "$work/jwt.pub" 2>/dev/null

@@ -16,6 +16,9 @@ public sealed record AuthSettings
 
     public required string DataDirectory { get; init; }
 
+    /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping replica keeps serving while the gateway moves away.</summary>
+    public required ServiceDefaults.Hosting.DrainSettings Drain { get; init; }
+
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
     public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
 
@@ -91,6 +94,7 @@ public sealed record AuthSettings
             DataDirectory = dataDirectory,
             Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
             Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
+            Drain = ServiceDefaults.Hosting.DrainSettings.Read(reader),
             InternalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl),
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),

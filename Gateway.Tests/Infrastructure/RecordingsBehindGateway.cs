@@ -76,6 +76,7 @@ public sealed class RecordingsBehindGateway : IAsyncLifetime
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Production");
+            builder.UseSetting("SHUTDOWN_DRAIN_SECONDS", "0"); // no drain when a test is over
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);

@@ -58,6 +58,7 @@ internal static class ProxyExtensions
         {
             proxy.Use(ProxyErrorMiddleware.InvokeAsync);
             proxy.UseSessionAffinity();
+            proxy.Use(RetryMiddleware.InvokeAsync);
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         }).ConfigureEndpoints(GatewayRoutes.AddFacts);

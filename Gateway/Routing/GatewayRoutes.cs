@@ -78,6 +78,9 @@ internal static class GatewayRoutes
     {
         ClusterId = id,
         LoadBalancingPolicy = "PowerOfTwoChoices",
+        // One failed probe takes a replica out: a stopping replica answers /health/ready 503 on purpose (and keeps
+        // serving for SHUTDOWN_DRAIN_SECONDS), so the gateway must move away within one interval, not two.
+        Metadata = new Dictionary<string, string> { ["ConsecutiveFailuresHealthPolicy.Threshold"] = "1" },
         Destinations = urls
             .Select((url, index) => (Name: $"{id}-{index + 1}", Config: new DestinationConfig { Address = url.ToString() }))
             .ToDictionary(destination => destination.Name, destination => destination.Config),
@@ -86,14 +89,15 @@ internal static class GatewayRoutes
             // A replica that fails its probes gets no traffic, even when that leaves none: a quick 503 beats
             // sending users to a service known to be down (YARP's default "panic" mode would).
             AvailableDestinationsPolicy = "HealthyAndUnknown",
-            // Active: each replica's /health, so a stopped replica leaves rotation within two intervals.
+            // Active: each replica's readiness, so a stopped or stopping (draining) replica leaves rotation within one
+            // interval. Readiness is 503 only while draining; a degraded dependency (database, Redis) keeps it 200.
             Active = new ActiveHealthCheckConfig
             {
                 Enabled = true,
                 Interval = healthInterval,
                 Timeout = TimeSpan.FromSeconds(Math.Min(5, healthInterval.TotalSeconds)),
                 Policy = "ConsecutiveFailures",
-                Path = "/health",
+                Path = ServiceDefaults.Health.HealthEndpoints.ReadyPath,
             },
             // Passive: failing proxied requests take a replica out between probes.
             Passive = new PassiveHealthCheckConfig

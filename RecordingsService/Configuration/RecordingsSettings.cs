@@ -20,6 +20,9 @@ public sealed partial record RecordingsSettings
 
     public required string DataDirectory { get; init; }
 
+    /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping replica keeps serving while the gateway moves away.</summary>
+    public required ServiceDefaults.Hosting.DrainSettings Drain { get; init; }
+
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
     public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
 
@@ -67,6 +70,7 @@ public sealed partial record RecordingsSettings
             DataDirectory = dataDirectory,
             Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
             Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
+            Drain = ServiceDefaults.Hosting.DrainSettings.Read(reader),
             InternalTls = internalTls,
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),

@@ -116,7 +116,10 @@ internal sealed partial class LiveEventHub : BackgroundService
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, client.Closing.Token);
         try
         {
-            await Task.WhenAny(SendAsync(client, linked.Token), ReceiveAsync(client, linked.Token));
+            // The receive loop is never cancelled: cancelling a pending receive aborts the socket, and then no close
+            // frame (1001, 1008) could tell the dashboard why. It ends with the client's close, or with the socket.
+            await Task.WhenAny(SendAsync(client, linked.Token), ReceiveAsync(client, CancellationToken.None));
+            await linked.CancelAsync();
         }
         finally
         {

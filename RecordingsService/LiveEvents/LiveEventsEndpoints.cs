@@ -15,7 +15,7 @@ internal static class LiveEventsEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapLiveEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ws", async Task<Results<EmptyHttpResult, ProblemHttpResult>> (HttpContext context, ClaimsPrincipal user, LiveEventHub hub, IHostApplicationLifetime lifetime) =>
+        app.MapGet("/ws", async Task<Results<EmptyHttpResult, ProblemHttpResult>> (HttpContext context, ClaimsPrincipal user, LiveEventHub hub, ServiceDefaults.Hosting.GracefulDrain drain) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -37,7 +37,8 @@ internal static class LiveEventsEndpoints
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = PingInterval, KeepAliveTimeout = PingInterval * 2 });
             var expires = long.TryParse(user.FindFirstValue("exp"), out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : DateTimeOffset.MaxValue;
             var client = new LiveClient(socket, user.Identity?.Name ?? "?", user.FindFirstValue(TokenConventions.SessionClaim), expires, context.Connection.RemoteIpAddress?.ToString());
-            await hub.RunAsync(client, since, lifetime.ApplicationStopping);
+            // Open until the drain is over: by then the gateway sends the reconnecting dashboard to another replica.
+            await hub.RunAsync(client, since, drain.Drained);
             return TypedResults.Empty;
         }).RequireAuthorization(PlatformPolicies.SignedIn).WithName("LiveEvents").WithTags("Live events").ExcludeFromDescription();
         return app;

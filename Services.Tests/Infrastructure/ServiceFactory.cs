@@ -17,6 +17,7 @@ public sealed class ServiceFactory<TEntryPoint>(IDictionary<string, string>? set
     {
         builder.UseEnvironment(environment);
         builder.UseSetting("DATA_DIR", DataDirectory);
+        builder.UseSetting("SHUTDOWN_DRAIN_SECONDS", "0"); // no drain when a test is over
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);
