@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// A tiny Kestrel app standing in for a service: answers /health (or not, when <see cref="Healthy"/> is false),
+/// A tiny Kestrel app standing in for a service: answers /health and /health/ready (or not, when <see cref="Healthy"/> is false),
 /// echoes WebSocket messages on /ws, and otherwise answers with <see cref="Handler"/>, recording each request.
 /// </summary>
 public sealed class FakeBackend : IAsyncDisposable
@@ -57,7 +57,7 @@ public sealed class FakeBackend : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        if (context.Request.Path == "/health")
+        if (ServiceDefaults.Health.HealthEndpoints.IsProbe(context.Request.Path))
         {
             context.Response.StatusCode = Healthy ? 200 : 503;
             return;

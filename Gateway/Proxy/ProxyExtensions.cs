@@ -18,11 +18,17 @@ internal static class ProxyExtensions
     // Request headers a client could use to pose as the gateway or as a proxy in front of it.
     private static readonly string[] SpoofableRequestHeaders = ["Forwarded", "X-Original-For", "X-Original-Proto", "X-Original-Host", "X-Real-IP"];
 
+    /// <summary>How often the service URLs' host names are resolved again.</summary>
+    public static readonly TimeSpan DiscoveryRefresh = TimeSpan.FromSeconds(15);
+
     public static IServiceCollection AddGatewayProxy(this IServiceCollection services, GatewaySettings settings)
     {
         services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
         services.AddReverseProxy()
             .LoadFromMemory(GatewayRoutes.Routes, GatewayRoutes.Clusters(settings))
+            // A service URL may name a host with several addresses (docker compose --scale, a Kubernetes headless
+            // service): each address is a replica, and the name is resolved again every 15 s.
+            .AddDnsDestinationResolver(options => options.RefreshPeriod = DiscoveryRefresh)
             .AddTransforms(context =>
             {
                 // X-Forwarded-For/Proto/Host are what the gateway saw; whatever the client sent is replaced.

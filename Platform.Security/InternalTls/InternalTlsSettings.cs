@@ -96,10 +96,30 @@ public sealed record InternalTlsSettings(string AuthorityPath, string Certificat
         {
             reader.AddProblem($"{name} has {url}: with internal TLS the services are called over https.");
         }
-        else if (settings is null && !url.IsLoopback)
+        else if (settings is null && !IsLoopbackOnly(url))
         {
             reader.AddProblem($"{name} has {url}, beyond loopback, without internal TLS: set {AuthorityVariable}, {CertificateVariable} "
                 + $"and {KeyVariable} ({Hint}).");
+        }
+    }
+
+    // A loopback address, "localhost", or a name all of whose addresses are loopback (several local replicas under
+    // one name); a name that does not resolve now counts as beyond loopback.
+    private static bool IsLoopbackOnly(Uri url)
+    {
+        if (url.IsLoopback)
+        {
+            return true;
+        }
+
+        try
+        {
+            var addresses = System.Net.Dns.GetHostAddresses(url.DnsSafeHost);
+            return addresses.Length > 0 && addresses.All(System.Net.IPAddress.IsLoopback);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
         }
     }
 
