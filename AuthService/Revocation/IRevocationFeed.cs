@@ -11,7 +11,7 @@ public sealed record RevocationBatch(long Cursor, IReadOnlyList<RevokedSession> 
 
 /// <summary>
 /// Where revocations are published for verifiers (the gateway, the RecordingsService). Embedded: a table they poll
-/// through <c>GET /internal/revocations?since=</c>; with several machines, Redis pub/sub implements the same.
+/// through <c>GET /internal/revocations?since=</c>; with REDIS_URL each revocation is also pushed (RevocationPush).
 /// </summary>
 public interface IRevocationFeed
 {

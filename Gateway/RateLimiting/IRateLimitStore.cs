@@ -17,8 +17,8 @@ public enum SignInOutcome
 }
 
 /// <summary>
-/// The counters behind the rate limits. In memory for one gateway; with several gateways a Redis implementation
-/// (INCR with EXPIRE per window; a hash per username) shares them.
+/// The counters behind the rate limits: in memory for one gateway (InMemoryRateLimitStore); with REDIS_URL shared by
+/// every gateway (RedisRateLimitStore, Lua scripts; the in-memory store is its fallback).
 /// </summary>
 public interface IRateLimitStore
 {
