@@ -229,35 +229,7 @@ public sealed class SharedDatabaseTests(ReplicatedSystem system) : IClassFixture
     }
 
     // The next message within 3 s (a live event from another replica takes well under a second).
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        var buffer = new byte[64 * 1024];
-        var received = await socket.ReceiveAsync(buffer, timeout.Token);
-        return JsonDocument.Parse(buffer.AsMemory(0, received.Count)).RootElement.Clone();
-    }
-
-    [Fact]
-    public async Task ACallbackStoredThroughTheGateway_IsListedByEveryRecordingsReplica()
-    {
-        using var client = system.Gateway.CreateAnonymousClient();
-        var sids = Enumerable.Range(0, 4).Select(_ => "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))).ToList();
-        foreach (var sid in sids)
-        {
-            using var callback = await client.SendAsync(Callback(sid));
-            Assert.Equal(HttpStatusCode.NoContent, callback.StatusCode);
-        }
-
-        var token = (await SignInAsync(client, "admin", ReplicatedSystem.AdminPassword)).AccessToken;
-        foreach (var replica in system.RecordingsReplicas)
-        {
-            using var direct = ReplicatedSystem.Direct(replica);
-            direct.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            var page = await direct.GetFromJsonAsync<JsonElement>("/api/recordings?limit=100");
-            var listed = page.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("sid").GetString()).ToHashSet();
-            Assert.Superset(sids.ToHashSet(), listed!);
-        }
-    }
+    private static Task<JsonElement> ReceiveAsync(ClientWebSocket socket) => LiveEvents.ReceiveAsync(socket, TimeSpan.FromSeconds(3));
 
     private static async Task<(string AccessToken, string RefreshToken)> SignInAsync(HttpClient client, string username, string password)
     {
