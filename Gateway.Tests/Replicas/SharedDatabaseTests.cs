@@ -231,6 +231,28 @@ public sealed class SharedDatabaseTests(ReplicatedSystem system) : IClassFixture
     // The next message within 3 s (a live event from another replica takes well under a second).
     private static Task<JsonElement> ReceiveAsync(ClientWebSocket socket) => LiveEvents.ReceiveAsync(socket, TimeSpan.FromSeconds(3));
 
+    [Fact]
+    public async Task ACallbackStoredThroughTheGateway_IsListedByEveryRecordingsReplica()
+    {
+        using var client = system.Gateway.CreateAnonymousClient();
+        var sids = Enumerable.Range(0, 4).Select(_ => "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))).ToList();
+        foreach (var sid in sids)
+        {
+            using var callback = await client.SendAsync(Callback(sid));
+            Assert.Equal(HttpStatusCode.NoContent, callback.StatusCode);
+        }
+
+        var token = (await SignInAsync(client, "admin", ReplicatedSystem.AdminPassword)).AccessToken;
+        foreach (var replica in system.RecordingsReplicas)
+        {
+            using var direct = ReplicatedSystem.Direct(replica);
+            direct.DefaultRequestHeaders.Authorization = new("Bearer", token);
+            var page = await direct.GetFromJsonAsync<JsonElement>("/api/recordings?limit=100");
+            var listed = page.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("sid").GetString()).ToHashSet();
+            Assert.Superset(sids.ToHashSet(), listed!);
+        }
+    }
+
     private static async Task<(string AccessToken, string RefreshToken)> SignInAsync(HttpClient client, string username, string password)
     {
         using var response = await client.PostAsJsonAsync("/api/auth/login", new { username, password });
