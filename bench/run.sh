@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the gateway and services beside their peers, on this machine, in one run.
 #   bash bench/run.sh            all six scenarios (about 25 minutes)
-#   bash bench/run.sh 1 5        only scenarios 1 and 5
+#   bash bench/run.sh 1 5        only scenarios 1 and 5 (7, HTTP/2, runs only when named: bash bench/run.sh 7)
 # Installs nginx, haproxy, wrk and sqlite3 from Debian when missing (as root). Writes bench/out/<time>/ and
 # replaces bench/RESULTS.md with the new table. Nothing here runs in CI and nothing asserts a timing.
 set -euo pipefail
@@ -12,6 +12,7 @@ want() { local s; for s in "${scenarios[@]}"; do [[ "$s" == "$1" ]] && return 0;
 
 missing=()
 for tool in nginx haproxy wrk sqlite3 openssl curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+command -v h2load >/dev/null || missing+=(nghttp2-client)
 if ((${#missing[@]})); then
   echo "Installing ${missing[*]}…"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -166,6 +167,56 @@ if want 5; then
   } >> "$results"
 fi
 if want 1 || want 5; then kill "$bare_pid" 2>/dev/null || true; fi
+
+# --- 7. HTTP/2 (browsers use it): h2load, the gateway beside nginx, HAProxy and bare YARP ------------------------
+if want 7; then
+  echo "Scenario 7: HTTP/2 with h2load"
+  AUTH_URLS=http://127.0.0.1:9001 start_gateway http://127.0.0.1:9001
+  sed -i 's#listen 127.0.0.1:9444 ssl;#listen 127.0.0.1:9444 ssl http2;#' "$work/nginx-proxy.conf"
+  sed -i 's#bind 127.0.0.1:9443 ssl crt \(.*\)$#bind 127.0.0.1:9443 ssl crt \1 alpn h2,http/1.1#' "$work/haproxy.cfg"
+  haproxy -f "$work/haproxy.cfg" -D -p "$work/haproxy.pid"
+  nginx -c "$work/nginx-proxy.conf"
+  (dotnet "$(bin BareProxy)" --port 4543 --cert "$work/tls.crt" --key "$work/tls.key" --destination http://127.0.0.1:9001 > "$work/bare-h2.log" 2>&1) &
+  pids+=($!)
+  wait_url https://127.0.0.1:4543/; wait_url https://127.0.0.1:9444/
+  h2_run() { # name url connections [token]
+    local header=(); [[ -n "${4:-}" ]] && header=(-H "authorization: Bearer $4")
+    h2load -D 10 -c "$3" -m 10 -t 1 "${header[@]}" "$2" > "$work/h2-$1-$3-$round.txt" 2>&1 || true
+    local rps mean ok
+    rps=$(awk '/^finished in/ {print $4}' "$work/h2-$1-$3-$round.txt")
+    mean=$(awk '/^time for request:/ {print $6}' "$work/h2-$1-$3-$round.txt")
+    ok=$(awk '/^status codes:/ {print $3}' "$work/h2-$1-$3-$round.txt")
+    echo "$1 $3 $round ${rps:-0} ${mean:-n/a} ${ok:-0}" >> "$work/h2.tsv"
+    echo "  $1, $3 connections × 10 streams, round $round: ${rps:-0} req/s, mean ${mean:-n/a} (2xx: ${ok:-0})"
+  }
+  for target in "https://127.0.0.1:4443/api/recordings" "https://127.0.0.1:9443/api/recordings" "https://127.0.0.1:4543/api/recordings"; do
+    h2load -D 5 -c 32 -m 10 -t 1 -H "authorization: Bearer $token" "$target" > /dev/null 2>&1 || true
+  done
+  for connections in 32 256; do
+    for round in $(seq 1 "${BENCH_ROUNDS:-3}"); do
+      h2_run gateway https://127.0.0.1:4443/api/recordings "$connections" "$token"
+      h2_run haproxy https://127.0.0.1:9443/api/recordings "$connections" "$token"
+      h2_run nginx https://127.0.0.1:9444/api/recordings "$connections"
+      h2_run bare-yarp https://127.0.0.1:4543/api/recordings "$connections"
+    done
+  done
+  {
+    echo "## 7. HTTP/2 (h2load, 1 thread, 10 streams per connection, 10 s rounds, median of ${BENCH_ROUNDS:-3} alternating rounds)"
+    echo
+    echo "| connections | ours req/s | ours mean | HAProxy req/s | nginx (no JWT) req/s | nginx mean | bare YARP req/s | ours / nginx | ours / bare YARP |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for connections in 32 256; do
+      med() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $4}' "$work/h2.tsv" | median; }
+      medmean() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $5}' "$work/h2.tsv" | while read -r v; do to_ms "$v"; done | median; }
+      g=$(med gateway); h=$(med haproxy); n=$(med nginx); b=$(med bare-yarp)
+      echo "| $connections | $g | $(medmean gateway) ms | $h | $n | $(medmean nginx) ms | $b | $(awk -v a="$g" -v b="$n" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$g" -v b="$b" 'BEGIN { printf "%.2f", a / b }') |"
+    done
+    echo
+    echo "h2load reports no percentiles, only the mean. Every response counted must be 2xx: the raw files under bench/out show the status codes."
+    echo
+  } >> "$results"
+  kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true; kill "$(cat "$work/nginxproxy.pid")" 2>/dev/null || true
+fi
 
 # --- 2–4 run against the real RecordingsService -------------------------------------------------------------------
 account="AC$(openssl rand -hex 16)"; twilio_token="$(openssl rand -hex 16)"
