@@ -78,6 +78,11 @@ public sealed class GatewayHost : IAsyncDisposable
         factory.UseKestrel();
         factory.StartServer();
         var host = new GatewayHost(factory, certificate, identity);
+        // Service URLs go through DNS discovery: until their names are resolved, a cluster has no destination and
+        // requests are answered 503 (readiness says "0 of 0"). A test starts once every cluster has its replicas.
+        var proxy = host.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
+        await Wait.UntilAsync(() => proxy.GetClusters().Any() && proxy.GetClusters().All(cluster => cluster.DestinationsState.AllDestinations.Count > 0),
+            TimeSpan.FromSeconds(10), "the gateway has resolved its service URLs");
         if (identity is not null)
         {
             var clock = host.Services.GetRequiredService<TimeProvider>();

@@ -116,6 +116,30 @@ public sealed class SharedRateLimitTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.TooManyRequests, sharedAgain.StatusCode);
     }
 
+    [Fact]
+    public async Task AGatewayStartsWhileRedisIsDown_LimitingAlone_AndSharesOnceRedisAnswers()
+    {
+        await using var later = await RedisServer.StartAsync();
+        await later.StopAsync();
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
+        {
+            ["AUTH_SERVICE_URLS"] = _backend.Url.ToString(),
+            ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(),
+            ["TRUSTED_PROXIES"] = "127.0.0.1,::1",
+            ["LOGIN_RATE_LIMIT_MAX"] = "5",
+            ["REDIS_URL"] = later.Url,
+        });
+
+        using (var signIn = await LoginAsync(gateway, NewAddress(), "user1", "right-password-1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        }
+
+        Assert.Equal(("Degraded", HttpStatusCode.OK), await RateLimitsStateAsync(gateway));
+        await later.StartAgainAsync();
+        await Wait.UntilAsync(async () => (await RateLimitsStateAsync(gateway)).Status == "Healthy", TimeSpan.FromSeconds(30), "the gateway shares its counters once Redis answers");
+    }
+
     private Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync(new Dictionary<string, string>
     {
         ["AUTH_SERVICE_URLS"] = _backend.Url.ToString(),

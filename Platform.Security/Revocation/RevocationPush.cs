@@ -33,19 +33,32 @@ public static class RevocationPush
 }
 
 /// <summary>For a verifier with REDIS_URL (a multiplexer registered): applies each pushed revocation at once.</summary>
-internal sealed partial class RevocationSubscriber(RevokedSessions revoked, ILogger<RevocationSubscriber> logger, IConnectionMultiplexer? redis = null) : IHostedService
+internal sealed partial class RevocationSubscriber(RevokedSessions revoked, ILogger<RevocationSubscriber> logger, IConnectionMultiplexer? redis = null) : IHostedService, IDisposable
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _subscribing = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         if (redis is not null)
         {
-            // Subscribing while Redis is down is fine: the multiplexer subscribes again when it reconnects.
-            await redis.GetSubscriber().SubscribeAsync(RevocationPush.Channel, (_, message) => Apply(message));
+            // Redis down at start stops nothing: the feed covers revocations until the subscription holds.
+            _subscribing = RedisSubscription.SubscribeAsync(redis, RevocationPush.Channel, (_, message) => Apply(message), logger, _stopping.Token);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!_subscribing.IsCompleted)
+        {
+            await _stopping.CancelAsync();
+            await _subscribing;
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        redis is null ? Task.CompletedTask : redis.GetSubscriber().UnsubscribeAsync(RevocationPush.Channel);
+    public void Dispose() => _stopping.Dispose();
 
     private void Apply(RedisValue message)
     {

@@ -12,8 +12,11 @@ namespace RecordingsService.LiveEvents;
 /// Redis is away this replica's own dashboards still get its changes, and a dashboard that reconnects replays the gap
 /// from the database (<c>/ws?since=</c>).
 /// </summary>
-internal sealed partial class RedisRecordingEvents(IConnectionMultiplexer redis, LiveEventHub hub, ILogger<RedisRecordingEvents> logger) : IRecordingEvents, IHostedService
+internal sealed partial class RedisRecordingEvents(IConnectionMultiplexer redis, LiveEventHub hub, ILogger<RedisRecordingEvents> logger) : IRecordingEvents, IHostedService, IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _subscribing = Task.CompletedTask;
+
     private static readonly RedisChannel Channel = RedisChannel.Literal(RedisSettings.KeyPrefix + "recording-events");
 
     public void Publish(Recording recording)
@@ -41,11 +44,24 @@ internal sealed partial class RedisRecordingEvents(IConnectionMultiplexer redis,
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        // Subscribing while Redis is down is fine: the multiplexer subscribes again when it reconnects.
-        redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => hub.Broadcast((byte[])message!));
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Redis down at start stops nothing: until the subscription holds, this replica's changes go to its own
+        // dashboards (Publish sees the multiplexer disconnected) and reconnecting dashboards replay the rest.
+        _subscribing = RedisSubscription.SubscribeAsync(redis, Channel, (_, message) => hub.Broadcast((byte[])message!), logger, _stopping.Token);
+        return Task.CompletedTask;
+    }
 
-    public Task StopAsync(CancellationToken cancellationToken) => redis.GetSubscriber().UnsubscribeAsync(Channel);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!_subscribing.IsCompleted)
+        {
+            await _stopping.CancelAsync();
+            await _subscribing;
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Live event not published through Redis ({Reason}); sent to this replica's dashboards only")]
     private partial void LogLocalOnly(string reason);

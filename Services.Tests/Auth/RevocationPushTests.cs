@@ -35,4 +35,25 @@ public sealed class RevocationPushTests
         using var all = JsonDocument.Parse(await messages.Reader.ReadAsync(timeout.Token));
         Assert.True(all.RootElement.GetProperty("revokedBefore").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));
     }
+
+    [Fact]
+    public async Task TheServicesStartWhileRedisIsDown_AndWorkAlone()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await redis.StopAsync();
+        await using var auth = new AuthHost(new Dictionary<string, string> { ["REDIS_URL"] = redis.Url });
+        var signIn = await auth.SignInAsync();
+        using (var logout = await auth.SendAsync(HttpMethod.Post, "/api/auth/logout", signIn.AccessToken))
+        {
+            Assert.True(logout.IsSuccessStatusCode); // the push fails; the feed carries it
+        }
+
+        Assert.Contains(signIn.SessionId, await auth.RevokedSessionsAsync());
+
+        await using var recordings = new RecordingsHost(new Dictionary<string, string> { ["REDIS_URL"] = redis.Url });
+        await recordings.StartAsync();
+        using var client = recordings.Client();
+        using var stored = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid())));
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, stored.StatusCode);
+    }
 }
