@@ -1,22 +1,18 @@
 using System.Data.Common;
 using AuthService.Storage;
 using Dapper;
-using Platform.Storage.Database;
 
 namespace AuthService.Revocation;
 
 internal sealed class RevocationFeed(AuthDatabase database, TimeProvider time) : IRevocationFeed
 {
     /// <summary>
-    /// Called first in a transaction that revokes sessions (<see cref="Sessions.SessionStore.RevokeAsync"/>): on
-    /// PostgreSQL, revokers take turns from here to their commit, so the feed's sequence numbers commit in order and a
-    /// reader that has seen N never misses a smaller one committed later (sequence values are handed out at insert,
-    /// not at commit). SQLite's write transactions take turns already.
+    /// Called first in a transaction that revokes sessions (<see cref="Sessions.SessionStore.RevokeAsync"/>): revokers
+    /// take turns from here to their commit, so the feed's sequence numbers commit in order and a reader that has seen
+    /// N never misses a smaller one committed later (sequence values are handed out at insert, not at commit).
     /// </summary>
-    internal static Task TakeTurnAsync(DbConnection connection, DbTransaction transaction, DatabaseEngine engine) =>
-        engine == DatabaseEngine.PostgreSql
-            ? connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('recordings-platform/revocations', 0))", transaction: transaction)
-            : Task.CompletedTask;
+    internal static Task TakeTurnAsync(AuthDatabase database, DbConnection connection, DbTransaction transaction) =>
+        database.TakeTurnAsync(connection, transaction, "revocations");
 
     /// <summary>Appends revoked sessions in the caller's transaction, so they commit with the session change they reflect.</summary>
     internal static async Task AppendAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<RevokedSession> sessions, DateTimeOffset now)

@@ -80,7 +80,7 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
         var revoked = new List<string>();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await RevocationFeed.TakeTurnAsync(connection, transaction, database.Engine);
+        await RevocationFeed.TakeTurnAsync(database, connection, transaction);
         foreach (var id in sessionIds)
         {
             var changed = await connection.ExecuteAsync(

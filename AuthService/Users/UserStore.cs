@@ -1,7 +1,6 @@
 using System.Data.Common;
 using AuthService.Storage;
 using Dapper;
-using Platform.Storage.Database;
 
 namespace AuthService.Users;
 
@@ -63,10 +62,7 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (database.Engine == DatabaseEngine.PostgreSql)
-        {
-            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('recordings-platform/users', 0))", transaction: transaction);
-        }
+        await database.TakeTurnAsync(connection, transaction, "users");
 
         if (removesAnAdmin)
         {

@@ -33,32 +33,29 @@ public static class RevocationPush
 }
 
 /// <summary>For a verifier with REDIS_URL (a multiplexer registered): applies each pushed revocation at once.</summary>
-internal sealed partial class RevocationSubscriber(RevokedSessions revoked, ILogger<RevocationSubscriber> logger, IConnectionMultiplexer? redis = null) : IHostedService, IDisposable
+internal sealed partial class RevocationSubscriber : IHostedService, IDisposable
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private Task _subscribing = Task.CompletedTask;
+    private readonly RevokedSessions _revoked;
+    private readonly ILogger<RevocationSubscriber> _logger;
+    private readonly RedisSubscription? _subscription;
+
+    public RevocationSubscriber(RevokedSessions revoked, ILogger<RevocationSubscriber> logger, IConnectionMultiplexer? redis = null)
+    {
+        _revoked = revoked;
+        _logger = logger;
+        // Redis down at start stops nothing: the feed covers revocations until the subscription holds.
+        _subscription = redis is null ? null : new RedisSubscription(redis, RevocationPush.Channel, (_, message) => Apply(message), logger);
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (redis is not null)
-        {
-            // Redis down at start stops nothing: the feed covers revocations until the subscription holds.
-            _subscribing = RedisSubscription.SubscribeAsync(redis, RevocationPush.Channel, (_, message) => Apply(message), logger, _stopping.Token);
-        }
-
+        _subscription?.Start();
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (!_subscribing.IsCompleted)
-        {
-            await _stopping.CancelAsync();
-            await _subscribing;
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _subscription?.StopAsync() ?? Task.CompletedTask;
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose() => _subscription?.Dispose();
 
     private void Apply(RedisValue message)
     {
@@ -70,12 +67,12 @@ internal sealed partial class RevocationSubscriber(RevokedSessions revoked, ILog
 
         foreach (var session in pushed.Sessions)
         {
-            revoked.Add(session.Sid, session.ExpiresAt);
+            _revoked.Add(session.Sid, session.ExpiresAt);
         }
 
         if (pushed.RevokedBefore is { } before)
         {
-            revoked.RevokeAllBefore(before);
+            _revoked.RevokeAllBefore(before);
         }
     }
 

@@ -122,6 +122,15 @@ public abstract partial class ServiceDatabase : IAsyncDisposable
     }
 
     /// <summary>
+    /// Makes writers of <paramref name="resource"/> take turns from here to the end of <paramref name="transaction"/>,
+    /// across replicas: a PostgreSQL advisory transaction lock. SQLite's write transactions take turns already.
+    /// </summary>
+    public Task TakeTurnAsync(DbConnection connection, DbTransaction transaction, string resource) =>
+        Engine == DatabaseEngine.PostgreSql
+            ? connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", new { key = $"recordings-platform/{resource}" }, transaction)
+            : Task.CompletedTask;
+
+    /// <summary>
     /// Runs a periodic job unless another replica is running it right now: on PostgreSQL the run holds a session-level
     /// advisory lock named after the job (released when the run ends, or when its connection dies); SQLite serves one
     /// machine, so the job always runs.

@@ -14,10 +14,11 @@ namespace RecordingsService.LiveEvents;
 /// </summary>
 internal sealed partial class RedisRecordingEvents(IConnectionMultiplexer redis, LiveEventHub hub, ILogger<RedisRecordingEvents> logger) : IRecordingEvents, IHostedService, IDisposable
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private Task _subscribing = Task.CompletedTask;
-
     private static readonly RedisChannel Channel = RedisChannel.Literal(RedisSettings.KeyPrefix + "recording-events");
+
+    // Redis down at start stops nothing: until the subscription holds, this replica's changes go to its own
+    // dashboards (Publish sees the multiplexer disconnected) and reconnecting dashboards replay the rest.
+    private readonly RedisSubscription _subscription = new(redis, Channel, (_, message) => hub.Broadcast((byte[])message!), logger);
 
     public void Publish(Recording recording)
     {
@@ -46,22 +47,13 @@ internal sealed partial class RedisRecordingEvents(IConnectionMultiplexer redis,
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Redis down at start stops nothing: until the subscription holds, this replica's changes go to its own
-        // dashboards (Publish sees the multiplexer disconnected) and reconnecting dashboards replay the rest.
-        _subscribing = RedisSubscription.SubscribeAsync(redis, Channel, (_, message) => hub.Broadcast((byte[])message!), logger, _stopping.Token);
+        _subscription.Start();
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (!_subscribing.IsCompleted)
-        {
-            await _stopping.CancelAsync();
-            await _subscribing;
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _subscription.StopAsync();
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose() => _subscription.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Live event not published through Redis ({Reason}); sent to this replica's dashboards only")]
     private partial void LogLocalOnly(string reason);

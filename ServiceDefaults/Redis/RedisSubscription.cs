@@ -4,51 +4,66 @@ using StackExchange.Redis;
 namespace ServiceDefaults.Redis;
 
 /// <summary>
-/// Subscribes to a channel without making Redis a start-up dependency: if Redis does not answer, the process starts
-/// anyway and the subscription is retried every 2 s until it holds. Once it holds, the multiplexer renews it after a
-/// reconnection by itself.
+/// A channel subscription that does not make Redis a start-up dependency: if Redis does not answer,
+/// <see cref="Start"/> returns anyway and the subscription is retried every 2 s until it holds. Once it holds, the
+/// multiplexer renews it after a reconnection by itself. For the hosted services that listen on a channel.
 /// </summary>
-public static partial class RedisSubscription
+public sealed partial class RedisSubscription(IConnectionMultiplexer redis, RedisChannel channel, Action<RedisChannel, RedisValue> handler, ILogger logger) : IDisposable
 {
-    /// <returns>The background attempt; it ends once subscribed or when <paramref name="stopping"/> is cancelled.</returns>
-    public static Task SubscribeAsync(IConnectionMultiplexer redis, RedisChannel channel, Action<RedisChannel, RedisValue> handler, ILogger logger, CancellationToken stopping) =>
-        Task.Run(async () =>
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _subscribing = Task.CompletedTask;
+
+    public void Start() => _subscribing = Task.Run(SubscribeAsync, CancellationToken.None);
+
+    /// <summary>Ends a pending attempt (an established subscription ends with the multiplexer).</summary>
+    public async Task StopAsync()
+    {
+        if (!_subscribing.IsCompleted)
         {
-            var failures = 0;
-            while (!stopping.IsCancellationRequested)
+            await _stopping.CancelAsync();
+            await _subscribing;
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task SubscribeAsync()
+    {
+        var failures = 0;
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
             {
-                try
+                await redis.GetSubscriber().SubscribeAsync(channel, handler);
+                if (failures > 0)
                 {
-                    await redis.GetSubscriber().SubscribeAsync(channel, handler);
-                    if (failures > 0)
-                    {
-                        LogSubscribed(logger, channel.ToString(), failures);
-                    }
-
-                    return;
-                }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
-                {
-                    if (failures++ == 0)
-                    {
-                        LogWaiting(logger, channel.ToString(), ex.Message);
-                    }
+                    LogSubscribed(channel.ToString(), failures);
                 }
 
-                try
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                if (failures++ == 0)
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(2), stopping);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
+                    LogWaiting(channel.ToString(), ex.Message);
                 }
             }
-        }, CancellationToken.None);
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis channel {Channel}: cannot subscribe yet ({Reason}); retrying every 2 s")]
-    private static partial void LogWaiting(ILogger logger, string channel, string reason);
+    private partial void LogWaiting(string channel, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis channel {Channel}: subscribed after {Failures} failed attempt(s)")]
-    private static partial void LogSubscribed(ILogger logger, string channel, int failures);
+    private partial void LogSubscribed(string channel, int failures);
 }
