@@ -87,10 +87,11 @@ public sealed partial class DrainTests
                 }
             })).ToList();
 
-            await Task.Delay(1000);
+            await Wait.UntilAsync(() => Volatile.Read(ref sent) >= 100, TimeSpan.FromSeconds(30), "the load is under way");
             Assert.Equal(0, (await Processes.RunAsync("kill", ["-TERM", replicas[0].Id.ToString(CultureInfo.InvariantCulture)])).ExitCode);
             await Wait.UntilAsync(() => replicas[0].HasExited, TimeSpan.FromSeconds(30), "the stopped replica has exited");
-            await Task.Delay(1000); // and the load goes on after it is gone
+            var atExit = Volatile.Read(ref sent);
+            await Wait.UntilAsync(() => Volatile.Read(ref sent) >= atExit + 100, TimeSpan.FromSeconds(30), "the load goes on after it is gone");
             await stopLoad.CancelAsync();
             await Task.WhenAll(load);
 

@@ -58,7 +58,14 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
 
         // Replica B revokes another session meanwhile; a verifier polls.
         var quick = sessions.RevokeAsync(["quick"], "sign-out", now, now.AddHours(1));
-        await Task.Delay(500);
+        await using (var observer = new NpgsqlConnection(connectionString))
+        {
+            // Replica B is waiting for its turn (its advisory lock not granted) while A has not committed.
+            await Wait.UntilAsync(async () => quick.IsCompleted
+                || await observer.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") > 0,
+                TimeSpan.FromSeconds(10), "the second revoker waits or is done");
+        }
+
         var seen = await feed.ReadSinceAsync(0, 100);
 
         await slowTransaction.CommitAsync();
