@@ -15,7 +15,9 @@ public sealed record RedisSettings(ConfigurationOptions Options)
     public const string KeyPrefix = "recordings-platform:";
 
     /// <summary>Where, for logs: never the password.</summary>
-    public string Description => string.Join(",", Options.EndPoints.Select(e => e.ToString())) + (Options.Ssl ? " (TLS)" : "") + $" db {Options.DefaultDatabase ?? 0}";
+    public string Description =>
+        string.Join(",", Options.EndPoints.Select(e => e is System.Net.DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : e.ToString()))
+        + (Options.Ssl ? " (TLS)" : "") + $" db {Options.DefaultDatabase ?? 0}";
 
     /// <returns>Null when REDIS_URL is unset (or invalid: then a problem is recorded).</returns>
     public static RedisSettings? Read(SettingsReader reader)

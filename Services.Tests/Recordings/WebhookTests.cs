@@ -310,6 +310,42 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Null(RecordingCallback.ParseRfc2822("Mon, 32 Aug 2010 03:45:01 +0000"));
     }
 
+    [Theory]
+    [InlineData("yesterday")]
+    [InlineData("1999-12-31T00:00:00Z")]
+    [InlineData("")]
+    public async Task LiveEvents_WithASinceThatIsNotATime_Are400BeforeTheUpgrade(string since)
+    {
+        var client = _host.Server.CreateWebSocketClient();
+        client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + _admin;
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            client.ConnectAsync(new Uri(_host.Server.BaseAddress, "ws?since=" + Uri.EscapeDataString(since)), CancellationToken.None));
+        Assert.Contains("400", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LiveEvents_WithSince_ReplayWhatChangedAfterIt_BeforeLiveEvents()
+    {
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var missed = RecordingsHost.NewRecordingSid();
+        using (var client = _host.Client())
+        using (var stored = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(missed))))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+        }
+
+        var ws = _host.Server.CreateWebSocketClient();
+        ws.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + _admin;
+        using var socket = await ws.ConnectAsync(new Uri(_host.Server.BaseAddress, "ws?since=" + Uri.EscapeDataString(before.ToString("O"))), CancellationToken.None);
+        Assert.Equal("connected", (await ReceiveAsync(socket)).GetProperty("type").GetString());
+        var replayed = new List<string?>();
+        while (!replayed.Contains(missed))
+        {
+            replayed.Add((await ReceiveAsync(socket)).GetProperty("recording").GetProperty("sid").GetString());
+        }
+    }
+
     private async Task<WebSocket> ConnectAsync(string token)
     {
         var client = _host.Server.CreateWebSocketClient();
