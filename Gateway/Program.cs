@@ -33,7 +33,7 @@ return StartupGuard.Run(() =>
     builder.Services.AddInternalTlsClient(settings.InternalTls);
     builder.Services.AddPlatformJwtBearer(settings.Verifier);
     builder.Services.AddPlatformAuthorization();
-    builder.Services.AddGatewayProxy(settings);
+    builder.Services.AddGatewayProxy(settings, ServiceDefaults.Telemetry.TelemetryExtensions.IsExported(builder.Configuration));
     builder.Services.AddDashboard();
 
     var app = builder.Build();

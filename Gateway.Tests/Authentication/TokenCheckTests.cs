@@ -22,6 +22,24 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         Assert.Equal($"Bearer {token}", Assert.Single(_recordings.Requests).Headers["Authorization"]);
     }
 
+    [Theory]
+    [InlineData("bearer {0}")]      // the scheme is case-insensitive
+    [InlineData("Bearer   {0}  ")]  // extra spaces around the token
+    public async Task BearerTokenSpelledOtherwise_ReachesTheServiceInTheCanonicalForm(string spelling)
+    {
+        // The canonical "Bearer <token>" is passed on as it came; any other spelling the check accepts is rewritten,
+        // so a service always sees exactly the token the gateway checked.
+        var token = _gateway.Identity.Mint(role: "viewer");
+        using var client = _gateway.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+        request.Headers.TryAddWithoutValidation("Authorization", string.Format(System.Globalization.CultureInfo.InvariantCulture, spelling, token));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"Bearer {token}", Assert.Single(_recordings.Requests).Headers["Authorization"]);
+    }
+
     [Fact]
     public async Task SessionCookie_IsForwardedAsBearer_AndTheCookieIsStripped()
     {

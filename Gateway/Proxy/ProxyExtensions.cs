@@ -21,9 +21,10 @@ internal static class ProxyExtensions
     /// <summary>How often the service URLs' host names are resolved again.</summary>
     public static readonly TimeSpan DiscoveryRefresh = TimeSpan.FromSeconds(15);
 
-    public static IServiceCollection AddGatewayProxy(this IServiceCollection services, GatewaySettings settings)
+    public static IServiceCollection AddGatewayProxy(this IServiceCollection services, GatewaySettings settings, bool telemetryExported)
     {
-        services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
+        services.AddSingleton<IForwarderHttpClientFactory>(provider =>
+            new GatewayHttpClientFactory(telemetryExported, provider.GetService<Platform.Security.InternalTls.InternalCertificates>()));
         services.AddReverseProxy()
             .LoadFromMemory(GatewayRoutes.Routes, GatewayRoutes.Clusters(settings))
             // A service URL may name a host with several addresses (docker compose --scale, a Kubernetes headless
@@ -34,6 +35,11 @@ internal static class ProxyExtensions
                 // X-Forwarded-For/Proto/Host are what the gateway saw; whatever the client sent is replaced.
                 context.AddXForwarded(ForwardedTransformActions.Set);
                 context.AddRequestTransform(TokenForwarding.ApplyAsync);
+                if (!telemetryExported)
+                {
+                    context.AddRequestTransform(TraceContextForwarding.ApplyAsync);
+                }
+
                 foreach (var header in SpoofableRequestHeaders)
                 {
                     context.AddRequestHeaderRemove(header);

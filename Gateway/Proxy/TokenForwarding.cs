@@ -1,4 +1,4 @@
-using System.Net.Http.Headers;
+using Microsoft.Extensions.Primitives;
 using Platform.Security.Tokens;
 using Yarp.ReverseProxy.Transforms;
 
@@ -15,8 +15,16 @@ internal static class TokenForwarding
     {
         var request = transform.HttpContext.Request;
         var outgoing = transform.ProxyRequest.Headers;
-        var token = RequestToken.Find(request);
-        outgoing.Authorization = token is { } found ? new AuthenticationHeaderValue("Bearer", found.Value) : null;
+        // The common case, one well-formed "Bearer <token>" header: YARP has copied it as it came, which is exactly
+        // the token checked; it is left alone rather than parsed and re-written.
+        if (!IsPlainBearer(request.Headers.Authorization))
+        {
+            outgoing.Remove("Authorization");
+            if (RequestToken.Find(request) is { } found)
+            {
+                outgoing.TryAddWithoutValidation("Authorization", "Bearer " + found.Value);
+            }
+        }
 
         if (request.Cookies.ContainsKey(TokenConventions.SessionCookie))
         {
@@ -30,4 +38,8 @@ internal static class TokenForwarding
 
         return ValueTask.CompletedTask;
     }
+
+    private static bool IsPlainBearer(StringValues header) =>
+        header.Count == 1 && header[0] is { Length: > 7 } value && value.StartsWith("Bearer ", StringComparison.Ordinal)
+        && !char.IsWhiteSpace(value[7]) && !char.IsWhiteSpace(value[^1]) && value.AsSpan(7).IndexOfAny(' ', ',') < 0;
 }

@@ -1,4 +1,6 @@
-using Microsoft.Extensions.Caching.Memory;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -7,22 +9,37 @@ namespace Platform.Security.Tokens;
 /// <summary>
 /// Verifying an ES256 signature costs more than everything else a verifier does per request, so successful
 /// validations are remembered by token (at most <see cref="Capacity"/> of them). A remembered token is accepted only
-/// while it is within its lifetime and its key is still published; revocation is checked on every request
-/// after this handler (JwtBearer's OnTokenValidated), cached or not.
+/// while it is within its lifetime and its key is still published; revocation is checked on every request, cached
+/// or not (<see cref="PlatformAuthentication"/>). Lookups take the token as a span, so the hot path never copies
+/// the token out of its header.
 /// </summary>
-public sealed class CachingTokenHandler(JwksKeyCache keys, TimeProvider time) : JsonWebTokenHandler, IDisposable
+public sealed class CachingTokenHandler : JsonWebTokenHandler
 {
     public const int Capacity = 20_000;
 
-    private readonly MemoryCache _validated = new(new MemoryCacheOptions { SizeLimit = Capacity, CompactionPercentage = 0.25 });
+    private readonly JwksKeyCache _keys;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, ValidatedToken> _validated = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ValidatedToken>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
 
-    /// <summary>True when this exact token was validated before (and has not been evicted).</summary>
-    public bool Remembers(string token) => _validated.TryGetValue(token, out _);
+    public CachingTokenHandler(JwksKeyCache keys, TimeProvider time)
+    {
+        _keys = keys;
+        _time = time;
+        _bySpan = _validated.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>True when this exact token was validated before (whether or not it is still good).</summary>
+    public bool Remembers(ReadOnlySpan<char> token) => _bySpan.ContainsKey(token);
+
+    /// <summary>A validation of this exact token that still holds: within its lifetime (with the clock skew), its key still published.</summary>
+    public bool TryRecall(ReadOnlySpan<char> token, TimeSpan clockSkew, out ValidatedToken validated) =>
+        _bySpan.TryGetValue(token, out validated!) && IsStillGood(validated, clockSkew);
 
     public override Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        // A hit hands back the very task that validated the token: nothing allocated on the common path.
-        if (_validated.TryGetValue(token, out Validated? hit) && hit is not null && IsStillGood(hit, validationParameters.ClockSkew))
+        // A hit hands back the very task that validated the token: nothing allocated.
+        if (TryRecall(token, validationParameters.ClockSkew, out var hit))
         {
             return hit.Result;
         }
@@ -33,23 +50,67 @@ public sealed class CachingTokenHandler(JwksKeyCache keys, TimeProvider time) : 
     private async Task<TokenValidationResult> ValidateAndRememberAsync(string token, TokenValidationParameters validationParameters)
     {
         var result = await base.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid && result.SecurityToken is JsonWebToken jwt)
+        if (result.IsValid && result.SecurityToken is JsonWebToken jwt
+            && _time.GetUtcNow().UtcDateTime < jwt.ValidTo + validationParameters.ClockSkew)
         {
-            var entry = new Validated(Task.FromResult(result), jwt.Kid, jwt.ValidTo);
-            var remaining = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) + validationParameters.ClockSkew - time.GetUtcNow();
-            if (remaining > TimeSpan.Zero)
+            if (_validated.Count >= Capacity)
             {
-                _validated.Set(token, entry, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = remaining });
+                MakeRoom(validationParameters.ClockSkew);
             }
+
+            _validated[token] = new ValidatedToken(Task.FromResult(result), jwt, result.ClaimsIdentity);
         }
 
         return result;
     }
 
-    private bool IsStillGood(Validated hit, TimeSpan skew) =>
-        time.GetUtcNow().UtcDateTime <= hit.ValidTo + skew && keys.Contains(hit.Kid);
+    /// <summary>Drops what has expired; if that is not enough (20,000 live tokens), starts over: a miss only costs a verification.</summary>
+    private void MakeRoom(TimeSpan clockSkew)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        foreach (var (token, validated) in _validated)
+        {
+            if (now > validated.ValidTo + clockSkew)
+            {
+                _validated.TryRemove(token, out _);
+            }
+        }
 
-    public void Dispose() => _validated.Dispose();
+        if (_validated.Count >= Capacity)
+        {
+            _validated.Clear();
+        }
+    }
 
-    private sealed record Validated(Task<TokenValidationResult> Result, string Kid, DateTime ValidTo);
+    private bool IsStillGood(ValidatedToken hit, TimeSpan skew) =>
+        _time.GetUtcNow().UtcDateTime <= hit.ValidTo + skew && _keys.Contains(hit.Kid);
+}
+
+/// <summary>A token that passed validation, with what every request needs from it read once.</summary>
+public sealed class ValidatedToken
+{
+    internal ValidatedToken(Task<TokenValidationResult> result, JsonWebToken token, ClaimsIdentity identity)
+    {
+        Result = result;
+        Kid = token.Kid;
+        ValidTo = token.ValidTo;
+        Principal = new ClaimsPrincipal(identity);
+        Session = identity.FindFirst(TokenConventions.SessionClaim)?.Value;
+        IssuedAt = long.TryParse(identity.FindFirst("iat")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iat) ? iat : null;
+    }
+
+    internal Task<TokenValidationResult> Result { get; }
+
+    internal string Kid { get; }
+
+    internal DateTime ValidTo { get; }
+
+    /// <summary>Shared by every request that presents this token; nothing in the platform changes a principal.</summary>
+    public ClaimsPrincipal Principal { get; }
+
+    /// <summary>The <c>sid</c> claim; null when the token has none (it is then refused).</summary>
+    public string? Session { get; }
+
+    /// <summary>The <c>iat</c> claim in Unix seconds; null when missing or malformed (the token is then refused).</summary>
+    public long? IssuedAt { get; }
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -39,32 +41,46 @@ public static class PlatformAuthentication
                 options.TokenValidationParameters = TokenValidation.CreateParameters(keys.KeysFor, time);
                 options.Events = new JwtBearerEvents
                 {
-                    OnMessageReceived = async context =>
+                    OnMessageReceived = context =>
                     {
-                        var token = RequestToken.Find(context.Request)?.Value;
-                        if (token is null)
+                        var token = RequestToken.Locate(context.Request, out _);
+                        if (token.IsEmpty)
                         {
                             context.HttpContext.Items[RefusalReasonItem] = "missing-token";
                             context.NoResult();
-                            return;
+                            return Task.CompletedTask;
                         }
 
-                        context.Token = token;
-                        // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a minute).
-                        if (!handler.Remembers(token) && Kid(token) is { } kid && !keys.Contains(kid))
+                        // A token validated before and still good: served from the cache here, before JwtBearer copies
+                        // the token, clones its validation parameters and builds its contexts for every request.
+                        if (handler.TryRecall(token, options.TokenValidationParameters.ClockSkew, out var validated))
                         {
-                            await keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted);
+                            if (Refuse(revoked, context.HttpContext, validated.Session, validated.IssuedAt))
+                            {
+                                context.Fail("The session has ended.");
+                            }
+                            else
+                            {
+                                context.Principal = validated.Principal;
+                                context.Success();
+                            }
+
+                            return Task.CompletedTask;
                         }
+
+                        var value = token.ToString();
+                        context.Token = value;
+                        // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a minute).
+                        return !handler.Remembers(value) && Kid(value) is { } kid && !keys.Contains(kid)
+                            ? keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted).AsTask()
+                            : Task.CompletedTask;
                     },
                     OnTokenValidated = context =>
                     {
-                        var session = context.Principal?.FindFirst(TokenConventions.SessionClaim)?.Value;
-                        var issuedAt = context.Principal?.FindFirst("iat")?.Value;
-                        if (session is null || revoked.IsRevoked(session)
-                            || !long.TryParse(issuedAt, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var iat)
-                            || revoked.IsIssuedBeforeRevokeAll(iat))
+                        var principal = context.Principal;
+                        var issuedAt = long.TryParse(principal?.FindFirst("iat")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iat) ? iat : (long?)null;
+                        if (Refuse(revoked, context.HttpContext, principal?.FindFirst(TokenConventions.SessionClaim)?.Value, issuedAt))
                         {
-                            context.HttpContext.Items[RefusalReasonItem] = "revoked-session";
                             context.Fail("The session has ended.");
                         }
 
@@ -78,6 +94,18 @@ public static class PlatformAuthentication
                 };
             });
         return services;
+
+        // A token of an ended session (signed out, revoked, or issued before a revoke-all) is refused, cached or not.
+        static bool Refuse(RevokedSessions revoked, HttpContext context, string? session, long? issuedAt)
+        {
+            if (session is null || issuedAt is not { } iat || revoked.IsRevoked(session) || revoked.IsIssuedBeforeRevokeAll(iat))
+            {
+                context.Items[RefusalReasonItem] = "revoked-session";
+                return true;
+            }
+
+            return false;
+        }
     }
 
     private static string? Kid(string token)

@@ -32,15 +32,29 @@ public readonly record struct RequestToken(string Value, TokenSource Source)
             : null;
     }
 
-    private static string? BearerToken(HttpRequest request)
+    /// <summary>
+    /// The same rule without copying a bearer token out of its header: the token as a span of the header's own
+    /// string (or the cookie's); empty when the request carries none.
+    /// </summary>
+    public static ReadOnlySpan<char> Locate(HttpRequest request, out TokenSource source)
     {
-        var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var bearer = BearerSpan(request.Headers.Authorization.ToString());
+        if (!bearer.IsEmpty)
         {
-            return null;
+            source = TokenSource.BearerHeader;
+            return bearer;
         }
 
-        var token = header[7..].Trim();
-        return token.Length > 0 ? token : null;
+        source = TokenSource.SessionCookie;
+        return request.Cookies.TryGetValue(TokenConventions.SessionCookie, out var cookie) ? cookie.AsSpan() : default;
     }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var token = BearerSpan(request.Headers.Authorization.ToString());
+        return token.IsEmpty ? null : token.ToString();
+    }
+
+    private static ReadOnlySpan<char> BearerSpan(string header) =>
+        header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header.AsSpan(7).Trim() : default;
 }

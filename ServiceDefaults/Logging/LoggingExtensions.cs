@@ -67,30 +67,10 @@ public static class LoggingExtensions
         return builder;
     }
 
-    /// <summary>
-    /// One line per request: method, path (never the query string), status, elapsed, client IP and user.
-    /// Headers are not logged, so Authorization, cookies and X-Twilio-Signature never reach the log.
-    /// </summary>
+    /// <summary>One line per request (<see cref="RequestLogMiddleware"/>): no header, no query string.</summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(options =>
-        {
-            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
-            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms from {ClientIp} as {User}";
-            options.IncludeQueryInRequestPath = false;
-            options.GetLevel = static (context, _, exception) =>
-                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : IsHealthProbe(context) ? LogEventLevel.Verbose
-                : LogEventLevel.Information;
-            options.EnrichDiagnosticContext = static (diagnostics, context) =>
-            {
-                diagnostics.Set("ClientIp", context.Connection.RemoteIpAddress?.ToString());
-                diagnostics.Set("User", context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name ?? "(unnamed)" : "-");
-            };
-        });
+        app.UseMiddleware<RequestLogMiddleware>(app.Services.GetRequiredService<Serilog.ILogger>());
         return app;
     }
-
-    private static bool IsHealthProbe(HttpContext context) =>
-        Health.HealthEndpoints.IsProbe(context.Request.Path) && context.Response.StatusCode == 200;
 }

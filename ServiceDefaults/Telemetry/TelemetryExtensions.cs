@@ -21,7 +21,7 @@ public static class TelemetryExtensions
     /// </summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
-        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (!IsExported(builder.Configuration))
         {
             return builder;
         }
@@ -40,4 +40,8 @@ public static class TelemetryExtensions
 
         return builder;
     }
+
+    /// <summary>True when traces and metrics leave the process (OTEL_EXPORTER_OTLP_ENDPOINT is set).</summary>
+    public static bool IsExported(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 }
