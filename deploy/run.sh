@@ -83,7 +83,8 @@ wait_for() { # url, name, [curl options]
 (tls_for recordings; exec dotnet "$(bin RecordingsService)" --urls "$scheme://127.0.0.1:$recordings_port" --contentRoot "$root/RecordingsService") & pids+=($!)
 wait_for "$scheme://127.0.0.1:$auth_port/health" AuthService "${probe_options[@]}"
 wait_for "$scheme://127.0.0.1:$recordings_port/health" RecordingsService "${probe_options[@]}"
-(tls_for gateway; exec dotnet "$(bin Gateway)" --contentRoot "$root/Gateway") & pids+=($!)
+# OpenSSL holds the gateway to its cipher rules (Tls/openssl.cnf), which lets returning clients resume TLS sessions.
+(tls_for gateway; OPENSSL_CONF="$(dirname "$(bin Gateway)")/Tls/openssl.cnf" exec dotnet "$(bin Gateway)" --contentRoot "$root/Gateway") & pids+=($!)
 wait_for "https://localhost:$PORT/health/ready" Gateway --cacert "$root/certs/dev/ca.crt"
 
 cat <<MSG

@@ -34,6 +34,19 @@ public sealed class RunCommandTests
         using var jwks = await client.GetAsync("/.well-known/jwks.json");
         Assert.Equal(HttpStatusCode.OK, jwks.StatusCode);
 
+        // The gateway as the script starts it: OpenSSL holds it to the cipher rules, so a returning client resumes its
+        // TLS session (TLS 1.2 by session ticket; TLS 1.3 by PSK), and a client offering only weak suites is still refused.
+        Assert.Contains("TLS session resumption on", script.Process.Output, StringComparison.Ordinal);
+        foreach (var version in new[] { "-tls1_2", "-tls1_3" })
+        {
+            Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumedHandshakeAsync(script.HttpsPort, version), StringComparison.Ordinal);
+        }
+
+        foreach (var weak in new[] { "ECDHE-ECDSA-AES128-SHA", "AES128-GCM-SHA256" })
+        {
+            Assert.Contains("Cipher is (NONE)", await OpenSsl.ClientAsync(script.HttpsPort, "-tls1_2", "-cipher", weak + ":@SECLEVEL=0"), StringComparison.Ordinal);
+        }
+
         // Ctrl-C: the script stops every service it started.
         Assert.True(await script.Process.InterruptAsync(TimeSpan.FromSeconds(30)), "run.sh did not stop on Ctrl-C");
         await Wait.UntilAsync(() => !PortIsOpen(script.HttpsPort) && !PortIsOpen(script.AuthPort) && !PortIsOpen(script.RecordingsPort),

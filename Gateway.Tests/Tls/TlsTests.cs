@@ -47,6 +47,20 @@ public sealed class TlsTests
     }
 
     [Fact]
+    public async Task WithoutOpenSslCipherRules_TheGatewayEnforcesThemItself_AndSaysResumptionIsOff()
+    {
+        // This test process has no OPENSSL_CONF: the weak-cipher tests above pass through .NET's policy here, and
+        // the operator is told why returning clients pay a full handshake (the run-script test shows the other side).
+        await using var gateway = await GatewayHost.StartAsync();
+
+        var warning = Assert.Single(gateway.Logs.Events, e => e.MessageTemplate.Text.StartsWith("TLS session resumption off", StringComparison.Ordinal));
+        Assert.Equal(Serilog.Events.LogEventLevel.Warning, warning.Level);
+        var returning = await OpenSsl.ResumedHandshakeAsync(gateway.HttpsUrl.Port, "-tls1_2");
+        Assert.Contains("New, TLSv1.2", returning, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reused", returning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RenewedCertificateFiles_AreServedWithoutRestart()
     {
         await using var gateway = await GatewayHost.StartAsync();
@@ -85,11 +99,5 @@ public sealed class TlsTests
         return ssl.RemoteCertificate!.GetCertHashString();
     }
 
-    private static async Task<string> OpenSslAsync(GatewayHost gateway, params string[] options)
-    {
-        var arguments = new List<string> { "s_client", "-connect", $"127.0.0.1:{gateway.HttpsUrl.Port}", "-servername", "localhost" };
-        arguments.AddRange(options);
-        var (_, stdout, stderr) = await Processes.RunAsync("openssl", arguments, timeout: TimeSpan.FromSeconds(20));
-        return stdout + stderr;
-    }
+    private static Task<string> OpenSslAsync(GatewayHost gateway, params string[] options) => OpenSsl.ClientAsync(gateway.HttpsUrl.Port, options);
 }

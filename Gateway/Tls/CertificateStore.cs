@@ -10,30 +10,13 @@ namespace Gateway.Tls;
 /// </summary>
 internal sealed partial class CertificateStore : IDisposable
 {
-    // Mozilla "intermediate": TLS 1.3 suites plus ECDHE/DHE with AEAD ciphers for TLS 1.2.
-    // (Windows takes its cipher order from the OS; there the policy cannot be set.)
-    private static readonly CipherSuitesPolicy? IntermediateCiphers = OperatingSystem.IsWindows() ? null : new(
-    [
-        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        TlsCipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    ]);
-
     private static readonly List<SslApplicationProtocol> Protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
     private readonly string _certificatePath;
     private readonly string _keyPath;
     private readonly ILogger<CertificateStore> _logger;
     private readonly FileChangeWatcher _watcher;
+    private readonly CipherSuitesPolicy? _cipherPolicy;
     private volatile SslStreamCertificateContext _current;
 
     public CertificateStore(string certificatePath, string keyPath, ILogger<CertificateStore> logger)
@@ -46,14 +29,27 @@ internal sealed partial class CertificateStore : IDisposable
         _watcher = new FileChangeWatcher([_certificatePath, _keyPath], Reload);
 
         LogServing(_current.TargetCertificate.Subject, _current.TargetCertificate.NotAfter);
+
+        if (CipherRules.EnforcedByOpenSslAsync(_current).GetAwaiter().GetResult())
+        {
+            LogResumptionOn();
+        }
+        else
+        {
+            _cipherPolicy = CipherRules.Intermediate;
+            LogResumptionOff(Environment.GetEnvironmentVariable("OPENSSL_CONF") ?? "(not set)");
+        }
     }
 
-    /// <summary>TLS options for one handshake: the current certificate, TLS 1.2/1.3, intermediate ciphers.</summary>
+    /// <summary>True when returning clients can resume their TLS sessions (the cipher rules are OpenSSL's).</summary>
+    public bool ResumptionEnabled => _cipherPolicy is null;
+
+    /// <summary>TLS options for one handshake: the current certificate, TLS 1.2/1.3, intermediate ciphers (by OpenSSL's configuration or by policy).</summary>
     public SslServerAuthenticationOptions CreateServerOptions() => new()
     {
         ServerCertificateContext = _current,
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        CipherSuitesPolicy = IntermediateCiphers,
+        CipherSuitesPolicy = _cipherPolicy,
         ApplicationProtocols = Protocols,
         ClientCertificateRequired = false,
         CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
@@ -81,6 +77,12 @@ internal sealed partial class CertificateStore : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving TLS certificate {Subject}, valid until {NotAfter:u}")]
     private partial void LogServing(string subject, DateTime notAfter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TLS session resumption on: OpenSSL's configuration holds the server to the intermediate cipher suites")]
+    private partial void LogResumptionOn();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TLS session resumption off: OpenSSL's configuration (OPENSSL_CONF={OpenSslConf}) does not restrict the cipher suites, so .NET's cipher policy does, and .NET then keeps no TLS session cache. Start the gateway with OPENSSL_CONF naming Tls/openssl.cnf (deploy/run.sh and the image do).")]
+    private partial void LogResumptionOff(string openSslConf);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The changed TLS certificate files could not be loaded; still serving the previous certificate: {Problem}")]
     private partial void LogReloadFailed(string? problem);

@@ -1,0 +1,37 @@
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>Debian's <c>openssl s_client</c> against a local port: what a TLS scanner or a plain client sees.</summary>
+internal static class OpenSsl
+{
+    /// <summary>One handshake with the given options; stdout and stderr together (s_client prints the outcome on both).</summary>
+    public static Task<string> ClientAsync(int port, params string[] options) => RunAsync(port, standardInput: null, options);
+
+    private static async Task<string> RunAsync(int port, string? standardInput, params string[] options)
+    {
+        var arguments = new List<string> { "s_client", "-connect", $"127.0.0.1:{port}", "-servername", "localhost" };
+        arguments.AddRange(options);
+        var (_, stdout, stderr) = await Processes.RunAsync("openssl", arguments, standardInput, timeout: TimeSpan.FromSeconds(20));
+        return stdout + stderr;
+    }
+
+    /// <summary>
+    /// A first handshake that saves its session, then a second that offers it: the second's output says "Reused"
+    /// when the server resumed the session, "New" when it made the client pay a full handshake again. A server that
+    /// issues neither a session ID nor a ticket leaves nothing to offer: then the first handshake's output is returned.
+    /// </summary>
+    public static async Task<string> ResumedHandshakeAsync(int port, string version)
+    {
+        var session = Path.Combine(Path.GetTempPath(), $"tls-session-{Guid.NewGuid():N}.pem");
+        try
+        {
+            // TLS 1.3 sends its tickets after the handshake: s_client sends a request and reads until the gateway
+            // closes the connection after answering, so the tickets are in the saved session.
+            var first = await RunAsync(port, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", version, "-sess_out", session, "-ign_eof");
+            return File.Exists(session) ? await ClientAsync(port, version, "-sess_in", session) : first;
+        }
+        finally
+        {
+            File.Delete(session);
+        }
+    }
+}
