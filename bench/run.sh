@@ -111,7 +111,7 @@ if want 1 || want 5; then
   wait_url https://127.0.0.1:9444/
   curl -fsk -o /dev/null -H "Authorization: Bearer $token" https://127.0.0.1:9443/api/recordings || { echo "HAProxy refuses the token" >&2; exit 1; }
   curl -fsk -o /dev/null -H "Authorization: Bearer $token" https://127.0.0.1:4443/api/recordings || { echo "the gateway refuses the token" >&2; exit 1; }
-  rounds=${BENCH_ROUNDS:-3}
+  rounds=${BENCH_ROUNDS:-5}
   # Warm-up (JIT, connection pools, the token cache), not measured.
   for target in https://127.0.0.1:4443/api/recordings https://127.0.0.1:9443/api/recordings https://127.0.0.1:4443/.well-known/openid-configuration https://127.0.0.1:4543/api/recordings; do
     wrk -t1 -c32 -d10s -H "Authorization: Bearer $token" "$target" > /dev/null 2>&1 || true
@@ -126,19 +126,41 @@ if want 1 || want 5; then
     done
   done
   after_scenario1=$(rss_mb "$gateway_dotnet"); bare_after_scenario1=$(rss_mb "$bare_dotnet")
+  # Allocations and CPU per request under the same load (32 connections), from the runtime's own counters.
+  command -v dotnet-counters >/dev/null || { dotnet tool install -g dotnet-counters >/dev/null 2>&1 || true; export PATH="$PATH:$HOME/.dotnet/tools"; }
+  per_request() { # name pid url [token]: "bytes user-µs system-µs" per request
+    local header=(); [[ -n "${4:-}" ]] && header=(-H "Authorization: Bearer $4")
+    wrk -t1 -c32 -d16s "${header[@]}" "$3" > "$work/wrk-counters-$1.txt" 2>&1 &
+    local wrk_pid=$!; sleep 3
+    timeout 11 dotnet-counters collect -p "$2" --counters System.Runtime --refresh-interval 1 --format csv -o "$work/counters-$1.csv" >/dev/null 2>&1 || true
+    wait "$wrk_pid" || true
+    local rps; rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-counters-$1.txt")
+    avg() { grep "$1" "$work/counters-$2.csv" | tail -8 | awk -F, '{ s += $NF; n++ } END { if (n) print s / n; else print 0 }'; }
+    awk -v r="$rps" -v a="$(avg total_allocated "$1")" -v u="$(avg cpu.mode=user "$1")" -v s="$(avg cpu.mode=system "$1")" \
+      'BEGIN { if (r > 0) printf "%.0f %.0f %.1f %.1f", r, a / r, u / r * 1e6, s / r * 1e6; else print "0 n/a n/a n/a" }'
+  }
+  read -r counters_rps ours_bytes ours_user ours_sys <<< "$(per_request gateway "$gateway_dotnet" https://127.0.0.1:4443/api/recordings "$token")"
+  read -r bare_counters_rps bare_bytes bare_user bare_sys <<< "$(per_request bare "$bare_dotnet" https://127.0.0.1:4543/api/recordings)"
   {
     echo "## 1. Gateway, full policy (wrk, 1 thread, HTTP/1.1 keep-alive over TLS, 10 s rounds, median of $rounds alternating rounds)"
     echo
-    echo "| connections | ours req/s | HAProxy req/s | ratio (target ≥ 2.0) | ours p99 | HAProxy p99 | anonymous route req/s | policy overhead (target ≥ 0.8) | nginx (plain TLS ceiling) req/s | bare YARP req/s | ours / bare YARP |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| connections | ours req/s | HAProxy req/s | ratio | ours p99 | HAProxy p99 | anonymous route req/s | policy overhead | nginx (plain TLS ceiling) req/s | bare YARP req/s | ours / bare YARP (target ≥ 0.85) | bare YARP p99 | ours / bare p99 (target ≤ 1.2) |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for connections in 32 256; do
       med() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $4}' "$work/wrk.tsv" | median; }
       medp99() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $5}' "$work/wrk.tsv" | while read -r v; do to_ms "$v"; done | median; }
       g=$(med gateway); h=$(med haproxy); a=$(med gateway-anonymous); n=$(med nginx); b=$(med bare-yarp)
-      echo "| $connections | $g | $h | $(awk -v a="$g" -v b="$h" 'BEGIN { printf "%.2f", a / b }') | $(medp99 gateway) ms | $(medp99 haproxy) ms | $a | $(awk -v a="$g" -v b="$a" 'BEGIN { printf "%.2f", a / b }') | $n | $b | $(awk -v a="$g" -v b="$b" 'BEGIN { printf "%.2f", a / b }') |"
+      echo "| $connections | $g | $h | $(awk -v a="$g" -v b="$h" 'BEGIN { printf "%.2f", a / b }') | $(medp99 gateway) ms | $(medp99 haproxy) ms | $a | $(awk -v a="$g" -v b="$a" 'BEGIN { printf "%.2f", a / b }') | $n | $b | $(awk -v a="$g" -v b="$b" 'BEGIN { printf "%.2f", a / b }') | $(medp99 bare-yarp) ms | $(awk -v a="$(medp99 gateway)" -v b="$(medp99 bare-yarp)" 'BEGIN { printf "%.2f", a / b }') |"
     done
     echo
     echo "Bare YARP is the platform's floor measured beside us: Kestrel, TLS and YARP forwarding to the same stub with none of our policy (bench/BareProxy)."
+    echo
+    echo "Per request at 32 connections (dotnet-counters, System.Runtime, 8 one-second samples under wrk; target ≤ 6 KB allocated on the signed-in route):"
+    echo
+    echo "| | req/s while counted | allocated per request | user CPU per request | system CPU per request |"
+    echo "| --- | --- | --- | --- | --- |"
+    echo "| ours (signed-in route) | $counters_rps | $ours_bytes B | $ours_user µs | $ours_sys µs |"
+    echo "| bare YARP | $bare_counters_rps | $bare_bytes B | $bare_user µs | $bare_sys µs |"
     echo
   } >> "$results"
   kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true; kill "$(cat "$work/nginxproxy.pid")" 2>/dev/null || true
@@ -160,7 +182,7 @@ if want 5; then
   idle_ours=$(idle_rss_of https://127.0.0.1:4443 "$gateway_dotnet")
   idle_bare=$(idle_rss_of https://127.0.0.1:4543 "$bare_dotnet")
   {
-    echo "## 5. Gateway memory (resident set, target ≤ 150 MB)"
+    echo "## 5. Gateway memory (resident set, target ≤ 1.1 × bare YARP)"
     echo
     echo "| when | ours | bare YARP (floor) |"
     echo "| --- | --- | --- |"
@@ -197,7 +219,7 @@ if want 7; then
     h2load -D 5 -c 32 -m 10 -t 1 -H "authorization: Bearer $token" "$target" > /dev/null 2>&1 || true
   done
   for connections in 32 256; do
-    for round in $(seq 1 "${BENCH_ROUNDS:-3}"); do
+    for round in $(seq 1 "${BENCH_ROUNDS:-5}"); do
       h2_run gateway https://127.0.0.1:4443/api/recordings "$connections" "$token"
       h2_run haproxy https://127.0.0.1:9443/api/recordings "$connections" "$token"
       h2_run nginx https://127.0.0.1:9444/api/recordings "$connections"
@@ -205,7 +227,7 @@ if want 7; then
     done
   done
   {
-    echo "## 7. HTTP/2 (h2load, 1 thread, 10 streams per connection, 10 s rounds, median of ${BENCH_ROUNDS:-3} alternating rounds)"
+    echo "## 7. HTTP/2 (h2load, 1 thread, 10 streams per connection, 10 s rounds, median of ${BENCH_ROUNDS:-5} alternating rounds)"
     echo
     echo "| connections | ours req/s | ours mean | HAProxy req/s | nginx (no JWT) req/s | nginx mean | bare YARP req/s | ours / nginx | ours / bare YARP |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
