@@ -249,7 +249,7 @@ if want 8; then
   echo "Scenario 8: TLS handshakes, new and resumed"
   AUTH_URLS=http://127.0.0.1:9001 start_gateway http://127.0.0.1:9001
   # The gateway as it was before resumption: cipher rules by .NET's policy (no OPENSSL_CONF), no session cache.
-  (env -u OPENSSL_CONF PORT=4643 HTTP_PORT=4680 TLS_CERT_PATH="$work/tls.crt" TLS_KEY_PATH="$work/tls.key" ALLOWED_ORIGINS=https://localhost:4643 \
+  (env -u OPENSSL_CONF PORT=4643 HTTP_PORT=4681 TLS_CERT_PATH="$work/tls.crt" TLS_KEY_PATH="$work/tls.key" ALLOWED_ORIGINS=https://localhost:4643 \
      AUTH_SERVICE_URLS=http://127.0.0.1:9001 RECORDINGS_SERVICE_URLS=http://127.0.0.1:9001 JWKS_URL=http://127.0.0.1:5101/.well-known/jwks.json \
      RATE_LIMIT_MAX=1000000000 dotnet "$(bin Gateway)" --contentRoot "$root/Gateway" > "$work/gateway-policy.log" 2>&1) & pids+=($!)
   nginx -c "$work/nginx-proxy.conf"
@@ -264,8 +264,10 @@ if want 8; then
     end=$(date +%s.%N)
     n=$(awk '/connections in .* real seconds/ {print $1}' "$work/tls-$1-$3-$4-$round.txt")
     local rate; rate=$(awk -v n="${n:-0}" -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", n / (e - s) }')
-    echo "$1 $3 $4 $round $rate" >> "$work/tls.tsv"
-    echo "  $1, $3, $4, round $round: $rate handshakes/s"
+    # s_time prints one character per connection: "r" when the session was resumed.
+    local resumed; resumed=$(awk '/^[rt*123]+$/ { r += gsub(/r/, "r"); n += length($0) } END { printf "%.0f", n ? 100 * r / n : 0 }' "$work/tls-$1-$3-$4-$round.txt")
+    echo "$1 $3 $4 $round $rate $resumed" >> "$work/tls.tsv"
+    echo "  $1, $3, $4, round $round: $rate handshakes/s, $resumed % resumed"
   }
   for round in $(seq 1 "${BENCH_TLS_ROUNDS:-5}"); do
     for version in tls1_2 tls1_3; do
@@ -279,13 +281,13 @@ if want 8; then
   {
     echo "## 8. TLS handshakes (openssl s_time, one client, sequential connections, 5 s rounds, median of ${BENCH_TLS_ROUNDS:-5} alternating rounds; TLS 1.3 rounds fetch /health to receive the session tickets)"
     echo
-    echo "| version | clients | ours (resumption on) per s | ours before (cipher policy, no cache) per s | ours / before | nginx (session cache + tickets) per s | ours / nginx |"
-    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    echo "| version | clients | ours (resumption on) per s | resumed | ours before (cipher policy, no cache) per s | resumed | ours / before | nginx (session cache + tickets) per s | resumed | ours / nginx |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for version in tls1_2 tls1_3; do
       for mode in new reuse; do
-        med() { awk -v n="$1" -v m="$mode" -v v="$version" '$1 == n && $2 == m && $3 == v {print $5}' "$work/tls.tsv" | median; }
+        med() { awk -v n="$1" -v m="$mode" -v v="$version" -v f="${2:-5}" '$1 == n && $2 == m && $3 == v {print $f}' "$work/tls.tsv" | median; }
         g=$(med gateway); b=$(med gateway-before); n=$(med nginx)
-        echo "| ${version/tls1_/TLS 1.} | $([[ $mode == new ]] && echo new || echo returning) | $g | $b | $(awk -v a="$g" -v b="$b" 'BEGIN { printf "%.2f", a / b }') | $n | $(awk -v a="$g" -v b="$n" 'BEGIN { printf "%.2f", a / b }') |"
+        echo "| ${version/tls1_/TLS 1.} | $([[ $mode == new ]] && echo new || echo returning) | $g | $(med gateway 6) % | $b | $(med gateway-before 6) % | $(awk -v a="$g" -v b="$b" 'BEGIN { printf "%.2f", a / b }') | $n | $(med nginx 6) % | $(awk -v a="$g" -v b="$n" 'BEGIN { printf "%.2f", a / b }') |"
       done
     done
     echo
