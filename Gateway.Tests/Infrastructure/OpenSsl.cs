@@ -6,6 +6,9 @@ internal static class OpenSsl
     /// <summary>One handshake with the given options; stdout and stderr together (s_client prints the outcome on both).</summary>
     public static Task<string> ClientAsync(int port, params string[] options) => RunAsync(port, standardInput: null, options);
 
+    /// <summary>One request written after the handshake; s_client reads until the server ends the connection.</summary>
+    public static Task<string> RequestAsync(int port, string version, string request) => RunAsync(port, request, version, "-ign_eof");
+
     private static async Task<string> RunAsync(int port, string? standardInput, params string[] options)
     {
         var arguments = new List<string> { "s_client", "-connect", $"127.0.0.1:{port}", "-servername", "localhost" };

@@ -60,6 +60,21 @@ public sealed class TlsTests
         Assert.DoesNotContain("Reused", returning, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("-tls1_2")]
+    [InlineData("-tls1_3")]
+    public async Task AConnectionTheGatewayCloses_EndsWithCloseNotify(string version)
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+
+        // "Connection: close": the gateway answers, then ends the connection. s_client prints "closed" only when a
+        // close_notify alert arrived; a bare socket close would look like a truncated response.
+        var output = await OpenSsl.RequestAsync(gateway.HttpsUrl.Port, version, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+
+        Assert.Contains("HTTP/1.1 200 OK", output, StringComparison.Ordinal);
+        Assert.Contains("\nclosed\n", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RenewedCertificateFiles_AreServedWithoutRestart()
     {

@@ -24,6 +24,7 @@ internal static class TlsExtensions
                     OnConnection = _ => ValueTask.FromResult(certificates.CreateServerOptions()),
                     HandshakeTimeout = TimeSpan.FromSeconds(10),
                 });
+                listen.Use(CloseNotify.SendOnClose);
             });
             kestrel.ListenAnyIP(settings.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
