@@ -103,7 +103,8 @@ internal static class DashboardExtensions
 
 /// <summary>
 /// A browser navigating to a signed-in dashboard file without a session (<c>Accept: text/html</c>) is sent to the
-/// sign-in page (302 to <c>/</c>); any other client gets the usual 401.
+/// sign-in page (302 to <c>/</c>); any other client gets the usual 401. A session that could not be checked because the
+/// gateway has no signing key yet is not sent to sign in again: it gets the 503 every other route gives then.
 /// </summary>
 internal sealed class DashboardSignInRedirect : IAuthorizationMiddlewareResultHandler
 {
@@ -112,6 +113,7 @@ internal sealed class DashboardSignInRedirect : IAuthorizationMiddlewareResultHa
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         if (authorizeResult.Challenged && context.GetEndpoint()?.Metadata.GetMetadata<DashboardFile>() is not null
+            && !context.Items.ContainsKey(Platform.Security.Tokens.PlatformAuthentication.NoKeysYetItem)
             && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
         {
             context.Response.Redirect("/", permanent: false);

@@ -29,6 +29,9 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
 
     public bool Contains(string? kid) => kid is not null && _keys.ContainsKey(kid);
 
+    /// <summary>False until a JWKS with at least one usable key has been read: until then no token can be checked.</summary>
+    public bool HasKeys => _keys.Count > 0;
+
     public IEnumerable<SecurityKey> KeysFor(string? kid) =>
         kid is not null && _keys.TryGetValue(kid, out var key) ? [key] : [];
 

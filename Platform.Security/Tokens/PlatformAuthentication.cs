@@ -14,6 +14,12 @@ public static class PlatformAuthentication
     public const string RefusalReasonItem = "security.refusal-reason";
 
     /// <summary>
+    /// Set (in <c>HttpContext.Items</c>) when a well-formed token could not be checked because no signing key has been
+    /// read yet: the answer is then 503 with Retry-After, never 401 (a 401 signs the dashboard out).
+    /// </summary>
+    public const string NoKeysYetItem = "security.no-keys-yet";
+
+    /// <summary>
     /// JwtBearer as every verifier (the gateway, the RecordingsService) runs it: keys from the AuthService's JWKS,
     /// the shared validation rules, successful validations cached, revoked sessions refused, and the token found by
     /// <see cref="RequestToken.Find"/>.
@@ -26,7 +32,7 @@ public static class PlatformAuthentication
         services.AddHostedService(provider => provider.GetRequiredService<JwksKeyCache>());
         services.AddSingleton<CachingTokenHandler>();
         services.AddRevocationFeed(new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
-        services.AddHealthChecks().AddCheck<JwksHealthCheck>("jwks", HealthStatus.Degraded);
+        services.AddHealthChecks().AddCheck<JwksHealthCheck>("jwks");
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -70,11 +76,13 @@ public static class PlatformAuthentication
 
                         var value = token.ToString();
                         context.Token = value;
-                        // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a minute).
+                        // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a minute,
+                        // once a second while no key is known at all).
                         return !handler.Remembers(value) && Kid(value) is { } kid && !keys.Contains(kid)
-                            ? keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted).AsTask()
+                            ? ReadKeysAsync(context, kid)
                             : Task.CompletedTask;
                     },
+                    OnChallenge = context => context.HttpContext.Items.ContainsKey(NoKeysYetItem) ? NotReadyAsync(context) : Task.CompletedTask,
                     OnTokenValidated = context =>
                     {
                         var principal = context.Principal;
@@ -95,6 +103,19 @@ public static class PlatformAuthentication
             });
         return services;
 
+        async Task ReadKeysAsync(MessageReceivedContext context, string kid)
+        {
+            var keys = context.HttpContext.RequestServices.GetRequiredService<JwksKeyCache>();
+            await keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted);
+            if (!keys.HasKeys)
+            {
+                // This process has not read the AuthService's keys yet (it started first, or cannot reach it): the
+                // token may well be good, so it is neither accepted nor called invalid.
+                context.HttpContext.Items[NoKeysYetItem] = true;
+                context.NoResult();
+            }
+        }
+
         // A token of an ended session (signed out, revoked, or issued before a revoke-all) is refused, cached or not.
         static bool Refuse(RevokedSessions revoked, HttpContext context, string? session, long? issuedAt)
         {
@@ -106,6 +127,26 @@ public static class PlatformAuthentication
 
             return false;
         }
+    }
+
+    /// <summary>503 problem+json with Retry-After instead of JwtBearer's 401 (readiness says the same meanwhile).</summary>
+    private static async Task NotReadyAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.RetryAfter = "1";
+        // (A browser asking for a page, Accept: text/html, gets the status and Retry-After without a body.)
+        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context.HttpContext,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Not ready",
+                Detail = "The signing keys have not been read yet; try again in a moment.",
+            },
+        });
     }
 
     private static string? Kid(string token)
@@ -121,11 +162,14 @@ public static class PlatformAuthentication
     }
 }
 
-/// <summary>Degraded (still 200) while no public key has been read: no token can be accepted yet.</summary>
+/// <summary>
+/// Not ready (503) while no signing key has been read: such a verifier can check no token, and an orchestrator or the
+/// gateway should send it nothing yet. Once keys are known, a failing refresh keeps the last keys and stays ready.
+/// </summary>
 internal sealed class JwksHealthCheck(JwksKeyCache keys) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(keys.LastSuccess is not null
+        Task.FromResult(keys.HasKeys
             ? HealthCheckResult.Healthy("keys loaded")
-            : new HealthCheckResult(context.Registration.FailureStatus, "no keys read yet"));
+            : HealthCheckResult.Unhealthy("no signing keys read yet"));
 }
