@@ -10,6 +10,7 @@ using Gateway.Routing;
 using Gateway.SecurityEvents;
 using Gateway.SecurityHeaders;
 using Gateway.Tls;
+using Gateway.Webhooks;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Http;
@@ -41,7 +42,8 @@ return StartupGuard.Run(() =>
     // Order matters: the client IP first (logs and limits use it); refusals are counted and every response gets
     // the security headers, errors included; plain HTTP only redirects; CORS answers preflights. Then routing: every
     // later step acts on the route the request reached (its body limit, applied by routing before anything reads a
-    // body; its rate-limit policy; its authorization policy), never on the path's spelling. The origin checks (CSRF,
+    // body; its rate-limit policy; its authorization policy), never on the path's spelling. A callback from an address
+    // outside TWILIO_WEBHOOK_ALLOWED_IPS is refused first. The origin checks (CSRF,
     // WebSocket) and the rate limits come before any token is verified.
     app.UseClientIp();
     app.UseRequestLogging();
@@ -51,6 +53,7 @@ return StartupGuard.Run(() =>
     app.UseHttpsOnly();
     app.UseGatewayCors();
     app.UseRouting();
+    app.UseWebhookSourceAllowlist(settings.WebhookAllowedSources);
     app.UseBodyLimits();
     app.UseOriginChecks();
     app.UseGatewayRateLimits();

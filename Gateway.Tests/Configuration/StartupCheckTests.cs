@@ -79,6 +79,22 @@ public sealed class StartupCheckTests
         Assert.DoesNotContain("RECORDINGS_SERVICE_URLS", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AWebhookAllowlistEntryThatIsNoAddress_StopsTheStart_NamingIt()
+    {
+        using var certificate = TestCertificate.Create();
+        var environment = CleanEnvironment();
+        environment["TLS_CERT_PATH"] = certificate.CertificatePath;
+        environment["TLS_KEY_PATH"] = certificate.KeyPath;
+        environment["ALLOWED_ORIGINS"] = "https://calls.example.com";
+        environment["TWILIO_WEBHOOK_ALLOWED_IPS"] = "203.0.113.0/24, 300.1.1.1";
+
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("TWILIO_WEBHOOK_ALLOWED_IPS has \"300.1.1.1\", which is neither an IP address nor a CIDR range.", stderr, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, string?> CleanEnvironment()
     {
         var environment = new Dictionary<string, string?>
@@ -86,7 +102,7 @@ public sealed class StartupCheckTests
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = null,
         };
-        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "ASPNETCORE_URLS", "JWKS_URL", "REVOCATION_FEED_URL", "INTERNAL_TLS_CA", "INTERNAL_TLS_CERT", "INTERNAL_TLS_KEY" })
+        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "TWILIO_WEBHOOK_ALLOWED_IPS", "ASPNETCORE_URLS", "JWKS_URL", "REVOCATION_FEED_URL", "INTERNAL_TLS_CA", "INTERNAL_TLS_CERT", "INTERNAL_TLS_KEY" })
         {
             environment[name] = null;
         }

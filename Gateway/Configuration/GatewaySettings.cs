@@ -35,6 +35,9 @@ public sealed record GatewaySettings
     public required int RateLimitMax { get; init; }
     public required int LoginRateLimitMax { get; init; }
 
+    /// <summary>TWILIO_WEBHOOK_ALLOWED_IPS: where Twilio callbacks may come from; empty allows every address (the signature is the check).</summary>
+    public required IReadOnlyList<IPNetwork> WebhookAllowedSources { get; init; }
+
     /// <summary>Twilio callbacks per client IP per minute: generous, since refusing them loses recordings.</summary>
     public required int WebhookRateLimitMax { get; init; }
 
@@ -86,6 +89,7 @@ public sealed record GatewaySettings
             RateLimitMax = reader.Number("RATE_LIMIT_MAX", 100, 1, int.MaxValue),
             LoginRateLimitMax = reader.Number("LOGIN_RATE_LIMIT_MAX", 5, 1, int.MaxValue),
             WebhookRateLimitMax = reader.Number("WEBHOOK_RATE_LIMIT_MAX", 3000, 1, int.MaxValue),
+            WebhookAllowedSources = reader.Networks("TWILIO_WEBHOOK_ALLOWED_IPS"),
             AllowLocalhostOrigins = !reader.IsProduction,
             SendHsts = reader.IsProduction,
         };

@@ -40,6 +40,9 @@ internal static class GatewayRoutes
         };
     }
 
+    /// <summary>The one route Twilio calls (its source addresses may be restricted: TWILIO_WEBHOOK_ALLOWED_IPS).</summary>
+    public const string TwilioCallbackRoute = "webhook-recording";
+
     public static IReadOnlyList<Route> Table { get; } =
     [
         new("auth-login", AuthCluster, "/api/auth/login", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Login, SignInBodyBytes),
@@ -54,7 +57,7 @@ internal static class GatewayRoutes
         new("recordings-sync", RecordingsCluster, "/api/recordings/sync", GatewayPolicies.Admin, Post, RateLimitPolicies.Global, MaxRequestBodyBytes),
         new("audit-recordings", RecordingsCluster, "/api/audit/recordings", GatewayPolicies.Admin, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
         // Twilio sends many callbacks from few addresses: its own, generous limit, since refusing one loses a recording.
-        new("webhook-recording", RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Webhook, WebhookBodyBytes),
+        new(TwilioCallbackRoute, RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Webhook, WebhookBodyBytes),
         // No method constraint: browsers open WebSockets over HTTP/2 as an extended CONNECT, over HTTP/1.1 as GET.
         new("events", RecordingsCluster, "/ws", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
     ];
@@ -65,7 +68,7 @@ internal static class GatewayRoutes
     public static void AddFacts(IEndpointConventionBuilder endpoint, RouteConfig config)
     {
         var route = Table.Single(r => r.Id == config.RouteId);
-        endpoint.WithMetadata(new RouteFacts(route.RateLimit)).WithBodyLimit(route.BodyLimit);
+        endpoint.WithMetadata(new RouteFacts(route.RateLimit, TwilioCallback: route.Id == TwilioCallbackRoute)).WithBodyLimit(route.BodyLimit);
     }
 
     public static IReadOnlyList<ClusterConfig> Clusters(GatewaySettings settings) =>
@@ -90,7 +93,8 @@ internal static class GatewayRoutes
             // sending users to a service known to be down (YARP's default "panic" mode would).
             AvailableDestinationsPolicy = "HealthyAndUnknown",
             // Active: each replica's readiness, so a stopped or stopping (draining) replica leaves rotation within one
-            // interval. Readiness is 503 only while draining; a degraded dependency (database, Redis) keeps it 200.
+            // interval. Readiness is 503 only while draining or before any signing key is known; a degraded dependency
+            // (database, Redis) keeps it 200.
             Active = new ActiveHealthCheckConfig
             {
                 Enabled = true,

@@ -8,7 +8,7 @@ namespace Gateway.Routing;
 /// dashboard's files, the health probes); a request that matches none is limited as <see cref="Unrouted"/>.
 /// Body limits are endpoint metadata too (<see cref="ServiceDefaults.Http.BodyLimit"/>), applied by routing.
 /// </summary>
-internal sealed record RouteFacts(string? RateLimitPolicy)
+internal sealed record RouteFacts(string? RateLimitPolicy, bool TwilioCallback = false)
 {
     /// <summary>Health probes and the dashboard's files: never limited.</summary>
     public static readonly RouteFacts NotLimited = new((string?)null);
