@@ -1,3 +1,4 @@
+using RecordingsService.Audit;
 using RecordingsService.Audio;
 using RecordingsService.Configuration;
 using RecordingsService.LiveEvents;
@@ -35,6 +36,8 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<RefusedCallbacks>();
         services.AddHostedService(provider => provider.GetRequiredService<RefusedCallbacks>());
+        services.AddSingleton<ListViews>();
+        services.AddHostedService(provider => provider.GetRequiredService<ListViews>());
         services.AddSingleton<LiveEventHub>();
         services.AddHostedService(provider => provider.GetRequiredService<LiveEventHub>());
         if (settings.Redis is not null)

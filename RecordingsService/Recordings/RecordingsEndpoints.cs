@@ -27,7 +27,7 @@ internal static class RecordingsEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<RecordingPage>, ValidationProblem>> ListAsync(HttpContext context, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RecordingPage>, ValidationProblem>> ListAsync(HttpContext context, ClaimsPrincipal user, IRecordingStore store, ListViews listViews, CancellationToken cancellationToken)
     {
         var (query, errors) = RecordingQuery.Parse(context.Request.Query);
         if (query is null)
@@ -36,7 +36,7 @@ internal static class RecordingsEndpoints
         }
 
         var page = await store.ListAsync(query, cancellationToken);
-        await audit.WriteAsync(RecordingAuditActions.List, user.Identity?.Name, null, ClientIp(context), "success", $"{page.Items.Count} shown", cancellationToken);
+        listViews.Record(user.Identity?.Name, ClientIp(context), page.Items.Count); // audited per user and minute
         return TypedResults.Ok(page);
     }
 

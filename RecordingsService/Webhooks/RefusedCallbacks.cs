@@ -11,11 +11,9 @@ namespace RecordingsService.Webhooks;
 /// database's single writer. At most <see cref="Capacity"/> pairs are kept per minute; beyond that the rest are
 /// counted under the source "(many sources)".
 /// </summary>
-public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics metrics, TimeProvider time, ILogger<RefusedCallbacks> logger) : BackgroundService
+public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics metrics, TimeProvider time, ILogger<RefusedCallbacks> logger) : MinuteAudit(time)
 {
     public const int Capacity = 10_000;
-    public const string ManySources = "(many sources)";
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
     private readonly Lock _gate = new();
     private Dictionary<Key, long> _pending = [];
@@ -41,7 +39,7 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
     }
 
     /// <summary>Writes what was counted since the last flush (the background loop does this every minute).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
+    public override async Task FlushAsync(CancellationToken cancellationToken)
     {
         Dictionary<Key, long> batch;
         lock (_gate)
@@ -50,7 +48,7 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
             _pending = [];
         }
 
-        var until = time.GetUtcNow();
+        var until = Time.GetUtcNow();
         var entries = batch.OrderByDescending(entry => entry.Value).ToList();
         // One transaction (one commit) for the whole minute, however many sources it saw.
         try
@@ -72,24 +70,6 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
         {
             LogMoreSources(entries.Count - 20, entries.Skip(20).Sum(e => e.Value), until);
         }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await FlushAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping: the last minute's counts are written below.
-        }
-
-        await FlushAsync(CancellationToken.None);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The refused-callback audit for {Sources} source(s) could not be written (the database: {Reason}); logged only")]

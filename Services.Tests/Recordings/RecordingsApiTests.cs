@@ -140,22 +140,38 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task ListingAndViewing_AreAuditedWithUserAndTarget()
+    public async Task ListingAndViewing_AreAuditedWithUserAndTarget_ListsOneEntryPerUserAndMinute()
     {
+        var listViews = _host.Services.GetRequiredService<RecordingsService.Audit.ListViews>();
+        using var admin = _host.Client(await _host.AdminTokenAsync());
+        await listViews.FlushAsync(CancellationToken.None); // what other tests of this host listed: written now
+        var before = (await AuditListsAsync(admin)).Count;
         using var client = _host.Client(_viewer);
-        using (await client.GetAsync("/api/recordings?limit=5"))
+        for (var i = 0; i < 30; i++)
         {
+            using (await client.GetAsync("/api/recordings?limit=5"))
+            {
+            }
         }
 
         using (await client.GetAsync($"/api/recordings/{_stored[3].Sid}"))
         {
         }
 
-        using var admin = _host.Client(await _host.AdminTokenAsync());
+        // Thirty lists in a minute are one entry, written when the minute is flushed (as the background loop does).
+        Assert.Equal(before, (await AuditListsAsync(admin)).Count);
+        await listViews.FlushAsync(CancellationToken.None);
+        var lists = await AuditListsAsync(admin);
+        Assert.Equal(before + 1, lists.Count);
+        Assert.StartsWith("30 lists, 150 recordings shown in the minute to ", lists[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
         var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/audit/recordings")).GetProperty("items").EnumerateArray().ToList();
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "list" && e.GetProperty("actor").GetString() == "vera" && e.GetProperty("detail").GetString() == "5 shown");
         Assert.Contains(audit, e => e.GetProperty("action").GetString() == "view" && e.GetProperty("target").GetString() == _stored[3].Sid);
     }
+
+    // Newest first, as the audit API lists them.
+    private static async Task<List<JsonElement>> AuditListsAsync(HttpClient admin) =>
+        [.. (await admin.GetFromJsonAsync<JsonElement>("/api/audit/recordings?limit=200")).GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("action").GetString() == "list" && e.GetProperty("actor").GetString() == "vera")];
 
     private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
 
