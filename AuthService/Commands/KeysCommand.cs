@@ -4,7 +4,7 @@ using ServiceDefaults.Configuration;
 
 namespace AuthService.Commands;
 
-/// <summary><c>keys new|list|retire</c> on a key directory; running replicas see the change at their next use.</summary>
+/// <summary><c>keys new [--now]|list|retire</c> on a key directory; running replicas see the change at their next use.</summary>
 internal static class KeysCommand
 {
     /// <param name="reader">The service's settings: JWT_KEYS_DIR as the service reads it, when there is no <c>--dir</c>.</param>
@@ -12,6 +12,8 @@ internal static class KeysCommand
     {
         var (positional, directory) = SplitDirectory(args);
         directory ??= AuthSettings.ReadKeysDirectory(reader, reader.DataDirectory());
+        // Longer than the verifiers' JWKS refresh (30 s) and clock skew: each has read the new key before it signs.
+        var activation = TimeSpan.FromSeconds(reader.Number("KEY_ACTIVATION_SECONDS", 120, 0, 86_400));
         if (CommandLine.HasProblems(reader, error))
         {
             return SettingsExtensions.ConfigurationErrorExitCode;
@@ -25,16 +27,22 @@ internal static class KeysCommand
 
         switch (positional)
         {
-            case ["new"]:
-                var created = KeyDirectory.Create(directory, time.GetUtcNow());
-                output.WriteLine($"{created.Kid} created; it signs new tokens now. Older keys still verify until retired.");
+            case ["new"] or ["new", "--now"]:
+                var now = time.GetUtcNow();
+                var created = KeyDirectory.Create(directory, now, positional is [_, "--now"] ? TimeSpan.Zero : activation);
+                output.WriteLine(created.ActivatesAt is null
+                    ? $"{created.Kid} created; it signs new tokens now. Older keys still verify until retired."
+                    : $"{created.Kid} created and published; it signs new tokens from {created.ActivatesAt:u} (KEY_ACTIVATION_SECONDS), once every verifier has read it. Older keys still verify until retired.");
                 return 0;
             case ["list"]:
                 var keys = KeyDirectory.List(directory);
-                var active = keys.LastOrDefault(k => !k.IsRetired)?.Kid;
+                var active = KeyInfo.Signing(keys, time.GetUtcNow())?.Kid;
                 foreach (var key in keys)
                 {
-                    var state = key.IsRetired ? $"retired {key.RetiredAt:u}" : key.Kid == active ? "active" : "published";
+                    var state = key.IsRetired ? $"retired {key.RetiredAt:u}"
+                        : key.Kid == active ? "active"
+                        : !key.IsActiveAt(time.GetUtcNow()) ? $"published, signs from {key.ActivatesAt:u}"
+                        : "published";
                     output.WriteLine($"{key.Kid}\t{key.CreatedAt:u}\t{state}");
                 }
 
@@ -54,7 +62,7 @@ internal static class KeysCommand
 
                 return 0;
             default:
-                error.WriteLine("Usage: keys new|list [--dir DIR] · keys retire KID [--dir DIR]");
+                error.WriteLine("Usage: keys new [--now]|list [--dir DIR] · keys retire KID [--dir DIR]");
                 return 64;
         }
     }

@@ -4,12 +4,20 @@ using System.Text.Json;
 namespace AuthService.Keys;
 
 /// <summary>
-/// One signing key's record: published until retired; the unretired key created last (highest
-/// <see cref="Sequence"/>, not the clock, which may differ between machines) signs.
+/// One signing key's record: published from its creation until retired; of the unretired keys whose
+/// <see cref="ActivatesAt"/> has come, the one created last (highest <see cref="Sequence"/>) signs. A key created
+/// while another signs waits KEY_ACTIVATION_SECONDS before signing, so every verifier has read it from JWKS first
+/// (records written before activation times existed have none: active at once).
 /// </summary>
-public sealed record KeyInfo(string Kid, long Sequence, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt)
+public sealed record KeyInfo(string Kid, long Sequence, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt, DateTimeOffset? ActivatesAt = null)
 {
     public bool IsRetired => RetiredAt is not null;
+
+    public bool IsActiveAt(DateTimeOffset now) => !IsRetired && (ActivatesAt is null || ActivatesAt <= now);
+
+    /// <summary>The key that signs at <paramref name="now"/>: the newest active one; if none is active yet, the oldest unretired one.</summary>
+    public static KeyInfo? Signing(IReadOnlyList<KeyInfo> keys, DateTimeOffset now) =>
+        keys.LastOrDefault(k => k.IsActiveAt(now)) ?? keys.FirstOrDefault(k => !k.IsRetired);
 }
 
 /// <summary>
@@ -44,8 +52,11 @@ public static class KeyDirectory
 
     public static bool HasActiveKey(string directory) => List(directory).Any(k => !k.IsRetired);
 
-    /// <summary>Creates a P-256 key; being the newest, it signs from now on. Older keys still verify until retired.</summary>
-    public static KeyInfo Create(string directory, DateTimeOffset now)
+    /// <summary>
+    /// Creates a P-256 key, published at once. It signs from <paramref name="now"/> + <paramref name="activation"/>
+    /// (at once when no other key signs); until then the current key goes on signing. Older keys verify until retired.
+    /// </summary>
+    public static KeyInfo Create(string directory, DateTimeOffset now, TimeSpan activation)
     {
         Directory.CreateDirectory(directory);
         if (!OperatingSystem.IsWindows())
@@ -56,8 +67,11 @@ public static class KeyDirectory
         var kid = $"{now:yyyyMMdd}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         WriteAtomically(KeyPath(directory, kid), key.ExportPkcs8PrivateKeyPem(), secret: true);
-        var sequence = List(directory).Select(k => k.Sequence).DefaultIfEmpty(0).Max() + 1;
-        var record = new KeyInfo(kid, sequence, now, null);
+        var existing = List(directory);
+        var sequence = existing.Select(k => k.Sequence).DefaultIfEmpty(0).Max() + 1;
+        // At once: no clock to compare (the machine running the command and the AuthService's may differ a little).
+        DateTimeOffset? activatesAt = activation > TimeSpan.Zero && existing.Any(k => k.IsActiveAt(now)) ? now + activation : null;
+        var record = new KeyInfo(kid, sequence, now, null, activatesAt);
         WriteAtomically(RecordPath(directory, kid), JsonSerializer.Serialize(record, KeyJsonContext.Default.KeyInfo), secret: false);
         return record;
     }

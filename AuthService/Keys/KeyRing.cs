@@ -4,8 +4,11 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace AuthService.Keys;
 
-/// <summary>A loaded signing key: the private key for the active one, public parameters for publishing.</summary>
-public sealed record SigningKey(string Kid, ECDsaSecurityKey SecurityKey, ECParameters PublicParameters);
+/// <summary>A loaded signing key: the private key for signing, public parameters for publishing.</summary>
+public sealed record SigningKey(KeyInfo Info, ECDsaSecurityKey SecurityKey, ECParameters PublicParameters)
+{
+    public string Kid => Info.Kid;
+}
 
 /// <summary>
 /// The keys of JWT_KEYS_DIR as this process uses them. Re-read whenever the folder changes (a stat per use), so a key
@@ -16,7 +19,16 @@ public sealed partial class KeyRing(AuthSettings settings, TimeProvider time, IL
     private readonly Lock _gate = new();
     private Snapshot? _snapshot;
 
-    public SigningKey Active => Current().Active ?? throw new InvalidOperationException("JWT_KEYS_DIR has no active signing key.");
+    /// <summary>The key that signs now (a new key waits for its activation time, so verifiers have read it first).</summary>
+    public SigningKey Active
+    {
+        get
+        {
+            var published = Current().Published;
+            var signing = KeyInfo.Signing([.. published.Select(k => k.Info)], time.GetUtcNow());
+            return published.FirstOrDefault(k => k.Info == signing) ?? throw new InvalidOperationException("JWT_KEYS_DIR has no active signing key.");
+        }
+    }
 
     /// <summary>Every key that is not retired: what JWKS publishes and what verifies.</summary>
     public IReadOnlyList<SigningKey> Published => Current().Published;
@@ -26,7 +38,7 @@ public sealed partial class KeyRing(AuthSettings settings, TimeProvider time, IL
     {
         if (settings.CreateKeyIfMissing && !KeyDirectory.HasActiveKey(settings.KeysDirectory))
         {
-            var created = KeyDirectory.Create(settings.KeysDirectory, time.GetUtcNow());
+            var created = KeyDirectory.Create(settings.KeysDirectory, time.GetUtcNow(), TimeSpan.Zero);
             LogCreated(created.Kid, settings.KeysDirectory);
         }
 
@@ -53,16 +65,16 @@ public sealed partial class KeyRing(AuthSettings settings, TimeProvider time, IL
             foreach (var info in KeyDirectory.List(settings.KeysDirectory).Where(k => !k.IsRetired))
             {
                 var key = KeyDirectory.LoadPrivateKey(settings.KeysDirectory, info.Kid);
-                published.Add(new SigningKey(info.Kid, new ECDsaSecurityKey(key) { KeyId = info.Kid }, key.ExportParameters(includePrivateParameters: false)));
+                published.Add(new SigningKey(info, new ECDsaSecurityKey(key) { KeyId = info.Kid }, key.ExportParameters(includePrivateParameters: false)));
             }
 
-            _snapshot = new Snapshot(stamp, published.Count == 0 ? null : published[^1], published);
-            LogLoaded(published.Count, _snapshot.Active?.Kid);
+            _snapshot = new Snapshot(stamp, published);
+            LogLoaded(published.Count, KeyInfo.Signing([.. published.Select(k => k.Info)], time.GetUtcNow())?.Kid);
             return _snapshot;
         }
     }
 
-    private sealed record Snapshot(DateTime Stamp, SigningKey? Active, IReadOnlyList<SigningKey> Published);
+    private sealed record Snapshot(DateTime Stamp, IReadOnlyList<SigningKey> Published);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Created signing key {Kid} in {Directory} (Development: no key existed)")]
     private partial void LogCreated(string kid, string directory);

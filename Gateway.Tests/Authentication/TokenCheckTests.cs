@@ -204,6 +204,30 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     }
 
     [Fact]
+    public async Task AKeyThatSignsAtOnce_IsAcceptedWithinTwoSeconds_EvenRightAfterAnotherUnknownKeyWasLookedUp()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() });
+        using var client = gateway.CreateAnonymousClient();
+        // A token naming a key nobody published: the gateway re-reads JWKS for it, and refuses it.
+        using (var bogus = new HttpRequestMessage(HttpMethod.Get, "/api/recordings"))
+        {
+            bogus.Headers.Authorization = new("Bearer", gateway.Identity.Mint(key: new TestSigningKey("never-published")));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(bogus)).StatusCode);
+        }
+
+        // Then the AuthService publishes a key and signs with it at once (keys new --now, after a leak).
+        var next = new TestSigningKey("test-key-2");
+        gateway.Identity.Published.Add(next);
+        var token = gateway.Identity.Mint(key: next);
+        await Wait.UntilAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+            request.Headers.Authorization = new("Bearer", token);
+            return (await client.SendAsync(request)).StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(2), "a token of the new key is accepted");
+    }
+
+    [Fact]
     public async Task RetiredKey_StopsWorkingWithinTheRefreshInterval_EvenForCachedTokens()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

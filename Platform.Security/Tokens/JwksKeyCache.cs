@@ -7,7 +7,7 @@ namespace Platform.Security.Tokens;
 /// <summary>Where the public keys are read, how often, and how soon an unknown <c>kid</c> may trigger a re-read.</summary>
 public sealed record JwksOptions(Uri JwksUrl, TimeSpan RefreshInterval, TimeSpan UnknownKidRefreshInterval)
 {
-    public static JwksOptions Default(Uri jwksUrl) => new(jwksUrl, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
+    public static JwksOptions Default(Uri jwksUrl) => new(jwksUrl, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
 }
 
 /// <summary>
@@ -36,8 +36,10 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
         kid is not null && _keys.TryGetValue(kid, out var key) ? [key] : [];
 
     /// <summary>
-    /// Before validating a token with an unknown <c>kid</c>: re-read JWKS, unless that was done within the last minute
-    /// (within the last second while no key is known at all, e.g. when this process started before the AuthService).
+    /// Before validating a token with an unknown <c>kid</c>: re-read JWKS, unless that was done within the last
+    /// <see cref="JwksOptions.UnknownKidRefreshInterval"/> (a second: a key made to sign at once, <c>keys new --now</c>,
+    /// is accepted everywhere within about a second; tokens naming made-up keys cost each verifier at most one JWKS
+    /// read a second).
     /// </summary>
     public async ValueTask EnsureKnownAsync(string? kid, CancellationToken cancellationToken)
     {
@@ -49,8 +51,7 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
         var now = time.GetUtcNow();
         lock (_unknownKidGate)
         {
-            var interval = _keys.Count == 0 ? TimeSpan.FromSeconds(1) : options.UnknownKidRefreshInterval;
-            if (now - _lastUnknownKidRefresh < interval)
+            if (now - _lastUnknownKidRefresh < options.UnknownKidRefreshInterval)
             {
                 return;
             }

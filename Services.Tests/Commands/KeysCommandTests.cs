@@ -14,7 +14,7 @@ public sealed class KeysCommandTests
         var oldKid = Jwt.Header(before.AccessToken).GetProperty("kid").GetString()!;
         var environment = new Dictionary<string, string?> { ["JWT_KEYS_DIR"] = host.KeysDirectory };
 
-        var (created, createdOut, _) = await Processes.RunBuiltAsync("AuthService", ["keys", "new"], environment: environment);
+        var (created, createdOut, _) = await Processes.RunBuiltAsync("AuthService", ["keys", "new", "--now"], environment: environment);
         Assert.Equal(0, created);
         var newKid = createdOut.Split(' ')[0];
         Assert.Equal([oldKid, newKid], await PublishedKidsAsync(host));
@@ -39,6 +39,34 @@ public sealed class KeysCommandTests
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         using var accepted = await host.SendAsync(HttpMethod.Get, "/api/auth/me", after.AccessToken);
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    [Fact]
+    public async Task KeysNew_IsPublishedAtOnce_ButSignsOnlyAfterTheActivationDelay_SoNoVerifierMeetsItUnread()
+    {
+        await using var host = new AuthHost();
+        var before = await host.SignInAsync();
+        var oldKid = Jwt.Header(before.AccessToken).GetProperty("kid").GetString()!;
+        var environment = new Dictionary<string, string?> { ["JWT_KEYS_DIR"] = host.KeysDirectory, ["KEY_ACTIVATION_SECONDS"] = null };
+
+        var (created, createdOut, _) = await Processes.RunBuiltAsync("AuthService", ["keys", "new"], environment: environment);
+
+        Assert.Equal(0, created);
+        var newKid = createdOut.Split(' ')[0];
+        Assert.Contains("signs new tokens from", createdOut, StringComparison.Ordinal);
+        Assert.Equal([oldKid, newKid], await PublishedKidsAsync(host));
+        var (_, listOut, _) = await Processes.RunBuiltAsync("AuthService", ["keys", "list", "--dir", host.KeysDirectory]);
+        Assert.Matches($@"{oldKid}	\S+ \S+	active", listOut);
+        Assert.Matches($@"{newKid}	\S+ \S+	published, signs from \S+ \S+", listOut);
+        var meanwhile = await host.SignInAsync();
+        Assert.Equal(oldKid, Jwt.Header(meanwhile.AccessToken).GetProperty("kid").GetString());
+
+        // Once the delay (120 s by default) has passed on the service's clock, the new key signs: read from the key's
+        // record, with no restart and no second command.
+        host.Time.Advance(TimeSpan.FromSeconds(119));
+        Assert.Equal(oldKid, Jwt.Header((await host.SignInAsync()).AccessToken).GetProperty("kid").GetString());
+        host.Time.Advance(TimeSpan.FromSeconds(30)); // (the service's clock started a moment before the command ran)
+        Assert.Equal(newKid, Jwt.Header((await host.SignInAsync()).AccessToken).GetProperty("kid").GetString());
     }
 
     [Fact]
