@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Infrastructure;
@@ -41,6 +42,13 @@ public class FakeServicesGateway : IAsyncLifetime
             ["RECORDINGS_SERVICE_URLS"] = RecordingsBackend.Url.ToString(),
         };
         Host = await GatewayHost.StartAsync(settings);
+        // Both backends answer their probes: start once the gateway has seen each healthy. (While every test class
+        // starts at once, a first probe can miss its one-second timeout and take a backend out for a second.)
+        var proxy = Host.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
+        await Wait.UntilAsync(
+            () => Task.FromResult(proxy.GetClusters().All(cluster => cluster.DestinationsState.AllDestinations.All(
+                destination => destination.Health.Active == Yarp.ReverseProxy.Model.DestinationHealth.Healthy))),
+            TimeSpan.FromSeconds(20), "the gateway has probed both backends healthy");
     }
 
     public async Task DisposeAsync()
