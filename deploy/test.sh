@@ -14,6 +14,7 @@ missing=()
 for tool in openssl curl chromium; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v fail2ban-regex >/dev/null || missing+=(fail2ban) # deploy/fail2ban's filter is tested with it
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then echo "Please install: ${missing[*]}" >&2; exit 1; fi
   echo "Installing ${missing[*]}…"
