@@ -53,7 +53,13 @@ internal static class LiveEvents
 
                     var now = Stopwatch.GetTimestamp();
                     using var message = JsonDocument.Parse(buffer.AsMemory(0, result.Count));
-                    var sid = message.RootElement.GetProperty("recording").GetProperty("sid").GetString()!;
+                    // Every connection opens with {"type":"connected","at":…}: not a recording event.
+                    if (!message.RootElement.TryGetProperty("recording", out var recording))
+                    {
+                        continue;
+                    }
+
+                    var sid = recording.GetProperty("sid").GetString()!;
                     Interlocked.Increment(ref received);
                     // The event can outrun the 204 on the same machine: then it counts as 0 ms.
                     if (acknowledged.TryGetValue(sid, out var acked))
