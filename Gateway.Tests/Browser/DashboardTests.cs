@@ -187,22 +187,43 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
     });
 
     [Fact]
-    public Task PhoneSizedWindow_StillShowsTheListAndPlayer() => WithPageAsync(async page =>
+    public Task PhoneSizedWindow_ShowsRecordingsAsCards_AndNoPageScrollsSideways() => WithPageAsync(async page =>
     {
         var sid = RunningSystem.NewRecordingSid();
         Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(sid)).StatusCode);
         await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync("/");
+        await AssertFitsAsync(page, "the sign-in page");
         await SignInAsync(page);
+
+        // A recording is a card: its cells stacked, each with its column's heading, inside the screen's width.
+        var card = page.Locator($"tr[data-sid='{sid}']");
+        await Assertions.Expect(card).ToBeVisibleAsync();
+        Assert.Equal("block", await card.EvaluateAsync<string>("row => getComputedStyle(row).display"));
+        Assert.Equal("Call SID", await card.Locator("td.sid").GetAttributeAsync("data-label"));
         await page.Keyboard.PressAsync("Tab");
-        await page.Locator($"tr[data-sid='{sid}'] button").FocusAsync();
+        await card.Locator("button").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#player")).ToBeVisibleAsync();
-        var wide = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
-            .map(e => `${e.tagName}#${e.id}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`)");
-        Assert.True(wide.Length == 0, "wider than a phone's screen: " + string.Join(", ", wide));
-        Assert.False(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1"), "the page scrolls sideways");
+        await AssertFitsAsync(page, "the recordings with the player");
+
+        await page.ClickAsync("nav [data-section=activity]");
+        await Assertions.Expect(page.Locator("#audit-auth tbody tr").First).ToBeVisibleAsync();
+        await AssertFitsAsync(page, "the activity page");
+        await page.ClickAsync("nav [data-section=users]");
+        await Assertions.Expect(page.Locator("#users-table tbody tr").First).ToBeVisibleAsync();
+        await AssertFitsAsync(page, "the users page");
     });
+
+    /// <summary>Nothing is wider than the window and nothing scrolls sideways, the tables included.</summary>
+    private static async Task AssertFitsAsync(IPage page, string what)
+    {
+        var wide = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getClientRects().length > 0 && (e.getBoundingClientRect().right > window.innerWidth + 1 || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible' && getComputedStyle(e).overflowX !== 'hidden'))
+            .map(e => `${e.tagName}#${e.id}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`)");
+        Assert.True(wide.Length == 0, $"{what}: wider than a phone's screen: " + string.Join(", ", wide));
+        Assert.False(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1"), $"{what} scrolls sideways");
+    }
 
     private const string ViewerPassword = "viewer-password-123";
 

@@ -2,6 +2,7 @@ import { setUpRecordings } from './recordings.js';
 import { showActivity } from './activity.js';
 import { setUpUsers } from './users.js';
 import { signOut, start } from './session.js';
+import { labelCellsFromHeadings } from './dom.js';
 
 // A page restored from the back/forward cache after sign-out must not show data: load it afresh.
 window.addEventListener('pageshow', (event) => {
@@ -14,6 +15,7 @@ if (me) {
   document.getElementById('who').textContent = `${me.username} (${me.role})`;
   document.getElementById('sign-out').addEventListener('click', signOut);
   for (const element of document.querySelectorAll('[data-admin]')) element.hidden = !isAdmin;
+  for (const table of document.querySelectorAll('.table-wrap table')) labelCellsFromHeadings(table);
 
   const recordings = setUpRecordings({ isAdmin });
   const users = isAdmin ? setUpUsers({ self: me.username }) : null;

@@ -28,3 +28,19 @@ export function formatDuration(seconds) {
   const minutes = Math.floor(seconds / 60);
   return `${minutes}:${String(seconds % 60).padStart(2, '0')}`;
 }
+
+// Each body cell carries its column's heading as data-label, kept up to date as rows come and go: on a phone the
+// stylesheet shows every row as a card of "heading: value" lines instead of a table wider than the screen.
+export function labelCellsFromHeadings(table) {
+  const headings = [...table.querySelectorAll('thead th')].map((th) => (th.querySelector('.visually-hidden') ? '' : th.textContent.trim()));
+  const body = table.tBodies[0];
+  const label = () => {
+    for (const row of body.rows) {
+      [...row.cells].forEach((cell, index) => {
+        if (headings[index] && cell.colSpan === 1) cell.dataset.label = headings[index];
+      });
+    }
+  };
+  label();
+  new MutationObserver(label).observe(body, { childList: true });
+}
