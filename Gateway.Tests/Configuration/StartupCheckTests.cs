@@ -62,10 +62,7 @@ public sealed class StartupCheckTests
     public async Task ServicesBeyondLoopback_WithoutInternalTls_AreRefused_SoNoTokenCrossesANetworkInClear()
     {
         using var certificate = TestCertificate.Create();
-        var environment = CleanEnvironment();
-        environment["TLS_CERT_PATH"] = certificate.CertificatePath;
-        environment["TLS_KEY_PATH"] = certificate.KeyPath;
-        environment["ALLOWED_ORIGINS"] = "https://calls.example.com";
+        var environment = ProductionEnvironment(certificate);
         environment["AUTH_SERVICE_URLS"] = "http://10.0.0.5:5001";
         environment["RECORDINGS_SERVICE_URLS"] = "http://127.0.0.1:5002";
         environment["JWKS_URL"] = "http://auth:5001/.well-known/jwks.json";
@@ -83,16 +80,23 @@ public sealed class StartupCheckTests
     public async Task AWebhookAllowlistEntryThatIsNoAddress_StopsTheStart_NamingIt()
     {
         using var certificate = TestCertificate.Create();
-        var environment = CleanEnvironment();
-        environment["TLS_CERT_PATH"] = certificate.CertificatePath;
-        environment["TLS_KEY_PATH"] = certificate.KeyPath;
-        environment["ALLOWED_ORIGINS"] = "https://calls.example.com";
+        var environment = ProductionEnvironment(certificate);
         environment["TWILIO_WEBHOOK_ALLOWED_IPS"] = "203.0.113.0/24, 300.1.1.1";
 
         var (exitCode, _, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
 
         Assert.Equal(78, exitCode);
         Assert.Contains("TWILIO_WEBHOOK_ALLOWED_IPS has \"300.1.1.1\", which is neither an IP address nor a CIDR range.", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A clean Production environment with everything the gateway needs besides what a test sets.</summary>
+    private static Dictionary<string, string?> ProductionEnvironment(TestCertificate certificate)
+    {
+        var environment = CleanEnvironment();
+        environment["TLS_CERT_PATH"] = certificate.CertificatePath;
+        environment["TLS_KEY_PATH"] = certificate.KeyPath;
+        environment["ALLOWED_ORIGINS"] = "https://calls.example.com";
+        return environment;
     }
 
     private static Dictionary<string, string?> CleanEnvironment()
