@@ -18,11 +18,13 @@ internal static class CloseNotify
         {
             try
             {
-                await tls.ShutdownAsync();
+                // A peer that reads nothing cannot hold the connection open: the alert gets 5 s to be written.
+                await tls.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(5));
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or System.Security.Authentication.AuthenticationException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException
+                or NotSupportedException or TimeoutException or System.Security.Authentication.AuthenticationException)
             {
-                // The peer is already gone: nothing to tell it.
+                // The peer is already gone (or will not read): nothing more to tell it.
             }
         }
     };
