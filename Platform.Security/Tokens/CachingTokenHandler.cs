@@ -95,9 +95,13 @@ public sealed class ValidatedToken
         Kid = token.Kid;
         ValidTo = token.ValidTo;
         Principal = new ClaimsPrincipal(identity);
-        Session = identity.FindFirst(TokenConventions.SessionClaim)?.Value;
-        IssuedAt = long.TryParse(identity.FindFirst("iat")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iat) ? iat : null;
+        (Session, IssuedAt) = SessionOf(Principal);
     }
+
+    /// <summary>What revocation is checked against: the <c>sid</c> claim and <c>iat</c> (Unix seconds); null when missing or malformed.</summary>
+    internal static (string? Session, long? IssuedAt) SessionOf(ClaimsPrincipal? principal) =>
+        (principal?.FindFirst(TokenConventions.SessionClaim)?.Value,
+         long.TryParse(principal?.FindFirst("iat")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iat) ? iat : null);
 
     internal Task<TokenValidationResult> Result { get; }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,8 +75,7 @@ public static class PlatformAuthentication
 
                         var value = token.ToString();
                         context.Token = value;
-                        // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a minute,
-                        // once a second while no key is known at all).
+                        // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a second).
                         return !handler.Remembers(value) && Kid(value) is { } kid && !keys.Contains(kid)
                             ? ReadKeysAsync(context, kid)
                             : Task.CompletedTask;
@@ -85,9 +83,8 @@ public static class PlatformAuthentication
                     OnChallenge = context => context.HttpContext.Items.ContainsKey(NoKeysYetItem) ? NotReadyAsync(context) : Task.CompletedTask,
                     OnTokenValidated = context =>
                     {
-                        var principal = context.Principal;
-                        var issuedAt = long.TryParse(principal?.FindFirst("iat")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iat) ? iat : (long?)null;
-                        if (Refuse(revoked, context.HttpContext, principal?.FindFirst(TokenConventions.SessionClaim)?.Value, issuedAt))
+                        var (session, issuedAt) = ValidatedToken.SessionOf(context.Principal);
+                        if (Refuse(revoked, context.HttpContext, session, issuedAt))
                         {
                             context.Fail("The session has ended.");
                         }
@@ -100,21 +97,20 @@ public static class PlatformAuthentication
                         return Task.CompletedTask;
                     },
                 };
+
+                async Task ReadKeysAsync(MessageReceivedContext context, string kid)
+                {
+                    await keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted);
+                    if (!keys.HasKeys)
+                    {
+                        // This process has not read the AuthService's keys yet (it started first, or cannot reach it): the
+                        // token may well be good, so it is neither accepted nor called invalid.
+                        context.HttpContext.Items[NoKeysYetItem] = true;
+                        context.NoResult();
+                    }
+                }
             });
         return services;
-
-        async Task ReadKeysAsync(MessageReceivedContext context, string kid)
-        {
-            var keys = context.HttpContext.RequestServices.GetRequiredService<JwksKeyCache>();
-            await keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted);
-            if (!keys.HasKeys)
-            {
-                // This process has not read the AuthService's keys yet (it started first, or cannot reach it): the
-                // token may well be good, so it is neither accepted nor called invalid.
-                context.HttpContext.Items[NoKeysYetItem] = true;
-                context.NoResult();
-            }
-        }
 
         // A token of an ended session (signed out, revoked, or issued before a revoke-all) is refused, cached or not.
         static bool Refuse(RevokedSessions revoked, HttpContext context, string? session, long? issuedAt)
