@@ -96,6 +96,9 @@ wrk_run() { # name url connections [token]
   echo "  $1, $3 connections, round $round: ${rps:-0} req/s, p99 ${p99:-n/a}"
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print "nan" }'; }
+# The median of column $4 of a results file's rows whose first two fields are $2 and $3 (name, connections); "ms"
+# as $5 converts wrk's and h2load's times to milliseconds first.
+tsv_median() { awk -v n="$2" -v c="$3" -v f="$4" '$1 == n && $2 == c {print $f}' "$1" | { if [[ "${5:-}" == ms ]]; then while read -r v; do to_ms "$v"; done; else cat; fi; } | median; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2 }'; }
 
 if want 1 || want 5; then
@@ -147,8 +150,8 @@ if want 1 || want 5; then
     echo "| connections | ours req/s | HAProxy req/s | ratio | ours p99 | HAProxy p99 | anonymous route req/s | policy overhead | nginx (plain TLS ceiling) req/s | bare YARP req/s | ours / bare YARP (target ≥ 0.85) | bare YARP p99 | ours / bare p99 (target ≤ 1.2) |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for connections in 32 256; do
-      med() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $4}' "$work/wrk.tsv" | median; }
-      medp99() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $5}' "$work/wrk.tsv" | while read -r v; do to_ms "$v"; done | median; }
+      med() { tsv_median "$work/wrk.tsv" "$1" "$connections" 4; }
+      medp99() { tsv_median "$work/wrk.tsv" "$1" "$connections" 5 ms; }
       g=$(med gateway); h=$(med haproxy); a=$(med gateway-anonymous); n=$(med nginx); b=$(med bare-yarp)
       echo "| $connections | $g | $h | $(awk -v a="$g" -v b="$h" 'BEGIN { printf "%.2f", a / b }') | $(medp99 gateway) ms | $(medp99 haproxy) ms | $a | $(awk -v a="$g" -v b="$a" 'BEGIN { printf "%.2f", a / b }') | $n | $b | $(awk -v a="$g" -v b="$b" 'BEGIN { printf "%.2f", a / b }') | $(medp99 bare-yarp) ms | $(awk -v a="$(medp99 gateway)" -v b="$(medp99 bare-yarp)" 'BEGIN { printf "%.2f", a / b }') |"
     done
@@ -232,8 +235,8 @@ if want 7; then
     echo "| connections | ours req/s | ours mean | HAProxy req/s | nginx (no JWT) req/s | nginx mean | bare YARP req/s | ours / nginx | ours / bare YARP |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for connections in 32 256; do
-      med() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $4}' "$work/h2.tsv" | median; }
-      medmean() { awk -v n="$1" -v c="$connections" '$1 == n && $2 == c {print $5}' "$work/h2.tsv" | while read -r v; do to_ms "$v"; done | median; }
+      med() { tsv_median "$work/h2.tsv" "$1" "$connections" 4; }
+      medmean() { tsv_median "$work/h2.tsv" "$1" "$connections" 5 ms; }
       g=$(med gateway); h=$(med haproxy); n=$(med nginx); b=$(med bare-yarp)
       echo "| $connections | $g | $(medmean gateway) ms | $h | $n | $(medmean nginx) ms | $b | $(awk -v a="$g" -v b="$n" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$g" -v b="$b" 'BEGIN { printf "%.2f", a / b }') |"
     done
