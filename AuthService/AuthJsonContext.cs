@@ -9,4 +9,5 @@ namespace AuthService;
 [JsonSerializable(typeof(RefreshRequest))]
 [JsonSerializable(typeof(CreateUserRequest))]
 [JsonSerializable(typeof(UpdateUserRequest))]
+[JsonSerializable(typeof(AuthService.SecondFactor.CodeRequest))]
 internal sealed partial class AuthJsonContext : JsonSerializerContext;

@@ -9,6 +9,7 @@ using AuthService.Configuration;
 using AuthService.Keys;
 using AuthService.Passwords;
 using AuthService.Revocation;
+using AuthService.SecondFactor;
 using AuthService.Sessions;
 using AuthService.Storage;
 using AuthService.Tokens;
@@ -34,6 +35,8 @@ internal static class AuthServiceExtensions
         services.AddSingleton<SignInMonitor>();
         services.AddSingleton<SessionRevoker>();
         services.AddSingleton<SessionService>();
+        services.AddSingleton<SecondFactorStore>();
+        services.AddSingleton<SecondFactorService>();
         services.AddHostedService<AdminSeeder>();
         services.AddTokenAuthentication();
         services.AddOpenApi();
@@ -45,6 +48,7 @@ internal static class AuthServiceExtensions
         // The signing key exists before the first request: JWKS is never empty once /health answers.
         app.Services.GetRequiredService<KeyRing>().EnsureReady();
         app.MapAuthEndpoints();
+        app.MapSecondFactorEndpoints();
         app.MapUserEndpoints();
         app.MapAuditLog("/api/audit/auth", PlatformPolicies.Admin).WithName("AuthAudit");
         app.MapJwks();

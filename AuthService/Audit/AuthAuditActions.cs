@@ -12,4 +12,7 @@ public static class AuthAuditActions
     public const string UserDeleted = "user-deleted";
     public const string AdminSeeded = "admin-seeded";
     public const string PasswordRehashed = "password-rehashed";
+    public const string SecondFactorEnabled = "mfa-enabled";
+    public const string SecondFactorDisabled = "mfa-disabled";
+    public const string SecondFactorReset = "mfa-reset";
 }

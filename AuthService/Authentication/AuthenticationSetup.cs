@@ -36,6 +36,7 @@ internal static class AuthenticationSetup
 
                     return Task.CompletedTask;
                 },
+                OnForbidden = PlatformAuthentication.ExplainForbiddenAsync,
                 OnTokenValidated = async context =>
                 {
                     var sessionId = context.Principal?.FindFirst(TokenConventions.SessionClaim)?.Value;

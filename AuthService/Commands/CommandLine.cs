@@ -15,10 +15,11 @@ internal static class CommandLine
     private const string Usage = """
         Commands:
           hash-password                 read a password (stdin or prompt), print its bcrypt hash (cost BCRYPT_WORK_FACTOR)
-          keys new [--dir DIR]          create a signing key; it signs from now on
+          keys new [--now] [--dir DIR]  create a signing key: published at once, signs after KEY_ACTIVATION_SECONDS (--now: at once)
           keys list [--dir DIR]         one line per key: kid, created, state
           keys retire KID [--dir DIR]   stop publishing a key; its tokens stop working within 60 s
           sessions revoke-all           end every session (reads the service's configuration: DATA_DIR, ACCESS_TOKEN_MINUTES, …)
+          mfa reset USERNAME            remove a user's second factor and end their sessions (a lost phone)
           migrate                       apply the database's pending migrations (DATABASE_URL, else DATA_DIR) and list them
         DIR defaults to JWT_KEYS_DIR.
         """;
@@ -40,6 +41,7 @@ internal static class CommandLine
                 ["hash-password"] => HashPasswordCommand.Run(Console.In, output, error, interactive: !Console.IsInputRedirected, reader),
                 ["keys", .. var rest] => KeysCommand.Run(rest, output, error, TimeProvider.System, reader),
                 ["sessions", "revoke-all"] => await SessionsCommand.RevokeAllAsync(builder, output, error),
+                ["mfa", "reset", var username] => await MfaCommand.ResetAsync(builder, username, output, error),
                 ["migrate"] => await MigrateAsync(builder, output, error),
                 ["help" or "--help"] => Help(output, 0),
                 _ => Help(error, 64),

@@ -55,6 +55,9 @@ public sealed record AuthSettings
     /// <summary>bcrypt computations at once; more wait in a short queue, beyond that sign-in answers 503.</summary>
     public required int HashingConcurrency { get; init; }
 
+    /// <summary>MFA_REQUIRED_FOR_ADMINS: admins without a second factor reach only its enrolment.</summary>
+    public required bool SecondFactorRequiredForAdmins { get; init; }
+
     /// <summary>JWT_KEYS_DIR; in Development DATA_DIR/keys when unset. The <c>keys</c> commands read it the same way.</summary>
     public static string? ReadKeysDirectory(SettingsReader reader, string dataDirectory) =>
         reader.RequiredInProduction("JWT_KEYS_DIR", Path.Combine(dataDirectory, "keys"), "directory of ES256 signing keys; create one with: dotnet AuthService.dll keys new --dir DIR");
@@ -109,6 +112,7 @@ public sealed record AuthSettings
             BcryptWorkFactor = ReadWorkFactor(reader),
             // Half the cores by default: a sign-in flood must leave room for everything else the machine serves.
             HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount / 2), 1, 64),
+            SecondFactorRequiredForAdmins = reader.Flag("MFA_REQUIRED_FOR_ADMINS", false),
         };
     }
 }

@@ -22,14 +22,24 @@ public sealed record TokenResponse(
     [property: JsonPropertyName("expires_in")] int ExpiresIn,
     [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
 
-/// <summary>Who is signed in, and when the access token expires (so the dashboard refreshes it in time).</summary>
-public sealed record MeResponse(string Username, string Role, DateTimeOffset ExpiresAt);
+/// <summary>
+/// Who is signed in, and when the access token expires (so the dashboard refreshes it in time); whether they have a
+/// second factor, and whether they must set one up before anything else (MFA_REQUIRED_FOR_ADMINS).
+/// </summary>
+public sealed record MeResponse(string Username, string Role, DateTimeOffset ExpiresAt, bool Mfa, bool MfaSetupRequired);
 
 internal static class AuthEndpoints
 {
     // The same bytes for an unknown user, a wrong password and a disabled account.
     private const string InvalidCredentialsBody =
         """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Invalid credentials","status":401,"detail":"The username or password is wrong."}""";
+
+    // The password was right: the answer says a second factor is needed ("mfa": "totp"), as most services do.
+    private const string CodeRequiredBody =
+        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Second factor required","status":401,"detail":"Enter the code from your authenticator app, or a recovery code.","mfa":"totp"}""";
+
+    private const string WrongCodeBody =
+        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Second factor required","status":401,"detail":"The code is wrong or was already used.","mfa":"totp"}""";
 
     private const string SessionEndedBody =
         """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Session ended","status":401,"detail":"Sign in again."}""";
@@ -44,12 +54,9 @@ internal static class AuthEndpoints
         auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").AllowAnonymous()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        auth.MapPost("/logout", LogoutAsync).WithName("Logout").RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
-                user.Identity!.Name!,
-                user.FindFirstValue(TokenConventions.RoleClaim)!,
-                DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, System.Globalization.CultureInfo.InvariantCulture)))))
-            .WithName("Me").RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
+        // Open to a token that may only enrol a second factor: it must still learn who it is and be able to sign out.
+        auth.MapPost("/logout", LogoutAsync).WithName("Logout").RequireAuthorization(PlatformPolicies.Enrolling).ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapGet("/me", MeAsync).WithName("Me").RequireAuthorization(PlatformPolicies.Enrolling).ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 
@@ -77,7 +84,12 @@ internal static class AuthEndpoints
             return JsonBody.Invalid($"The password is longer than {PasswordRules.MaxBytes} bytes.");
         }
 
-        var outcome = await sessions.SignInAsync(request.Username, request.Password, ClientIp(context), cancellationToken);
+        if (request.Code is { Length: > 64 })
+        {
+            return JsonBody.Invalid("The code is longer than 64 characters.");
+        }
+
+        var outcome = await sessions.SignInAsync(request.Username, request.Password, request.Code, ClientIp(context), cancellationToken);
         if (outcome.Tokens is { } signedIn)
         {
             // This browser (or client) is now a known device of the user: its next sign-ins skip the slowdown.
@@ -88,9 +100,18 @@ internal static class AuthEndpoints
         {
             SignInFailure.Busy => Busy(context),
             SignInFailure.InvalidCredentials => TypedResults.Text(InvalidCredentialsBody, "application/problem+json", statusCode: StatusCodes.Status401Unauthorized),
+            SignInFailure.SecondFactorRequired => TypedResults.Text(string.IsNullOrWhiteSpace(request.Code) ? CodeRequiredBody : WrongCodeBody, "application/problem+json", statusCode: StatusCodes.Status401Unauthorized),
             _ => (Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>)Issued(context, outcome.Tokens!, sessions),
         };
     }
+
+    private static async Task<Ok<MeResponse>> MeAsync(ClaimsPrincipal user, AuthService.SecondFactor.SecondFactorService secondFactors, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new MeResponse(
+            user.Identity!.Name!,
+            user.FindFirstValue(TokenConventions.RoleClaim)!,
+            DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, System.Globalization.CultureInfo.InvariantCulture)),
+            await secondFactors.IsEnrolledAsync(user.Identity.Name!, cancellationToken),
+            user.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim)));
 
     private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> RefreshAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Passwords;
+using AuthService.SecondFactor;
 using AuthService.Tokens;
 using AuthService.Users;
 
@@ -16,6 +17,9 @@ public enum SignInFailure
     None,
     InvalidCredentials,
     Busy,
+
+    /// <summary>The password was right, but the account has a second factor and no valid code came with it.</summary>
+    SecondFactorRequired,
 }
 
 public sealed record SignInOutcome(TokenPair? Tokens, SignInFailure Failure);
@@ -29,10 +33,11 @@ public sealed class SessionService(
     PasswordHasher hasher,
     TokenIssuer tokens,
     SignInMonitor monitor,
+    SecondFactorService secondFactors,
     AuthSettings settings,
     TimeProvider time)
 {
-    public async Task<SignInOutcome> SignInAsync(string username, string password, string? clientIp, CancellationToken cancellationToken)
+    public async Task<SignInOutcome> SignInAsync(string username, string password, string? code, string? clientIp, CancellationToken cancellationToken)
     {
         username = UsernameRules.Normalize(username);
         var user = await users.FindAsync(username, cancellationToken);
@@ -51,7 +56,21 @@ public sealed class SessionService(
             return new SignInOutcome(null, SignInFailure.InvalidCredentials);
         }
 
-        var upgraded = PasswordRules.WorkFactorOf(user!.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, cancellationToken) : null;
+        // Only after the password: a wrong password answers the same whether or not the account has a second factor.
+        var (check, codeKind) = await secondFactors.CheckAsync(user!.Username, code, cancellationToken);
+        if (check is CodeCheck.Missing or CodeCheck.Wrong)
+        {
+            var codeReason = check == CodeCheck.Missing ? "code-required" : "wrong-code";
+            if (check == CodeCheck.Wrong)
+            {
+                monitor.Failed(username, clientIp, codeReason);
+            }
+
+            await audit.WriteAsync(AuthAuditActions.SignIn, null, username, clientIp, "failure", codeReason, cancellationToken);
+            return new SignInOutcome(null, SignInFailure.SecondFactorRequired);
+        }
+
+        var upgraded = PasswordRules.WorkFactorOf(user.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, cancellationToken) : null;
         var now = time.GetUtcNow();
         await users.RecordSignInAsync(user.Username, now, upgraded, cancellationToken);
         if (upgraded is not null)
@@ -62,8 +81,9 @@ public sealed class SessionService(
         var session = new Session(TokenIssuer.NewSessionId(), user.Username, now, now + settings.SessionIdleLifetime, now + settings.SessionAbsoluteLifetime, null);
         var refreshToken = TokenIssuer.NewRefreshToken();
         await sessions.CreateAsync(session, TokenIssuer.HashRefreshToken(refreshToken), cancellationToken);
-        await audit.WriteAsync(AuthAuditActions.SignIn, user.Username, user.Username, clientIp, "success", null, cancellationToken);
-        return new SignInOutcome(new TokenPair(tokens.CreateAccessToken(user.Username, user.Role, session.Id), refreshToken, user.Username, user.Role), SignInFailure.None);
+        await audit.WriteAsync(AuthAuditActions.SignIn, user.Username, user.Username, clientIp, "success", codeKind is null ? null : $"with a {codeKind}", cancellationToken);
+        var access = tokens.CreateAccessToken(user.Username, user.Role, session.Id, enrollOnly: MustEnroll(user) && check != CodeCheck.Accepted);
+        return new SignInOutcome(new TokenPair(access, refreshToken, user.Username, user.Role), SignInFailure.None);
     }
 
     /// <returns>A new pair, or null when the token is unknown, dead, or its session has ended.</returns>
@@ -107,8 +127,16 @@ public sealed class SessionService(
             return null;
         }
 
-        return new TokenPair(tokens.CreateAccessToken(user.Username, user.Role, session.Id), next, user.Username, user.Role);
+        // Refreshed right after enrolling, the session's next token reaches everything.
+        var enrollOnly = MustEnroll(user) && !await secondFactors.IsEnrolledAsync(user.Username, cancellationToken);
+        return new TokenPair(tokens.CreateAccessToken(user.Username, user.Role, session.Id, enrollOnly), next, user.Username, user.Role);
     }
+
+    /// <summary>
+    /// MFA_REQUIRED_FOR_ADMINS: an admin without a second factor gets a token that reaches only the enrolment
+    /// endpoints (<see cref="Platform.Security.Tokens.TokenConventions.EnrollmentClaim"/>) until they have one.
+    /// </summary>
+    private bool MustEnroll(User user) => settings.SecondFactorRequiredForAdmins && user.Role == Platform.Security.Tokens.TokenConventions.AdminRole;
 
     public async Task SignOutAsync(string sessionId, string username, string? clientIp, CancellationToken cancellationToken)
     {

@@ -16,13 +16,22 @@ public sealed class TokenIssuer(KeyRing keys, AuthSettings settings, TimeProvide
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public AccessToken CreateAccessToken(string username, string role, string sessionId) =>
-        Sign(TokenConventions.Audience, TokenConventions.TokenType, settings.AccessTokenLifetime, new Dictionary<string, object>
+    /// <param name="enrollOnly">The token reaches only the second-factor enrolment (MFA_REQUIRED_FOR_ADMINS).</param>
+    public AccessToken CreateAccessToken(string username, string role, string sessionId, bool enrollOnly = false)
+    {
+        var claims = new Dictionary<string, object>
         {
             [JwtRegisteredClaimNames.Sub] = username,
             [TokenConventions.RoleClaim] = role,
             [TokenConventions.SessionClaim] = sessionId,
-        });
+        };
+        if (enrollOnly)
+        {
+            claims[TokenConventions.EnrollmentClaim] = TokenConventions.EnrollmentTotp;
+        }
+
+        return Sign(TokenConventions.Audience, TokenConventions.TokenType, settings.AccessTokenLifetime, claims);
+    }
 
     /// <summary>A device token for <paramref name="username"/> (<see cref="DeviceTokens"/>): signed like access tokens, never usable as one.</summary>
     public AccessToken CreateDeviceToken(string username) =>

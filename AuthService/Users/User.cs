@@ -6,6 +6,9 @@ public sealed record User(string Username, string PasswordHash, string Role, boo
     /// <summary>Bumped by every change: a change applies only to the version it was decided on.</summary>
     public long Version { get; init; }
 
+    /// <summary>A confirmed TOTP second factor (read with the user; changed only through its own endpoints).</summary>
+    public bool HasSecondFactor { get; init; }
+
     /// <summary>An enabled administrator: the last one may not be demoted, disabled or deleted.</summary>
     public bool IsActiveAdmin => Role == "admin" && !Disabled;
 }
@@ -23,7 +26,7 @@ public enum UserChange
 }
 
 /// <summary>An account as the API shows it.</summary>
-public sealed record UserView(string Username, string Role, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastSignInAt)
+public sealed record UserView(string Username, string Role, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastSignInAt, bool Mfa)
 {
-    public static UserView From(User user) => new(user.Username, user.Role, user.Disabled, user.CreatedAt, user.UpdatedAt, user.LastSignInAt);
+    public static UserView From(User user) => new(user.Username, user.Role, user.Disabled, user.CreatedAt, user.UpdatedAt, user.LastSignInAt, user.HasSecondFactor);
 }

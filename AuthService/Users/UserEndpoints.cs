@@ -34,6 +34,9 @@ internal static class UserEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         users.MapDelete("/{username}", DeleteAsync).WithName("DeleteUser")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        users.MapDelete("/{username}/mfa", ResetSecondFactorAsync).WithName("ResetSecondFactor")
+            .WithSummary("Remove a user's second factor (a lost phone); ends the user's sessions")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -177,6 +180,23 @@ internal static class UserEndpoints
         var clientIp = AuthEndpoints.ClientIp(context);
         await audit.WriteAsync(AuthAuditActions.UserDeleted, actor, user.Username, clientIp, "success", null, cancellationToken);
         await revoker.EndSessionsAsync(user.Username, "user-deleted", actor, clientIp, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ResetSecondFactorAsync(
+        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, AuthService.SecondFactor.SecondFactorService secondFactors, SessionRevoker revoker, CancellationToken cancellationToken)
+    {
+        var user = await store.FindAsync(UsernameRules.Normalize(username), cancellationToken);
+        if (user is null)
+        {
+            return NotFound(username);
+        }
+
+        var actor = admin.Identity!.Name;
+        var clientIp = AuthEndpoints.ClientIp(context);
+        await secondFactors.ResetAsync(user.Username, actor, clientIp, cancellationToken);
+        // Whoever holds a session may be the one who took the phone: the user signs in again and enrols anew.
+        await revoker.EndSessionsAsync(user.Username, "second-factor-reset", actor, clientIp, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -6,7 +6,8 @@ namespace AuthService.Users;
 
 internal sealed class UserStore(AuthDatabase database) : IUserStore
 {
-    private const string Columns = "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at AS LastSignInAt, version";
+    private const string Columns = "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at AS LastSignInAt, version, "
+        + "(SELECT COUNT(*) FROM second_factors f WHERE f.username = users.username AND f.confirmed_at IS NOT NULL) AS SecondFactor";
 
     public async Task<User?> FindAsync(string username, CancellationToken cancellationToken = default)
     {
@@ -52,8 +53,14 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
             transaction), cancellationToken);
 
     public Task<UserChange> DeleteAsync(User user, CancellationToken cancellationToken = default) =>
-        ChangeAsync(user.Username, user.Version, removesAnAdmin: true, (connection, transaction) => connection.ExecuteAsync(
-            "DELETE FROM users WHERE username = @Username AND version = @Version", new { user.Username, user.Version }, transaction), cancellationToken);
+        ChangeAsync(user.Username, user.Version, removesAnAdmin: true, async (connection, transaction) =>
+        {
+            var deleted = await connection.ExecuteAsync("DELETE FROM users WHERE username = @Username AND version = @Version", new { user.Username, user.Version }, transaction);
+            // A new account under the same name must not inherit this one's second factor.
+            await connection.ExecuteAsync("DELETE FROM second_factors WHERE username = @Username", new { user.Username }, transaction);
+            await connection.ExecuteAsync("DELETE FROM recovery_codes WHERE username = @Username", new { user.Username }, transaction);
+            return deleted;
+        }, cancellationToken);
 
     // One transaction: the last-admin check and the write. Changes to users take turns (an advisory lock on
     // PostgreSQL; SQLite's write transactions already do), so two replicas demoting the last two admins at once
@@ -93,7 +100,7 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
             new { username, at = at.ToUnixTimeMilliseconds(), upgradedHash });
     }
 
-    private sealed record UserRow(string Username, string PasswordHash, string Role, long Disabled, long CreatedAt, long UpdatedAt, long? LastSignInAt, long Version)
+    private sealed record UserRow(string Username, string PasswordHash, string Role, long Disabled, long CreatedAt, long UpdatedAt, long? LastSignInAt, long Version, long SecondFactor)
     {
         public User ToUser() => new(
             Username, PasswordHash, Role, Disabled != 0,
@@ -102,6 +109,7 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
             LastSignInAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(LastSignInAt.Value))
         {
             Version = Version,
+            HasSecondFactor = SecondFactor > 0,
         };
     }
 }

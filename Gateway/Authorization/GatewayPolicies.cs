@@ -14,4 +14,7 @@ internal static class GatewayPolicies
     public const string SignedIn = PlatformPolicies.SignedIn;
 
     public const string Admin = PlatformPolicies.Admin;
+
+    /// <summary>Also a token that may only enrol a second factor (MFA_REQUIRED_FOR_ADMINS): the few routes it needs.</summary>
+    public const string Enrolling = PlatformPolicies.Enrolling;
 }

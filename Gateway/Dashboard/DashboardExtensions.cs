@@ -49,7 +49,8 @@ internal static class DashboardExtensions
                     .WithDisplayName("dashboard " + route)
                     .WithMetadata(RouteFacts.NotLimited);
                 _ = signedIn
-                    ? endpoint.RequireAuthorization(GatewayPolicies.SignedIn).WithMetadata(new DashboardFile())
+                    // An admin who must first enrol a second factor gets the dashboard too: it shows them the enrolment.
+                    ? endpoint.RequireAuthorization(GatewayPolicies.Enrolling).WithMetadata(new DashboardFile())
                     : endpoint.AllowAnonymous();
             }
         }

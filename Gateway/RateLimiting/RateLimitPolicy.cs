@@ -17,6 +17,9 @@ internal static class RateLimitPolicies
     public const string Global = "global";
     public const string Login = "login";
     public const string Webhook = "webhook";
+
+    /// <summary>Codes presented to turn a second factor off: guessed no faster than passwords.</summary>
+    public const string SecondFactor = "second-factor";
 }
 
 /// <summary>The configured limits, and which one a request counts against: the one its route names.</summary>
@@ -25,6 +28,7 @@ internal sealed class GatewayRateLimits(GatewaySettings settings)
     public RateLimitPolicy Global { get; } = new(RateLimitPolicies.Global, settings.RateLimitMax, settings.RateLimitWindow);
     public RateLimitPolicy Login { get; } = new(RateLimitPolicies.Login, settings.LoginRateLimitMax, settings.RateLimitWindow);
     public RateLimitPolicy Webhook { get; } = new(RateLimitPolicies.Webhook, settings.WebhookRateLimitMax, TimeSpan.FromMinutes(1));
+    public RateLimitPolicy SecondFactor { get; } = new(RateLimitPolicies.SecondFactor, settings.LoginRateLimitMax, settings.RateLimitWindow);
 
     /// <returns>Null for requests whose route is not limited (health probes, the dashboard's files).</returns>
     public RateLimitPolicy? For(HttpContext context) => Named(RouteFacts.For(context).RateLimitPolicy);
@@ -36,6 +40,7 @@ internal sealed class GatewayRateLimits(GatewaySettings settings)
         RateLimitPolicies.Global => Global,
         RateLimitPolicies.Login => Login,
         RateLimitPolicies.Webhook => Webhook,
+        RateLimitPolicies.SecondFactor => SecondFactor,
         _ => throw new InvalidOperationException($"No rate-limit policy is named \"{name}\"."),
     };
 }

@@ -48,6 +48,12 @@ internal static class GatewayRoutes
         new("auth-login", AuthCluster, "/api/auth/login", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Login, SignInBodyBytes),
         new("auth-refresh", AuthCluster, "/api/auth/refresh", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Global, SignInBodyBytes),
         new("auth", AuthCluster, "/api/auth/{**rest}", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        // What a token limited to enrolling a second factor may reach (MFA_REQUIRED_FOR_ADMINS); full tokens too.
+        new("auth-me", AuthCluster, "/api/auth/me", GatewayPolicies.Enrolling, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("auth-logout", AuthCluster, "/api/auth/logout", GatewayPolicies.Enrolling, Post, RateLimitPolicies.Global, SignInBodyBytes),
+        new("auth-mfa-setup", AuthCluster, "/api/auth/mfa/totp/setup", GatewayPolicies.Enrolling, Post, RateLimitPolicies.Global, SignInBodyBytes),
+        new("auth-mfa-confirm", AuthCluster, "/api/auth/mfa/totp/confirm", GatewayPolicies.Enrolling, Post, RateLimitPolicies.Global, SignInBodyBytes),
+        new("auth-mfa-disable", AuthCluster, "/api/auth/mfa/totp", GatewayPolicies.SignedIn, Delete, RateLimitPolicies.SecondFactor, SignInBodyBytes),
         new("jwks", AuthCluster, "/.well-known/jwks.json", GatewayPolicies.Anonymous, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
         new("openid-configuration", AuthCluster, "/.well-known/openid-configuration", GatewayPolicies.Anonymous, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
         new("users", AuthCluster, "/api/users/{**rest}", GatewayPolicies.Admin, null, RateLimitPolicies.Global, MaxRequestBodyBytes),

@@ -81,6 +81,7 @@ public static class PlatformAuthentication
                             : Task.CompletedTask;
                     },
                     OnChallenge = context => context.HttpContext.Items.ContainsKey(NoKeysYetItem) ? NotReadyAsync(context) : Task.CompletedTask,
+                    OnForbidden = ExplainForbiddenAsync,
                     OnTokenValidated = context =>
                     {
                         var (session, issuedAt) = ValidatedToken.SessionOf(context.Principal);
@@ -141,6 +142,32 @@ public static class PlatformAuthentication
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Not ready",
                 Detail = "The signing keys have not been read yet; try again in a moment.",
+            },
+        });
+    }
+
+    /// <summary>
+    /// JwtBearer's <c>OnForbidden</c> for every verifier: a token that may only enrol a second factor, used for
+    /// anything else, gets a 403 that says what to do; other refusals keep the plain 403.
+    /// </summary>
+    public static async Task ExplainForbiddenAsync(ForbiddenContext context)
+    {
+        if (!context.HttpContext.User.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim))
+        {
+            return;
+        }
+
+        context.HttpContext.Items.TryAdd(RefusalReasonItem, "second-factor-setup-required");
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context.HttpContext,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Second factor required",
+                Detail = "Administrators must set up a second factor first (POST /api/auth/mfa/totp/setup, then /confirm).",
+                Extensions = { ["mfa"] = "totp-setup-required" },
             },
         });
     }

@@ -11,6 +11,14 @@ public static class TokenConventions
     public const string RoleClaim = "role";
     public const string SessionClaim = "sid";
 
+    /// <summary>
+    /// On a token that may only enrol a second factor (an admin without one, when MFA_REQUIRED_FOR_ADMINS is set):
+    /// <see cref="PlatformPolicies.SignedIn"/> and <see cref="PlatformPolicies.Admin"/> refuse it everywhere;
+    /// only <see cref="PlatformPolicies.Enrolling"/> admits it.
+    /// </summary>
+    public const string EnrollmentClaim = "mfa_enroll";
+    public const string EnrollmentTotp = "totp";
+
     public const string AdminRole = "admin";
     public const string ViewerRole = "viewer";
 

@@ -67,6 +67,24 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
         return parsed;
     }
 
+    /// <summary>"true" or "false" (any case); anything else is a problem, not a silent default.</summary>
+    public bool Flag(string name, bool fallback)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (!bool.TryParse(value.Trim(), out var parsed))
+        {
+            _problems.Add($"{name} must be true or false (got \"{Shorten(value)}\").");
+            return fallback;
+        }
+
+        return parsed;
+    }
+
     /// <summary>A comma-separated list; blank entries are ignored.</summary>
     public IReadOnlyList<string> List(string name, IReadOnlyList<string>? fallback = null)
     {

@@ -21,9 +21,11 @@ public sealed class AuthStartupCheckTests
             ["ADMIN_PASSWORD_HASH"] = null,
             ["JWT_KEYS_DIR"] = null,
             ["ACCESS_TOKEN_MINUTES"] = "soon",
+            ["MFA_REQUIRED_FOR_ADMINS"] = "yes",
         });
 
         Assert.Equal(78, exitCode);
+        Assert.Contains("MFA_REQUIRED_FOR_ADMINS must be true or false (got \"yes\")", stderr, StringComparison.Ordinal);
         Assert.Contains("ADMIN_PASSWORD_HASH is required", stderr, StringComparison.Ordinal);
         Assert.Contains("JWT_KEYS_DIR is required", stderr, StringComparison.Ordinal);
         Assert.Contains("ACCESS_TOKEN_MINUTES must be a whole number", stderr, StringComparison.Ordinal);
