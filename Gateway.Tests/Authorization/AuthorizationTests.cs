@@ -153,6 +153,50 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
         Assert.Contains("app.js", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("GET", "/api/recordings")]
+    [InlineData("GET", "/api/users")]
+    [InlineData("GET", "/api/audit/auth")]
+    [InlineData("GET", "/api/auth/mfa/totp")]
+    [InlineData("DELETE", "/api/auth/mfa/totp")]
+    [InlineData("GET", "/ws")]
+    public async Task AnEnrolOnlyToken_IsRefusedEverywhereElse_WithAProblemThatSaysWhy(string method, string path)
+    {
+        using var response = await SendAsync(method, path, Host.Identity.Mint(role: "admin", enrollOnly: true));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"mfa\":\"totp-setup-required\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(AuthBackend.Requests);
+        Assert.Empty(RecordingsBackend.Requests);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/auth/me")]
+    [InlineData("POST", "/api/auth/logout")]
+    [InlineData("POST", "/api/auth/mfa/totp/setup")]
+    [InlineData("POST", "/api/auth/mfa/totp/confirm")]
+    public async Task AnEnrolOnlyToken_ReachesTheEnrolment(string method, string path)
+    {
+        using var response = await SendAsync(method, path, Host.Identity.Mint(role: "admin", enrollOnly: true));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(AuthBackend.Requests);
+    }
+
+    [Fact]
+    public async Task AnEnrolOnlyToken_GetsTheDashboard_WhichShowsTheEnrolment()
+    {
+        using var client = Host.CreateAnonymousClient();
+        using var navigation = new HttpRequestMessage(HttpMethod.Get, "/app/");
+        navigation.Headers.Add("Accept", "text/html");
+        navigation.Headers.Add("Cookie", "__Host-session=" + Host.Identity.Mint(role: "admin", enrollOnly: true));
+
+        using var response = await client.SendAsync(navigation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Dashboard_WithAnExpiredSessionCookie_IsSentToSignIn()
     {

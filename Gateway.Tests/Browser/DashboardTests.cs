@@ -215,6 +215,69 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         await AssertFitsAsync(page, "the users page");
     });
 
+    [Fact]
+    public Task TwoStepSignIn_SetUpOnTheSecurityPage_IsAskedForAtSignIn_AndAnAdminCanResetIt() => WithPageAsync(async page =>
+    {
+        var user = await CreateUserAsync("totp");
+        await SignInAsync(page, user, ViewerPassword);
+        await page.ClickAsync("nav [data-section=security]");
+        await Assertions.Expect(page.Locator("#mfa-state")).ToContainTextAsync("off");
+        await page.ClickAsync("#mfa-begin");
+
+        // The QR code is drawn in the page (an inline SVG), with the key beside it for typing.
+        await Assertions.Expect(page.Locator("#mfa-qr svg")).ToBeVisibleAsync();
+        var secret = (await page.Locator("#mfa-secret").TextContentAsync())!.Replace(" ", "", StringComparison.Ordinal);
+        await page.FillAsync("#mfa-confirm input[name=code]", "000000" == TotpCalculator.Code(secret, DateTimeOffset.UtcNow) ? "111111" : "000000");
+        await page.ClickAsync("#mfa-confirm button[type=submit]");
+        await Assertions.Expect(page.Locator("#mfa-message")).ToContainTextAsync("does not match");
+
+        await page.FillAsync("#mfa-confirm input[name=code]", TotpCalculator.Code(secret, DateTimeOffset.UtcNow));
+        await page.ClickAsync("#mfa-confirm button[type=submit]");
+        await Assertions.Expect(page.Locator("#mfa-codes li")).ToHaveCountAsync(10);
+        var recoveryCode = (await page.Locator("#mfa-codes li").First.TextContentAsync())!;
+        await page.ClickAsync("#mfa-saved");
+        await Assertions.Expect(page.Locator("#mfa-state")).ToContainTextAsync("on. 10 of 10 recovery codes left");
+        await Assertions.Expect(page.Locator("#mfa-codes li")).ToHaveCountAsync(0); // shown once
+        await page.ClickAsync("#sign-out");
+        await page.WaitForURLAsync("**/?reason=signed-out");
+
+        // Password first, then the code: the password is kept for the second step.
+        await page.FillAsync("#username", user);
+        await page.FillAsync("#password", ViewerPassword);
+        await page.ClickAsync("button[type=submit]");
+        await Assertions.Expect(page.Locator("#code")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#message")).ToHaveTextAsync("Enter the code from your authenticator app.");
+        await page.FillAsync("#code", "999999" == TotpCalculator.Code(secret, DateTimeOffset.UtcNow) ? "888888" : "999999");
+        await page.ClickAsync("button[type=submit]");
+        await Assertions.Expect(page.Locator("#message")).ToContainTextAsync("wrong or was already used");
+        // The next step's code: the one used to turn it on (this step's) is spent.
+        await page.FillAsync("#code", TotpCalculator.Code(secret, DateTimeOffset.UtcNow.AddSeconds(30)));
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/app/");
+        await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync($"{user} (viewer)");
+
+        // A recovery code signs in once.
+        var other = await NewPageAsync();
+        await other.GotoAsync("/");
+        await other.FillAsync("#username", user);
+        await other.FillAsync("#password", ViewerPassword);
+        await other.ClickAsync("button[type=submit]");
+        await other.FillAsync("#code", recoveryCode);
+        await other.ClickAsync("button[type=submit]");
+        await other.WaitForURLAsync("**/app/");
+
+        // The admin sees it on the users page and resets it (a lost phone): the user's pages are signed out.
+        var admin = await NewPageAsync(acceptDialogs: true);
+        await SignInAsync(admin);
+        await admin.ClickAsync("nav [data-section=users]");
+        var row = admin.Locator($"#users-table tr[data-username='{user}']");
+        await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("on");
+        await row.Locator("button", new() { HasText = "Reset two-step" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("#users-message")).ToContainTextAsync("two-step sign-in removed");
+        await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("off");
+        await SignInAsync(page, user, ViewerPassword); // the password alone again
+    });
+
     /// <summary>Nothing is wider than the window and nothing scrolls sideways, the tables included.</summary>
     private static async Task AssertFitsAsync(IPage page, string what)
     {
@@ -255,7 +318,8 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#who")).Not.ToBeEmptyAsync();
     }
 
-    private async Task<IPage> NewPageAsync()
+    /// <param name="acceptDialogs">Answer the page's confirm() with OK (otherwise every dialog is dismissed).</param>
+    private async Task<IPage> NewPageAsync(bool acceptDialogs = false)
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = System.Url.ToString(), IgnoreHTTPSErrors = true });
         _contexts.Add(context);
@@ -280,7 +344,7 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         page.Dialog += async (_, dialog) =>
         {
             _dialogs.Add(dialog.Message);
-            await dialog.DismissAsync();
+            await (acceptDialogs ? dialog.AcceptAsync() : dialog.DismissAsync());
         };
         return page;
     }

@@ -86,7 +86,8 @@ public sealed class TestIdentity : IAsyncDisposable
         string audience = "recordings-platform",
         string type = "at+jwt",
         DateTimeOffset? notBefore = null,
-        bool withExpiry = true)
+        bool withExpiry = true,
+        bool enrollOnly = false)
     {
         var issued = now ?? Clock();
         var signing = key ?? Key;
@@ -97,6 +98,11 @@ public sealed class TestIdentity : IAsyncDisposable
             ["sid"] = sessionId ?? Guid.NewGuid().ToString("N"),
             ["jti"] = Guid.NewGuid().ToString("N"),
         };
+        if (enrollOnly)
+        {
+            claims["mfa_enroll"] = "totp"; // the AuthService's token for an admin who must first set up a second factor
+        }
+
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,

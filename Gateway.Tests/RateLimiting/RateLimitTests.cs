@@ -70,6 +70,26 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(6, _backend.Requests.Count);
     }
 
+    [Fact]
+    public async Task CodesToTurnASecondFactorOff_AreGuessedNoFasterThanPasswords()
+    {
+        // The signed-in route that takes a TOTP code has the sign-in budget per address, not the general one.
+        using var client = _gateway.CreateAnonymousClient();
+        var token = _gateway.Identity.Mint(role: "viewer", now: _time.GetUtcNow());
+        for (var attempt = 1; attempt <= 6; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, "/api/auth/mfa/totp") { Content = JsonContent.Create(new { code = "123456" }) };
+            request.Headers.Authorization = new("Bearer", token);
+            request.Headers.Add("X-Forwarded-For", "203.0.113.50");
+            using var response = await client.SendAsync(request);
+
+            Assert.Equal("\"second-factor\";q=5;w=900", Header(response, "RateLimit-Policy"));
+            Assert.Equal(attempt <= 5 ? HttpStatusCode.OK : HttpStatusCode.TooManyRequests, response.StatusCode);
+        }
+
+        Assert.Equal(5, _backend.Requests.Count);
+    }
+
     [Theory]
     [InlineData("/api/auth/login/")]
     [InlineData("/API/Auth/LOGIN")]

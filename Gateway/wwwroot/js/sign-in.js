@@ -3,6 +3,7 @@ const form = document.getElementById('sign-in');
 const message = document.getElementById('message');
 const notice = document.getElementById('notice');
 const button = form.querySelector('button');
+const codeStep = document.getElementById('code-step');
 
 const reasons = {
   'session-ended': 'Your session has ended. Please sign in again.',
@@ -38,13 +39,24 @@ form.addEventListener('submit', async (event) => {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       credentials: 'same-origin',
-      body: JSON.stringify({ username: form.username.value, password: form.password.value }),
+      body: JSON.stringify({ username: form.username.value, password: form.password.value, code: codeStep.hidden ? undefined : form.code.value.trim() }),
     });
     if (response.ok) {
       window.location.assign('/app/');
       return;
     }
+    const problem = (response.headers.get('Content-Type') || '').includes('json') ? await response.json().catch(() => null) : null;
+    if (response.status === 401 && problem?.mfa === 'totp') {
+      // The password was right; the account also wants a code. Keep the password for the second try.
+      const asked = !codeStep.hidden;
+      codeStep.hidden = false;
+      form.code.value = '';
+      form.code.focus();
+      message.textContent = asked ? 'That code is wrong or was already used. Wait for the next one and try again.' : 'Enter the code from your authenticator app.';
+      return;
+    }
     form.password.value = '';
+    codeStep.hidden = true;
     if (response.status === 401) {
       message.textContent = 'Wrong username or password.';
     } else if (response.status === 429) {

@@ -1,6 +1,7 @@
 import { setUpRecordings } from './recordings.js';
 import { showActivity } from './activity.js';
 import { setUpUsers } from './users.js';
+import { setUpSecurity } from './security.js';
 import { signOut, start } from './session.js';
 import { labelCellsFromHeadings } from './dom.js';
 
@@ -10,7 +11,15 @@ window.addEventListener('pageshow', (event) => {
 });
 
 const me = await start();
-if (me) {
+if (me?.mfaSetupRequired) {
+  // An admin who must set up two-step sign-in first: nothing else answers until they have.
+  document.getElementById('who').textContent = `${me.username} (${me.role})`;
+  document.getElementById('sign-out').addEventListener('click', signOut);
+  for (const tab of document.querySelectorAll('.tab')) tab.hidden = true;
+  document.getElementById('recordings').hidden = true;
+  document.getElementById('security').hidden = false;
+  await setUpSecurity({ required: true }).show();
+} else if (me) {
   const isAdmin = me.role === 'admin';
   document.getElementById('who').textContent = `${me.username} (${me.role})`;
   document.getElementById('sign-out').addEventListener('click', signOut);
@@ -19,7 +28,8 @@ if (me) {
 
   const recordings = setUpRecordings({ isAdmin });
   const users = isAdmin ? setUpUsers({ self: me.username }) : null;
-  const sections = { recordings: () => {}, activity: showActivity, users: () => users?.show() };
+  const security = setUpSecurity({ required: false });
+  const sections = { recordings: () => {}, activity: showActivity, users: () => users?.show(), security: () => security.show() };
 
   for (const tab of document.querySelectorAll('.tab')) {
     tab.addEventListener('click', () => {

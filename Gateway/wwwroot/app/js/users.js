@@ -49,12 +49,23 @@ export function setUpUsers({ self }) {
         message.textContent = describe(error);
       }
     } }, 'Delete');
+    const resetFactor = user.mfa ? el('button', { type: 'button', onClick: async () => {
+      if (!window.confirm(`Remove ${user.username}'s two-step sign-in (a lost phone)? Their sessions end; they set it up again after signing in.`)) return;
+      try {
+        await api(`/api/users/${encodeURIComponent(user.username)}/mfa`, { method: 'DELETE' });
+        message.textContent = `${user.username}'s two-step sign-in removed; their sessions were ended.`;
+        await show();
+      } catch (error) {
+        message.textContent = describe(error);
+      }
+    } }, 'Reset two-step') : null;
     return el('tr', { dataset: { username: user.username } },
       el('td', {}, user.username, user.username === self ? ' (you)' : ''),
       el('td', {}, role),
       el('td', {}, user.disabled ? 'disabled' : 'active'),
+      el('td', {}, user.mfa ? 'on' : 'off'),
       el('td', {}, formatTime(user.lastSignInAt)),
-      el('td', { className: 'actions' }, reset, toggle, remove));
+      el('td', { className: 'actions' }, reset, resetFactor, toggle, remove));
   }
 
   async function show() {
