@@ -50,7 +50,7 @@ internal static class AuthServiceExtensions
         app.MapAuthEndpoints();
         app.MapSecondFactorEndpoints();
         app.MapUserEndpoints();
-        app.MapAuditLog("/api/audit/auth", PlatformPolicies.Admin).WithName("AuthAudit");
+        app.MapAuditLog("/api/audit/auth", PlatformPolicies.Admin).WithName("AuthAudit").WithSummary("Sign-in and account events, newest first");
         app.MapJwks();
         app.MapRevocationFeed();
         app.MapOpenApi();

@@ -1,3 +1,4 @@
+using Gateway.ApiDocs;
 using Gateway.Authorization;
 using Gateway.Configuration;
 using Gateway.Cors;
@@ -36,6 +37,7 @@ return StartupGuard.Run(() =>
     builder.Services.AddPlatformAuthorization();
     builder.Services.AddGatewayProxy(settings, ServiceDefaults.Telemetry.TelemetryExtensions.IsExported(builder.Configuration));
     builder.Services.AddDashboard();
+    builder.Services.AddApiDocs();
 
     var app = builder.Build();
 
@@ -62,6 +64,7 @@ return StartupGuard.Run(() =>
 
     app.MapDefaultEndpoints().WithMetadata(RouteFacts.NotLimited);
     app.MapDashboard();
+    app.MapApiDocs();
     app.MapGatewayProxy();
 
     app.Run();

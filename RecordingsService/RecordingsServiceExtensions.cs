@@ -68,7 +68,7 @@ internal static class RecordingsServiceExtensions
         app.MapWebhooks();
         app.MapRecordingsApi();
         app.MapAudio();
-        app.MapAuditLog("/api/audit/recordings", PlatformPolicies.Admin).WithName("RecordingsAudit");
+        app.MapAuditLog("/api/audit/recordings", PlatformPolicies.Admin).WithName("RecordingsAudit").WithSummary("Who listed, viewed, played, downloaded or deleted recordings, newest first");
         app.MapLiveEvents();
         app.MapOpenApi();
         return app;

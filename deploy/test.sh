@@ -15,11 +15,15 @@ for tool in openssl curl chromium; do command -v "$tool" >/dev/null || missing+=
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v fail2ban-regex >/dev/null || missing+=(fail2ban) # deploy/fail2ban's filter is tested with it
+command -v npm >/dev/null || missing+=(nodejs npm) # Redocly's CLI lints the gateway's OpenAPI document
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then echo "Please install: ${missing[*]}" >&2; exit 1; fi
   echo "Installing ${missing[*]}…"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# @redocly/cli at the version its lock file names, beside the test that runs it (node_modules is not committed).
+npm ci --prefix Gateway.Tests/ApiDocs/lint --no-audit --no-fund --loglevel=error >/dev/null
 
 configuration="${TEST_CONFIGURATION:-Debug}"
 dotnet build RecordingsPlatform.slnx -c "$configuration" -nologo -clp:ErrorsOnly

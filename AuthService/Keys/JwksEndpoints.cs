@@ -23,7 +23,7 @@ internal static class JwksEndpoints
                 X: Base64UrlEncoder.Encode(key.PublicParameters.Q.X),
                 Y: Base64UrlEncoder.Encode(key.PublicParameters.Q.Y)));
             return TypedResults.Ok(new JsonWebKeySetModel([.. published]));
-        }).WithName("Jwks").WithTags("Keys");
+        }).WithName("Jwks").WithTags("Keys").WithSummary("The public keys that verify access tokens (JWKS)");
 
         // Built on the configured public origin, never the request's Host: a caller cannot make it name another server.
         app.MapGet("/.well-known/openid-configuration", (AuthSettings settings, HttpContext context) =>
@@ -33,7 +33,7 @@ internal static class JwksEndpoints
                 TokenConventions.Issuer,
                 new Uri(settings.PublicBaseUrl, "/.well-known/jwks.json").ToString(),
                 [TokenConventions.Algorithm]));
-        }).WithName("OpenIdConfiguration").WithTags("Keys");
+        }).WithName("OpenIdConfiguration").WithTags("Keys").WithSummary("The issuer and where its keys are (discovery document)");
 
         return app;
     }

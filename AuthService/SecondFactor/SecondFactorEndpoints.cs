@@ -29,9 +29,11 @@ internal static class SecondFactorEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
         totp.MapPost("/confirm", ConfirmAsync).WithName("ConfirmSecondFactor").RequireAuthorization(PlatformPolicies.Enrolling)
             .WithSummary("Finish enrolling with a first code; answers the ten recovery codes, shown only this once")
+            .WithRequestBody(typeof(CodeRequest), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         totp.MapDelete("/", DisableAsync).WithName("DisableSecondFactor").RequireAuthorization(PlatformPolicies.SignedIn)
             .WithSummary("Turn the second factor off, with a current code or a recovery code")
+            .WithRequestBody(typeof(CodeRequest), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return app;
     }

@@ -12,7 +12,7 @@ public sealed record StoredSecondFactor(string Secret, bool Confirmed, long Last
 /// </summary>
 public sealed class SecondFactorStore(AuthDatabase database)
 {
-    public async Task<StoredSecondFactor?> FindAsync(string username, CancellationToken cancellationToken)
+    public async Task<StoredSecondFactor?> FindAsync(string username, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(string Secret, long? ConfirmedAt, long LastStep)>(
@@ -21,7 +21,7 @@ public sealed class SecondFactorStore(AuthDatabase database)
     }
 
     /// <summary>Starts (or restarts) enrolling with a new secret; false when the user already has a confirmed one.</summary>
-    public async Task<bool> BeginAsync(string username, string secret, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> BeginAsync(string username, string secret, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var written = await connection.ExecuteAsync(
@@ -38,7 +38,7 @@ public sealed class SecondFactorStore(AuthDatabase database)
     /// Marks the time step <paramref name="step"/> used, if no later or equal step was: false means the code was
     /// already spent (a replay) or the secret changed meanwhile.
     /// </summary>
-    public async Task<bool> TryUseStepAsync(string username, string secret, long step, CancellationToken cancellationToken)
+    public async Task<bool> TryUseStepAsync(string username, string secret, long step, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
@@ -47,7 +47,7 @@ public sealed class SecondFactorStore(AuthDatabase database)
     }
 
     /// <summary>Confirms the pending secret (at the step its first code was accepted) and stores the recovery codes' hashes.</summary>
-    public async Task<bool> ConfirmAsync(string username, string secret, long step, IReadOnlyList<string> recoveryCodeHashes, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> ConfirmAsync(string username, string secret, long step, IReadOnlyList<string> recoveryCodeHashes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -70,7 +70,7 @@ public sealed class SecondFactorStore(AuthDatabase database)
     }
 
     /// <summary>Spends a recovery code: true only the first time a stored, unused code is presented.</summary>
-    public async Task<bool> TryUseRecoveryCodeAsync(string username, string codeHash, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> TryUseRecoveryCodeAsync(string username, string codeHash, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
@@ -78,7 +78,7 @@ public sealed class SecondFactorStore(AuthDatabase database)
             new { username, codeHash, now = now.ToUnixTimeMilliseconds() }) == 1;
     }
 
-    public async Task<int> UnusedRecoveryCodesAsync(string username, CancellationToken cancellationToken)
+    public async Task<int> UnusedRecoveryCodesAsync(string username, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (int)await connection.ExecuteScalarAsync<long>(
@@ -86,7 +86,7 @@ public sealed class SecondFactorStore(AuthDatabase database)
     }
 
     /// <summary>Removes the second factor and its recovery codes; true when there was one.</summary>
-    public async Task<bool> RemoveAsync(string username, CancellationToken cancellationToken)
+    public async Task<bool> RemoveAsync(string username, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -49,14 +49,18 @@ internal static class AuthEndpoints
         var auth = app.MapGroup("/api/auth").WithTags("Sign-in");
         // Typed results declare the successes; the errors each handler can answer are declared here.
         auth.MapPost("/login", LoginAsync).WithName("Login").AllowAnonymous()
+            .WithSummary("Sign in with username, password and, for an account with a second factor, a code")
+            .WithRequestBody(typeof(SignInRequest), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").AllowAnonymous()
+            .WithSummary("Swap a refresh token (the cookie, or this body) for a new pair; the old one dies")
+            .WithRequestBody(typeof(RefreshRequest), "application/json", required: false)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         // Open to a token that may only enrol a second factor: it must still learn who it is and be able to sign out.
-        auth.MapPost("/logout", LogoutAsync).WithName("Logout").RequireAuthorization(PlatformPolicies.Enrolling).ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapGet("/me", MeAsync).WithName("Me").RequireAuthorization(PlatformPolicies.Enrolling).ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/logout", LogoutAsync).WithName("Logout").WithSummary("Sign out: end this session").RequireAuthorization(PlatformPolicies.Enrolling).ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapGet("/me", MeAsync).WithName("Me").WithSummary("Who is signed in, until when, and whether they have (or must set up) a second factor").RequireAuthorization(PlatformPolicies.Enrolling).ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 

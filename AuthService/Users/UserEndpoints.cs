@@ -25,14 +25,16 @@ internal static class UserEndpoints
         var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(PlatformPolicies.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         users.MapGet("/", async (IUserStore store, CancellationToken cancellationToken) =>
-            TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(UserView.From))).WithName("ListUsers");
-        users.MapPost("/", CreateAsync).WithName("CreateUser")
+            TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(UserView.From))).WithName("ListUsers").WithSummary("Every user, with role, state and second factor");
+        users.MapPost("/", CreateAsync).WithName("CreateUser").WithSummary("Create a user with a role and an initial password")
+            .WithRequestBody(typeof(CreateUserRequest), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        users.MapPut("/{username}", UpdateAsync).WithName("UpdateUser")
+        users.MapPut("/{username}", UpdateAsync).WithName("UpdateUser").WithSummary("Change a user's role, password or disabled state; most changes end their sessions")
+            .WithRequestBody(typeof(UpdateUserRequest), "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        users.MapDelete("/{username}", DeleteAsync).WithName("DeleteUser")
+        users.MapDelete("/{username}", DeleteAsync).WithName("DeleteUser").WithSummary("Delete a user and end their sessions")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         users.MapDelete("/{username}/mfa", ResetSecondFactorAsync).WithName("ResetSecondFactor")
             .WithSummary("Remove a user's second factor (a lost phone); ends the user's sessions")

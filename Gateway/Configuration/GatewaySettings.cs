@@ -17,6 +17,9 @@ public sealed record GatewaySettings
     public required string CertificatePath { get; init; }
     public required string KeyPath { get; init; }
     public required IReadOnlyList<string> AllowedOrigins { get; init; }
+
+    /// <summary>PUBLIC_BASE_URL: the origin the API description names; by default the first of ALLOWED_ORIGINS.</summary>
+    public required Uri PublicBaseUrl { get; init; }
     /// <summary>INTERNAL_TLS_*: the certificate the gateway presents to the services; null means plain HTTP on loopback.</summary>
     public required InternalTlsSettings? InternalTls { get; init; }
 
@@ -70,6 +73,14 @@ public sealed record GatewaySettings
             }
         }
 
+        var allowedOrigins = reader.Origins("ALLOWED_ORIGINS", requiredInProduction: true);
+        // The services need PUBLIC_BASE_URL; the gateway only names it in its API description, so the dashboard's origin
+        // (the first allowed origin) serves when it is not set.
+        // (Without either, ALLOWED_ORIGINS is the problem named.)
+        var publicBaseUrl = reader.Raw("PUBLIC_BASE_URL") is not null ? reader.PublicBaseUrl("the gateway's public origin, e.g. https://calls.example.com")
+            : allowedOrigins.Count > 0 ? new Uri(allowedOrigins[0])
+            : new Uri($"https://localhost:{httpsPort}");
+
         return new GatewaySettings
         {
             HttpsPort = httpsPort,
@@ -77,7 +88,8 @@ public sealed record GatewaySettings
             HttpPort = reader.Number("HTTP_PORT", 4080, 0, 65535),
             CertificatePath = certificate ?? "",
             KeyPath = key ?? "",
-            AllowedOrigins = reader.Origins("ALLOWED_ORIGINS", requiredInProduction: true),
+            AllowedOrigins = allowedOrigins,
+            PublicBaseUrl = publicBaseUrl,
             InternalTls = internalTls,
             AuthServiceUrls = authServiceUrls,
             RecordingsServiceUrls = recordingsServiceUrls,

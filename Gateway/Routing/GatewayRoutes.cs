@@ -70,6 +70,70 @@ internal static class GatewayRoutes
 
     public static IReadOnlyList<RouteConfig> Routes { get; } = [.. Table.Select(route => route.Config)];
 
+    /// <summary>
+    /// The route a request for <paramref name="pathTemplate"/> (a service's OpenAPI path such as
+    /// <c>/api/users/{username}</c>) with <paramref name="method"/> reaches, or null when the gateway does not forward
+    /// it. As routing chooses: among matching routes, the most specific template wins (literal segments over
+    /// parameters over catch-alls, segment by segment).
+    /// </summary>
+    public static Route? RouteFor(string cluster, string pathTemplate, string method)
+    {
+        var segments = pathTemplate.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        Route? best = null;
+        int[]? bestScore = null;
+        foreach (var route in Table)
+        {
+            if (route.Cluster != cluster || (route.Methods is not null && !route.Methods.Contains(method, StringComparer.OrdinalIgnoreCase))
+                || Precedence(route.Path.Split('/', StringSplitOptions.RemoveEmptyEntries), segments) is not { } score)
+            {
+                continue;
+            }
+
+            if (bestScore is null || score.AsSpan().SequenceCompareTo(bestScore) > 0)
+            {
+                (best, bestScore) = (route, score);
+            }
+        }
+
+        return best;
+    }
+
+    // Per template segment: 3 a literal equal to the path's, 2 a parameter, 1 a catch-all (which takes the rest);
+    // null when the template does not match. A path's own parameter ({sid}) matches only a template parameter.
+    private static int[]? Precedence(string[] template, string[] path)
+    {
+        var score = new List<int>();
+        for (var i = 0; i < template.Length; i++)
+        {
+            var part = template[i];
+            if (part.StartsWith("{**", StringComparison.Ordinal))
+            {
+                score.Add(1);
+                return [.. score];
+            }
+
+            if (i >= path.Length)
+            {
+                return null;
+            }
+
+            if (part.StartsWith('{'))
+            {
+                score.Add(2);
+            }
+            else if (string.Equals(part, path[i], StringComparison.OrdinalIgnoreCase))
+            {
+                score.Add(3);
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return template.Length == path.Length ? [.. score] : null;
+    }
+
     /// <summary>Puts a route's facts on its endpoint: the rate-limit policy, and the body limit routing applies.</summary>
     public static void AddFacts(IEndpointConventionBuilder endpoint, RouteConfig config)
     {

@@ -15,6 +15,12 @@ internal sealed class SecurityHeadersMiddleware
         "font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; " +
         "script-src-attr 'none'; upgrade-insecure-requests";
 
+    /// <summary>
+    /// A page that must run an inline script of its own (the API reference at /docs) puts a fresh nonce here: its
+    /// policy then also admits scripts bearing that nonce, and inline styles (the reference sets its own).
+    /// </summary>
+    public const string ScriptNonceItem = "SecurityHeaders.ScriptNonce";
+
     public const string StrictTransportSecurity = "max-age=31536000; includeSubDomains";
 
     private static readonly KeyValuePair<string, StringValues>[] Headers =
@@ -59,6 +65,13 @@ internal sealed class SecurityHeadersMiddleware
         foreach (var (name, value) in Headers)
         {
             headers[name] = value;
+        }
+
+        if (context.Items.TryGetValue(ScriptNonceItem, out var item) && item is string nonce)
+        {
+            headers.ContentSecurityPolicy = ContentSecurityPolicy
+                .Replace("script-src 'self';", $"script-src 'self' 'nonce-{nonce}';", StringComparison.Ordinal)
+                .Replace("style-src 'self';", "style-src 'self' 'unsafe-inline';", StringComparison.Ordinal);
         }
 
         foreach (var name in Removed)

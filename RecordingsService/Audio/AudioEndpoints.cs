@@ -20,7 +20,7 @@ internal static partial class AudioEndpoints
 {
     public static IEndpointRouteBuilder MapAudio(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/recordings/{sid}/audio", StreamAsync).WithName("RecordingAudio").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn)
+        app.MapGet("/api/recordings/{sid}/audio", StreamAsync).WithName("RecordingAudio").WithSummary("A recording's audio from Twilio (MP3 or WAV), with Range requests for seeking").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn)
             .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg", additionalContentTypes: ["audio/wav"]).Produces(StatusCodes.Status206PartialContent)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status504GatewayTimeout);

@@ -16,13 +16,13 @@ internal static class RecordingsEndpoints
     {
         var recordings = app.MapGroup("/api/recordings").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        recordings.MapGet("/", ListAsync).WithName("ListRecordings");
-        recordings.MapGet("/{sid}", GetAsync).WithName("GetRecording")
+        recordings.MapGet("/", ListAsync).WithName("ListRecordings").WithSummary("Recordings, newest first, filtered and paged by cursor");
+        recordings.MapGet("/{sid}", GetAsync).WithName("GetRecording").WithSummary("One recording's details")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        recordings.MapDelete("/{sid}", DeleteAsync).WithName("DeleteRecording").RequireAuthorization(PlatformPolicies.Admin)
+        recordings.MapDelete("/{sid}", DeleteAsync).WithName("DeleteRecording").WithSummary("Delete a recording at Twilio and mark it deleted here").RequireAuthorization(PlatformPolicies.Admin)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
-        recordings.MapPost("/sync", SyncAsync).WithName("SyncRecordings").RequireAuthorization(PlatformPolicies.Admin)
+        recordings.MapPost("/sync", SyncAsync).WithName("SyncRecordings").WithSummary("Read Twilio's recording list and store what callbacks missed").RequireAuthorization(PlatformPolicies.Admin)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status502BadGateway);
         return app;
     }

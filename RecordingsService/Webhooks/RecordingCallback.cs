@@ -4,6 +4,22 @@ using RecordingsService.Recordings;
 
 namespace RecordingsService.Webhooks;
 
+/// <summary>
+/// The form Twilio posts (its field names), as the API description shows it; the handler reads the raw form, since
+/// the signature covers every field as sent, and validates it with <see cref="RecordingCallback"/>.
+/// </summary>
+public sealed record RecordingCallbackForm(
+    [property: System.Text.Json.Serialization.JsonPropertyName("AccountSid")] string AccountSid,
+    [property: System.Text.Json.Serialization.JsonPropertyName("CallSid")] string CallSid,
+    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingSid")] string RecordingSid,
+    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingStatus")] string RecordingStatus,
+    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingUrl")] string? RecordingUrl,
+    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingDuration")] int? RecordingDuration,
+    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingChannels")] int? RecordingChannels,
+    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingSource")] string? RecordingSource,
+    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingStartTime")] string? RecordingStartTime,
+    [property: System.Text.Json.Serialization.JsonPropertyName("ErrorCode")] int? ErrorCode);
+
 /// <summary>The fields of Twilio's recording status callback, validated.</summary>
 public static partial class RecordingCallback
 {

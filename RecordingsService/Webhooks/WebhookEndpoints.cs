@@ -40,7 +40,12 @@ internal static partial class WebhookEndpoints
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
         app.MapPost("/webhooks/recording", HandleAsync).AllowAnonymous().WithName("RecordingCallback").WithTags("Webhooks")
-            .WithBodyLimit(MaxBodyBytes).ExcludeFromDescription();
+            .WithSummary("Twilio's recording status callback (stored once per recording and status)")
+            .WithDescription("Called by Twilio, not by people: the X-Twilio-Signature header must be Twilio's signature of this URL and form with the account's auth token, else 403.")
+            .WithRequestBody(typeof(RecordingCallbackForm), "application/x-www-form-urlencoded")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithBodyLimit(MaxBodyBytes);
         return app;
     }
 

@@ -24,9 +24,9 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         {
             var applied = await Task.WhenAll(replicas.Select(replica => replica.MigrateAsync()));
 
-            Assert.Equal(4, applied.Sum(a => a.Count)); // auth/0001…0003 and audit/0001, by whichever replica came first
+            Assert.Equal(5, applied.Sum(a => a.Count)); // auth/0001…0004 and audit/0001, by whichever replica came first
             await using var connection = await replicas[0].OpenAsync();
-            Assert.Equal(4L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
+            Assert.Equal(5L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
         }
         finally
         {
@@ -202,7 +202,7 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync()).Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
         var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_ENVIRONMENT"] = "Development" };
 
-        foreach (var (service, count) in new[] { ("AuthService", 4), ("RecordingsService", 3) })
+        foreach (var (service, count) in new[] { ("AuthService", 5), ("RecordingsService", 3) })
         {
             var first = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
             Assert.True(first.ExitCode == 0, first.StandardError + first.StandardOutput);

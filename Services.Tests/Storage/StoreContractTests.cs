@@ -48,12 +48,12 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Assert.Equal(Engine, Auth.Engine);
         var applied = await Auth.MigrateAsync();
-        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "auth/0003_revoked_before", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
+        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "auth/0003_revoked_before", "auth/0004_second_factor", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
 
         await using var replica = new AuthDatabase(await SameDatabaseAsync(), NullLogger<AuthDatabase>.Instance);
         Assert.Empty(await replica.MigrateAsync());
         await using var connection = await replica.OpenAsync();
-        Assert.Equal(4L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(5L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
     }
 
     [Fact]
@@ -93,6 +93,36 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(UserChange.Done, await users.DeleteAsync(bobNow));
         Assert.Equal(UserChange.Conflict, await users.DeleteAsync(bobNow));
         Assert.Null(await users.FindAsync("bob"));
+    }
+
+    [Fact]
+    public async Task SecondFactors_PendingUntilConfirmed_EachStepAndRecoveryCodeUsedOnce()
+    {
+        var users = new UserStore(Auth);
+        Assert.True(await users.CreateAsync(new User("carol", "$2b$10$hash", "viewer", false, Now, Now, null)));
+        var factors = new AuthService.SecondFactor.SecondFactorStore(Auth);
+
+        Assert.True(await factors.BeginAsync("carol", "FIRSTSECRET", Now));
+        Assert.True(await factors.BeginAsync("carol", "SECONDSECRET", Now), "a pending secret is replaced by a new setup");
+        Assert.Equal(new("SECONDSECRET", false, -1), await factors.FindAsync("carol"));
+        Assert.False(await factors.ConfirmAsync("carol", "FIRSTSECRET", 100, ["h1"], Now), "not the pending secret");
+        Assert.True(await factors.ConfirmAsync("carol", "SECONDSECRET", 100, ["h1", "h2"], Now));
+        Assert.False(await factors.BeginAsync("carol", "THIRDSECRET", Now), "a confirmed one is not replaced");
+        Assert.True((await users.FindAsync("carol"))!.HasSecondFactor);
+
+        Assert.False(await factors.TryUseStepAsync("carol", "SECONDSECRET", 100), "the confirming step is spent");
+        Assert.True(await factors.TryUseStepAsync("carol", "SECONDSECRET", 101));
+        Assert.False(await factors.TryUseStepAsync("carol", "SECONDSECRET", 101));
+        Assert.False(await factors.TryUseStepAsync("carol", "SECONDSECRET", 100), "an older step after a newer one");
+
+        var uses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => factors.TryUseRecoveryCodeAsync("carol", "h2", Now)));
+        Assert.Single(uses, used => used);
+        Assert.Equal(1, await factors.UnusedRecoveryCodesAsync("carol"));
+
+        Assert.True(await factors.RemoveAsync("carol"));
+        Assert.Null(await factors.FindAsync("carol"));
+        Assert.Equal(0, await factors.UnusedRecoveryCodesAsync("carol"));
+        Assert.False((await users.FindAsync("carol"))!.HasSecondFactor);
     }
 
     [Fact]
