@@ -3,6 +3,9 @@
 # AuthService, RecordingsService and the Gateway with the development certificate. Prints where to sign in
 # and a development login (generated once, kept in DATA_DIR/dev-admin.txt). Ctrl-C stops everything.
 #
+# --demo: also a stand-in for Twilio's REST API on loopback (DEMO_TWILIO_PORT, 5003) and about 25 signed sample
+# callbacks through the gateway, some a minute after start; its own DATA_DIR (./data/demo) unless one is given.
+#
 # Optional: PORT (4000), HTTP_PORT (4080), AUTH_PORT (5001), RECORDINGS_PORT (5002), DATA_DIR (./data),
 # RUN_CONFIGURATION (Debug), INTERNAL_TLS=1 (mutual TLS between the gateway and the services, as a deployment
 # across machines needs; certificates from certs/generate-internal-certs.sh in DATA_DIR/internal-tls).
@@ -10,23 +13,39 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+demo=0
+for argument in "$@"; do
+  case "$argument" in
+    --demo) demo=1 ;;
+    *) echo "Unknown option: $argument (the only one is --demo)." >&2; exit 64 ;;
+  esac
+done
+
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
 command -v openssl >/dev/null || { echo "openssl is needed for the development certificate (apt-get install openssl)." >&2; exit 1; }
 
 export PORT="${PORT:-4000}" HTTP_PORT="${HTTP_PORT:-4080}"
 auth_port="${AUTH_PORT:-5001}" recordings_port="${RECORDINGS_PORT:-5002}"
 configuration="${RUN_CONFIGURATION:-Debug}"
-export DATA_DIR="${DATA_DIR:-$root/data}"
+if ((demo)); then export DATA_DIR="${DATA_DIR:-$root/data/demo}"; else export DATA_DIR="${DATA_DIR:-$root/data}"; fi
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 export JWT_KEYS_DIR="${JWT_KEYS_DIR:-$DATA_DIR/keys}"
 mkdir -p "$DATA_DIR" && chmod 700 "$DATA_DIR"
+projects=(Gateway AuthService RecordingsService)
+if ((demo)); then
+  # A made-up account whose token exists only for this run; the RecordingsService calls the stand-in, not Twilio.
+  demo_port="${DEMO_TWILIO_PORT:-5003}"
+  export TWILIO_ACCOUNT_SID=ACde30de30de30de30de30de30de30de30 TWILIO_AUTH_TOKEN="$(openssl rand -hex 16)"
+  export DEMO_TWILIO_PORT="$demo_port" TWILIO_API_BASE_URL="http://127.0.0.1:$demo_port" DEMO_CA_CERT="$root/certs/dev/ca.crt"
+  projects+=(Demo)
+fi
 
 bash certs/generate-dev-cert.sh
 export TLS_CERT_PATH="$root/certs/dev/localhost.crt" TLS_KEY_PATH="$root/certs/dev/localhost.key"
 
 echo "Building ($configuration)…"
-# The three services only: test projects may be running from their own output folders meanwhile.
-for project in Gateway AuthService RecordingsService; do
+# The services (and the demo) only: test projects may be running from their own output folders meanwhile.
+for project in "${projects[@]}"; do
   dotnet build "$root/$project/$project.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
 done
 bin() { echo "$root/$1/bin/$configuration/net10.0/$1.dll"; }
@@ -79,6 +98,10 @@ wait_for() { # url, name, [curl options]
   exit 1
 }
 
+if ((demo)); then
+  # Serves at once; posts its callbacks when the gateway is ready, and says what it simulates.
+  (exec dotnet "$(bin Demo)" --contentRoot "$root/Demo") & pids+=($!)
+fi
 (tls_for auth; exec dotnet "$(bin AuthService)" --urls "$scheme://127.0.0.1:$auth_port" --contentRoot "$root/AuthService") & pids+=($!)
 (tls_for recordings; exec dotnet "$(bin RecordingsService)" --urls "$scheme://127.0.0.1:$recordings_port" --contentRoot "$root/RecordingsService") & pids+=($!)
 wait_for "$scheme://127.0.0.1:$auth_port/health" AuthService "${probe_options[@]}"
@@ -93,7 +116,8 @@ cat <<MSG
   Development login: $ADMIN_USERNAME / $admin_password   (kept in $login_file)
   The certificate is signed by certs/dev/ca.crt: trust it in your browser to avoid the warning.
   Ctrl-C stops all three services.
-
 MSG
+if ((demo)); then echo "  Demo mode: Twilio is simulated on loopback; sample recordings are arriving (details below)."; fi
+echo
 wait -n "${pids[@]}" || true
 echo "A service stopped; stopping the others." >&2

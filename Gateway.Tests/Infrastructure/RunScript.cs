@@ -32,7 +32,8 @@ public sealed partial class RunScript : IAsyncDisposable
     public string DataDirectory { get; }
 
     /// <param name="environment">Added to (or, with null, removed from) the script's environment.</param>
-    public static RunScript Start(IDictionary<string, string?>? environment = null)
+    /// <param name="arguments">The script's options (<c>--demo</c>).</param>
+    public static RunScript Start(IDictionary<string, string?>? environment = null, params string[] arguments)
     {
         var (https, http, auth, recordings) = (PortReservation.Reserve(), PortReservation.Reserve(), PortReservation.Reserve(), PortReservation.Reserve());
         var dataDirectory = Directory.CreateTempSubdirectory("run-script-").FullName;
@@ -51,7 +52,7 @@ public sealed partial class RunScript : IAsyncDisposable
             all[key] = value;
         }
 
-        var process = RunningProcess.Start("bash", [Path.Combine(Repository.Root, "deploy", "run.sh")], all);
+        var process = RunningProcess.Start("bash", [Path.Combine(Repository.Root, "deploy", "run.sh"), .. arguments], all);
         return new RunScript(process, https, http, auth, recordings, dataDirectory);
     }
 
