@@ -3,8 +3,9 @@
 #   bash bench/run.sh            every scenario (about 45 minutes with BENCH_ROUNDS=5)
 #   bash bench/run.sh 1 5        only scenarios 1 and 5
 # Scenarios: 1 full policy, 2 webhook ingest, 3 live events, 4 sign-in flood, 5 memory, 6 address spray, 7 HTTP/2,
-# 8 TLS handshakes (new and resumed); all eight run when none is named.
-# Installs nginx, haproxy, wrk and sqlite3 from Debian when missing (as root). Writes bench/out/<time>/ and
+# 8 TLS handshakes (new and resumed); all eight run when none is named. 9 (named only): 10,000 WebSocket clients
+# across two RecordingsService replicas sharing PostgreSQL and Redis.
+# Installs nginx, haproxy, wrk and sqlite3 from Debian when missing (as root); for 9, postgresql and redis-server. Writes bench/out/<time>/ and
 # replaces bench/RESULTS.md with the new table. Nothing here runs in CI and nothing asserts a timing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +16,10 @@ want() { local s; for s in "${scenarios[@]}"; do [[ "$s" == "$1" ]] && return 0;
 missing=()
 for tool in nginx haproxy wrk sqlite3 openssl curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 command -v h2load >/dev/null || missing+=(nghttp2-client)
+if want 9; then
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+fi
 if ((${#missing[@]})); then
   echo "Installing ${missing[*]}…"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -415,6 +420,40 @@ if want 6; then
     echo "| ${before} MB | $(cat "$work/spray-peak.txt") MB | ${after} MB | ${settled} MB |"
     echo
     echo "Target: memory bounded (per-key state is capped at 100,000 rate-limit windows and 50,000 burst keys) and the users' p99 steady. No peer: HAProxy's and nginx's tables are configured, not compared here."
+    echo
+  } >> "$results"
+fi
+
+# --- 9. 10,000 dashboards across two RecordingsService replicas (PostgreSQL and Redis shared) ----------------------
+if want 9; then
+  echo "Scenario 9: 10,000 WebSocket clients across two RecordingsService replicas"
+  pg_bin=$(dirname "$(compgen -G "/usr/lib/postgresql/*/bin/initdb" | sort -V | tail -1)")
+  pg_dir=$(mktemp -d /tmp/bench-pg-XXXXXX); chown postgres "$pg_dir"
+  runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" --auth=trust -U postgres >/dev/null
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -o "-p 5499 -k $pg_dir -c max_connections=300" -l "$pg_dir/log" -w start >/dev/null
+  runuser -u postgres -- "$pg_bin/createdb" -h 127.0.0.1 -p 5499 bench
+  stop_pg() { runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
+  trap 'cleanup; stop_pg' EXIT
+  redis-server --port 6399 --save "" --appendonly no > "$work/redis.log" 2>&1 & pids+=($!)
+  database=postgres://postgres@127.0.0.1:5499/bench?sslmode=disable
+  for replica in 5202 5203; do
+    (DATA_DIR="$work/recordings-$replica" DATABASE_URL="$database" REDIS_URL=redis://127.0.0.1:6399 TWILIO_ACCOUNT_SID="$account" TWILIO_AUTH_TOKEN="$twilio_token"        PUBLIC_BASE_URL=https://calls.example.com TWILIO_API_BASE_URL=http://127.0.0.1:9 JWKS_URL=http://127.0.0.1:5101/.well-known/jwks.json        dotnet "$(bin RecordingsService)" --urls "http://127.0.0.1:$replica" > "$work/recordings-$replica.log" 2>&1) & pids+=($!)
+  done
+  wait_url http://127.0.0.1:5202/health/ready; wait_url http://127.0.0.1:5203/health/ready
+  start_gateway http://127.0.0.1:5202,http://127.0.0.1:5203 REDIS_URL=redis://127.0.0.1:6399 TRUSTED_PROXIES=127.0.0.1
+  dotnet "$(bin Bench)" live --url https://127.0.0.1:4443 --token "$token" --public-base https://calls.example.com --auth-token "$twilio_token" --account "$account"     --clients 10000 --http2 1 --rate 5 --seconds 30 --slow-burst 0 | tee "$work/live-10k.txt"
+  sleep 2
+  {
+    echo "## 9. 10,000 dashboards across two RecordingsService replicas (WebSockets over HTTP/2 through one gateway, spread by it over two replicas sharing PostgreSQL and Redis; callbacks at 5/s for 30 s, each landing on either replica)"
+    echo
+    echo '```'
+    cat "$work/live-10k.txt"
+    for replica in 5202 5203; do
+      echo "replica :$replica served $(grep -c '"/ws"\|GET /ws' "$work/recordings-$replica.log" || true) WebSockets, stored $(grep -c 'POST /webhooks/recording' "$work/recordings-$replica.log" || true) callbacks"
+    done
+    echo '```'
+    echo
+    echo "Target: every event reaches every client, whichever replica stored it and whichever holds the client (Redis carries the events between them). No peer: the fan-out is the RecordingsService's."
     echo
   } >> "$results"
 fi

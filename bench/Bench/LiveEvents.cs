@@ -29,13 +29,16 @@ internal static class LiveEvents
 
         var sockets = new List<ClientWebSocket>();
         var connectWatch = Stopwatch.StartNew();
+        // --http2 1: as browsers open them where the server allows, many WebSockets share a few HTTP/2 connections
+        // (RFC 8441; at most 100 streams each) instead of a TCP connection each.
+        var http2 = options.Int("http2", 0) == 1 ? Http2Invoker() : null;
         for (var batch = 0; batch < clients; batch += 50)
         {
-            var opened = await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, clients - batch)).Select(_ => ConnectAsync(wsUrl, options["token"], receiveBuffer: null)));
+            var opened = await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, clients - batch)).Select(_ => ConnectAsync(wsUrl, options["token"], receiveBuffer: null, http2)));
             sockets.AddRange(opened);
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"connected {sockets.Count} clients in {connectWatch.Elapsed.TotalSeconds:0.0}s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"connected {sockets.Count} clients in {connectWatch.Elapsed.TotalSeconds:0.0}s{(http2 is null ? "" : " over HTTP/2")}"));
         var slow = await ConnectAsync(wsUrl, options["token"], receiveBuffer: 2048); // never read
         var slowConnected = Stopwatch.StartNew();
         var readers = sockets.Select(socket => Task.Run(async () =>
@@ -120,6 +123,15 @@ internal static class LiveEvents
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"posted={posted} at {rate}/s; deliveries={steadyReceived} of {(long)posted * sockets.Count}; clients still open={open}/{sockets.Count}"));
         Console.WriteLine("latency 204->receipt: " + Stats.Summary(steady));
 
+        if (burst == 0)
+        {
+            await stopAll.CancelAsync();
+            await Task.WhenAll(readers);
+            slow.Abort();
+            sockets.ForEach(socket => socket.Abort());
+            return 0;
+        }
+
         // Now a burst from 16 senders at once: everyone keeps receiving, and the stalled client falls further behind.
         var before = latencies.Count;
         var remaining = burst;
@@ -198,10 +210,24 @@ internal static class LiveEvents
         }
     }
 
-    private static async Task<ClientWebSocket> ConnectAsync(Uri url, string token, int? receiveBuffer)
+    private static HttpMessageInvoker Http2Invoker() => new(new SocketsHttpHandler
+    {
+        EnableMultipleHttp2Connections = true,
+        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
+    });
+
+    private static async Task<ClientWebSocket> ConnectAsync(Uri url, string token, int? receiveBuffer, HttpMessageInvoker? http2 = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        if (http2 is not null && receiveBuffer is null)
+        {
+            socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+            socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            await socket.ConnectAsync(url, http2, CancellationToken.None);
+            return socket;
+        }
+
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
