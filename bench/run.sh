@@ -449,7 +449,7 @@ if want 9; then
     echo '```'
     cat "$work/live-10k.txt"
     for replica in 5202 5203; do
-      echo "replica :$replica served $(grep -c '"/ws"\|GET /ws' "$work/recordings-$replica.log" || true) WebSockets, stored $(grep -c 'POST /webhooks/recording' "$work/recordings-$replica.log" || true) callbacks"
+      echo "replica :$replica held $(grep -c '"Name":"LogConnected"' "$work/recordings-$replica.log" || true) of the WebSockets and stored $(grep -c '"RequestPath":"/webhooks/recording","StatusCode":204' "$work/recordings-$replica.log" || true) callbacks"
     done
     echo '```'
     echo
