@@ -36,6 +36,8 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<RefusedCallbacks>();
         services.AddHostedService(provider => provider.GetRequiredService<RefusedCallbacks>());
+        services.AddSingleton<SecondaryTokenCallbacks>();
+        services.AddHostedService(provider => provider.GetRequiredService<SecondaryTokenCallbacks>());
         services.AddSingleton<ListViews>();
         services.AddHostedService(provider => provider.GetRequiredService<ListViews>());
         services.AddSingleton<LiveEventHub>();

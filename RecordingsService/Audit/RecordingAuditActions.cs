@@ -11,4 +11,5 @@ public static class RecordingAuditActions
     public const string Sync = "sync";
     public const string RetentionDelete = "retention-delete";
     public const string WebhookRefused = "webhook-refused";
+    public const string WebhookSecondaryToken = "webhook-secondary-token";
 }

@@ -35,6 +35,12 @@ public sealed partial record RecordingsSettings
     public required string AccountSid { get; init; }
     public required string AuthToken { get; init; }
 
+    /// <summary>
+    /// TWILIO_AUTH_TOKEN_SECONDARY: while a token change is under way, callbacks signed with this one are accepted
+    /// too (REST calls keep using <see cref="AuthToken"/>). Null when unset.
+    /// </summary>
+    public required string? AuthTokenSecondary { get; init; }
+
     /// <summary>The public origin Twilio calls; signatures are checked against it, never against the Host header.</summary>
     public required Uri PublicBaseUrl { get; init; }
 
@@ -76,12 +82,24 @@ public sealed partial record RecordingsSettings
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AccountSid = accountSid ?? "",
             AuthToken = authToken ?? "",
+            AuthTokenSecondary = ReadSecondaryToken(reader, authToken),
             PublicBaseUrl = publicBaseUrl,
             TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", Twilio.TwilioApiBaseHandler.TwilioOrigin),
             TwilioTimeout = TimeSpan.FromSeconds(reader.Number("TWILIO_TIMEOUT_SECONDS", 10, 1, 120)),
             RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
             Verifier = VerifierSettings.Read(reader, internalTls),
         };
+    }
+
+    private static string? ReadSecondaryToken(SettingsReader reader, string? primary)
+    {
+        var secondary = reader.Raw("TWILIO_AUTH_TOKEN_SECONDARY");
+        if (secondary is not null && secondary == primary)
+        {
+            reader.AddProblem("TWILIO_AUTH_TOKEN_SECONDARY is the same as TWILIO_AUTH_TOKEN: set it to the other token during a change, or unset it.");
+        }
+
+        return secondary;
     }
 
     [GeneratedRegex(@"\AAC[0-9a-fA-F]{32}\z")]

@@ -51,7 +51,7 @@ internal static partial class WebhookEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> HandleAsync(
         HttpContext context, TwilioSignature signatures, RecordingChanges changes, WebhookSpool spool, RefusedCallbacks refusals,
-        WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time)
+        SecondaryTokenCallbacks secondaryToken, WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time)
     {
         var request = context.Request;
         var clientIp = context.Connection.RemoteIpAddress?.ToString();
@@ -68,15 +68,16 @@ internal static partial class WebhookEndpoints
         var json = request.HasJsonContentType();
         Dictionary<string, string>? fields = null;
         string? refusal;
+        SigningToken? signedBy = null;
         if (signature.Length == 0)
         {
             refusal = "missing-signature";
         }
         else if (json)
         {
-            var signed = request.Query.ContainsKey("bodySHA256") && signatures.IsValidJson(url, body, signature);
-            refusal = signed ? null : "wrong-signature";
-            fields = signed ? JsonFields(body) : null;
+            signedBy = request.Query.ContainsKey("bodySHA256") ? signatures.JsonSignedBy(url, body, signature) : null;
+            refusal = signedBy is null ? "wrong-signature" : null;
+            fields = signedBy is null ? null : JsonFields(body);
         }
         else if (!IsUrlEncodedForm(request))
         {
@@ -88,7 +89,8 @@ internal static partial class WebhookEndpoints
         }
         else
         {
-            refusal = signatures.IsValidForm(url, form, signature) ? null : "wrong-signature";
+            signedBy = signatures.FormSignedBy(url, form, signature);
+            refusal = signedBy is null ? "wrong-signature" : null;
             fields = form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
         }
 
@@ -96,6 +98,11 @@ internal static partial class WebhookEndpoints
         {
             refusals.Record(clientIp, "refused", refusal);
             return Refused("The callback's signature is missing or does not match.");
+        }
+
+        if (signedBy == SigningToken.Secondary)
+        {
+            secondaryToken.Record();
         }
 
         if (fields is null)

@@ -32,6 +32,24 @@ public sealed class RecordingsStartupTests
     }
 
     [Fact]
+    public async Task ASecondaryTokenEqualToThePrimary_StopsTheStart()
+    {
+        using var temporary = TemporaryDirectory.Create("recordings-prod-");
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["DATA_DIR"] = temporary.Path,
+            ["TWILIO_AUTH_TOKEN"] = "same-token-0123",
+            ["TWILIO_AUTH_TOKEN_SECONDARY"] = "same-token-0123",
+        });
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("TWILIO_AUTH_TOKEN_SECONDARY is the same as TWILIO_AUTH_TOKEN", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("same-token-0123", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_DescribesTheRecordingsApi()
     {
         await using var host = new RecordingsHost();

@@ -15,7 +15,7 @@ namespace Services.Tests.Recordings;
 public sealed class TwilioApiTests : IAsyncLifetime
 {
     private static readonly byte[] Audio = [.. Enumerable.Range(0, 1000).Select(i => (byte)(i % 251))];
-    private readonly RecordingsHost _host = new(new Dictionary<string, string> { ["TWILIO_TIMEOUT_SECONDS"] = "5" }) { Time = new FakeTimeProvider(DateTimeOffset.UtcNow) };
+    private readonly RecordingsHost _host = new(new Dictionary<string, string> { ["TWILIO_TIMEOUT_SECONDS"] = "5", ["TWILIO_AUTH_TOKEN_SECONDARY"] = "the-next-auth-token" }) { Time = new FakeTimeProvider(DateTimeOffset.UtcNow) };
     private string _admin = null!;
     private string _viewer = null!;
     private string _sid = null!;

@@ -32,7 +32,7 @@ public sealed class WebhookTests : IAsyncLifetime
     {
         var settings = new RecordingsSettings
         {
-            DataDirectory = "", Database = new("", null), Redis = null, Drain = new(TimeSpan.Zero), InternalTls = null, TrustedProxies = [], AccountSid = RecordingsSettings.DevelopmentAccountSid, AuthToken = "12345",
+            DataDirectory = "", Database = new("", null), Redis = null, Drain = new(TimeSpan.Zero), InternalTls = null, TrustedProxies = [], AccountSid = RecordingsSettings.DevelopmentAccountSid, AuthToken = "12345", AuthTokenSecondary = null,
             PublicBaseUrl = new Uri("https://mycompany.com"), TwilioApiBaseUrl = new Uri("https://api.twilio.com"), RetentionDays = 0, Audit = new(90), TwilioTimeout = TimeSpan.FromSeconds(10),
             Verifier = new Platform.Security.Tokens.VerifierSettings(new Uri("http://localhost/"), new Uri("http://localhost/"), TimeSpan.FromSeconds(1)),
         };
@@ -50,8 +50,8 @@ public sealed class WebhookTests : IAsyncLifetime
         var url = signatures.UrlFor(context);
 
         Assert.Equal("https://mycompany.com/myapp.php?foo=1&bar=2", url);
-        Assert.True(signatures.IsValidForm(url, form, signature));
-        Assert.False(signatures.IsValidForm(url, form, signature == "0/KCTR6DLpKmkAf8muzZqo1nDgQ=" ? "RSOYDt4T1cUTdK1PDd93/VVr8B8=" : "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
+        Assert.Equal(SigningToken.Primary, signatures.FormSignedBy(url, form, signature));
+        Assert.Null(signatures.FormSignedBy(url, form, signature == "0/KCTR6DLpKmkAf8muzZqo1nDgQ=" ? "RSOYDt4T1cUTdK1PDd93/VVr8B8=" : "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
         Assert.Equal(signature, RecordingsHost.Sign(url, form, "12345"));
     }
 
@@ -385,6 +385,35 @@ public sealed class WebhookTests : IAsyncLifetime
         using var client = _host.Client(_admin);
         using var response = await client.GetAsync($"/api/recordings/{sid}");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DuringATokenChange_CallbacksSignedWithEitherToken_AreStored_AndTheSecondarysAreAudited()
+    {
+        const string next = "the-next-auth-token-0123";
+        await using var host = new RecordingsHost(new Dictionary<string, string> { ["TWILIO_AUTH_TOKEN_SECONDARY"] = next });
+        await host.StartAsync();
+        using var client = host.Client();
+        var url = RecordingsHost.PublicBaseUrl + "/webhooks/recording";
+        var (byPrimary, bySecondary, byNeither) = (RecordingsHost.NewRecordingSid(), RecordingsHost.NewRecordingSid(), RecordingsHost.NewRecordingSid());
+
+        using var primary = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(byPrimary)));
+        var secondaryFields = RecordingsHost.Fields(bySecondary);
+        using var secondary = await client.SendAsync(RecordingsHost.Callback(secondaryFields, signature: RecordingsHost.Sign(url, secondaryFields, next)));
+        var otherFields = RecordingsHost.Fields(byNeither);
+        using var other = await client.SendAsync(RecordingsHost.Callback(otherFields, signature: RecordingsHost.Sign(url, otherFields, "some-other-token")));
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NoContent, HttpStatusCode.Forbidden), (primary.StatusCode, secondary.StatusCode, other.StatusCode));
+        await host.Services.GetRequiredService<SecondaryTokenCallbacks>().FlushAsync(CancellationToken.None);
+        using var admin = host.Client(await host.AdminTokenAsync());
+        var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/audit/recordings?limit=200")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "webhook-secondary-token"
+            && e.GetProperty("detail").GetString() == "1 callback(s) signed with TWILIO_AUTH_TOKEN_SECONDARY");
+
+        // Without the setting, the next token's signature is just a wrong one.
+        var laterFields = RecordingsHost.Fields(RecordingsHost.NewRecordingSid());
+        using var unconfigured = await _host.Client().SendAsync(RecordingsHost.Callback(laterFields, signature: RecordingsHost.Sign(url, laterFields, next)));
+        Assert.Equal(HttpStatusCode.Forbidden, unconfigured.StatusCode);
     }
 
     private async Task<List<JsonElement>> AuditAsync()
