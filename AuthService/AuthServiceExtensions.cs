@@ -35,6 +35,8 @@ internal static class AuthServiceExtensions
         services.AddSingleton<SignInMonitor>();
         services.AddSingleton<SessionRevoker>();
         services.AddSingleton<SessionService>();
+        services.AddSingleton(settings.DataEncryption);
+        services.AddSingleton<AuthService.Encryption.SecretSealer>();
         services.AddSingleton<SecondFactorStore>();
         services.AddSingleton<SecondFactorService>();
         services.AddHostedService<AdminSeeder>();

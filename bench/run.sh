@@ -55,7 +55,7 @@ export ASPNETCORE_ENVIRONMENT=Production OTEL_EXPORTER_OTLP_ENDPOINT= SHUTDOWN_D
 dotnet "$(bin AuthService)" keys new --dir "$work/keys" >/dev/null
 ADMIN_PASSWORD_HASH="$(printf '%s\n' "$password" | BCRYPT_WORK_FACTOR=10 dotnet "$(bin AuthService)" hash-password)"
 openssl ec -in "$(ls "$work"/keys/*.key.pem | head -1)" -pubout -out "$work/jwt.pub" 2>/dev/null
-(ADMIN_USERNAME=admin PUBLIC_BASE_URL=https://calls.example.com ADMIN_PASSWORD_HASH="$ADMIN_PASSWORD_HASH" JWT_KEYS_DIR="$work/keys" DATA_DIR="$work/auth" ACCESS_TOKEN_MINUTES=1440 \
+(ADMIN_USERNAME=admin PUBLIC_BASE_URL=https://calls.example.com DATA_ENCRYPTION_KEY="$(openssl rand -base64 32)" ADMIN_PASSWORD_HASH="$ADMIN_PASSWORD_HASH" JWT_KEYS_DIR="$work/keys" DATA_DIR="$work/auth" ACCESS_TOKEN_MINUTES=1440 \
   dotnet "$(bin AuthService)" --urls http://127.0.0.1:5101 > "$work/auth.log" 2>&1) & pids+=($!)
 wait_url http://127.0.0.1:5101/health
 token="$(curl -fs http://127.0.0.1:5101/api/auth/login -H 'Content-Type: application/json' -d "{\"username\":\"admin\",\"password\":\"$password\"}" | jq -r .access_token)"

@@ -20,6 +20,7 @@ internal static class CommandLine
           keys retire KID [--dir DIR]   stop publishing a key; its tokens stop working within 60 s
           sessions revoke-all           end every session (reads the service's configuration: DATA_DIR, ACCESS_TOKEN_MINUTES, …)
           mfa reset USERNAME            remove a user's second factor and end their sessions (a lost phone)
+          reencrypt                     seal every stored secret with DATA_ENCRYPTION_KEY (after a key change)
           migrate                       apply the database's pending migrations (DATABASE_URL, else DATA_DIR) and list them
         DIR defaults to JWT_KEYS_DIR.
         """;
@@ -42,6 +43,7 @@ internal static class CommandLine
                 ["keys", .. var rest] => KeysCommand.Run(rest, output, error, TimeProvider.System, reader),
                 ["sessions", "revoke-all"] => await SessionsCommand.RevokeAllAsync(builder, output, error),
                 ["mfa", "reset", var username] => await MfaCommand.ResetAsync(builder, username, output, error),
+                ["reencrypt"] => await ReencryptCommand.RunAsync(builder, output, error),
                 ["migrate"] => await MigrateAsync(builder, output, error),
                 ["help" or "--help"] => Help(output, 0),
                 _ => Help(error, 64),

@@ -55,6 +55,9 @@ public sealed record AuthSettings
     /// <summary>bcrypt computations at once; more wait in a short queue, beyond that sign-in answers 503.</summary>
     public required int HashingConcurrency { get; init; }
 
+    /// <summary>DATA_ENCRYPTION_KEY (and _PREVIOUS): seal the secrets stored in the database.</summary>
+    public required Encryption.DataEncryptionKeys DataEncryption { get; init; }
+
     /// <summary>MFA_REQUIRED_FOR_ADMINS: admins without a second factor reach only its enrolment.</summary>
     public required bool SecondFactorRequiredForAdmins { get; init; }
 
@@ -113,6 +116,7 @@ public sealed record AuthSettings
             // Half the cores by default: a sign-in flood must leave room for everything else the machine serves.
             HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount / 2), 1, 64),
             SecondFactorRequiredForAdmins = reader.Flag("MFA_REQUIRED_FOR_ADMINS", false),
+            DataEncryption = Encryption.DataEncryptionKeys.Read(reader, dataDirectory),
         };
     }
 }

@@ -64,7 +64,7 @@ public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit
         }
 
         var codes = TotpCodes.NewRecoveryCodes();
-        if (!await store.ConfirmAsync(username, pending.Secret, step, [.. codes.Select(c => TotpCodes.HashRecoveryCode(TotpCodes.NormalizeRecoveryCode(c)!))], now, cancellationToken))
+        if (!await store.ConfirmAsync(username, pending, step, [.. codes.Select(c => TotpCodes.HashRecoveryCode(TotpCodes.NormalizeRecoveryCode(c)!))], now, cancellationToken))
         {
             return null;
         }
@@ -98,7 +98,7 @@ public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit
         var now = time.GetUtcNow();
         if (TotpCodes.LooksLikeTotp(code, out var digits))
         {
-            return TotpCodes.MatchStep(factor.Secret, digits, now) is { } step && await store.TryUseStepAsync(username, factor.Secret, step, cancellationToken)
+            return TotpCodes.MatchStep(factor.Secret, digits, now) is { } step && await store.TryUseStepAsync(username, factor, step, cancellationToken)
                 ? (CodeCheck.Accepted, "totp")
                 : (CodeCheck.Wrong, null);
         }

@@ -26,6 +26,7 @@ public sealed class AuthStartupCheckTests
 
         Assert.Equal(78, exitCode);
         Assert.Contains("MFA_REQUIRED_FOR_ADMINS must be true or false (got \"yes\")", stderr, StringComparison.Ordinal);
+        Assert.Contains("DATA_ENCRYPTION_KEY is required", stderr, StringComparison.Ordinal);
         Assert.Contains("ADMIN_PASSWORD_HASH is required", stderr, StringComparison.Ordinal);
         Assert.Contains("JWT_KEYS_DIR is required", stderr, StringComparison.Ordinal);
         Assert.Contains("ACCESS_TOKEN_MINUTES must be a whole number", stderr, StringComparison.Ordinal);

@@ -100,20 +100,23 @@ public abstract class StoreContract : IAsyncLifetime
     {
         var users = new UserStore(Auth);
         Assert.True(await users.CreateAsync(new User("carol", "$2b$10$hash", "viewer", false, Now, Now, null)));
-        var factors = new AuthService.SecondFactor.SecondFactorStore(Auth);
+        var factors = new AuthService.SecondFactor.SecondFactorStore(Auth, new AuthService.Encryption.SecretSealer(new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), null)));
 
         Assert.True(await factors.BeginAsync("carol", "FIRSTSECRET", Now));
+        var first = (await factors.FindAsync("carol"))!;
         Assert.True(await factors.BeginAsync("carol", "SECONDSECRET", Now), "a pending secret is replaced by a new setup");
-        Assert.Equal(new("SECONDSECRET", false, -1), await factors.FindAsync("carol"));
-        Assert.False(await factors.ConfirmAsync("carol", "FIRSTSECRET", 100, ["h1"], Now), "not the pending secret");
-        Assert.True(await factors.ConfirmAsync("carol", "SECONDSECRET", 100, ["h1", "h2"], Now));
+        var second = (await factors.FindAsync("carol"))!;
+        Assert.Equal(("SECONDSECRET", false, -1L), (second.Secret, second.Confirmed, second.LastStep));
+        Assert.False(await factors.ConfirmAsync("carol", first, 100, ["h1"], Now), "not the pending secret");
+        Assert.True(await factors.ConfirmAsync("carol", second, 100, ["h1", "h2"], Now));
         Assert.False(await factors.BeginAsync("carol", "THIRDSECRET", Now), "a confirmed one is not replaced");
         Assert.True((await users.FindAsync("carol"))!.HasSecondFactor);
 
-        Assert.False(await factors.TryUseStepAsync("carol", "SECONDSECRET", 100), "the confirming step is spent");
-        Assert.True(await factors.TryUseStepAsync("carol", "SECONDSECRET", 101));
-        Assert.False(await factors.TryUseStepAsync("carol", "SECONDSECRET", 101));
-        Assert.False(await factors.TryUseStepAsync("carol", "SECONDSECRET", 100), "an older step after a newer one");
+        var confirmed = (await factors.FindAsync("carol"))!;
+        Assert.False(await factors.TryUseStepAsync("carol", confirmed, 100), "the confirming step is spent");
+        Assert.True(await factors.TryUseStepAsync("carol", confirmed, 101));
+        Assert.False(await factors.TryUseStepAsync("carol", confirmed, 101));
+        Assert.False(await factors.TryUseStepAsync("carol", confirmed, 100), "an older step after a newer one");
 
         var uses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => factors.TryUseRecoveryCodeAsync("carol", "h2", Now)));
         Assert.Single(uses, used => used);
