@@ -2,6 +2,7 @@ using Platform.Security.Tokens;
 using Platform.Storage;
 using Platform.Storage.Audit;
 using Platform.Storage.Database;
+using ServiceDefaults.Alerts;
 using ServiceDefaults.Redis;
 using AuthService.Audit;
 using AuthService.Authentication;
@@ -32,6 +33,7 @@ internal static class AuthServiceExtensions
         services.AddSingleton<KeyRing>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenIssuer>();
+        services.AddAlerts(settings.Alerts);
         services.AddSingleton<SignInMonitor>();
         services.AddSingleton<SessionRevoker>();
         services.AddSingleton<SessionService>();

@@ -8,6 +8,7 @@ using RecordingsService.Storage;
 using RecordingsService.Twilio;
 using RecordingsService.Webhooks;
 using Platform.Storage;
+using ServiceDefaults.Alerts;
 using Platform.Storage.Audit;
 using Platform.Storage.Database;
 using ServiceDefaults.Redis;
@@ -37,6 +38,8 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<RefusedCallbacks>();
         services.AddHostedService(provider => provider.GetRequiredService<RefusedCallbacks>());
         services.AddSingleton<SecondaryTokenCallbacks>();
+        services.AddAlerts(settings.Alerts);
+        services.AddSingleton<RecordingsService.Alerts.AccessAlerts>();
         services.AddHostedService(provider => provider.GetRequiredService<SecondaryTokenCallbacks>());
         services.AddSingleton<ListViews>();
         services.AddHostedService(provider => provider.GetRequiredService<ListViews>());

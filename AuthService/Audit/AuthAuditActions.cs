@@ -15,4 +15,5 @@ public static class AuthAuditActions
     public const string SecondFactorEnabled = "mfa-enabled";
     public const string SecondFactorDisabled = "mfa-disabled";
     public const string SecondFactorReset = "mfa-reset";
+    public const string SignInAlert = "sign-in-alert";
 }

@@ -8,7 +8,8 @@ namespace AuthService.Audit;
 
 /// <summary>
 /// Counts failed sign-ins (metric <c>auth.sign_in.failures</c> by reason) and warns when one client (an IPv4 address
-/// or an IPv6 /64) or one username collects many failures in a short time ("alert on multiple authentication errors").
+/// or an IPv6 /64) or one username collects many failures in a short time ("alert on multiple authentication errors");
+/// each such burst also goes to the alert webhook and is returned, for the caller to audit as <c>sign-in-alert</c>.
 /// </summary>
 public sealed partial class SignInMonitor : IDisposable
 {
@@ -19,26 +20,39 @@ public sealed partial class SignInMonitor : IDisposable
     private readonly Counter<long> _failures;
     private readonly BurstDetector _bursts;
     private readonly ILogger<SignInMonitor> _logger;
+    private readonly ServiceDefaults.Alerts.Alerts _alerts;
 
-    public SignInMonitor(IMeterFactory meters, TimeProvider time, ILogger<SignInMonitor> logger)
+    public SignInMonitor(IMeterFactory meters, TimeProvider time, ServiceDefaults.Alerts.Alerts alerts, ILogger<SignInMonitor> logger)
     {
+        _alerts = alerts;
         _failures = meters.Create(MeterName).CreateCounter<long>("auth.sign_in.failures", description: "Failed sign-ins, by reason");
         _bursts = new BurstDetector(WarningThreshold, Window, time);
         _logger = logger;
     }
 
-    public void Failed(string username, string? clientIp, string reason)
+    /// <returns>The bursts this failure completed (none, one or both), each a sentence for the audit.</returns>
+    public IReadOnlyList<string> Failed(string username, string? clientIp, string reason)
     {
         _failures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        var bursts = new List<string>(2);
         if (_bursts.Record("ip:" + ClientKey.For(clientIp)))
         {
             LogManyFromIp(clientIp, WarningThreshold, Window.TotalMinutes);
+            bursts.Add($"{WarningThreshold} failed sign-ins within {Window.TotalMinutes:0} minutes from {clientIp ?? "an unknown address"}");
         }
 
         if (_bursts.Record("user:" + username))
         {
             LogManyForUser(username, WarningThreshold, Window.TotalMinutes);
+            bursts.Add($"{WarningThreshold} failed sign-ins within {Window.TotalMinutes:0} minutes for user {username}");
         }
+
+        foreach (var burst in bursts)
+        {
+            _alerts.Raise("sign-in-failures", "Call recordings: " + burst + ".");
+        }
+
+        return bursts;
     }
 
     public void Dispose() => _bursts.Dispose();

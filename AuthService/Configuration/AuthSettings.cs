@@ -58,6 +58,9 @@ public sealed record AuthSettings
     /// <summary>DATA_ENCRYPTION_KEY (and _PREVIOUS): seal the secrets stored in the database.</summary>
     public required Encryption.DataEncryptionKeys DataEncryption { get; init; }
 
+    /// <summary>ALERT_WEBHOOK_URL: bursts of failed sign-ins are posted there.</summary>
+    public ServiceDefaults.Alerts.AlertSettings Alerts { get; init; } = new((Uri?)null);
+
     /// <summary>MFA_REQUIRED_FOR_ADMINS: admins without a second factor reach only its enrolment.</summary>
     public required bool SecondFactorRequiredForAdmins { get; init; }
 
@@ -117,6 +120,7 @@ public sealed record AuthSettings
             HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount / 2), 1, 64),
             SecondFactorRequiredForAdmins = reader.Flag("MFA_REQUIRED_FOR_ADMINS", false),
             DataEncryption = Encryption.DataEncryptionKeys.Read(reader, dataDirectory),
+            Alerts = ServiceDefaults.Alerts.AlertSettings.Read(reader),
         };
     }
 }

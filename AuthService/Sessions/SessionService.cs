@@ -51,8 +51,7 @@ public sealed class SessionService(
         var reason = user is null ? "unknown-user" : !verified.Value ? "wrong-password" : user.Disabled ? "disabled" : null;
         if (reason is not null)
         {
-            monitor.Failed(username, clientIp, reason);
-            await audit.WriteAsync(AuthAuditActions.SignIn, null, username, clientIp, "failure", reason, cancellationToken);
+            await FailedAsync(username, clientIp, reason, cancellationToken);
             return new SignInOutcome(null, SignInFailure.InvalidCredentials);
         }
 
@@ -63,10 +62,12 @@ public sealed class SessionService(
             var codeReason = check == CodeCheck.Missing ? "code-required" : "wrong-code";
             if (check == CodeCheck.Wrong)
             {
-                monitor.Failed(username, clientIp, codeReason);
+                await FailedAsync(username, clientIp, codeReason, cancellationToken);
             }
-
-            await audit.WriteAsync(AuthAuditActions.SignIn, null, username, clientIp, "failure", codeReason, cancellationToken);
+            else
+            {
+                await audit.WriteAsync(AuthAuditActions.SignIn, null, username, clientIp, "failure", codeReason, cancellationToken);
+            }
             return new SignInOutcome(null, SignInFailure.SecondFactorRequired);
         }
 
@@ -145,6 +146,16 @@ public sealed class SessionService(
     }
 
     public DateTimeOffset Now() => time.GetUtcNow();
+
+    // A failed sign-in: counted, audited, and each burst it completes audited as an alert (in one transaction).
+    private async Task FailedAsync(string username, string? clientIp, string reason, CancellationToken cancellationToken)
+    {
+        var bursts = monitor.Failed(username, clientIp, reason);
+        await audit.WriteAllAsync([
+            new AuditEntry(AuthAuditActions.SignIn, null, username, clientIp, "failure", reason),
+            .. bursts.Select(burst => new AuditEntry(AuthAuditActions.SignInAlert, null, username, clientIp, "alert", burst)),
+        ], cancellationToken);
+    }
 
     /// <summary>The refresh cookie lasts as long as a session can.</summary>
     public DateTimeOffset RefreshCookieExpiry() => time.GetUtcNow() + settings.SessionAbsoluteLifetime;

@@ -278,6 +278,26 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         await SignInAsync(page, user, ViewerPassword); // the password alone again
     });
 
+    [Fact]
+    public Task Activity_ShowsAlertsFirst_ABurstOfFailedSignInsAmongThem() => WithPageAsync(async page =>
+    {
+        // Ten failed sign-ins from this machine, each for another username (no per-username slowdown): a burst.
+        using (var client = System.Client())
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var failed = await client.PostAsJsonAsync("/api/auth/login", new { username = $"nobody-{Guid.NewGuid().ToString("N")[..8]}", password = "wrong-password-1" });
+                Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+            }
+        }
+
+        await SignInAsync(page);
+        await page.ClickAsync("nav [data-section=activity]");
+        var alerts = page.Locator("#alerts tbody tr");
+        await Assertions.Expect(alerts.First.Locator("td").Nth(1)).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(sign-in|access|callback)-alert$"));
+        await Assertions.Expect(page.Locator("#alerts tbody tr", new() { HasText = "failed sign-ins within 5 minutes from" }).First).ToBeVisibleAsync();
+    });
+
     /// <summary>Nothing is wider than the window and nothing scrolls sideways, the tables included.</summary>
     private static async Task AssertFitsAsync(IPage page, string what)
     {

@@ -17,8 +17,14 @@ public interface IAuditLog
     /// <summary>Several entries in one transaction (one commit), for writers that aggregate.</summary>
     Task WriteAllAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default);
 
-    /// <summary>Newest first; <paramref name="before"/> is the id the previous page ended at.</summary>
-    Task<IReadOnlyList<AuditEvent>> ListAsync(int limit, long? before, CancellationToken cancellationToken = default);
+    /// <summary>Newest first; <paramref name="before"/> is the id the previous page ended at; only <paramref name="action"/> when given.</summary>
+    Task<IReadOnlyList<AuditEvent>> ListAsync(int limit, long? before, string? action = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many entries by <paramref name="actor"/> with one of <paramref name="actions"/> were written since
+    /// <paramref name="since"/>: in the shared database, so every replica counts the same.
+    /// </summary>
+    Task<long> CountAsync(string actor, IReadOnlyList<string> actions, DateTimeOffset since, CancellationToken cancellationToken = default);
 
     /// <returns>How many entries older than <paramref name="cutoff"/> were deleted.</returns>
     Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);

@@ -29,7 +29,7 @@ internal static partial class AudioEndpoints
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> StreamAsync(
         string sid, string? format, string? download, HttpContext context, ClaimsPrincipal user, IRecordingStore store, ITwilioRecordings twilio,
-        IAuditLog audit, RecordingsSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
+        IAuditLog audit, Alerts.AccessAlerts accessAlerts, RecordingsSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -98,6 +98,7 @@ internal static partial class AudioEndpoints
             {
                 await audit.WriteAsync(asAttachment ? RecordingAuditActions.Download : RecordingAuditActions.Play, user.Identity?.Name, sid,
                     RecordingsEndpoints.ClientIp(context), "success", format, cancellationToken);
+                await accessAlerts.CheckAsync(user.Identity?.Name, RecordingsEndpoints.ClientIp(context));
             }
 
             var response = context.Response;

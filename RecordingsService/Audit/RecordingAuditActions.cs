@@ -12,4 +12,6 @@ public static class RecordingAuditActions
     public const string RetentionDelete = "retention-delete";
     public const string WebhookRefused = "webhook-refused";
     public const string WebhookSecondaryToken = "webhook-secondary-token";
+    public const string AccessAlert = "access-alert";
+    public const string CallbackAlert = "callback-alert";
 }

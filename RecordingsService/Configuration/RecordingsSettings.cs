@@ -49,6 +49,15 @@ public sealed partial record RecordingsSettings
     /// <summary>TWILIO_TIMEOUT_SECONDS: how long a call to Twilio may take to answer (for audio: until its headers).</summary>
     public required TimeSpan TwilioTimeout { get; init; }
 
+    /// <summary>ACCESS_ALERT_THRESHOLD: more plays, downloads and deletes than this by one user within the window alert.</summary>
+    public int AccessAlertThreshold { get; init; } = 50;
+
+    /// <summary>ACCESS_ALERT_WINDOW_MINUTES.</summary>
+    public TimeSpan AccessAlertWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>ALERT_WEBHOOK_URL.</summary>
+    public ServiceDefaults.Alerts.AlertSettings Alerts { get; init; } = new((Uri?)null);
+
     /// <summary>AUDIT_RETENTION_DAYS.</summary>
     public required Platform.Storage.Audit.AuditSettings Audit { get; init; }
 
@@ -86,6 +95,9 @@ public sealed partial record RecordingsSettings
             PublicBaseUrl = publicBaseUrl,
             TwilioApiBaseUrl = reader.Url("TWILIO_API_BASE_URL", Twilio.TwilioApiBaseHandler.TwilioOrigin),
             TwilioTimeout = TimeSpan.FromSeconds(reader.Number("TWILIO_TIMEOUT_SECONDS", 10, 1, 120)),
+            AccessAlertThreshold = reader.Number("ACCESS_ALERT_THRESHOLD", 50, 1, 1_000_000),
+            AccessAlertWindow = TimeSpan.FromMinutes(reader.Number("ACCESS_ALERT_WINDOW_MINUTES", 10, 1, 24 * 60)),
+            Alerts = ServiceDefaults.Alerts.AlertSettings.Read(reader),
             RetentionDays = reader.Number("RECORDING_RETENTION_DAYS", 0, 0, 36_500),
             Verifier = VerifierSettings.Read(reader, internalTls),
         };

@@ -58,7 +58,7 @@ internal static class RecordingsEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, RecordingChanges changes, CancellationToken cancellationToken)
+        string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, RecordingChanges changes, Alerts.AccessAlerts accessAlerts, CancellationToken cancellationToken)
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -77,6 +77,7 @@ internal static class RecordingsEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio did not delete the recording", detail: "Nothing was changed; try again.");
         }
 
+        await accessAlerts.CheckAsync(user.Identity?.Name, ClientIp(context));
         return TypedResults.NoContent();
     }
 

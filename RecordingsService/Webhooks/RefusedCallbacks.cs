@@ -9,11 +9,15 @@ namespace RecordingsService.Webhooks;
 /// minute each (source, reason) pair of the minute becomes one audit entry ("37 refused: wrong-signature"), all written
 /// in one transaction, and a warning (for the 20 largest; one line sums up the rest). So a flood of junk callbacks costs no durable write each and never competes with real ones for the
 /// database's single writer. At most <see cref="Capacity"/> pairs are kept per minute; beyond that the rest are
-/// counted under the source "(many sources)".
+/// counted under the source "(many sources)". A minute with <see cref="BurstThreshold"/> or more refused (403) callbacks
+/// is a burst: one <c>callback-alert</c> entry and one alert (metric, alert webhook) naming its largest sources.
 /// </summary>
-public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics metrics, TimeProvider time, ILogger<RefusedCallbacks> logger) : MinuteAudit(time)
+public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics metrics, ServiceDefaults.Alerts.Alerts alerts, TimeProvider time, ILogger<RefusedCallbacks> logger) : MinuteAudit(time)
 {
     public const int Capacity = 10_000;
+
+    /// <summary>Refused callbacks in one minute that make an alert: Twilio's own never are refused.</summary>
+    public const int BurstThreshold = 10;
 
     private readonly Lock _gate = new();
     private Dictionary<Key, long> _pending = [];
@@ -51,14 +55,26 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
         var until = Time.GetUtcNow();
         var entries = batch.OrderByDescending(entry => entry.Value).ToList();
         // One transaction (one commit) for the whole minute, however many sources it saw.
+        var refused = entries.Where(e => e.Key.Outcome == "refused").ToList();
+        var burst = refused.Sum(e => e.Value) >= BurstThreshold
+            ? $"{refused.Sum(e => e.Value)} refused recording callbacks in the minute to {until:u}, from {string.Join(", ", refused.GroupBy(e => e.Key.Source).Take(5).Select(g => $"{g.Key} ({g.Sum(e => e.Value)})"))}"
+            : null;
         try
         {
-            await audit.WriteAllAsync([.. entries.Select(e => new AuditEntry(RecordingAuditActions.WebhookRefused, null, null, e.Key.Source, e.Key.Outcome, $"{e.Value} {e.Key.Outcome}: {e.Key.Reason}"))], cancellationToken);
+            await audit.WriteAllAsync([
+                .. entries.Select(e => new AuditEntry(RecordingAuditActions.WebhookRefused, null, null, e.Key.Source, e.Key.Outcome, $"{e.Value} {e.Key.Outcome}: {e.Key.Reason}")),
+                .. burst is null ? [] : new[] { new AuditEntry(RecordingAuditActions.CallbackAlert, null, null, null, "alert", burst) },
+            ], cancellationToken);
         }
         catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
         {
             // The database is down: the warnings below still say it, and the service goes on.
             LogAuditUnavailable(entries.Count, ex.Message);
+        }
+
+        if (burst is not null)
+        {
+            alerts.Raise("refused-callbacks", "Call recordings: " + burst + ". Someone may be sending forged callbacks, or the Twilio auth token changed.");
         }
 
         foreach (var (key, count) in entries.Take(20))

@@ -62,7 +62,30 @@ function auditRows(table, events) {
   if (events.length === 0) body.append(el('tr', {}, el('td', { colspan: 7, className: 'muted' }, 'Nothing yet.')));
 }
 
+// Unusual access, bursts of refused callbacks and of failed sign-ins, newest first, from both audits.
+const ALERTS = [['/api/audit/recordings', 'access-alert'], ['/api/audit/recordings', 'callback-alert'], ['/api/audit/auth', 'sign-in-alert']];
+
+async function showAlerts() {
+  const table = document.getElementById('alerts');
+  const body = table.querySelector('tbody');
+  try {
+    const pages = await Promise.all(ALERTS.map(([path, action]) => api(`${path}?action=${action}&limit=20`)));
+    const alerts = pages.flatMap((page) => page.items).sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, 20);
+    clear(body);
+    for (const alert of alerts) {
+      body.append(el('tr', { className: 'alert' },
+        el('td', {}, formatTime(alert.at)), el('td', {}, alert.action), el('td', {}, alert.actor ?? alert.target ?? '—'),
+        el('td', {}, alert.clientIp ?? '—'), el('td', {}, alert.detail ?? '')));
+    }
+    if (alerts.length === 0) body.append(el('tr', {}, el('td', { colspan: 5, className: 'muted' }, 'No alerts.')));
+  } catch (error) {
+    clear(body);
+    body.append(el('tr', {}, el('td', { colspan: 5, className: 'error' }, describe(error))));
+  }
+}
+
 export async function showActivity() {
+  showAlerts();
   const now = new Date();
   const days = [...Array(30).keys()].map((i) => {
     const day = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 29 + i);
