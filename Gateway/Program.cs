@@ -36,7 +36,7 @@ return StartupGuard.Run(() =>
     builder.Services.AddPlatformJwtBearer(settings.Verifier);
     builder.Services.AddPlatformAuthorization();
     builder.Services.AddGatewayProxy(settings, ServiceDefaults.Telemetry.TelemetryExtensions.IsExported(builder.Configuration));
-    builder.Services.AddDashboard();
+    builder.Services.AddDashboard(settings.CdnBaseUrl);
     builder.Services.AddApiDocs();
 
     var app = builder.Build();

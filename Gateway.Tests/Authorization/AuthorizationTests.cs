@@ -150,7 +150,7 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
-        Assert.Contains("app.js", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Matches(@"/app/js/app\.[0-9a-f]{10}\.js", await response.Content.ReadAsStringAsync());
     }
 
     [Theory]

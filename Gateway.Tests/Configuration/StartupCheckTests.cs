@@ -89,6 +89,22 @@ public sealed class StartupCheckTests
         Assert.Contains("TWILIO_WEBHOOK_ALLOWED_IPS has \"300.1.1.1\", which is neither an IP address nor a CIDR range.", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://cdn.example.net")]
+    [InlineData("https://cdn.example.net/?v=1")]
+    [InlineData("cdn.example.net")]
+    public async Task ACdnUrlThatIsNoHttpsUrl_StopsTheStart(string value)
+    {
+        using var certificate = TestCertificate.Create();
+        var environment = ProductionEnvironment(certificate);
+        environment["CDN_BASE_URL"] = value;
+
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("CDN_BASE_URL must be an absolute https URL without query", stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>A clean Production environment with everything the gateway needs besides what a test sets.</summary>
     private static Dictionary<string, string?> ProductionEnvironment(TestCertificate certificate)
     {
@@ -106,7 +122,7 @@ public sealed class StartupCheckTests
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = null,
         };
-        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "TWILIO_WEBHOOK_ALLOWED_IPS", "ASPNETCORE_URLS", "JWKS_URL", "REVOCATION_FEED_URL", "INTERNAL_TLS_CA", "INTERNAL_TLS_CERT", "INTERNAL_TLS_KEY" })
+        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "TWILIO_WEBHOOK_ALLOWED_IPS", "ASPNETCORE_URLS", "JWKS_URL", "REVOCATION_FEED_URL", "INTERNAL_TLS_CA", "INTERNAL_TLS_CERT", "INTERNAL_TLS_KEY", "CDN_BASE_URL" })
         {
             environment[name] = null;
         }

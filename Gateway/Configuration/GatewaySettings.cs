@@ -18,6 +18,9 @@ public sealed record GatewaySettings
     public required string KeyPath { get; init; }
     public required IReadOnlyList<string> AllowedOrigins { get; init; }
 
+    /// <summary>CDN_BASE_URL: where pages load the dashboard's hashed scripts, styles and images from; null: this gateway.</summary>
+    public required Uri? CdnBaseUrl { get; init; }
+
     /// <summary>PUBLIC_BASE_URL: the origin the API description names; by default the first of ALLOWED_ORIGINS.</summary>
     public required Uri PublicBaseUrl { get; init; }
     /// <summary>INTERNAL_TLS_*: the certificate the gateway presents to the services; null means plain HTTP on loopback.</summary>
@@ -90,6 +93,7 @@ public sealed record GatewaySettings
             KeyPath = key ?? "",
             AllowedOrigins = allowedOrigins,
             PublicBaseUrl = publicBaseUrl,
+            CdnBaseUrl = ReadCdnBaseUrl(reader),
             InternalTls = internalTls,
             AuthServiceUrls = authServiceUrls,
             RecordingsServiceUrls = recordingsServiceUrls,
@@ -105,5 +109,23 @@ public sealed record GatewaySettings
             AllowLocalhostOrigins = !reader.IsProduction,
             SendHsts = reader.IsProduction,
         };
+    }
+
+    private static Uri? ReadCdnBaseUrl(SettingsReader reader)
+    {
+        var value = reader.Raw("CDN_BASE_URL");
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && !reader.IsProduction))
+            && string.IsNullOrEmpty(url.Query) && string.IsNullOrEmpty(url.Fragment) && string.IsNullOrEmpty(url.UserInfo))
+        {
+            return url;
+        }
+
+        reader.AddProblem("CDN_BASE_URL must be an absolute https URL without query, such as https://cdn.example.com (http is allowed in Development).");
+        return null;
     }
 }

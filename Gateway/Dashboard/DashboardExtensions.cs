@@ -14,8 +14,9 @@ internal static class DashboardExtensions
 {
     private const string SignedInFolder = "app";
 
-    public static IServiceCollection AddDashboard(this IServiceCollection services) =>
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, DashboardSignInRedirect>();
+    public static IServiceCollection AddDashboard(this IServiceCollection services, Uri? cdnBaseUrl) => services
+        .AddSingleton<IAuthorizationMiddlewareResultHandler, DashboardSignInRedirect>()
+        .AddSingleton(provider => DashboardAssets.Build(provider.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider, cdnBaseUrl));
 
     /// <summary>
     /// The sign-in page at <c>/</c> and the dashboard's files from wwwroot, each file its own endpoint (listed at
@@ -28,19 +29,20 @@ internal static class DashboardExtensions
     {
         var files = app.Environment.WebRootFileProvider;
         var serve = StaticFiles(app);
+        var assets = app.Services.GetRequiredService<DashboardAssets>();
         foreach (var file in Files(files, ""))
         {
             var signedIn = file.StartsWith(SignedInFolder + "/", StringComparison.Ordinal);
             var page = file.EndsWith(".html", StringComparison.OrdinalIgnoreCase);
             var routes = Path.GetFileName(file) == "index.html" ? new[] { "/" + file, "/" + file[..^"index.html".Length] } : ["/" + file];
-            RequestDelegate handler = context =>
+            // Pages load their scripts and styles by hashed name (from CDN_BASE_URL when set) and are never stored.
+            var content = page ? assets.Pages["/" + file] : null;
+            RequestDelegate handler = content is null ? serve : context =>
             {
-                if (signedIn && page)
-                {
-                    context.Response.Headers[HeaderNames.CacheControl] = "no-store";
-                }
-
-                return serve(context);
+                context.Response.Headers[HeaderNames.CacheControl] = "no-store";
+                context.Response.ContentType = "text/html; charset=utf-8";
+                context.Response.ContentLength = content.Length;
+                return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(content).AsTask();
             };
 
             foreach (var route in routes)
@@ -53,6 +55,21 @@ internal static class DashboardExtensions
                     ? endpoint.RequireAuthorization(GatewayPolicies.Enrolling).WithMetadata(new DashboardFile())
                     : endpoint.AllowAnonymous();
             }
+        }
+
+        // Hashed assets: public (a CDN may fetch them; they hold no data), cached for a year, never revalidated.
+        foreach (var (path, asset) in assets.Assets)
+        {
+            app.MapMethods(path, [HttpMethods.Get, HttpMethods.Head], context =>
+            {
+                var headers = context.Response.Headers;
+                headers[HeaderNames.CacheControl] = "public, max-age=31536000, immutable";
+                headers.AccessControlAllowOrigin = "*";
+                context.Items[SecurityHeaders.SecurityHeadersMiddleware.CrossOriginAssetItem] = true;
+                context.Response.ContentType = asset.ContentType;
+                context.Response.ContentLength = asset.Content.Length;
+                return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(asset.Content).AsTask();
+            }).WithDisplayName("dashboard asset " + path).WithMetadata(RouteFacts.NotLimited).AllowAnonymous();
         }
 
         return app;
@@ -82,7 +99,7 @@ internal static class DashboardExtensions
         return branch.Build();
     }
 
-    private static IEnumerable<string> Files(IFileProvider provider, string folder)
+    internal static IEnumerable<string> Files(IFileProvider provider, string folder)
     {
         foreach (var entry in provider.GetDirectoryContents(folder))
         {

@@ -21,11 +21,13 @@ internal sealed class SecurityHeadersMiddleware
     /// </summary>
     public const string ScriptNonceItem = "SecurityHeaders.ScriptNonce";
 
+    /// <summary>A hashed dashboard asset: public, so other origins (a CDN, a page loading from one) may read it.</summary>
+    public const string CrossOriginAssetItem = "SecurityHeaders.CrossOriginAsset";
+
     public const string StrictTransportSecurity = "max-age=31536000; includeSubDomains";
 
     private static readonly KeyValuePair<string, StringValues>[] Headers =
     [
-        new("Content-Security-Policy", ContentSecurityPolicy),
         new("Cross-Origin-Opener-Policy", "same-origin"),
         new("Cross-Origin-Resource-Policy", "same-origin"),
         new("Origin-Agent-Cluster", "?1"),
@@ -43,13 +45,34 @@ internal sealed class SecurityHeadersMiddleware
 
     private readonly RequestDelegate _next;
     private readonly bool _sendHsts;
+    private readonly string _contentSecurityPolicy;
     private readonly Func<object, Task> _apply;
 
     public SecurityHeadersMiddleware(RequestDelegate next, GatewaySettings settings)
     {
         _next = next;
         _sendHsts = settings.SendHsts;
+        _contentSecurityPolicy = PolicyFor(settings.CdnBaseUrl);
         _apply = Apply;
+    }
+
+    /// <summary>
+    /// The policy as served: with CDN_BASE_URL, its origin (and nothing else) is added where the pages load
+    /// scripts, styles, images and fonts from.
+    /// </summary>
+    public static string PolicyFor(Uri? cdnBaseUrl)
+    {
+        if (cdnBaseUrl is null)
+        {
+            return ContentSecurityPolicy;
+        }
+
+        var cdn = cdnBaseUrl.GetLeftPart(UriPartial.Authority);
+        return ContentSecurityPolicy
+            .Replace("script-src 'self';", $"script-src 'self' {cdn};", StringComparison.Ordinal)
+            .Replace("style-src 'self';", $"style-src 'self' {cdn};", StringComparison.Ordinal)
+            .Replace("img-src 'self' data:;", $"img-src 'self' data: {cdn};", StringComparison.Ordinal)
+            .Replace("font-src 'self';", $"font-src 'self' {cdn};", StringComparison.Ordinal);
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -67,9 +90,15 @@ internal sealed class SecurityHeadersMiddleware
             headers[name] = value;
         }
 
+        headers.ContentSecurityPolicy = _contentSecurityPolicy;
+        if (context.Items.ContainsKey(CrossOriginAssetItem))
+        {
+            headers["Cross-Origin-Resource-Policy"] = "cross-origin";
+        }
+
         if (context.Items.TryGetValue(ScriptNonceItem, out var item) && item is string nonce)
         {
-            headers.ContentSecurityPolicy = ContentSecurityPolicy
+            headers.ContentSecurityPolicy = _contentSecurityPolicy
                 .Replace("script-src 'self';", $"script-src 'self' 'nonce-{nonce}';", StringComparison.Ordinal)
                 .Replace("style-src 'self';", "style-src 'self' 'unsafe-inline';", StringComparison.Ordinal);
         }

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.FileProviders;
+
+namespace Gateway.Dashboard;
+
+/// <summary>
+/// The dashboard's scripts, styles and images under content-hashed names (<c>/app/js/app.3f2a1b9c0d.js</c>), and its
+/// pages rewritten to load them, from <see cref="CdnBaseUrl"/> when one is set. A module's name covers the names of
+/// the modules it imports (they are rewritten first), so a change anywhere renames everything that depends on it. Built
+/// once when the gateway starts, from the files it serves: every replica of one release computes the same names.
+/// </summary>
+internal sealed partial class DashboardAssets
+{
+    /// <summary>A hashed asset: its bytes and content type.</summary>
+    public sealed record Asset(byte[] Content, string ContentType);
+
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    private DashboardAssets(Uri? cdnBaseUrl, Dictionary<string, Asset> assets, Dictionary<string, string> hashedPaths, Dictionary<string, byte[]> pages)
+    {
+        CdnBaseUrl = cdnBaseUrl;
+        Assets = assets;
+        HashedPaths = hashedPaths;
+        Pages = pages;
+    }
+
+    public Uri? CdnBaseUrl { get; }
+
+    /// <summary>By hashed path (<c>/css/site.0a1b2c3d4e.css</c>).</summary>
+    public IReadOnlyDictionary<string, Asset> Assets { get; }
+
+    /// <summary>Each asset's path to its hashed path.</summary>
+    public IReadOnlyDictionary<string, string> HashedPaths { get; }
+
+    /// <summary>Each page (<c>/index.html</c>, <c>/app/index.html</c>) as served: its asset references hashed.</summary>
+    public IReadOnlyDictionary<string, byte[]> Pages { get; }
+
+    public static DashboardAssets Build(IFileProvider files, Uri? cdnBaseUrl)
+    {
+        var all = DashboardExtensions.Files(files, "").ToDictionary(path => "/" + path, path => Read(files, path), StringComparer.Ordinal);
+        var hashed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var assets = new Dictionary<string, Asset>(StringComparer.Ordinal);
+
+        string HashedPathOf(string path, HashSet<string> visiting)
+        {
+            if (hashed.TryGetValue(path, out var done))
+            {
+                return done;
+            }
+
+            if (!visiting.Add(path))
+            {
+                throw new InvalidOperationException($"The dashboard's modules import each other in a cycle through {path}.");
+            }
+
+            var content = all[path];
+            if (path.EndsWith(".js", StringComparison.Ordinal))
+            {
+                // Relative imports point at the imported module's hashed name (resolved from this module's folder).
+                var folder = path[..(path.LastIndexOf('/') + 1)];
+                var text = RelativeImport().Replace(Encoding.UTF8.GetString(content), match =>
+                {
+                    var target = Resolve(folder, match.Groups["path"].Value);
+                    if (!all.ContainsKey(target))
+                    {
+                        throw new InvalidOperationException($"{path} imports {match.Groups["path"].Value}, which is not a file of the dashboard.");
+                    }
+
+                    var name = HashedPathOf(target, visiting);
+                    return match.Groups["before"].Value + "./" + Relative(folder, name) + match.Groups["quote"].Value;
+                });
+                content = Encoding.UTF8.GetBytes(text);
+            }
+
+            var hash = Convert.ToHexStringLower(SHA256.HashData(content))[..10];
+            var dot = path.LastIndexOf('.');
+            var result = $"{path[..dot]}.{hash}{path[dot..]}";
+            assets[result] = new Asset(content, ContentTypes.TryGetContentType(path, out var type) ? type : "application/octet-stream");
+            hashed[path] = result;
+            visiting.Remove(path);
+            return result;
+        }
+
+        foreach (var path in all.Keys.Where(path => !path.EndsWith(".html", StringComparison.Ordinal)))
+        {
+            HashedPathOf(path, []);
+        }
+
+        var prefix = cdnBaseUrl?.ToString().TrimEnd('/') ?? "";
+        var pages = all.Where(file => file.Key.EndsWith(".html", StringComparison.Ordinal)).ToDictionary(
+            file => file.Key,
+            file => Encoding.UTF8.GetBytes(PageReference().Replace(Encoding.UTF8.GetString(file.Value), match =>
+                hashed.TryGetValue(match.Groups["path"].Value, out var name) ? $"{match.Groups["attribute"].Value}=\"{prefix}{name}\"" : match.Value)),
+            StringComparer.Ordinal);
+        return new DashboardAssets(cdnBaseUrl, assets, hashed, pages);
+    }
+
+    private static string Resolve(string folder, string relative)
+    {
+        var parts = folder.Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
+        foreach (var part in relative.Split('/'))
+        {
+            if (part == "..")
+            {
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+
+        return "/" + string.Join('/', parts);
+    }
+
+    // From a module's folder to a file in the same folder or below (the dashboard's modules import only siblings).
+    private static string Relative(string folder, string path) =>
+        path.StartsWith(folder, StringComparison.Ordinal) ? path[folder.Length..] : throw new InvalidOperationException($"{path} is not below {folder}.");
+
+    private static byte[] Read(IFileProvider files, string path)
+    {
+        using var stream = files.GetFileInfo(path).CreateReadStream();
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        return memory.ToArray();
+    }
+
+    // import … from './x.js', import './x.js', import('./x.js'): relative specifiers only.
+    [GeneratedRegex(@"(?<before>(?:\bfrom|\bimport)\s*\(?\s*(?<quote>['""]))(?<path>\.{1,2}/[^'""]+\.js)\k<quote>")]
+    private static partial Regex RelativeImport();
+
+    // src="/…" and href="/…" in a page: the site's own absolute paths.
+    [GeneratedRegex(@"(?<attribute>\b(?:src|href))=""(?<path>/[^""?#]+)""")]
+    private static partial Regex PageReference();
+}
