@@ -89,6 +89,24 @@ internal static class CommandLine
         return builder.Build();
     }
 
+    /// <summary>
+    /// As <see cref="BuildServices"/>, for a command that works on the service's existing data: null, after saying
+    /// where it looked, when there is no SQLite database there (a wrong DATA_DIR must not look like "nothing to do").
+    /// </summary>
+    public static async Task<WebApplication?> BuildWithDatabaseAsync(WebApplicationBuilder builder, TextWriter error)
+    {
+        var app = BuildServices(builder);
+        var database = app.Services.GetRequiredService<Storage.AuthDatabase>();
+        if (database.Path is not null && !File.Exists(database.Path))
+        {
+            await error.WriteLineAsync($"No AuthService database at {database.Path}; set DATA_DIR as for the service.");
+            await app.DisposeAsync();
+            return null;
+        }
+
+        return app;
+    }
+
     private static async Task<int> MigrateAsync(WebApplicationBuilder builder, TextWriter output, TextWriter error)
     {
         await using var app = BuildServices(builder);

@@ -20,11 +20,9 @@ internal static class MfaCommand
             return 64;
         }
 
-        await using var app = CommandLine.BuildServices(builder);
-        var database = app.Services.GetRequiredService<AuthDatabase>();
-        if (database.Path is not null && !File.Exists(database.Path))
+        await using var app = await CommandLine.BuildWithDatabaseAsync(builder, error);
+        if (app is null)
         {
-            await error.WriteLineAsync($"No AuthService database at {database.Path}; set DATA_DIR as for the service.");
             return 1;
         }
 

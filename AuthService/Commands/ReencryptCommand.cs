@@ -12,15 +12,13 @@ internal static class ReencryptCommand
 {
     public static async Task<int> RunAsync(WebApplicationBuilder builder, TextWriter output, TextWriter error)
     {
-        await using var app = CommandLine.BuildServices(builder);
-        var database = app.Services.GetRequiredService<AuthDatabase>();
-        if (database.Path is not null && !File.Exists(database.Path))
+        await using var app = await CommandLine.BuildWithDatabaseAsync(builder, error);
+        if (app is null)
         {
-            await error.WriteLineAsync($"No AuthService database at {database.Path}; set DATA_DIR as for the service.");
             return 1;
         }
 
-        await database.MigrateAsync();
+        await app.Services.GetRequiredService<AuthDatabase>().MigrateAsync();
         var (secrets, codes) = await app.Services.GetRequiredService<SecondFactorStore>().ReencryptAsync();
         await output.WriteLineAsync($"Sealed again with DATA_ENCRYPTION_KEY: {secrets} second-factor secret(s), {codes} recovery code(s). " +
             "Everything stored is now readable with that key alone: DATA_ENCRYPTION_KEY_PREVIOUS can be removed.");

@@ -127,49 +127,40 @@ public static class PlatformAuthentication
     }
 
     /// <summary>503 problem+json with Retry-After instead of JwtBearer's 401 (readiness says the same meanwhile).</summary>
-    private static async Task NotReadyAsync(JwtBearerChallengeContext context)
+    private static Task NotReadyAsync(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = "1";
+        context.Response.Headers.RetryAfter = "1";
         // (A browser asking for a page, Accept: text/html, gets the status and Retry-After without a body.)
-        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context.HttpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Not ready",
-                Detail = "The signing keys have not been read yet; try again in a moment.",
-            },
-        });
+        return WriteProblemAsync(context.HttpContext, StatusCodes.Status503ServiceUnavailable, "Not ready", "The signing keys have not been read yet; try again in a moment.");
     }
 
     /// <summary>
     /// JwtBearer's <c>OnForbidden</c> for every verifier: a token that may only enrol a second factor, used for
     /// anything else, gets a 403 that says what to do; other refusals keep the plain 403.
     /// </summary>
-    public static async Task ExplainForbiddenAsync(ForbiddenContext context)
+    public static Task ExplainForbiddenAsync(ForbiddenContext context)
     {
         if (!context.HttpContext.User.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         context.HttpContext.Items.TryAdd(RefusalReasonItem, "second-factor-setup-required");
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+        return WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Second factor required",
+            "Administrators must set up a second factor first (POST /api/auth/mfa/totp/setup, then /confirm).", ("mfa", "totp-setup-required"));
+    }
+
+    private static async Task WriteProblemAsync(HttpContext context, int status, string title, string detail, (string Name, string Value)? extension = null)
+    {
+        context.Response.StatusCode = status;
+        var problem = new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = status, Title = title, Detail = detail } };
+        if (extension is var (name, value))
         {
-            HttpContext = context.HttpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Second factor required",
-                Detail = "Administrators must set up a second factor first (POST /api/auth/mfa/totp/setup, then /confirm).",
-                Extensions = { ["mfa"] = "totp-setup-required" },
-            },
-        });
+            problem.ProblemDetails.Extensions[name] = value;
+        }
+
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(problem);
     }
 
     private static string? Kid(string token)
