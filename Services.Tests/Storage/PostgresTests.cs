@@ -132,6 +132,46 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
     }
 
     [Fact]
+    public async Task UnusualAccess_IsCountedAcrossRecordingsReplicas()
+    {
+        var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync());
+        var settings = new Dictionary<string, string> { ["DATABASE_URL"] = url, ["ACCESS_ALERT_THRESHOLD"] = "2" };
+        await using var one = new RecordingsHost(settings);
+        await using var two = new RecordingsHost(settings);
+        await one.StartAsync();
+        await two.StartAsync();
+        foreach (var host in new[] { one, two })
+        {
+            host.Twilio.Given(WireMock.RequestBuilders.Request.Create().WithPath(new WireMock.Matchers.RegexMatcher(@"\.mp3$")).UsingGet())
+                .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/mpeg").WithBody(new byte[10]));
+        }
+
+        var sids = new List<string>();
+        using (var twilio = one.Client())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var sid = RecordingsHost.NewRecordingSid();
+                using var stored = await twilio.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid)));
+                Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+                sids.Add(sid);
+            }
+        }
+
+        // Two plays on one replica, the third on the other: together above the threshold of 2.
+        using var viewerOnOne = one.Client(await one.ViewerTokenAsync());
+        using var viewerOnTwo = two.Client(await two.ViewerTokenAsync());
+        Assert.Equal(HttpStatusCode.OK, (await viewerOnOne.GetAsync($"/api/recordings/{sids[0]}/audio")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await viewerOnOne.GetAsync($"/api/recordings/{sids[1]}/audio")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await viewerOnTwo.GetAsync($"/api/recordings/{sids[2]}/audio")).StatusCode);
+
+        using var admin = one.Client(await one.AdminTokenAsync());
+        var alerts = (await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/audit/recordings?action=access-alert")).GetProperty("items");
+        var alert = Assert.Single(alerts.EnumerateArray());
+        Assert.StartsWith("3 plays, downloads or deletes", alert.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TwoAdminsDemotingEachOtherOnTwoReplicasAtOnce_OneWins_AndAnAdminRemains()
     {
         var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync());
