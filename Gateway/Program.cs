@@ -21,6 +21,13 @@ using ServiceDefaults.Redis;
 using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
 
+// The build's step (Gateway.csproj): the dashboard's assets under content-hashed names, beside the assembly.
+if (args is ["fingerprint-assets", var webRoot, var destination])
+{
+    Gateway.Dashboard.DashboardAssets.Write(webRoot, destination);
+    return 0;
+}
+
 return StartupGuard.Run(() =>
 {
     var builder = WebApplication.CreateBuilder(args);

@@ -9,13 +9,19 @@ namespace Gateway.Dashboard;
 /// <summary>
 /// The dashboard's scripts, styles and images under content-hashed names (<c>/app/js/app.3f2a1b9c0d.js</c>), and its
 /// pages rewritten to load them, from <see cref="CdnBaseUrl"/> when one is set. A module's name covers the names of
-/// the modules it imports (they are rewritten first), so a change anywhere renames everything that depends on it. Built
-/// once when the gateway starts, from the files it serves: every replica of one release computes the same names.
+/// the modules it imports (they are rewritten first), so a change anywhere renames everything that depends on it.
+/// The build writes them (<c>fingerprint-assets</c>, run by Gateway.csproj after build and publish) into
+/// <see cref="BuildFolder"/> beside the gateway's assembly, with a manifest; the gateway serves those. Without that
+/// folder (a test host run from another project's output) it computes the same names from wwwroot when it starts.
 /// </summary>
 internal sealed partial class DashboardAssets
 {
     /// <summary>A hashed asset: its bytes and content type.</summary>
     public sealed record Asset(byte[] Content, string ContentType);
+
+    /// <summary>Beside the gateway's assembly: the hashed files under their paths, and <see cref="ManifestFile"/>.</summary>
+    public const string BuildFolder = "dashboard-assets";
+    public const string ManifestFile = "manifest.json";
 
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
@@ -38,9 +44,54 @@ internal sealed partial class DashboardAssets
     /// <summary>Each page (<c>/index.html</c>, <c>/app/index.html</c>) as served: its asset references hashed.</summary>
     public IReadOnlyDictionary<string, byte[]> Pages { get; }
 
-    public static DashboardAssets Build(IFileProvider files, Uri? cdnBaseUrl)
+    /// <param name="built">The build's folder (<see cref="BuildFolder"/>); used when it holds a manifest.</param>
+    public static DashboardAssets Build(IFileProvider files, Uri? cdnBaseUrl, string? built)
     {
         var all = DashboardExtensions.Files(files, "").ToDictionary(path => "/" + path, path => Read(files, path), StringComparer.Ordinal);
+        var manifest = built is null ? null : Path.Combine(built, ManifestFile);
+        var (hashed, assets) = manifest is not null && File.Exists(manifest) ? Load(built!, manifest) : Fingerprint(all);
+        var prefix = cdnBaseUrl?.ToString().TrimEnd('/') ?? "";
+        var pages = all.Where(file => file.Key.EndsWith(".html", StringComparison.Ordinal)).ToDictionary(
+            file => file.Key,
+            file => Encoding.UTF8.GetBytes(PageReference().Replace(Encoding.UTF8.GetString(file.Value), match =>
+                hashed.TryGetValue(match.Groups["path"].Value, out var name) ? $"{match.Groups["attribute"].Value}=\"{prefix}{name}\"" : match.Value)),
+            StringComparer.Ordinal);
+        return new DashboardAssets(cdnBaseUrl, assets, hashed, pages);
+    }
+
+    /// <summary>What the build runs (<c>dotnet Gateway.dll fingerprint-assets WWWROOT DESTINATION</c>): the hashed files and the manifest.</summary>
+    public static void Write(string webRoot, string destination)
+    {
+        using var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
+        var all = DashboardExtensions.Files(files, "").ToDictionary(path => "/" + path, path => Read(files, path), StringComparer.Ordinal);
+        var (hashed, assets) = Fingerprint(all);
+        if (Directory.Exists(destination))
+        {
+            Directory.Delete(destination, recursive: true); // no name of an earlier build stays served
+        }
+
+        foreach (var (path, asset) in assets)
+        {
+            var file = Path.Combine(destination, path.TrimStart('/'));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllBytes(file, asset.Content);
+        }
+
+        File.WriteAllText(Path.Combine(destination, ManifestFile), System.Text.Json.JsonSerializer.Serialize(new SortedDictionary<string, string>(hashed, StringComparer.Ordinal)));
+    }
+
+    private static (Dictionary<string, string> Hashed, Dictionary<string, Asset> Assets) Load(string built, string manifest)
+    {
+        var hashed = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(manifest))!;
+        var assets = hashed.Values.ToDictionary(
+            name => name,
+            name => new Asset(File.ReadAllBytes(Path.Combine(built, name.TrimStart('/'))), ContentTypes.TryGetContentType(name, out var type) ? type : "application/octet-stream"),
+            StringComparer.Ordinal);
+        return (new Dictionary<string, string>(hashed, StringComparer.Ordinal), assets);
+    }
+
+    private static (Dictionary<string, string> Hashed, Dictionary<string, Asset> Assets) Fingerprint(Dictionary<string, byte[]> all)
+    {
         var hashed = new Dictionary<string, string>(StringComparer.Ordinal);
         var assets = new Dictionary<string, Asset>(StringComparer.Ordinal);
 
@@ -89,13 +140,7 @@ internal sealed partial class DashboardAssets
             HashedPathOf(path, []);
         }
 
-        var prefix = cdnBaseUrl?.ToString().TrimEnd('/') ?? "";
-        var pages = all.Where(file => file.Key.EndsWith(".html", StringComparison.Ordinal)).ToDictionary(
-            file => file.Key,
-            file => Encoding.UTF8.GetBytes(PageReference().Replace(Encoding.UTF8.GetString(file.Value), match =>
-                hashed.TryGetValue(match.Groups["path"].Value, out var name) ? $"{match.Groups["attribute"].Value}=\"{prefix}{name}\"" : match.Value)),
-            StringComparer.Ordinal);
-        return new DashboardAssets(cdnBaseUrl, assets, hashed, pages);
+        return (hashed, assets);
     }
 
     private static string Resolve(string folder, string relative)

@@ -16,7 +16,8 @@ internal static class DashboardExtensions
 
     public static IServiceCollection AddDashboard(this IServiceCollection services, Uri? cdnBaseUrl) => services
         .AddSingleton<IAuthorizationMiddlewareResultHandler, DashboardSignInRedirect>()
-        .AddSingleton(provider => DashboardAssets.Build(provider.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider, cdnBaseUrl));
+        .AddSingleton(provider => DashboardAssets.Build(provider.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider, cdnBaseUrl,
+            Path.Combine(AppContext.BaseDirectory, DashboardAssets.BuildFolder)));
 
     /// <summary>
     /// The sign-in page at <c>/</c> and the dashboard's files from wwwroot, each file its own endpoint (listed at
