@@ -287,6 +287,19 @@ public sealed class SqliteStoreContractTests : StoreContract, IDisposable
 
     protected override Task<DatabaseSettings> SameDatabaseAsync() => NewDatabaseAsync();
 
+    [Fact]
+    public async Task EachServicesFile_IsInWalMode_SoACommitSyncsOnce()
+    {
+        // The README's durability promise (synchronous=FULL with WAL): without WAL each commit creates, syncs and
+        // deletes a rollback journal, several fsyncs per stored callback.
+        foreach (var database in new Platform.Storage.Database.ServiceDatabase[] { Auth, Recordings })
+        {
+            await using var connection = await database.OpenAsync();
+            Assert.Equal("wal", await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "PRAGMA journal_mode"));
+            Assert.Equal(database == Recordings ? 2L : 1L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "PRAGMA synchronous")); // FULL, NORMAL
+        }
+    }
+
     public void Dispose() => _data.Dispose();
 }
 
