@@ -106,13 +106,18 @@ public sealed class AccessAlertTests : IAsyncLifetime
         return items;
     }
 
-    // What the receiver got, as Slack-compatible {"text": …} bodies, once it has that many.
+    // What the receiver got, as Slack-compatible {"text": …} bodies, checked to be exactly that many: a marker alert
+    // raised last is posted last (one queue, one sender), so once it has arrived every earlier alert has too.
     private async Task<List<string>> PostedAsync(int count)
     {
-        await Wait.UntilAsync(() => Task.FromResult(_receiver.LogEntries.Count >= count), TimeSpan.FromSeconds(10), $"{count} alert(s) posted");
-        await Task.Delay(200); // and no more
-        var bodies = _receiver.LogEntries.Select(e => JsonDocument.Parse(e.RequestMessage.Body!).RootElement.GetProperty("text").GetString()!).ToList();
+        const string Marker = "test: every earlier alert is posted";
+        _host.Services.GetRequiredService<ServiceDefaults.Alerts.Alerts>().Raise("test", Marker);
+        await Wait.UntilAsync(() => Task.FromResult(Texts().Contains(Marker)), TimeSpan.FromSeconds(10), "the marker alert posted");
+        var bodies = Texts().Where(text => text != Marker).ToList();
         Assert.Equal(count, bodies.Count);
         return bodies;
     }
+
+    private List<string> Texts() =>
+        [.. _receiver.LogEntries.Select(e => JsonDocument.Parse(e.RequestMessage.Body!).RootElement.GetProperty("text").GetString()!)];
 }
