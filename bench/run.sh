@@ -39,6 +39,7 @@ cleanup() {
   [[ -f "$work/backend.pid" ]] && kill "$(cat "$work/backend.pid")" 2>/dev/null || true
   [[ -f "$work/nginxproxy.pid" ]] && kill "$(cat "$work/nginxproxy.pid")" 2>/dev/null || true
   [[ -f "$work/haproxy.pid" ]] && kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true
+  [[ -f "$work/haproxy-tcp.pid" ]] && kill "$(cat "$work/haproxy-tcp.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -255,7 +256,47 @@ fi
 # --- 8. TLS resumption: handshakes per second for new and returning clients -------------------------------------
 if want 8; then
   echo "Scenario 8: TLS handshakes, new and resumed"
-  AUTH_URLS=http://127.0.0.1:9001 start_gateway http://127.0.0.1:9001
+  # As a replicated gateway ships: every replica given the same TLS_TICKET_KEY_FILE.
+  head -c 80 /dev/urandom > "$work/ticket.key"
+  AUTH_URLS=http://127.0.0.1:9001 start_gateway http://127.0.0.1:9001 TLS_TICKET_KEY_FILE="$work/ticket.key"
+  # Three more replicas for the cross-replica rounds: one with the same key file (beside :4443), two with none.
+  replica() { # https port, http port, then extra VAR=value settings
+    local https="$1" http="$2"; shift 2
+    (env OPENSSL_CONF="$gateway_openssl_conf" PORT="$https" HTTP_PORT="$http" TLS_CERT_PATH="$work/tls.crt" TLS_KEY_PATH="$work/tls.key" ALLOWED_ORIGINS=https://localhost:4443 \
+       AUTH_SERVICE_URLS=http://127.0.0.1:9001 RECORDINGS_SERVICE_URLS=http://127.0.0.1:9001 JWKS_URL=http://127.0.0.1:5101/.well-known/jwks.json \
+       RATE_LIMIT_MAX=1000000000 "$@" dotnet "$(bin Gateway)" --contentRoot "$root/Gateway" > "$work/gateway-$https.log" 2>&1) & pids+=($!); replica_pids+=($!)
+  }
+  replica_pids=()
+  replica 4543 4581 TLS_TICKET_KEY_FILE="$work/ticket.key"; replica 4743 4781; replica 4753 4791
+  # An L4 balancer (HAProxy in TCP mode, round robin) in front of each pair: a returning client lands on the other
+  # replica every second connection, as behind a cloud load balancer without client affinity.
+  cat > "$work/haproxy-tcp.cfg" <<CFG
+global
+  nbthread 1
+  maxconn 5000
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend shared
+  bind 127.0.0.1:4843
+  default_backend shared
+backend shared
+  balance roundrobin
+  server a 127.0.0.1:4443
+  server b 127.0.0.1:4543
+frontend own
+  bind 127.0.0.1:4943
+  default_backend own
+backend own
+  balance roundrobin
+  server a 127.0.0.1:4743
+  server b 127.0.0.1:4753
+CFG
+  haproxy -f "$work/haproxy-tcp.cfg" -D -p "$work/haproxy-tcp.pid"
+  for port in 4543 4743 4753; do wait_url "https://127.0.0.1:$port/health/ready"; done
+  grep -q "TLS session tickets: key .* from TLS_TICKET_KEY_FILE" "$work/gateway.log" || { echo "the gateway did not take the ticket key file" >&2; exit 1; }
   # The gateway as it was before resumption: cipher rules by .NET's policy (no OPENSSL_CONF), no session cache.
   (env -u OPENSSL_CONF PORT=4643 HTTP_PORT=4681 TLS_CERT_PATH="$work/tls.crt" TLS_KEY_PATH="$work/tls.key" ALLOWED_ORIGINS=https://localhost:4643 \
      AUTH_SERVICE_URLS=http://127.0.0.1:9001 RECORDINGS_SERVICE_URLS=http://127.0.0.1:9001 JWKS_URL=http://127.0.0.1:5101/.well-known/jwks.json \
@@ -284,6 +325,8 @@ if want 8; then
         tls_run gateway-before 4643 "$mode" "$version"
         tls_run nginx 9444 "$mode" "$version"
       done
+      tls_run replicas-shared-key 4843 reuse "$version"
+      tls_run replicas-own-keys 4943 reuse "$version"
     done
   done
   {
@@ -299,8 +342,18 @@ if want 8; then
       done
     done
     echo
+    echo "Returning clients through an L4 balancer (HAProxy, TCP, round robin) over two gateway replicas, so every second connection meets the other replica:"
+    echo
+    echo "| version | replicas sharing TLS_TICKET_KEY_FILE per s | resumed | replicas with their own keys per s | resumed | shared / own |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    for version in tls1_2 tls1_3; do
+      mode=reuse
+      s=$(med replicas-shared-key); o=$(med replicas-own-keys)
+      echo "| ${version/tls1_/TLS 1.} | $s | $(med replicas-shared-key 6) % | $o | $(med replicas-own-keys 6) % | $(awk -v a="$s" -v b="$o" 'BEGIN { printf "%.2f", a / b }') |"
+    done
+    echo
   } >> "$results"
-  kill "$(cat "$work/nginxproxy.pid")" 2>/dev/null || true
+  kill "$(cat "$work/nginxproxy.pid")" "$(cat "$work/haproxy-tcp.pid")" "${replica_pids[@]}" 2>/dev/null || true
 fi
 
 # --- 2–4 run against the real RecordingsService -------------------------------------------------------------------
@@ -369,11 +422,29 @@ fi
 if want 4; then
   echo "Scenario 4: sign-in flood"
   users=(signin-flood --url https://127.0.0.1:4443 --token "$token" --users 8 --seconds 20 --device-user admin --device-password "$password")
+  # Where the CPU goes in each phase: CPU seconds of each process (utime + stime) and of the whole machine (/proc/stat).
+  auth_dotnet=$(pgrep -f 'AuthService.dll' | head -1); recordings_dotnet=$(pgrep -f 'RecordingsService.dll' | head -1)
+  ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+  machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6 }' /proc/stat; }
+  cpu_begin() { cpu_start=(); for p in "$@"; do cpu_start+=("$(ticks "$p")"); done; read -r machine_start idle_start < <(machine_ticks); }
+  cpu_report() { # phase, then name=pid pairs in the order cpu_begin got them
+    local phase="$1"; shift; local hz; hz=$(getconf CLK_TCK); local i=0 line="" named=0 total idle
+    read -r total idle < <(machine_ticks)
+    for pair in "$@"; do
+      local t; t=$(ticks "${pair#*=}"); local d=$(( t - cpu_start[i] )); named=$(( named + d )); i=$(( i + 1 ))
+      line+="${pair%%=*} $(awk -v d="$d" -v hz="$hz" 'BEGIN { printf "%.1f", d / hz }') s, "
+    done
+    echo "CPU $phase: ${line}everything else (the users' and device sign-in process, the kernel) $(awk -v t="$(( total - machine_start ))" -v i="$(( idle - idle_start ))" -v n="$named" -v hz="$hz" 'BEGIN { printf "%.1f s, idle %.1f s of %.1f core-seconds", (t - i - n) / hz, i / hz, t / hz }')"
+  }
+  cpu_begin "$gateway_dotnet" "$auth_dotnet" "$recordings_dotnet"
   dotnet "$(bin Bench)" "${users[@]}" | tee "$work/flood.txt"
+  cpu_report "alone (warm-up and measurement)" gateway="$gateway_dotnet" AuthService="$auth_dotnet" RecordingsService="$recordings_dotnet" | tee -a "$work/flood.txt"
   # The flood from its own process, running before, during and after the users' warm-up (5 s) and measurement (20 s).
   dotnet "$(bin Bench)" signin-flood --url https://127.0.0.1:4443 --flood-only 1 --rate 1000 --seconds 32 > "$work/flood-generator.txt" &
   flood_pid=$!; sleep 3
+  cpu_begin "$gateway_dotnet" "$auth_dotnet" "$recordings_dotnet" "$flood_pid"
   dotnet "$(bin Bench)" "${users[@]}" --during-flood 1 | tee -a "$work/flood.txt"
+  cpu_report "during the flood (warm-up and measurement)" gateway="$gateway_dotnet" AuthService="$auth_dotnet" RecordingsService="$recordings_dotnet" "flood generator=$flood_pid" | tee -a "$work/flood.txt"
   wait "$flood_pid" || true
   cat "$work/flood-generator.txt" | tee -a "$work/flood.txt"
   alone=$(awk '/^p99 alone/ {print $4}' "$work/flood.txt"); during=$(awk '/^p99 during the flood/ {print $6}' "$work/flood.txt")

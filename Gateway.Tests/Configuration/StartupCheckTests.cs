@@ -105,6 +105,29 @@ public sealed class StartupCheckTests
         Assert.Contains("CDN_BASE_URL must be an absolute https URL without query", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(48, "holds 48")]
+    [InlineData(0, "holds 0")]
+    [InlineData(-1, "points to")]
+    public async Task ATicketKeyFileThatIsNot80Bytes_StopsTheStart(int length, string problem)
+    {
+        using var certificate = TestCertificate.Create();
+        var environment = ProductionEnvironment(certificate);
+        var keyFile = Path.Combine(certificate.Directory, "ticket.key");
+        if (length >= 0)
+        {
+            await File.WriteAllBytesAsync(keyFile, new byte[length]);
+        }
+
+        environment["TLS_TICKET_KEY_FILE"] = keyFile;
+
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("TLS_TICKET_KEY_FILE", stderr, StringComparison.Ordinal);
+        Assert.Contains(problem, stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>A clean Production environment with everything the gateway needs besides what a test sets.</summary>
     private static Dictionary<string, string?> ProductionEnvironment(TestCertificate certificate)
     {
@@ -122,7 +145,7 @@ public sealed class StartupCheckTests
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = null,
         };
-        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "TWILIO_WEBHOOK_ALLOWED_IPS", "ASPNETCORE_URLS", "JWKS_URL", "REVOCATION_FEED_URL", "INTERNAL_TLS_CA", "INTERNAL_TLS_CERT", "INTERNAL_TLS_KEY", "CDN_BASE_URL" })
+        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "TWILIO_WEBHOOK_ALLOWED_IPS", "ASPNETCORE_URLS", "JWKS_URL", "REVOCATION_FEED_URL", "INTERNAL_TLS_CA", "INTERNAL_TLS_CERT", "INTERNAL_TLS_KEY", "CDN_BASE_URL", "TLS_TICKET_KEY_FILE", "REDIS_URL" })
         {
             environment[name] = null;
         }

@@ -18,23 +18,33 @@ internal static class OpenSsl
     }
 
     /// <summary>
-    /// A first handshake that saves its session, then a second that offers it: the second's output says "Reused"
-    /// when the server resumed the session, "New" when it made the client pay a full handshake again. A server that
-    /// issues neither a session ID nor a ticket leaves nothing to offer: then the first handshake's output is returned.
+    /// A first handshake that saves its session, then a second that offers it (to the same port, or to
+    /// <paramref name="resumeOnPort"/>): the second's output says "Reused" when the server resumed the session, "New"
+    /// when it made the client pay a full handshake again. A server that issues neither a session ID nor a ticket
+    /// leaves nothing to offer: then the first handshake's output is returned.
     /// </summary>
-    public static async Task<string> ResumedHandshakeAsync(int port, string version)
+    public static async Task<string> ResumedHandshakeAsync(int port, string version, int? resumeOnPort = null)
     {
         var session = Path.Combine(Path.GetTempPath(), $"tls-session-{Guid.NewGuid():N}.pem");
         try
         {
-            // TLS 1.3 sends its tickets after the handshake: s_client sends a request and reads until the gateway
-            // closes the connection after answering, so the tickets are in the saved session.
-            var first = await RunAsync(port, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", version, "-sess_out", session, "-ign_eof");
-            return File.Exists(session) ? await ClientAsync(port, version, "-sess_in", session) : first;
+            var first = await SaveSessionAsync(port, version, session);
+            return File.Exists(session) ? await ResumeAsync(resumeOnPort ?? port, version, session) : first;
         }
         finally
         {
             File.Delete(session);
         }
     }
+
+    /// <summary>
+    /// A full handshake and one request, saving the session to <paramref name="sessionFile"/>. TLS 1.3 sends its
+    /// tickets after the handshake: s_client sends a request and reads until the gateway closes the connection after
+    /// answering, so the tickets are in the saved session.
+    /// </summary>
+    public static Task<string> SaveSessionAsync(int port, string version, string sessionFile) =>
+        RunAsync(port, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", version, "-sess_out", sessionFile, "-ign_eof");
+
+    /// <summary>A handshake offering a saved session: the output says "Reused" when the server resumed it, "New" otherwise.</summary>
+    public static Task<string> ResumeAsync(int port, string version, string sessionFile) => ClientAsync(port, version, "-sess_in", sessionFile);
 }

@@ -16,6 +16,9 @@ public sealed record GatewaySettings
     public required int HttpsPublicPort { get; init; }
     public required string CertificatePath { get; init; }
     public required string KeyPath { get; init; }
+
+    /// <summary>TLS_TICKET_KEY_FILE: 80 random bytes, the TLS session ticket key every replica shares; null: per process, or Redis's.</summary>
+    public required string? TicketKeyFile { get; init; }
     public required IReadOnlyList<string> AllowedOrigins { get; init; }
 
     /// <summary>CDN_BASE_URL: where pages load the dashboard's hashed scripts, styles and images from; null: this gateway.</summary>
@@ -91,6 +94,7 @@ public sealed record GatewaySettings
             HttpPort = reader.Number("HTTP_PORT", 4080, 0, 65535),
             CertificatePath = certificate ?? "",
             KeyPath = key ?? "",
+            TicketKeyFile = ReadTicketKeyFile(reader),
             AllowedOrigins = allowedOrigins,
             PublicBaseUrl = publicBaseUrl,
             CdnBaseUrl = ReadCdnBaseUrl(reader),
@@ -109,6 +113,24 @@ public sealed record GatewaySettings
             AllowLocalhostOrigins = !reader.IsProduction,
             SendHsts = reader.IsProduction,
         };
+    }
+
+    private static string? ReadTicketKeyFile(SettingsReader reader)
+    {
+        var path = reader.ExistingFile("TLS_TICKET_KEY_FILE", null, requiredInProduction: false, "80 random bytes: openssl rand 80 > FILE");
+        if (path is null)
+        {
+            return null;
+        }
+
+        var length = new FileInfo(path).Length;
+        if (length != Tls.SessionTickets.OpenSslTicketKeys.KeyLength)
+        {
+            reader.AddProblem($"TLS_TICKET_KEY_FILE must hold exactly 80 random bytes (openssl rand 80 > FILE); {path} holds {length}.");
+            return null;
+        }
+
+        return Path.GetFullPath(path);
     }
 
     private static Uri? ReadCdnBaseUrl(SettingsReader reader)

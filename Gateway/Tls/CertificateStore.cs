@@ -41,6 +41,9 @@ internal sealed partial class CertificateStore : IDisposable
         }
     }
 
+    /// <summary>After a renewed certificate is in use.</summary>
+    public event Action? Changed;
+
     /// <summary>True when returning clients can resume their TLS sessions (the cipher rules are OpenSSL's).</summary>
     public bool ResumptionEnabled => _cipherPolicy is null;
 
@@ -71,6 +74,7 @@ internal sealed partial class CertificateStore : IDisposable
 
         _current = next;
         LogServing(next.TargetCertificate.Subject, next.TargetCertificate.NotAfter);
+        Changed?.Invoke();
     }
 
     public void Dispose() => _watcher.Dispose();

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
 using System.Security.Authentication;
 
 namespace Gateway.Tls;
@@ -52,31 +50,8 @@ internal static class CipherRules
         && !await HandshakeAsync(certificate, Weak)
         && await HandshakeAsync(certificate, Intermediate);
 
-    private static async Task<bool> HandshakeAsync(SslStreamCertificateContext certificate, CipherSuitesPolicy? offered)
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var client = new TcpClient();
-        var accepting = listener.AcceptTcpClientAsync();
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        using var accepted = await accepting;
-        await using var server = new SslStream(accepted.GetStream());
-        // The client trusts exactly the certificate being checked: the handshake is with ourselves.
-        await using var tlsClient = new SslStream(client.GetStream(), false, (_, served, _, _) =>
-            served is not null && served.GetCertHashString() == certificate.TargetCertificate.GetCertHashString());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        var serving = server.AuthenticateAsServerAsync(
-            new SslServerAuthenticationOptions { ServerCertificateContext = certificate, EnabledSslProtocols = SslProtocols.Tls12 }, timeout.Token);
-        var connecting = tlsClient.AuthenticateAsClientAsync(
-            new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls12, CipherSuitesPolicy = offered }, timeout.Token);
-        try
-        {
-            await Task.WhenAll(serving, connecting);
-            return true;
-        }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    private static Task<bool> HandshakeAsync(SslStreamCertificateContext certificate, CipherSuitesPolicy? offered) =>
+        LoopbackHandshake.RunAsync(
+            new SslServerAuthenticationOptions { ServerCertificateContext = certificate, EnabledSslProtocols = SslProtocols.Tls12 },
+            new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls12, CipherSuitesPolicy = offered });
 }

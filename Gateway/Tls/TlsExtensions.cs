@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Tls.SessionTickets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -11,11 +12,22 @@ internal static class TlsExtensions
     {
         builder.Services.AddSingleton(services =>
             new CertificateStore(settings.CertificatePath, settings.KeyPath, services.GetRequiredService<ILogger<CertificateStore>>()));
+        if (settings.TicketKeyFile is not null || settings.Redis is not null)
+        {
+            builder.Services.AddSingleton(services => new SharedTicketKeys(
+                services.GetRequiredService<CertificateStore>(),
+                settings.TicketKeyFile,
+                settings.TicketKeyFile is null ? new RedisTicketKeys(services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()) : null,
+                services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<SharedTicketKeys>>()));
+            builder.Services.AddHostedService(services => services.GetRequiredService<SharedTicketKeys>());
+        }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = Routing.GatewayRoutes.MaxRequestBodyBytes;
             var certificates = kestrel.ApplicationServices.GetRequiredService<CertificateStore>();
+            var ticketKeys = kestrel.ApplicationServices.GetService<SharedTicketKeys>();
             kestrel.ListenAnyIP(settings.HttpsPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
@@ -25,6 +37,10 @@ internal static class TlsExtensions
                     HandshakeTimeout = TimeSpan.FromSeconds(10),
                 });
                 listen.Use(CloseNotify.SendOnClose);
+                if (ticketKeys is not null)
+                {
+                    listen.Use(ticketKeys.OnConnection);
+                }
             });
             kestrel.ListenAnyIP(settings.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Gateway.Tests.Infrastructure;
+using Gateway.Tls.SessionTickets;
+using StackExchange.Redis;
+
+namespace Gateway.Tests.Tls;
+
+/// <summary>
+/// TLS session resumption across gateway replicas: real gateway processes started as deploy/run.sh starts them (with
+/// OPENSSL_CONF naming Tls/openssl.cnf, which turns resumption on), openssl s_client saving a session on one and
+/// offering it to the other.
+/// </summary>
+public sealed partial class SharedTicketKeyTests
+{
+    [Theory]
+    [InlineData("-tls1_2")]
+    [InlineData("-tls1_3")]
+    public async Task WithoutASharedKey_AReturningClientResumesOnlyOnTheGatewayItMetBefore(string version)
+    {
+        using var certificate = TestCertificate.Create();
+        await using var first = await GatewayProcess.StartAsync(certificate, []);
+        await using var second = await GatewayProcess.StartAsync(certificate, []);
+
+        Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumedHandshakeAsync(first.Port, version), StringComparison.Ordinal);
+        Assert.Contains("New, TLSv1.", await OpenSsl.ResumedHandshakeAsync(first.Port, version, resumeOnPort: second.Port), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-tls1_2")]
+    [InlineData("-tls1_3")]
+    public async Task TwoGatewaysGivenOneKeyFile_ResumeEachOthersSessions_UntilTheFileIsReplaced(string version)
+    {
+        using var certificate = TestCertificate.Create();
+        using var directory = TemporaryDirectory.Create("ticket-key-");
+        var keyFile = Path.Combine(directory.Path, "ticket.key");
+        WriteKey(keyFile, out _);
+        var settings = new Dictionary<string, string?> { ["TLS_TICKET_KEY_FILE"] = keyFile };
+        await using var first = await GatewayProcess.StartAsync(certificate, settings);
+        await using var second = await GatewayProcess.StartAsync(certificate, settings);
+        var session = Path.Combine(directory.Path, "session.pem");
+
+        await OpenSsl.SaveSessionAsync(first.Port, version, session);
+        Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumeAsync(second.Port, version, session), StringComparison.Ordinal);
+
+        // Rotation: the operator replaces the file on every replica (here both read the same one).
+        WriteKey(keyFile, out var newName);
+        await first.Process.WaitForLineAsync(KeyInUse(newName), TimeSpan.FromSeconds(10));
+        await second.Process.WaitForLineAsync(KeyInUse(newName), TimeSpan.FromSeconds(10));
+        Assert.Contains("New, TLSv1.", await OpenSsl.ResumeAsync(second.Port, version, session), StringComparison.Ordinal);
+
+        var fresh = Path.Combine(directory.Path, "fresh.pem");
+        await OpenSsl.SaveSessionAsync(second.Port, version, fresh);
+        Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumeAsync(first.Port, version, fresh), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AKeyFileReplacedByOneOfTheWrongLength_KeepsThePreviousKey_AndSaysSo()
+    {
+        using var certificate = TestCertificate.Create();
+        using var directory = TemporaryDirectory.Create("ticket-key-");
+        var keyFile = Path.Combine(directory.Path, "ticket.key");
+        WriteKey(keyFile, out _);
+        var settings = new Dictionary<string, string?> { ["TLS_TICKET_KEY_FILE"] = keyFile };
+        await using var first = await GatewayProcess.StartAsync(certificate, settings);
+        await using var second = await GatewayProcess.StartAsync(certificate, settings);
+
+        await File.WriteAllBytesAsync(keyFile, RandomNumberGenerator.GetBytes(48));
+        await first.Process.WaitForLineAsync(WrongLength(), TimeSpan.FromSeconds(10));
+
+        Assert.Contains("Reused, TLSv1.3", await OpenSsl.ResumedHandshakeAsync(second.Port, "-tls1_3", resumeOnPort: first.Port), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoGatewaysSharingRedis_ResumeEachOthersSessions()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var certificate = TestCertificate.Create();
+        var settings = new Dictionary<string, string?> { ["REDIS_URL"] = redis.Url };
+        await using var first = await GatewayProcess.StartAsync(certificate, settings);
+        await using var second = await GatewayProcess.StartAsync(certificate, settings);
+
+        foreach (var version in new[] { "-tls1_2", "-tls1_3" })
+        {
+            Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumedHandshakeAsync(first.Port, version, resumeOnPort: second.Port), StringComparison.Ordinal);
+            Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumedHandshakeAsync(second.Port, version, resumeOnPort: first.Port), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task TheRedisKey_IsOnePerHourForEveryReplica_AndLeavesRedisAfterTwoHours()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Url.Replace("redis://", "", StringComparison.Ordinal));
+        var (one, two) = (new RedisTicketKeys(connection), new RedisTicketKeys(connection));
+        var hour = new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
+
+        var (first, period) = await one.CurrentAsync(hour.AddMinutes(1), CancellationToken.None);
+        var (same, _) = await two.CurrentAsync(hour.AddMinutes(59), CancellationToken.None);
+        var (next, nextPeriod) = await two.CurrentAsync(hour.AddHours(1), CancellationToken.None);
+
+        Assert.Equal(OpenSslTicketKeys.KeyLength, first.Length);
+        Assert.Equal(first, same);
+        Assert.NotEqual(first, next);
+        Assert.Equal(period + 1, nextPeriod);
+        var ttl = await connection.GetDatabase().KeyTimeToLiveAsync(RedisTicketKeys.KeyFor(period));
+        Assert.InRange(ttl!.Value, TimeSpan.FromHours(2) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(2));
+        // The next check comes just after the hour turns, and at least once a minute.
+        Assert.Equal(TimeSpan.FromSeconds(30.1), RedisTicketKeys.UntilNextCheck(hour.AddMinutes(59).AddSeconds(30)));
+        Assert.Equal(TimeSpan.FromMinutes(1), RedisTicketKeys.UntilNextCheck(hour.AddMinutes(10)));
+    }
+
+    private static void WriteKey(string path, out string name)
+    {
+        var key = RandomNumberGenerator.GetBytes(OpenSslTicketKeys.KeyLength);
+        // As an operator would: written beside, then moved over the old one.
+        File.WriteAllBytes(path + ".new", key);
+        File.Move(path + ".new", path, overwrite: true);
+        name = Convert.ToHexStringLower(key, 0, 4);
+    }
+
+    private static Regex KeyInUse(string name) => new($"TLS session tickets: key {name} from TLS_TICKET_KEY_FILE");
+
+    [GeneratedRegex("TLS_TICKET_KEY_FILE .* now holds 48 bytes, not 80")]
+    private static partial Regex WrongLength();
+
+    /// <summary>A gateway process on free ports, Development settings, the given certificate, resumption on.</summary>
+    private sealed partial class GatewayProcess : IAsyncDisposable
+    {
+        private readonly PortReservation _https;
+        private readonly PortReservation _http;
+
+        private GatewayProcess(RunningProcess process, PortReservation https, PortReservation http)
+        {
+            Process = process;
+            _https = https;
+            _http = http;
+        }
+
+        public RunningProcess Process { get; }
+        public int Port => _https.Port;
+
+        public static async Task<GatewayProcess> StartAsync(TestCertificate certificate, Dictionary<string, string?> settings)
+        {
+            var (https, http) = (PortReservation.Reserve(), PortReservation.Reserve());
+            var gateway = Repository.BuiltDll("Gateway");
+            var environment = new Dictionary<string, string?>(settings)
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["OPENSSL_CONF"] = Path.Combine(Path.GetDirectoryName(gateway)!, "Tls", "openssl.cnf"),
+                ["PORT"] = https.Port.ToString(CultureInfo.InvariantCulture),
+                ["HTTP_PORT"] = http.Port.ToString(CultureInfo.InvariantCulture),
+                ["TLS_CERT_PATH"] = certificate.CertificatePath,
+                ["TLS_KEY_PATH"] = certificate.KeyPath,
+                ["AUTH_SERVICE_URLS"] = GatewayHost.DeadBackend.ToString(),
+                ["RECORDINGS_SERVICE_URLS"] = GatewayHost.DeadBackend.ToString(),
+                ["JWKS_URL"] = GatewayHost.DeadBackend.ToString(),
+            };
+            var process = RunningProcess.Start("dotnet", [gateway], environment, Path.Combine(Repository.Root, "Gateway"));
+            await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(60));
+            return new GatewayProcess(process, https, http);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Process.DisposeAsync();
+            _https.Dispose();
+            _http.Dispose();
+        }
+
+        [GeneratedRegex("Now listening on: https")]
+        private static partial Regex ListeningLine();
+    }
+}
