@@ -32,6 +32,7 @@ internal static class AuthServiceExtensions
         services.AddStorageFaultHandling();
         services.AddSingleton<KeyRing>();
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<Sessions.OwnDevices>();
         services.AddSingleton<TokenIssuer>();
         services.AddAlerts(settings.Alerts);
         services.AddSingleton<SignInMonitor>();

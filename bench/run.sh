@@ -296,7 +296,7 @@ backend own
 CFG
   haproxy -f "$work/haproxy-tcp.cfg" -D -p "$work/haproxy-tcp.pid"
   for port in 4543 4743 4753; do wait_url "https://127.0.0.1:$port/health/ready"; done
-  grep -q "TLS session tickets: key .* from TLS_TICKET_KEY_FILE" "$work/gateway.log" || { echo "the gateway did not take the ticket key file" >&2; exit 1; }
+  grep -q "TLS session tickets: key .*\"Source\":\"TLS_TICKET_KEY_FILE\"" "$work/gateway.log" || { echo "the gateway did not take the ticket key file" >&2; exit 1; }
   # The gateway as it was before resumption: cipher rules by .NET's policy (no OPENSSL_CONF), no session cache.
   (env -u OPENSSL_CONF PORT=4643 HTTP_PORT=4681 TLS_CERT_PATH="$work/tls.crt" TLS_KEY_PATH="$work/tls.key" ALLOWED_ORIGINS=https://localhost:4643 \
      AUTH_SERVICE_URLS=http://127.0.0.1:9001 RECORDINGS_SERVICE_URLS=http://127.0.0.1:9001 JWKS_URL=http://127.0.0.1:5101/.well-known/jwks.json \
@@ -421,7 +421,7 @@ fi
 
 if want 4; then
   echo "Scenario 4: sign-in flood"
-  users=(signin-flood --url https://127.0.0.1:4443 --token "$token" --users 8 --seconds 20 --device-user admin --device-password "$password")
+  users=(signin-flood --url https://127.0.0.1:4443 --token "$token" --users 8 --seconds 20 --device-user admin --device-password "$password" --device-cookie-file "$work/device-cookie")
   # Where the CPU goes in each phase: CPU seconds of each process (utime + stime) and of the whole machine (/proc/stat).
   auth_dotnet=$(pgrep -f 'AuthService.dll' | head -1); recordings_dotnet=$(pgrep -f 'RecordingsService.dll' | head -1)
   ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -439,13 +439,13 @@ if want 4; then
   cpu_begin "$gateway_dotnet" "$auth_dotnet" "$recordings_dotnet"
   dotnet "$(bin Bench)" "${users[@]}" | tee "$work/flood.txt"
   cpu_report "alone (warm-up and measurement)" gateway="$gateway_dotnet" AuthService="$auth_dotnet" RecordingsService="$recordings_dotnet" | tee -a "$work/flood.txt"
-  # The flood from its own process, running before, during and after the users' warm-up (5 s) and measurement (20 s).
-  dotnet "$(bin Bench)" signin-flood --url https://127.0.0.1:4443 --flood-only 1 --rate 1000 --seconds 32 > "$work/flood-generator.txt" &
+  # The flood from its own process, from 3 s before the users' warm-up (5 s) until their measurement (20 s) is over.
+  dotnet "$(bin Bench)" signin-flood --url https://127.0.0.1:4443 --flood-only 1 --rate 1000 --seconds 300 > "$work/flood-generator.txt" &
   flood_pid=$!; sleep 3
   cpu_begin "$gateway_dotnet" "$auth_dotnet" "$recordings_dotnet" "$flood_pid"
   dotnet "$(bin Bench)" "${users[@]}" --during-flood 1 | tee -a "$work/flood.txt"
   cpu_report "during the flood (warm-up and measurement)" gateway="$gateway_dotnet" AuthService="$auth_dotnet" RecordingsService="$recordings_dotnet" "flood generator=$flood_pid" | tee -a "$work/flood.txt"
-  wait "$flood_pid" || true
+  kill -TERM "$flood_pid"; wait "$flood_pid" || true
   cat "$work/flood-generator.txt" | tee -a "$work/flood.txt"
   alone=$(awk '/^p99 alone/ {print $4}' "$work/flood.txt"); during=$(awk '/^p99 during the flood/ {print $6}' "$work/flood.txt")
   echo "p99 ratio during/alone = $(awk -v a="$during" -v b="$alone" 'BEGIN { printf "%.2f", a / b }')" | tee -a "$work/flood.txt"

@@ -65,7 +65,7 @@ internal static class AuthEndpoints
     }
 
     private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> LoginAsync(
-        HttpContext context, SessionService sessions, AuthService.Tokens.TokenIssuer issuer, CancellationToken cancellationToken)
+        HttpContext context, SessionService sessions, OwnDevices ownDevices, AuthService.Tokens.TokenIssuer issuer, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, SignInRequest.JsonType, cancellationToken);
         if (problem is not null)
@@ -93,7 +93,8 @@ internal static class AuthEndpoints
             return JsonBody.Invalid("The code is longer than 64 characters.");
         }
 
-        var outcome = await sessions.SignInAsync(request.Username, request.Password, request.Code, ClientIp(context), cancellationToken);
+        var ownDevice = await ownDevices.PresentsAsync(context.Request, UsernameRules.Normalize(request.Username));
+        var outcome = await sessions.SignInAsync(request.Username, request.Password, request.Code, ClientIp(context), ownDevice, cancellationToken);
         if (outcome.Tokens is { } signedIn)
         {
             // This browser (or client) is now a known device of the user: its next sign-ins skip the slowdown.

@@ -37,12 +37,13 @@ public sealed class SessionService(
     AuthSettings settings,
     TimeProvider time)
 {
-    public async Task<SignInOutcome> SignInAsync(string username, string password, string? code, string? clientIp, CancellationToken cancellationToken)
+    /// <param name="ownDevice">The attempt comes from the user's own device (<see cref="OwnDevices"/>).</param>
+    public async Task<SignInOutcome> SignInAsync(string username, string password, string? code, string? clientIp, bool ownDevice, CancellationToken cancellationToken)
     {
         username = UsernameRules.Normalize(username);
         var user = await users.FindAsync(username, cancellationToken);
         // Unknown users are checked against a dummy hash: the same work, the same time, the same answer.
-        var verified = await hasher.VerifyAsync(password, user?.PasswordHash ?? hasher.DummyHash, cancellationToken);
+        var verified = await hasher.VerifyAsync(password, user?.PasswordHash ?? hasher.DummyHash, ownDevice, cancellationToken);
         if (verified is null)
         {
             return new SignInOutcome(null, SignInFailure.Busy);
@@ -71,7 +72,7 @@ public sealed class SessionService(
             return new SignInOutcome(null, SignInFailure.SecondFactorRequired);
         }
 
-        var upgraded = PasswordRules.WorkFactorOf(user.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, cancellationToken) : null;
+        var upgraded = PasswordRules.WorkFactorOf(user.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, ownDevice, cancellationToken) : null;
         var now = time.GetUtcNow();
         await users.RecordSignInAsync(user.Username, now, upgraded, cancellationToken);
         if (upgraded is not null)

@@ -65,7 +65,7 @@ internal static class UserEndpoints
             return JsonBody.Invalid(passwordProblem);
         }
 
-        var hash = await hasher.HashAsync(request.Password!, cancellationToken);
+        var hash = await hasher.HashAsync(request.Password!, ownDevice: false, cancellationToken);
         if (hash is null)
         {
             return AuthEndpoints.Busy(context);
@@ -118,7 +118,7 @@ internal static class UserEndpoints
         var hash = user.PasswordHash;
         if (request.Password is not null)
         {
-            hash = await hasher.HashAsync(request.Password, cancellationToken) ?? "";
+            hash = await hasher.HashAsync(request.Password, ownDevice: false, cancellationToken) ?? "";
             if (hash.Length == 0)
             {
                 return AuthEndpoints.Busy(context);

@@ -12,9 +12,5 @@ internal sealed class KnownDevices(JwksKeyCache keys, TimeProvider time)
     private readonly Microsoft.IdentityModel.Tokens.TokenValidationParameters _parameters = DeviceTokens.ValidationParameters(keys.KeysFor, time);
 
     /// <returns>The device's id, or null when the cookie is not a valid device token for <paramref name="username"/>.</returns>
-    public async Task<string?> RecognizeAsync(string? cookie, string username)
-    {
-        var device = await DeviceTokens.ValidateAsync(cookie, _parameters);
-        return device is { } known && UsernameRules.Normalize(known.Username) == username ? known.Id : null;
-    }
+    public Task<string?> RecognizeAsync(string? cookie, string username) => DeviceTokens.RecognizeAsync(cookie, username, _parameters);
 }

@@ -33,6 +33,13 @@ public static class DeviceTokens
         return parameters;
     }
 
+    /// <summary>
+    /// The device's id when <paramref name="token"/> is a valid device token for <paramref name="username"/> (already
+    /// normalised): the sign-in attempt comes from that user's own device. Null otherwise.
+    /// </summary>
+    public static async Task<string?> RecognizeAsync(string? token, string username, TokenValidationParameters parameters) =>
+        await ValidateAsync(token, parameters) is { } device && UsernameRules.Normalize(device.Username) == username ? device.Id : null;
+
     /// <summary>The device's id and user, when <paramref name="token"/> is a valid device token.</summary>
     public static async Task<(string Id, string Username)?> ValidateAsync(string? token, TokenValidationParameters parameters)
     {

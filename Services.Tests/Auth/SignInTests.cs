@@ -296,4 +296,50 @@ public sealed class SignInTests : IAsyncLifetime
         var failures = (await host.AuditAsync(admin.AccessToken)).Count(e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "failure");
         Assert.Equal(judged, failures);
     }
+
+    [Fact]
+    public async Task AFloodThatFillsTheHashingQueue_NeitherRefusesNorDelaysTheUsersOwnDevice()
+    {
+        // cost 13: each guess keeps the one hashing thread busy for a good part of a second.
+        await using var host = new AuthHost(new Dictionary<string, string> { ["HASHING_CONCURRENCY"] = "1", ["BCRYPT_WORK_FACTOR"] = "13" });
+        var before = await host.SignInAsync();
+        var device = before.Cookies.Single(c => c.StartsWith("__Host-device=", StringComparison.Ordinal)).Split(';')[0];
+
+        var firstRefusal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var flood = Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var client = host.Client();
+            using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = $"guess{i}", password = "wrong-password-123" });
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                firstRefusal.TrySetResult();
+            }
+
+            return response.StatusCode;
+        }).ToList();
+        await firstRefusal.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The common lane is full: the admin without the device cookie is refused, and so is an attempt on another
+        // username with the admin's cookie; the admin with it signs in while the guesses are still queued.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await SignInStatusAsync(host, cookie: null));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await SignInStatusAsync(host, device, username: "vera"));
+        Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(host, device));
+        Assert.Contains(flood, attempt => !attempt.IsCompleted);
+
+        var guesses = await Task.WhenAll(flood);
+        Assert.All(guesses, status => Assert.True(status is HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable, status.ToString()));
+    }
+
+    private static async Task<HttpStatusCode> SignInStatusAsync(AuthHost host, string? cookie, string username = "admin")
+    {
+        using var client = host.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password = AuthHost.AdminPassword }) };
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
 }

@@ -27,7 +27,9 @@ internal static class SignInFlood
         await MeasureUsersAsync(url, options["token"], users, TimeSpan.FromSeconds(5));
 
         // Beside the users: the admin's browser, holding the device cookie of an earlier sign-in, signs in again.
-        var deviceCookie = options.Get("device-password") is { } password ? await DeviceCookieAsync(url, options["device-user"], password) : null;
+        // The cookie is kept in --device-cookie-file between runs: the run during the flood uses the one the admin got
+        // before it, as a browser would, instead of first signing in without one in the middle of the flood.
+        var deviceCookie = options.Get("device-password") is { } password ? await DeviceCookieAsync(url, options["device-user"], password, options.Get("device-cookie-file")) : null;
         var measuring = MeasureUsersAsync(url, options["token"], users, TimeSpan.FromSeconds(seconds));
         var signIns = deviceCookie is null ? Task.FromResult(new List<(int, double)>()) : DeviceSignInsAsync(url, options["device-user"], options["device-password"], deviceCookie, TimeSpan.FromSeconds(seconds));
         var latencies = await measuring;
@@ -47,7 +49,23 @@ internal static class SignInFlood
     /// A first sign-in without a device cookie: the AuthService answers with the cookie a browser keeps. (During a
     /// flood such a sign-in may be shed with 503; it is tried again, as a person would.)
     /// </summary>
-    private static async Task<string> DeviceCookieAsync(Uri url, string username, string password)
+    private static async Task<string> DeviceCookieAsync(Uri url, string username, string password, string? keptIn)
+    {
+        if (keptIn is not null && File.Exists(keptIn))
+        {
+            return (await File.ReadAllTextAsync(keptIn)).Trim();
+        }
+
+        var cookie = await FirstDeviceCookieAsync(url, username, password);
+        if (keptIn is not null)
+        {
+            await File.WriteAllTextAsync(keptIn, cookie);
+        }
+
+        return cookie;
+    }
+
+    private static async Task<string> FirstDeviceCookieAsync(Uri url, string username, string password)
     {
         using var client = Options.Client(url, 1);
         for (var attempt = 1; ; attempt++)
@@ -95,6 +113,12 @@ internal static class SignInFlood
     private static async Task<int> FloodOnlyAsync(Uri url, int rate, int seconds)
     {
         using var stopFlood = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        // bench/run.sh ends the flood with SIGTERM once the users' measurement is over: the summary is still printed.
+        using var terminated = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stopFlood.Cancel();
+        });
         var statuses = new Dictionary<int, long>();
         var (sent, floodSeconds) = await FloodAsync(url, rate, statuses, stopFlood.Token);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
