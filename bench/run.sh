@@ -428,13 +428,13 @@ if want 4; then
   machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6 }' /proc/stat; }
   cpu_begin() { cpu_start=(); for p in "$@"; do cpu_start+=("$(ticks "$p")"); done; read -r machine_start idle_start < <(machine_ticks); }
   cpu_report() { # phase, then name=pid pairs in the order cpu_begin got them
-    local phase="$1"; shift; local hz; hz=$(getconf CLK_TCK); local i=0 line="" named=0 total idle
+    local phase="$1"; shift; local hz; hz=$(getconf CLK_TCK); local i=0 line="" total idle
     read -r total idle < <(machine_ticks)
     for pair in "$@"; do
-      local t; t=$(ticks "${pair#*=}"); local d=$(( t - cpu_start[i] )); named=$(( named + d )); i=$(( i + 1 ))
+      local t; t=$(ticks "${pair#*=}"); local d=$(( t - cpu_start[i] )); i=$(( i + 1 ))
       line+="${pair%%=*} $(awk -v d="$d" -v hz="$hz" 'BEGIN { printf "%.1f", d / hz }') s, "
     done
-    echo "CPU $phase: ${line}everything else (the users' and device sign-in process, the kernel) $(awk -v t="$(( total - machine_start ))" -v i="$(( idle - idle_start ))" -v n="$named" -v hz="$hz" 'BEGIN { printf "%.1f s, idle %.1f s of %.1f core-seconds", (t - i - n) / hz, i / hz, t / hz }')"
+    echo "CPU $phase: ${line}the whole machine $(awk -v t="$(( total - machine_start ))" -v i="$(( idle - idle_start ))" -v hz="$hz" 'BEGIN { printf "busy %.1f s, idle %.1f s of %.1f core-seconds", (t - i) / hz, i / hz, t / hz }') (the rest of busy: the users' process, the kernel)"
   }
   cpu_begin "$gateway_dotnet" "$auth_dotnet" "$recordings_dotnet"
   dotnet "$(bin Bench)" "${users[@]}" | tee "$work/flood.txt"
