@@ -212,7 +212,7 @@ if want 7; then
   haproxy -f "$work/haproxy.cfg" -D -p "$work/haproxy.pid"
   nginx -c "$work/nginx-proxy.conf"
   (dotnet "$(bin BareProxy)" --port 4543 --cert "$work/tls.crt" --key "$work/tls.key" --destination http://127.0.0.1:9001 > "$work/bare-h2.log" 2>&1) &
-  pids+=($!)
+  bare_h2_pid=$!; pids+=("$bare_h2_pid")
   wait_url https://127.0.0.1:4543/; wait_url https://127.0.0.1:9444/
   h2_run() { # name url connections [token]
     local header=(); [[ -n "${4:-}" ]] && header=(-H "authorization: Bearer $4")
@@ -250,7 +250,7 @@ if want 7; then
     echo "h2load reports no percentiles, only the mean. Every response counted must be 2xx: the raw files under bench/out show the status codes."
     echo
   } >> "$results"
-  kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true; kill "$(cat "$work/nginxproxy.pid")" 2>/dev/null || true
+  kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true; kill "$(cat "$work/nginxproxy.pid")" "$bare_h2_pid" 2>/dev/null || true
 fi
 
 # --- 8. TLS resumption: handshakes per second for new and returning clients -------------------------------------
@@ -267,7 +267,7 @@ if want 8; then
        RATE_LIMIT_MAX=1000000000 "$@" dotnet "$(bin Gateway)" --contentRoot "$root/Gateway" > "$work/gateway-$https.log" 2>&1) & pids+=($!); replica_pids+=($!)
   }
   replica_pids=()
-  replica 4543 4581 TLS_TICKET_KEY_FILE="$work/ticket.key"; replica 4743 4781; replica 4753 4791
+  replica 4545 4585 TLS_TICKET_KEY_FILE="$work/ticket.key"; replica 4745 4785; replica 4755 4795
   # An L4 balancer (HAProxy in TCP mode, round robin) in front of each pair: a returning client lands on the other
   # replica every second connection, as behind a cloud load balancer without client affinity.
   cat > "$work/haproxy-tcp.cfg" <<CFG
@@ -285,17 +285,17 @@ frontend shared
 backend shared
   balance roundrobin
   server a 127.0.0.1:4443
-  server b 127.0.0.1:4543
+  server b 127.0.0.1:4545
 frontend own
   bind 127.0.0.1:4943
   default_backend own
 backend own
   balance roundrobin
-  server a 127.0.0.1:4743
-  server b 127.0.0.1:4753
+  server a 127.0.0.1:4745
+  server b 127.0.0.1:4755
 CFG
   haproxy -f "$work/haproxy-tcp.cfg" -D -p "$work/haproxy-tcp.pid"
-  for port in 4543 4743 4753; do wait_url "https://127.0.0.1:$port/health/ready"; done
+  for port in 4545 4745 4755; do wait_url "https://127.0.0.1:$port/health/ready"; done
   grep -q "TLS session tickets: key .*\"Source\":\"TLS_TICKET_KEY_FILE\"" "$work/gateway.log" || { echo "the gateway did not take the ticket key file" >&2; exit 1; }
   # The gateway as it was before resumption: cipher rules by .NET's policy (no OPENSSL_CONF), no session cache.
   (env -u OPENSSL_CONF PORT=4643 HTTP_PORT=4681 TLS_CERT_PATH="$work/tls.crt" TLS_KEY_PATH="$work/tls.key" ALLOWED_ORIGINS=https://localhost:4643 \
