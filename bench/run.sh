@@ -146,10 +146,11 @@ if want 1 || want 5; then
     local rps; rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-counters-$1.txt")
     avg() { grep "$1" "$work/counters-$2.csv" | tail -8 | awk -F, '{ s += $NF; n++ } END { if (n) print s / n; else print 0 }'; }
     awk -v r="$rps" -v a="$(avg total_allocated "$1")" -v u="$(avg cpu.mode=user "$1")" -v s="$(avg cpu.mode=system "$1")" \
-      'BEGIN { if (r > 0) printf "%.0f %.0f %.1f %.1f", r, a / r, u / r * 1e6, s / r * 1e6; else print "0 n/a n/a n/a" }'
+      -v p="$(avg gc.pause.time "$1")" -v g0="$(avg 'collections.*gen0' "$1")" -v g1="$(avg 'collections.*gen1' "$1")" -v g2="$(avg 'collections.*gen2' "$1")" \
+      'BEGIN { if (r > 0) printf "%.0f %.0f %.1f %.1f %.1f %.1f %.2f", r, a / r, u / r * 1e6, s / r * 1e6, p * 100, g0 + g1 + g2, (g0 + g1 + g2) > 0 ? p * 1000 / (g0 + g1 + g2) : 0; else print "0 n/a n/a n/a n/a n/a n/a" }'
   }
-  read -r counters_rps ours_bytes ours_user ours_sys <<< "$(per_request gateway "$gateway_dotnet" https://127.0.0.1:4443/api/recordings "$token")"
-  read -r bare_counters_rps bare_bytes bare_user bare_sys <<< "$(per_request bare "$bare_dotnet" https://127.0.0.1:4543/api/recordings)"
+  read -r counters_rps ours_bytes ours_user ours_sys ours_pause ours_gcs ours_mean_pause <<< "$(per_request gateway "$gateway_dotnet" https://127.0.0.1:4443/api/recordings "$token")"
+  read -r bare_counters_rps bare_bytes bare_user bare_sys bare_pause bare_gcs bare_mean_pause <<< "$(per_request bare "$bare_dotnet" https://127.0.0.1:4543/api/recordings)"
   {
     echo "## 1. Gateway, full policy (wrk, 1 thread, HTTP/1.1 keep-alive over TLS, 10 s rounds, median of $rounds alternating rounds)"
     echo
@@ -166,10 +167,10 @@ if want 1 || want 5; then
     echo
     echo "Per request at 32 connections (dotnet-counters, System.Runtime, 8 one-second samples under wrk; target ≤ 6 KB allocated on the signed-in route):"
     echo
-    echo "| | req/s while counted | allocated per request | user CPU per request | system CPU per request |"
-    echo "| --- | --- | --- | --- | --- |"
-    echo "| ours (signed-in route) | $counters_rps | $ours_bytes B | $ours_user µs | $ours_sys µs |"
-    echo "| bare YARP | $bare_counters_rps | $bare_bytes B | $bare_user µs | $bare_sys µs |"
+    echo "| | req/s while counted | allocated per request | user CPU per request | system CPU per request | time in GC pauses | GCs per second | mean pause |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| ours (signed-in route) | $counters_rps | $ours_bytes B | $ours_user µs | $ours_sys µs | $ours_pause % | $ours_gcs | $ours_mean_pause ms |"
+    echo "| bare YARP | $bare_counters_rps | $bare_bytes B | $bare_user µs | $bare_sys µs | $bare_pause % | $bare_gcs | $bare_mean_pause ms |"
     echo
   } >> "$results"
   kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true; kill "$(cat "$work/nginxproxy.pid")" 2>/dev/null || true
