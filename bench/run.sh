@@ -147,7 +147,7 @@ if want 1 || want 5; then
     avg() { grep "$1" "$work/counters-$2.csv" | tail -8 | awk -F, '{ s += $NF; n++ } END { if (n) print s / n; else print 0 }'; }
     awk -v r="$rps" -v a="$(avg total_allocated "$1")" -v u="$(avg cpu.mode=user "$1")" -v s="$(avg cpu.mode=system "$1")" \
       -v p="$(avg gc.pause.time "$1")" -v g0="$(avg 'collections.*gen0' "$1")" -v g1="$(avg 'collections.*gen1' "$1")" -v g2="$(avg 'collections.*gen2' "$1")" \
-      'BEGIN { if (r > 0) printf "%.0f %.0f %.1f %.1f %.1f %.1f %.2f", r, a / r, u / r * 1e6, s / r * 1e6, p * 100, g0 + g1 + g2, (g0 + g1 + g2) > 0 ? p * 1000 / (g0 + g1 + g2) : 0; else print "0 n/a n/a n/a n/a n/a n/a" }'
+      'BEGIN { n = g0 + g1 + g2; if (r > 0) printf "%.0f %.0f %.1f %.1f %.1f %.1f %.2f", r, a / r, u / r * 1e6, s / r * 1e6, p * 100, n, (n > 0 ? p * 1000 / n : 0); else print "0 n/a n/a n/a n/a n/a n/a" }'
   }
   read -r counters_rps ours_bytes ours_user ours_sys ours_pause ours_gcs ours_mean_pause <<< "$(per_request gateway "$gateway_dotnet" https://127.0.0.1:4443/api/recordings "$token")"
   read -r bare_counters_rps bare_bytes bare_user bare_sys bare_pause bare_gcs bare_mean_pause <<< "$(per_request bare "$bare_dotnet" https://127.0.0.1:4543/api/recordings)"
