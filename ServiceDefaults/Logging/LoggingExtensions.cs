@@ -48,7 +48,7 @@ public static class LoggingExtensions
             {
                 logger.WriteTo.Sink(
                     new StandardOutputSink(new CompactJsonFormatter()),
-                    new BatchingOptions { BatchSizeLimit = 1_000, BufferingTimeLimit = TimeSpan.FromMilliseconds(100), QueueLimit = 10_000, EagerlyEmitFirstEvent = true });
+                    new BatchingOptions { BatchSizeLimit = 1_000, BufferingTimeLimit = TimeSpan.FromMilliseconds(10), QueueLimit = 10_000, EagerlyEmitFirstEvent = true });
             }
 
             // Extra sinks registered by the host (tests capture events this way).
