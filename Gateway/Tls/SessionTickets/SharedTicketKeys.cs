@@ -18,14 +18,13 @@ namespace Gateway.Tls.SessionTickets;
 /// handshake and get a ticket under the new key.
 /// </summary>
 internal sealed partial class SharedTicketKeys(
-    CertificateStore certificates, string? keyFile, RedisTicketKeys? redis, TimeProvider time, ILogger<SharedTicketKeys> logger) : IHostedService, IDisposable
+    CertificateStore certificates, string? keyFile, RedisTicketKeys? redis, TimeProvider time, ILogger<SharedTicketKeys> logger) : BackgroundService
 {
-    private readonly CancellationTokenSource _stopping = new();
     private volatile byte[]? _key;
     private FileChangeWatcher? _watcher;
-    private Task _rotating = Task.CompletedTask;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The first key is in place before the host starts Kestrel (hosted services start first).</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         if (OpenSslTicketKeys.Unavailable is { } reason)
         {
@@ -48,14 +47,26 @@ internal sealed partial class SharedTicketKeys(
         else if (redis is not null)
         {
             await RefreshFromRedisAsync(cancellationToken);
-            _rotating = RotateAsync(_stopping.Token);
+            await base.StartAsync(cancellationToken);
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>With Redis: the hourly rotation.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await _stopping.CancelAsync();
-        await _rotating;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(RedisTicketKeys.UntilNextCheck(time.GetUtcNow()), time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await RefreshFromRedisAsync(stoppingToken);
+        }
     }
 
     /// <summary>Kestrel connection middleware, after the TLS handshake: the connection's context gets the current key.</summary>
@@ -89,22 +100,6 @@ internal sealed partial class SharedTicketKeys(
         }
 
         await UseAsync(key, "TLS_TICKET_KEY_FILE");
-    }
-
-    private async Task RotateAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(RedisTicketKeys.UntilNextCheck(time.GetUtcNow()), time, stopping);
-                await RefreshFromRedisAsync(stopping);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-        }
     }
 
     private async Task RefreshFromRedisAsync(CancellationToken cancellationToken)
@@ -157,10 +152,10 @@ internal sealed partial class SharedTicketKeys(
     /// <summary>The first 4 bytes of the key's name: the name travels in the clear in every ticket, the rest is secret.</summary>
     private static string KeyName(byte[] key) => Convert.ToHexStringLower(key, 0, 4);
 
-    public void Dispose()
+    public override void Dispose()
     {
         _watcher?.Dispose();
-        _stopping.Dispose();
+        base.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "TLS session tickets: key {KeyName} from {Source}, shared by every gateway given the same")]
