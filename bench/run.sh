@@ -3,19 +3,21 @@
 #   bash bench/run.sh            every scenario (about 45 minutes with BENCH_ROUNDS=5)
 #   bash bench/run.sh 1 5        only scenarios 1 and 5
 # Scenarios: 1 full policy, 2 webhook ingest, 3 live events, 4 sign-in flood, 5 memory, 6 address spray, 7 HTTP/2,
-# 8 TLS handshakes (new and resumed); all eight run when none is named. 9 (named only): 10,000 WebSocket clients
-# across two RecordingsService replicas sharing PostgreSQL and Redis.
-# Installs nginx, haproxy, wrk and sqlite3 from Debian when missing (as root); for 9, postgresql and redis-server. Writes bench/out/<time>/ and
+# 8 TLS handshakes (new and resumed), 10 CPU profile (perf) of the gateway and bare YARP; all of these run when none
+# is named. 9 (named only): 10,000 WebSocket clients across two RecordingsService replicas sharing PostgreSQL and Redis.
+# Installs nginx, haproxy, wrk and sqlite3 from Debian when missing (as root); for 9, postgresql and redis-server; for
+# 10, linux-perf. Writes bench/out/<time>/ and
 # replaces bench/RESULTS.md with the new table. Nothing here runs in CI and nothing asserts a timing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scenarios=("$@"); ((${#scenarios[@]})) || scenarios=(1 2 3 4 5 6 7 8)
+scenarios=("$@"); ((${#scenarios[@]})) || scenarios=(1 2 3 4 5 6 7 8 10)
 want() { local s; for s in "${scenarios[@]}"; do [[ "$s" == "$1" ]] && return 0; done; return 1; }
 
 missing=()
 for tool in nginx haproxy wrk sqlite3 openssl curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 command -v h2load >/dev/null || missing+=(nghttp2-client)
+if want 10; then command -v perf >/dev/null || missing+=(linux-perf); fi
 if want 9; then
   command -v redis-server >/dev/null || missing+=(redis-server)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
@@ -355,6 +357,82 @@ CFG
     echo
   } >> "$results"
   kill "$(cat "$work/nginxproxy.pid")" "$(cat "$work/haproxy-tcp.pid")" "${replica_pids[@]}" 2>/dev/null || true
+fi
+
+# --- 10. Where the CPU goes per request: perf profiles of the gateway and bare YARP under scenario 1's load ------
+if want 10; then
+  echo "Scenario 10: CPU profile (perf) of the gateway and bare YARP under wrk -c32"
+  # Every method JIT-compiled (no ReadyToRun code) into plain anonymous memory (W^X double mapping off) and written
+  # to /tmp/perf-PID.map, so perf names managed frames.
+  profile_env=(DOTNET_PerfMapEnabled=1 DOTNET_ReadyToRun=0 DOTNET_EnableWriteXorExecute=0)
+  AUTH_URLS=http://127.0.0.1:9001 start_gateway http://127.0.0.1:9001 "${profile_env[@]}"
+  (env "${profile_env[@]}" dotnet "$(bin BareProxy)" --port 4544 --cert "$work/tls.crt" --key "$work/tls.key" --destination http://127.0.0.1:9001 > "$work/bare-profile.log" 2>&1) &
+  bare_profile_pid=$!; pids+=("$bare_profile_pid"); wait_url https://127.0.0.1:4544/
+  bare_profile_dotnet=$(pgrep -P "$bare_profile_pid" -f BareProxy.dll || echo "$bare_profile_pid")
+  # One symbol's self time goes to the first category whose pattern its DSO or name matches.
+  categorize() {
+    awk -F'\t' '
+      BEGIN {
+        n = split("request log|authentication|authorization|rate limits|our other middleware|YARP|HttpClient to the backend|routing and endpoints|Kestrel and HTTP/1.1|TLS (SslStream, OpenSSL)|sockets|GC, JIT and runtime|kernel|other", order, "|")
+        pattern["request log"] = "Serilog|ServiceDefaults\\.Logging|CompactJson"
+        pattern["authentication"] = "Authentication|IdentityModel|JwtBearer|Platform\\.Security\\.Tokens|Claims"
+        pattern["authorization"] = "Authorization"
+        pattern["rate limits"] = "RateLimit"
+        pattern["our other middleware"] = "SecurityHeaders|Gateway\\.Cors|OriginCheck|Gateway\\.Https|SecurityEvents|ClientIp|ProblemResponses|Gateway\\.Proxy|ServiceDefaults|Gateway\\."
+        pattern["YARP"] = "Yarp"
+        pattern["HttpClient to the backend"] = "System\\.Net\\.Http"
+        pattern["routing and endpoints"] = "Routing|Endpoint|HostFiltering|Diagnostics|Hosting"
+        pattern["Kestrel and HTTP/1.1"] = "Kestrel|AspNetCore\\.Server|Pipelines|AspNetCore\\.Http|Connections"
+        pattern["TLS (SslStream, OpenSSL)"] = "libssl|libcrypto|System\\.Net\\.Security|Interop\\+Ssl|Interop\\+Crypto|libSystem\\.Security"
+        pattern["sockets"] = "System\\.Net\\.Sockets|libSystem\\.Native"
+        pattern["GC, JIT and runtime"] = "libcoreclr|libclrjit|WKS::|SVR::|System\\.GC|libc\\.so|libstdc|ld-linux|System\\.Private\\.CoreLib|System\\.Runtime"
+        pattern["kernel"] = "kernel\\.kallsyms|\\[k\\]|vdso"
+      }
+      { share = $1; gsub(/[ %]/, "", share) }
+      $1 ~ /%/ && share ~ /^[0-9.]+$/ {
+        line = $0
+        for (i = 1; i <= n; i++) { c = order[i]; if (c == "other" || line ~ pattern[c]) { total[c] += share; break } }
+      }
+      END { for (i = 1; i <= n; i++) printf "%s\t%.2f\n", order[i], total[order[i]] }'
+  }
+  profile() { # name pid url [token]: samples the process for 10 s in the middle of 20 s of wrk -c32
+    local header=(); [[ -n "${4:-}" ]] && header=(-H "Authorization: Bearer $4")
+    wrk -t1 -c32 -d10s "${header[@]}" "$3" > /dev/null 2>&1 || true # warm-up
+    wrk -t1 -c32 -d20s "${header[@]}" "$3" > "$work/wrk-profile-$1.txt" 2>&1 &
+    local wrk_pid=$!; sleep 5
+    # Context switches of all the process's threads (each thread's own count in /proc/PID/task/*/status).
+    switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 } END { print v, n }'; }
+    local before; before=$(awk '{ print $14 + $15 }' "/proc/$2/stat"); local switches_before; switches_before=$(switches "$2")
+    perf record -F 999 -p "$2" -o "$work/perf-$1.data" -- sleep 10 > /dev/null 2>&1 || true
+    local after; after=$(awk '{ print $14 + $15 }' "/proc/$2/stat"); local switches_after; switches_after=$(switches "$2")
+    local threads; threads=$(ls /proc/"$2"/task | wc -l)
+    wait "$wrk_pid" || true
+    local rps; rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-profile-$1.txt")
+    perf report -i "$work/perf-$1.data" --no-children --sort dso,sym --stdio --percent-limit 0 --field-separator=$'\t' 2> /dev/null \
+      | categorize > "$work/profile-$1.tsv"
+    # CPU per request over the sampled 10 s (process CPU ticks ÷ requests at wrk's rate).
+    awk -v t="$(( after - before ))" -v hz="$(getconf CLK_TCK)" -v r="$rps" 'BEGIN { printf "%.1f", t / hz / (r * 10) * 1e6 }' > "$work/profile-$1.cpu"
+    awk -v b="$switches_before" -v a="$switches_after" -v r="$rps" -v n="$threads" 'BEGIN { split(b, x, " "); split(a, y, " "); printf "%.2f voluntary and %.2f involuntary context switches per request, %d threads", (y[1] - x[1]) / (r * 10), (y[2] - x[2]) / (r * 10), n }' > "$work/profile-$1.switches"
+    echo "  $1: ${rps} req/s, $(cat "$work/profile-$1.cpu") µs of CPU per request, $(cat "$work/profile-$1.switches")"
+  }
+  profile gateway "$gateway_dotnet" https://127.0.0.1:4443/api/recordings "$token"
+  profile bare "$bare_profile_dotnet" https://127.0.0.1:4544/api/recordings
+  kill "$bare_profile_pid" 2>/dev/null || true
+  {
+    echo "## 10. Where the CPU goes per request (perf, 999 Hz, 10 s under wrk -c32 on the signed-in route; every method JIT-compiled so perf names it; self time by category)"
+    echo
+    echo "| category | ours: share | ours: µs per request | bare YARP: share | bare YARP: µs per request | ours − bare, µs |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    ours_cpu=$(cat "$work/profile-gateway.cpu"); bare_cpu=$(cat "$work/profile-bare.cpu")
+    join -t $'\t' <(sort "$work/profile-gateway.tsv") <(sort "$work/profile-bare.tsv") | sort -t $'\t' -k2 -g -r \
+      | awk -F'\t' -v o="$ours_cpu" -v b="$bare_cpu" '{ printf "| %s | %.1f %% | %.1f | %.1f %% | %.1f | %+.1f |\n", $1, $2, $2 * o / 100, $3, $3 * b / 100, $2 * o / 100 - $3 * b / 100 }'
+    echo "| all | 100 % | $ours_cpu | 100 % | $bare_cpu | $(awk -v a="$ours_cpu" -v b="$bare_cpu" 'BEGIN { printf "%+.1f", a - b }') |"
+    echo
+    echo "Context switches (all threads, /proc): ours $(cat "$work/profile-gateway.switches"); bare YARP $(cat "$work/profile-bare.switches")."
+    echo
+    echo "CPU per request is the process's own CPU time over the sampled 10 s divided by the requests served in them (wrk's rate). Categories are matched on perf's DSO and symbol names, first match wins (bench/run.sh, scenario 10); the raw reports are bench/out/<time>/perf-*.data."
+    echo
+  } >> "$results"
 fi
 
 # --- 2–4 run against the real RecordingsService -------------------------------------------------------------------

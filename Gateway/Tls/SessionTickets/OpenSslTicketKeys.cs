@@ -38,15 +38,22 @@ internal static class OpenSslTicketKeys
     /// <returns>True when the context was changed.</returns>
     public static bool Apply(SslStream tls, byte[] key)
     {
-        if (Unavailable is not null || key.Length != KeyLength || SecurityContext!.GetValue(tls) is not SafeHandle ssl || tls.LocalCertificate is not { } certificate)
+        if (Unavailable is not null || key.Length != KeyLength)
         {
             return false;
         }
 
         var added = false;
+        SafeHandle? ssl = null;
         var current = new byte[KeyLength];
         try
         {
+            ssl = SecurityContext!.GetValue(tls) as SafeHandle;
+            if (ssl is null || tls.LocalCertificate is not { } certificate)
+            {
+                return false;
+            }
+
             ssl.DangerousAddRef(ref added);
             var context = SSL_get_SSL_CTX(ssl.DangerousGetHandle());
             if (context == 0 || (SSL_CTX_ctrl(context, GetTicketKeysCommand, KeyLength, current) == 1 && current.AsSpan().SequenceEqual(key)))
@@ -63,12 +70,16 @@ internal static class OpenSslTicketKeys
                     && SSL_CTX_set_session_id_context(context, sessionContext, (uint)sessionContext.Length) == 1;
             }
         }
+        catch (ObjectDisposedException)
+        {
+            return false; // the connection is already gone
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(current);
             if (added)
             {
-                ssl.DangerousRelease();
+                ssl!.DangerousRelease();
             }
         }
     }

@@ -1,6 +1,6 @@
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Platform.Security.Tls;
@@ -87,7 +87,7 @@ internal sealed partial class SharedTicketKeys(
         {
             key = File.ReadAllBytes(path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             LogFileUnreadable(path, e.Message);
             return;
@@ -139,10 +139,19 @@ internal sealed partial class SharedTicketKeys(
             return;
         }
 
-        var served = await LoopbackHandshake.RunAsync(
-            certificates.CreateServerOptions(),
-            new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 },
-            tls => OpenSslTicketKeys.Apply(tls, key));
+        bool served;
+        try
+        {
+            served = await LoopbackHandshake.RunAsync(
+                certificates.CreateServerOptions(),
+                new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 },
+                tls => OpenSslTicketKeys.Apply(tls, key));
+        }
+        catch (SocketException)
+        {
+            served = false;
+        }
+
         if (!served)
         {
             LogPrimingFailed();
