@@ -491,7 +491,7 @@ if want 3; then
     echo '```'
     echo
     cut=$(grep -o 'aborting the others at [^ ]*' "$work/live.txt" | awk '{print $5}')
-    drops=$(jq -rR --arg cut "$cut" 'fromjson? | select(.Reason != null and .["@t"] < $cut) | .Reason' "$work/recordings.log" | sort | uniq -c | sed 's/^ *//' | paste -sd ';' -)
+    drops=$(jq -rR --arg cut "$cut" 'fromjson? | select(.Reason != null and .["@t"] < $cut and ((.["@mt"] // "") | startswith("Live events: {User} from {ClientIp} disconnected"))) | .Reason' "$work/recordings.log" | sort | uniq -c | sed 's/^ *//' | paste -sd ';' -)
     echo "The stalled client has a 2 KB receive window and never reads until the end. Disconnections the service logged before the 1,000 others were closed: ${drops:-none} (\"unresponsive or lost\": no answer to its pings within the keep-alive timeout; \"too-slow\": its 64-event queue filled)."
     echo "No peer: the proxies only pass WebSocket bytes; the fan-out is the RecordingsService's."
     echo
