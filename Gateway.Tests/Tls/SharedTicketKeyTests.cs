@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
@@ -38,10 +39,11 @@ public sealed partial class SharedTicketKeyTests
         using var certificate = TestCertificate.Create();
         using var directory = TemporaryDirectory.Create("ticket-key-");
         var keyFile = Path.Combine(directory.Path, "ticket.key");
-        WriteKey(keyFile, out _);
+        WriteKey(keyFile, out var firstName);
         var settings = new Dictionary<string, string?> { ["TLS_TICKET_KEY_FILE"] = keyFile };
         await using var first = await GatewayProcess.StartAsync(certificate, settings);
         await using var second = await GatewayProcess.StartAsync(certificate, settings);
+        Assert.Equal(("Healthy", $"key {firstName} from TLS_TICKET_KEY_FILE"), await TicketKeysReadinessAsync(first.Port));
         var sessions = Versions.ToDictionary(version => version, version => Path.Combine(directory.Path, $"session{version}.pem"));
 
         foreach (var version in Versions)
@@ -64,6 +66,22 @@ public sealed partial class SharedTicketKeyTests
         await File.WriteAllBytesAsync(keyFile, RandomNumberGenerator.GetBytes(48));
         await first.Process.WaitForLineAsync(WrongLength(), TimeSpan.FromSeconds(10));
         Assert.Contains("Reused, TLSv1.3", await OpenSsl.ResumedHandshakeAsync(second.Port, "-tls1_3", resumeOnPort: first.Port), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AGatewayThatCannotShareTheKey_SaysSoInItsReadiness_AsDegraded()
+    {
+        // This test process has no OPENSSL_CONF, so the in-process gateway keeps no TLS sessions to share.
+        using var directory = TemporaryDirectory.Create("ticket-key-");
+        var keyFile = Path.Combine(directory.Path, "ticket.key");
+        WriteKey(keyFile, out _);
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["TLS_TICKET_KEY_FILE"] = keyFile });
+
+        var (status, description) = await TicketKeysReadinessAsync(gateway.HttpsUrl.Port);
+
+        Assert.Equal("Degraded", status);
+        Assert.Contains("not shared: TLS session resumption is off", description, StringComparison.Ordinal);
+        Assert.Contains(gateway.Logs.Events, e => e.MessageTemplate.Text.StartsWith("TLS session ticket keys are not shared", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -103,6 +121,17 @@ public sealed partial class SharedTicketKeyTests
         // The next check comes just after the hour turns, and at least once a minute.
         Assert.Equal(TimeSpan.FromSeconds(30.1), RedisTicketKeys.UntilNextCheck(hour.AddMinutes(59).AddSeconds(30)));
         Assert.Equal(TimeSpan.FromMinutes(1), RedisTicketKeys.UntilNextCheck(hour.AddMinutes(10)));
+    }
+
+    /// <returns>The readiness check's status and description (these gateways' service URLs are dead, so readiness
+    /// as a whole is 503 here; Degraded alone would keep it 200).</returns>
+    private static async Task<(string Status, string Description)> TicketKeysReadinessAsync(int port)
+    {
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null };
+        using var client = new HttpClient(handler);
+        using var ready = await client.GetAsync(new Uri(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{port}/health/ready")));
+        var check = (await ready.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("checks").GetProperty("tls-session-tickets");
+        return (check.GetProperty("status").GetString()!, check.GetProperty("description").GetString()!);
     }
 
     private static void WriteKey(string path, out string name)

@@ -21,6 +21,8 @@ internal static class TlsExtensions
                 services.GetRequiredService<TimeProvider>(),
                 services.GetRequiredService<ILogger<SharedTicketKeys>>()));
             builder.Services.AddHostedService(services => services.GetRequiredService<SharedTicketKeys>());
+            builder.Services.AddHealthChecks().AddCheck<SharedTicketKeysHealthCheck>(
+                "tls-session-tickets", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -21,19 +21,29 @@ internal sealed partial class SharedTicketKeys(
     CertificateStore certificates, string? keyFile, RedisTicketKeys? redis, TimeProvider time, ILogger<SharedTicketKeys> logger) : BackgroundService
 {
     private volatile byte[]? _key;
+    private volatile string? _source;
+    private volatile string? _notShared;
     private FileChangeWatcher? _watcher;
+
+    /// <summary>For readiness: why the key is not shared, or which key is in use.</summary>
+    public (bool Shared, string Description) State =>
+        _notShared is { } reason ? (false, "not shared: " + reason)
+        : _key is { } key ? (true, $"key {KeyName(key)} from {_source}")
+        : (false, "no shared key yet: Redis has not answered; each gateway uses its own");
 
     /// <summary>The first key is in place before the host starts Kestrel (hosted services start first).</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         if (OpenSslTicketKeys.Unavailable is { } reason)
         {
+            _notShared = reason;
             LogUnavailable(reason);
             return;
         }
 
         if (!certificates.ResumptionEnabled)
         {
+            _notShared = "TLS session resumption is off (OPENSSL_CONF does not name Tls/openssl.cnf)";
             LogResumptionOff();
             return;
         }
@@ -126,6 +136,7 @@ internal sealed partial class SharedTicketKeys(
             return;
         }
 
+        _source = source;
         _key = key;
         LogUsing(KeyName(key), source);
         await PrimeAsync();
@@ -190,4 +201,17 @@ internal sealed partial class SharedTicketKeys(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "TLS session tickets: the gateway's handshake with itself failed, so the new key is set on the next client connection instead")]
     private partial void LogPrimingFailed();
+}
+
+/// <summary>Readiness check "tls-session-tickets" (Degraded, still 200, when the key is not shared).</summary>
+internal sealed class SharedTicketKeysHealthCheck(SharedTicketKeys keys) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var (shared, description) = keys.State;
+        return Task.FromResult(shared
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(description)
+            : new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult(context.Registration.FailureStatus, description));
+    }
 }
