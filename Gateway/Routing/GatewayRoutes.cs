@@ -147,6 +147,9 @@ internal static class GatewayRoutes
         Cluster(RecordingsCluster, settings.RecordingsServiceUrls, settings.HealthCheckInterval),
     ];
 
+    /// <summary>How long a readiness probe may take before it counts as failed.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
     private static ClusterConfig Cluster(string id, IReadOnlyList<Uri> urls, TimeSpan healthInterval) => new()
     {
         ClusterId = id,
@@ -169,7 +172,10 @@ internal static class GatewayRoutes
             {
                 Enabled = true,
                 Interval = healthInterval,
-                Timeout = TimeSpan.FromSeconds(Math.Min(5, healthInterval.TotalSeconds)),
+                // 5 s whatever the interval: a replica that is only slow under load is not taken out for a one-second
+                // delay (one failed probe takes it out). Probes never overlap: YARP starts the next one an interval
+                // after the last one ended.
+                Timeout = ProbeTimeout,
                 Policy = "ConsecutiveFailures",
                 Path = ServiceDefaults.Health.HealthEndpoints.ReadyPath,
             },
