@@ -21,6 +21,7 @@ internal static class OpenSslTicketKeys
     private const string LibCrypto = "libcrypto.so.3";
     private const int GetTicketKeysCommand = 58; // SSL_CTRL_GET_TLSEXT_TICKET_KEYS
     private const int SetTicketKeysCommand = 59; // SSL_CTRL_SET_TLSEXT_TICKET_KEYS
+    private const int CheckedRuntimeMajor = 10;
 
     private static readonly FieldInfo? SecurityContext = typeof(SslStream).GetField("_securityContext", BindingFlags.NonPublic | BindingFlags.Instance);
     private static readonly Lock Setting = new();
@@ -89,6 +90,13 @@ internal static class OpenSslTicketKeys
         if (!OperatingSystem.IsLinux())
         {
             return "only the Linux build (OpenSSL) can set them";
+        }
+
+        // The handle is a private detail of System.Net.Security: trusted only in the runtime version it was checked
+        // against (a field of the same name holding something else would be handed to libssl as an SSL*).
+        if (typeof(SslStream).Assembly.GetName().Version?.Major != CheckedRuntimeMajor)
+        {
+            return $"this was checked against .NET {CheckedRuntimeMajor}'s SslStream, and this runtime is .NET {Environment.Version}";
         }
 
         if (SecurityContext is null || !typeof(SafeHandle).IsAssignableFrom(SecurityContext.FieldType))
