@@ -148,7 +148,7 @@ internal static class GatewayRoutes
     ];
 
     /// <summary>How long a readiness probe may take before it counts as failed.</summary>
-    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
     private static ClusterConfig Cluster(string id, IReadOnlyList<Uri> urls, TimeSpan healthInterval) => new()
     {

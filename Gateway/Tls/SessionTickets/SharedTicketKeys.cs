@@ -20,15 +20,14 @@ namespace Gateway.Tls.SessionTickets;
 internal sealed partial class SharedTicketKeys(
     CertificateStore certificates, string? keyFile, RedisTicketKeys? redis, TimeProvider time, ILogger<SharedTicketKeys> logger) : BackgroundService
 {
-    private volatile byte[]? _key;
-    private volatile string? _source;
+    private volatile CurrentKey? _current;
     private volatile string? _notShared;
     private FileChangeWatcher? _watcher;
 
     /// <summary>For readiness: why the key is not shared, or which key is in use.</summary>
     public (bool Shared, string Description) State =>
         _notShared is { } reason ? (false, "not shared: " + reason)
-        : _key is { } key ? (true, $"key {KeyName(key)} from {_source}")
+        : _current is { } current ? (true, $"key {KeyName(current.Key)} from {current.Source}")
         : (false, "no shared key yet: Redis has not answered; each gateway uses its own");
 
     /// <summary>The first key is in place before the host starts Kestrel (hosted services start first).</summary>
@@ -82,7 +81,7 @@ internal sealed partial class SharedTicketKeys(
     /// <summary>Kestrel connection middleware, after the TLS handshake: the connection's context gets the current key.</summary>
     public ConnectionDelegate OnConnection(ConnectionDelegate next) => connection =>
     {
-        if (_key is { } key && connection.Features.Get<ISslStreamFeature>()?.SslStream is { } tls && OpenSslTicketKeys.Apply(tls, key))
+        if (_current?.Key is { } key && connection.Features.Get<ISslStreamFeature>()?.SslStream is { } tls && OpenSslTicketKeys.Apply(tls, key))
         {
             LogApplied(KeyName(key), "a new TLS context");
         }
@@ -117,10 +116,7 @@ internal sealed partial class SharedTicketKeys(
         try
         {
             var (key, period) = await redis!.CurrentAsync(time.GetUtcNow(), cancellationToken);
-            if (_key is null || !key.AsSpan().SequenceEqual(_key))
-            {
-                await UseAsync(key, $"Redis (hour {period})");
-            }
+            await UseAsync(key, $"Redis (hour {period})");
         }
         catch (Exception e) when (e is RedisException or TimeoutException or InvalidDataException)
         {
@@ -131,13 +127,12 @@ internal sealed partial class SharedTicketKeys(
 
     private async Task UseAsync(byte[] key, string source)
     {
-        if (_key is { } previous && previous.AsSpan().SequenceEqual(key))
+        if (_current is { } previous && previous.Key.AsSpan().SequenceEqual(key))
         {
             return;
         }
 
-        _source = source;
-        _key = key;
+        _current = new CurrentKey(key, source);
         LogUsing(KeyName(key), source);
         await PrimeAsync();
     }
@@ -145,7 +140,7 @@ internal sealed partial class SharedTicketKeys(
     /// <summary>Sets the current key on the TLS context Kestrel's connections use, before the next client arrives.</summary>
     private async Task PrimeAsync()
     {
-        if (_key is not { } key)
+        if (_current?.Key is not { } key)
         {
             return;
         }
@@ -168,6 +163,9 @@ internal sealed partial class SharedTicketKeys(
             LogPrimingFailed();
         }
     }
+
+    /// <summary>The key in use and where it came from, replaced as one.</summary>
+    private sealed record CurrentKey(byte[] Key, string Source);
 
     /// <summary>The first 4 bytes of the key's name: the name travels in the clear in every ticket, the rest is secret.</summary>
     private static string KeyName(byte[] key) => Convert.ToHexStringLower(key, 0, 4);
