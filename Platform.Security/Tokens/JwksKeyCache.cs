@@ -14,11 +14,13 @@ public sealed record JwksOptions(Uri JwksUrl, TimeSpan RefreshInterval, TimeSpan
 /// The AuthService's public keys (JWKS), re-read every <see cref="JwksOptions.RefreshInterval"/> so a retired key stops
 /// verifying within a minute, and at most once per <see cref="JwksOptions.UnknownKidRefreshInterval"/> when a token names
 /// a key we have not seen (a new key). Only EC P-256 keys for ES256 are kept. If JWKS cannot be read, the last keys
-/// stay in use and every failure is logged.
+/// stay in use, every failure is logged, and the next read comes sooner: 1 s, 2 s, 4 s… up to the refresh interval
+/// (a service started before the AuthService accepts tokens within seconds of it coming up, not half a minute).
 /// </summary>
 public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOptions options, TimeProvider time, ILogger<JwksKeyCache> logger) : BackgroundService
 {
     public const string HttpClientName = "jwks";
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
 
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly Lock _unknownKidGate = new();
@@ -62,7 +64,8 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
         await RefreshAsync(cancellationToken);
     }
 
-    public async Task RefreshAsync(CancellationToken cancellationToken)
+    /// <returns>False when JWKS could not be read (logged; the known keys stay).</returns>
+    public async Task<bool> RefreshAsync(CancellationToken cancellationToken)
     {
         await _refreshing.WaitAsync(cancellationToken);
         try
@@ -87,11 +90,13 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
 
             _keys = keys;
             LastSuccess = time.GetUtcNow();
+            return true;
         }
         catch (Exception ex) when (ex is HttpRequestException or ArgumentException or System.Text.Json.JsonException
             || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogFailed(options.JwksUrl, ex.Message, _keys.Count);
+            return false;
         }
         finally
         {
@@ -101,12 +106,24 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var retry = FirstRetry;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await RefreshAsync(stoppingToken);
+            TimeSpan wait;
+            if (await RefreshAsync(stoppingToken))
+            {
+                wait = options.RefreshInterval;
+                retry = FirstRetry;
+            }
+            else
+            {
+                wait = retry < options.RefreshInterval ? retry : options.RefreshInterval;
+                retry = wait * 2;
+            }
+
             try
             {
-                await Task.Delay(options.RefreshInterval, time, stoppingToken);
+                await Task.Delay(wait, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -59,6 +59,9 @@ public sealed class RecordingsHost : WebApplicationFactory<RecordingsSettings>
             builder.UseSetting(key, value);
         }
 
+        // The AuthService first: the JWKS reader and the revocation follower start together and would both create it
+        // (WebApplicationFactory's lazy server is not thread-safe: two hosts on one DATA_DIR, and a key read that failed).
+        _ = Auth.Server;
         builder.ConfigureTestServices(services =>
         {
             // JWKS and the revocation feed come from the in-memory AuthService.
