@@ -36,7 +36,8 @@ public static class LoggingExtensions
                 .Enrich.WithProperty("Service", serviceName);
 
             // Formatting and writing happen on a background thread, off the request path. If output cannot keep up
-            // (10,000 lines behind), further lines are dropped rather than slowing requests down.
+            // (10,000 lines behind), further lines are dropped rather than slowing requests down (in Production the
+            // next batch says how many).
             if (development)
             {
                 logger.WriteTo.Async(
@@ -46,9 +47,8 @@ public static class LoggingExtensions
             }
             else
             {
-                logger.WriteTo.Sink(
-                    new StandardOutputSink(new CompactJsonFormatter()),
-                    new BatchingOptions { BatchSizeLimit = 1_000, BufferingTimeLimit = TimeSpan.FromMilliseconds(10), QueueLimit = 10_000, EagerlyEmitFirstEvent = true });
+                logger.WriteTo.Sink(new PeriodicBatchingSink(
+                    new StandardOutputSink(new CompactJsonFormatter()), TimeSpan.FromMilliseconds(10), queueLimit: 10_000, batchSizeLimit: 1_000));
             }
 
             // Extra sinks registered by the host (tests capture events this way).
