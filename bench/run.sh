@@ -400,11 +400,15 @@ if want 10; then
     wrk -t1 -c32 -d10s "${header[@]}" "$3" > /dev/null 2>&1 || true # warm-up
     wrk -t1 -c32 -d20s "${header[@]}" "$3" > "$work/wrk-profile-$1.txt" 2>&1 &
     local wrk_pid=$!; sleep 5
-    # Context switches of all the process's threads (each thread's own count in /proc/PID/task/*/status).
+    # Context switches of all the process's threads (each thread's own count in /proc/PID/task/*/status), in total
+    # and by thread: tid, name, voluntary, involuntary.
     switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 } END { print v, n }'; }
+    per_thread() { local t; for t in /proc/"$1"/task/*; do printf '%s\t%s\t%s\n' "${t##*/}" "$(tr ' ' '_' < "$t/comm")" "$(awk '/^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 } END { print v "\t" n }' "$t/status")"; done 2>/dev/null | sort; }
+    per_thread "$2" > "$work/threads-before-$1.tsv"
     local before; before=$(awk '{ print $14 + $15 }' "/proc/$2/stat"); local switches_before; switches_before=$(switches "$2")
     perf record -F 999 -p "$2" -o "$work/perf-$1.data" -- sleep 10 > /dev/null 2>&1 || true
     local after; after=$(awk '{ print $14 + $15 }' "/proc/$2/stat"); local switches_after; switches_after=$(switches "$2")
+    per_thread "$2" > "$work/threads-after-$1.tsv"
     local threads; threads=$(ls /proc/"$2"/task | wc -l)
     wait "$wrk_pid" || true
     local rps; rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-profile-$1.txt")
@@ -413,6 +417,10 @@ if want 10; then
     # CPU per request over the sampled 10 s (process CPU ticks ÷ requests at wrk's rate).
     awk -v t="$(( after - before ))" -v hz="$(getconf CLK_TCK)" -v r="$rps" 'BEGIN { printf "%.1f", t / hz / (r * 10) * 1e6 }' > "$work/profile-$1.cpu"
     awk -v b="$switches_before" -v a="$switches_after" -v r="$rps" -v n="$threads" 'BEGIN { split(b, x, " "); split(a, y, " "); printf "%.2f voluntary and %.2f involuntary context switches per request, %d threads", (y[1] - x[1]) / (r * 10), (y[2] - x[2]) / (r * 10), n }' > "$work/profile-$1.switches"
+    # Per second, by kind of thread: the socket-polling (epoll) thread, the thread pool's workers, the rest.
+    join -t $'\t' "$work/threads-before-$1.tsv" "$work/threads-after-$1.tsv" | awk -F'\t' -v r="$rps" '
+      { kind = $2 ~ /Sockets/ ? "socket-polling thread" : $2 ~ /TP_Worker/ ? "thread-pool workers" : "other threads"; v[kind] += $6 - $3; n[kind] += $7 - $4 }
+      END { for (k in v) printf "%s\t%.0f\t%.0f\t%.2f\t%.2f\n", k, v[k] / 10, n[k] / 10, v[k] / (r * 10), n[k] / (r * 10) }' | sort > "$work/profile-$1.threads"
     echo "  $1: ${rps} req/s, $(cat "$work/profile-$1.cpu") µs of CPU per request, $(cat "$work/profile-$1.switches")"
   }
   profile gateway "$gateway_dotnet" https://127.0.0.1:4443/api/recordings "$token"
@@ -429,6 +437,13 @@ if want 10; then
     echo "| all | 100 % | $ours_cpu | 100 % | $bare_cpu | $(awk -v a="$ours_cpu" -v b="$bare_cpu" 'BEGIN { printf "%+.1f", a - b }') |"
     echo
     echo "Context switches (all threads, /proc): ours $(cat "$work/profile-gateway.switches"); bare YARP $(cat "$work/profile-bare.switches")."
+    echo
+    echo "By thread, per second of the same 10 s and per request (voluntary: the thread waited; involuntary: it was preempted):"
+    echo
+    echo "| threads | ours: voluntary/s | ours: involuntary/s | ours: per request | bare YARP: voluntary/s | bare YARP: involuntary/s | bare YARP: per request |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    join -t $'\t' "$work/profile-gateway.threads" "$work/profile-bare.threads" \
+      | awk -F'\t' '{ printf "| %s | %s | %s | %s + %s | %s | %s | %s + %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
     echo
     echo "CPU per request is the process's own CPU time over the sampled 10 s divided by the requests served in them (wrk's rate). Categories are matched on perf's DSO and symbol names, first match wins (bench/run.sh, scenario 10); the raw reports are bench/out/<time>/perf-*.data."
     echo

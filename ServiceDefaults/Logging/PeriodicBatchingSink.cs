@@ -7,11 +7,11 @@ using Serilog.Parsing;
 namespace ServiceDefaults.Logging;
 
 /// <summary>
-/// Hands log events to a batched sink (<see cref="StandardOutputSink"/>) from one background loop that wakes on a
-/// timer, every <c>period</c>, and then takes everything queued. Writing an event is one enqueue and nothing else.
-/// Serilog's own batching sink instead waits on its queue between events, so at a gateway's request rates nearly
-/// every request line woke its reader: a thread-pool hand-off and a few small task allocations per request, for
-/// nothing (the lines still went out together). When <c>queueLimit</c> events are waiting (the output cannot keep
+/// Hands log events to a batched sink (<see cref="StandardOutputSink"/>) from one background loop: woken by the
+/// first event after a quiet spell, it waits a <c>period</c> for the batch to fill and then takes everything queued,
+/// so it wakes at most twice a period however many lines arrive, and never when nothing is logged. Serilog's own
+/// batching sink instead waits on its queue again after each event it takes, so at a gateway's request rates nearly
+/// every request line woke its reader: a thread-pool hand-off and a few small task allocations per request. When <c>queueLimit</c> events are waiting (the output cannot keep
 /// up), further events are dropped rather than slowing requests, and the next batch says how many.
 /// </summary>
 internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
@@ -21,11 +21,13 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
 
     private readonly Channel<LogEvent> _queue;
     private readonly IBatchedLogEventSink _target;
-    private readonly PeriodicTimer _timer;
+    private readonly TimeSpan _period;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly int _batchSizeLimit;
     private readonly List<LogEvent> _batch;
     private readonly Task _loop;
     private long _dropped;
+    private int _disposed;
 
     public PeriodicBatchingSink(IBatchedLogEventSink target, TimeSpan period, int queueLimit, int batchSizeLimit)
     {
@@ -36,7 +38,7 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
         _batchSizeLimit = batchSizeLimit;
         _batch = new List<LogEvent>(batchSizeLimit + 1);
         _queue = Channel.CreateBounded<LogEvent>(new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _timer = new PeriodicTimer(period);
+        _period = period;
         using (ExecutionContext.SuppressFlow())
         {
             _loop = Task.Run(LoopAsync);
@@ -57,26 +59,34 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
 
     private async Task LoopAsync()
     {
-        // Disposing the timer ends the wait with false: one last drain, then the loop ends.
-        while (await _timer.WaitForNextTickAsync().ConfigureAwait(false))
+        try
         {
-            await DrainAsync().ConfigureAwait(false);
+            // Idle, the loop waits for the first line; then it lets the batch fill for a period and takes everything.
+            // False: the sink is closing and the queue is empty.
+            while (await _queue.Reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                await Task.Delay(_period, _stopping.Token).ConfigureAwait(false);
+                await DrainAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
         }
 
-        await DrainAsync().ConfigureAwait(false);
+        await DrainAsync().ConfigureAwait(false); // what is left at shutdown
     }
 
     private async Task DrainAsync()
     {
-        var dropped = Interlocked.Exchange(ref _dropped, 0);
-        if (dropped > 0)
-        {
-            _batch.Add(new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Warning, null, DroppedTemplate,
-                [new LogEventProperty("DroppedEvents", new ScalarValue(dropped)), new LogEventProperty(Constants.SourceContextPropertyName, new ScalarValue("Logging"))]));
-        }
-
         while (true)
         {
+            var dropped = Interlocked.Exchange(ref _dropped, 0);
+            if (dropped > 0)
+            {
+                _batch.Add(new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Warning, null, DroppedTemplate,
+                    [new LogEventProperty("DroppedEvents", new ScalarValue(dropped)), new LogEventProperty(Constants.SourceContextPropertyName, new ScalarValue("Logging"))]));
+            }
+
             while (_batch.Count < _batchSizeLimit && _queue.Reader.TryRead(out var logEvent))
             {
                 _batch.Add(logEvent);
@@ -104,8 +114,13 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
     /// <summary>Writes what is queued, then stops; events emitted afterwards are dropped.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
-        _timer.Dispose();
+        _stopping.Cancel();
         try
         {
             _loop.GetAwaiter().GetResult();
@@ -115,6 +130,7 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
             SelfLog.WriteLine("The log writer ended with an error: {0}", ex);
         }
 
+        _stopping.Dispose();
         (_target as IDisposable)?.Dispose();
     }
 }

@@ -42,7 +42,7 @@ public sealed class PeriodicBatchingSinkTests
         Assert.Equal(3, sink.PendingDropped);
         target.Blocked.SetResult();
 
-        await Wait.UntilAsync(() => target.Warnings.Count == 1, TimeSpan.FromSeconds(5), "the drop is reported");
+        await Wait.UntilAsync(() => target.Warnings.Count == 1 && target.Lines.Count == 4, TimeSpan.FromSeconds(5), "the queued lines and the drop are written");
         Assert.Equal([1, 2, 3, 4], target.Lines);
         Assert.Equal(LogEventLevel.Warning, target.Warnings[0].Level);
         Assert.Equal("3", target.Warnings[0].Properties["DroppedEvents"].ToString());
