@@ -11,8 +11,9 @@ namespace ServiceDefaults.Logging;
 /// first event after a quiet spell, it waits a <c>period</c> for the batch to fill and then takes everything queued,
 /// so it wakes at most twice a period however many lines arrive, and never when nothing is logged. Serilog's own
 /// batching sink instead waits on its queue again after each event it takes, so at a gateway's request rates nearly
-/// every request line woke its reader: a thread-pool hand-off and a few small task allocations per request. When <c>queueLimit</c> events are waiting (the output cannot keep
-/// up), further events are dropped rather than slowing requests, and the next batch says how many.
+/// every request line woke its reader: a thread-pool hand-off and a few small task allocations per request. When
+/// <c>queueLimit</c> events are waiting (the output cannot keep up), further events are dropped rather than slowing
+/// requests, and the next batch says how many.
 /// </summary>
 internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
 {
@@ -22,6 +23,7 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
     private readonly Channel<LogEvent> _queue;
     private readonly IBatchedLogEventSink _target;
     private readonly TimeSpan _period;
+    private readonly TimeSpan _shutdownWait;
     private readonly CancellationTokenSource _stopping = new();
     private readonly int _batchSizeLimit;
     private readonly List<LogEvent> _batch;
@@ -29,7 +31,8 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
     private long _dropped;
     private int _disposed;
 
-    public PeriodicBatchingSink(IBatchedLogEventSink target, TimeSpan period, int queueLimit, int batchSizeLimit)
+    /// <param name="shutdownWait">How long <see cref="Dispose"/> waits for the output to take the last lines (10 s).</param>
+    public PeriodicBatchingSink(IBatchedLogEventSink target, TimeSpan period, int queueLimit, int batchSizeLimit, TimeSpan? shutdownWait = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(queueLimit, 1);
@@ -39,6 +42,7 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
         _batch = new List<LogEvent>(batchSizeLimit + 1);
         _queue = Channel.CreateBounded<LogEvent>(new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _period = period;
+        _shutdownWait = shutdownWait ?? TimeSpan.FromSeconds(10);
         using (ExecutionContext.SuppressFlow())
         {
             _loop = Task.Run(LoopAsync);
@@ -111,7 +115,10 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
         }
     }
 
-    /// <summary>Writes what is queued, then stops; events emitted afterwards are dropped.</summary>
+    /// <summary>
+    /// Writes what is queued, then stops; events emitted afterwards are dropped. Waits at most the shutdown wait
+    /// for the output (a standard output nobody reads must not keep a stopping process alive).
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -123,11 +130,15 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
         _stopping.Cancel();
         try
         {
-            _loop.GetAwaiter().GetResult();
+            if (!_loop.Wait(_shutdownWait))
+            {
+                SelfLog.WriteLine("The log output did not take the last lines within {0}; stopping without them", _shutdownWait);
+                return; // the loop still holds the target and the token source: leave both to the process's end
+            }
         }
-        catch (Exception ex)
+        catch (AggregateException ex)
         {
-            SelfLog.WriteLine("The log writer ended with an error: {0}", ex);
+            SelfLog.WriteLine("The log writer ended with an error: {0}", ex.InnerException);
         }
 
         _stopping.Dispose();

@@ -66,6 +66,21 @@ public sealed class PeriodicBatchingSinkTests
     }
 
     [Fact]
+    public async Task Dispose_WithAnOutputThatNeverTakesTheLines_GivesUpAfterTheShutdownWait()
+    {
+        var target = new RecordingTarget { Blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var sink = new PeriodicBatchingSink(target, TimeSpan.FromMilliseconds(10), queueLimit: 100, batchSizeLimit: 10, shutdownWait: TimeSpan.FromMilliseconds(300));
+        sink.Emit(Line(1));
+        await target.Entered.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var disposing = Task.Run(sink.Dispose);
+
+        Assert.Same(disposing, await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(5))));
+        Assert.False(target.Disposed, "the hung write still holds the target");
+        target.Blocked.SetResult();
+    }
+
+    [Fact]
     public async Task AFailingTarget_LosesThatBatch_ButTheSinkKeepsWriting()
     {
         var target = new RecordingTarget { FailNext = true };
