@@ -562,7 +562,7 @@ if want 4; then
     cat "$work/flood.txt"
     echo '```'
     echo
-    echo "Targets: the users' p99 during the flood at most 1.5 × alone; the admin's browser, holding its device cookie, signs in within 1 s during the flood. No peer: the proxies do not sign anyone in."
+    echo "Targets: the median of the rounds' ratios of the users' p99 during the flood to alone at most 1.5; the admin's browser, holding its device cookie, signs in within 1 s during the flood. No peer: the proxies do not sign anyone in."
     echo
   } >> "$results"
 fi
