@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks of the gateway and services beside their peers, on this machine, in one run.
-#   bash bench/run.sh            every scenario (about 45 minutes with BENCH_ROUNDS=5)
+#   bash bench/run.sh            every scenario (about 50 minutes with BENCH_ROUNDS=5)
 #   bash bench/run.sh 1 5        only scenarios 1 and 5
 # Scenarios: 1 full policy, 2 webhook ingest, 3 live events, 4 sign-in flood, 5 memory, 6 address spray, 7 HTTP/2,
 # 8 TLS handshakes (new and resumed), 10 CPU profile (perf) of the gateway and bare YARP; all of these run when none

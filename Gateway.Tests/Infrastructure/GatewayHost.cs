@@ -117,6 +117,7 @@ public sealed class GatewayHost : IAsyncDisposable
             // Send exactly the headers a test sets (no trace context of the test process's own).
             ActivityHeadersPropagator = null,
             SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
+            ConnectCallback = Loopback.ConnectAsync,
         };
         return new HttpClient(handler)
         {

@@ -71,6 +71,7 @@ public sealed partial class RunScript : IAsyncDisposable
         {
             UseCookies = false,
             AllowAutoRedirect = false,
+            ConnectCallback = Loopback.ConnectAsync,
             SslOptions = new SslClientAuthenticationOptions
             {
                 CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca }, RevocationMode = X509RevocationMode.NoCheck },

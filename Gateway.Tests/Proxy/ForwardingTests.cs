@@ -120,7 +120,7 @@ public sealed class ForwardingTests(FakeServicesGateway services) : IClassFixtur
         socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
         socket.Options.SetRequestHeader("Authorization", "Bearer " + Host.Identity.Mint());
         socket.Options.SetRequestHeader("Origin", $"https://{Host.HttpsUrl.Authority}");
-        using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null } };
+        using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null }, ConnectCallback = Loopback.ConnectAsync };
         using var invoker = new HttpMessageInvoker(handler);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 
