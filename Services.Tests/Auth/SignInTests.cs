@@ -300,8 +300,10 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task AFloodThatFillsTheHashingQueue_NeitherRefusesNorDelaysTheUsersOwnDevice()
     {
-        // cost 13: each guess keeps the one hashing thread busy for a good part of a second.
-        await using var host = new AuthHost(new Dictionary<string, string> { ["HASHING_CONCURRENCY"] = "1", ["BCRYPT_WORK_FACTOR"] = "13" });
+        // cost 14: each guess keeps the one hashing thread busy for about a second, so the three still queued when the
+        // first refusal comes outlast the device's sign-in (cost 10, the seeded hash) even on a loaded machine (at
+        // cost 13 a CI run once saw the queue drain first).
+        await using var host = new AuthHost(new Dictionary<string, string> { ["HASHING_CONCURRENCY"] = "1", ["BCRYPT_WORK_FACTOR"] = "14" });
         var before = await host.SignInAsync();
         var device = before.Cookies.Single(c => c.StartsWith("__Host-device=", StringComparison.Ordinal)).Split(';')[0];
 
