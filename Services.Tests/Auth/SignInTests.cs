@@ -300,18 +300,26 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task AFloodThatFillsTheHashingQueue_NeitherRefusesNorDelaysTheUsersOwnDevice()
     {
-        // cost 14: each guess keeps the one hashing thread busy for about a second, so the three still queued when the
-        // first refusal comes outlast the device's sign-in (cost 10, the seeded hash) even on a loaded machine (at
-        // cost 13 a CI run once saw the queue drain first).
-        await using var host = new AuthHost(new Dictionary<string, string> { ["HASHING_CONCURRENCY"] = "1", ["BCRYPT_WORK_FACTOR"] = "14" });
-        var before = await host.SignInAsync();
+        // The guesses go to the admin, whose stored hash has cost 14: each keeps the one hashing thread busy for about a
+        // second. The own device is vera's, whose hash has the configured cost 10: her sign-in is a sixteenth of a
+        // guess's work, so it ends while the first guess is still being hashed, also on a loaded machine where the
+        // low-priority hashing threads get little CPU (queued guesses give up after 5 s, so "still queued" cannot be
+        // what the test waits on).
+        await using var host = new AuthHost(new Dictionary<string, string> { ["HASHING_CONCURRENCY"] = "1", ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(AuthHost.AdminPassword, 14) });
+        var admin = await host.SignInAsync();
+        using (var created = await host.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "vera", password = VeraPassword, role = "viewer" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var before = await host.SignInAsync("vera", VeraPassword);
         var device = before.Cookies.Single(c => c.StartsWith("__Host-device=", StringComparison.Ordinal)).Split(';')[0];
 
         var firstRefusal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var flood = Enumerable.Range(0, 12).Select(async i =>
         {
             using var client = host.Client();
-            using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = $"guess{i}", password = "wrong-password-123" });
+            using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = $"wrong-password-{i}" });
             if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
             {
                 firstRefusal.TrySetResult();
@@ -321,21 +329,23 @@ public sealed class SignInTests : IAsyncLifetime
         }).ToList();
         await firstRefusal.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
-        // The common lane is full: the admin without the device cookie is refused, and so is an attempt on another
-        // username with the admin's cookie; the admin with it signs in while the guesses are still queued.
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await SignInStatusAsync(host, cookie: null));
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await SignInStatusAsync(host, device, username: "vera"));
-        Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(host, device));
+        // The common lane is full: vera without her device cookie is refused, and so is an attempt on another username
+        // with her cookie; vera with it signs in while the first guess is still being hashed.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await SignInStatusAsync(host, cookie: null, "vera", VeraPassword));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await SignInStatusAsync(host, device));
+        Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(host, device, "vera", VeraPassword));
         Assert.Contains(flood, attempt => !attempt.IsCompleted);
 
         var guesses = await Task.WhenAll(flood);
         Assert.All(guesses, status => Assert.True(status is HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable, status.ToString()));
     }
 
-    private static async Task<HttpStatusCode> SignInStatusAsync(AuthHost host, string? cookie, string username = "admin")
+    private const string VeraPassword = "viewer-password-1";
+
+    private static async Task<HttpStatusCode> SignInStatusAsync(AuthHost host, string? cookie, string username = "admin", string password = AuthHost.AdminPassword)
     {
         using var client = host.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password = AuthHost.AdminPassword }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };
         if (cookie is not null)
         {
             request.Headers.Add("Cookie", cookie);
