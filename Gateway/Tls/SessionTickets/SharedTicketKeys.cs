@@ -200,16 +200,3 @@ internal sealed partial class SharedTicketKeys(
     [LoggerMessage(Level = LogLevel.Error, Message = "TLS session tickets: the gateway's handshake with itself failed, so the new key is set on the next client connection instead")]
     private partial void LogPrimingFailed();
 }
-
-/// <summary>Readiness check "tls-session-tickets" (Degraded, still 200, when the key is not shared).</summary>
-internal sealed class SharedTicketKeysHealthCheck(SharedTicketKeys keys) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
-{
-    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
-        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var (shared, description) = keys.State;
-        return Task.FromResult(shared
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(description)
-            : new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult(context.Registration.FailureStatus, description));
-    }
-}
