@@ -2,12 +2,19 @@ using AuthService;
 using AuthService.Commands;
 using AuthService.Configuration;
 using Platform.Security.InternalTls;
+using Platform.Storage.Database;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Health;
 using ServiceDefaults.Hosting;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
+
+if (HealthProbe.IsCommand(args))
+{
+    return await HealthProbe.RunForServiceAsync(AuthSettings.DefaultUrl, Console.Out);
+}
 
 if (CommandLine.IsCommand(args))
 {
@@ -20,6 +27,7 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     builder.UseDefaultUrl(AuthSettings.DefaultUrl);
     var settings = builder.AddSettings(AuthSettings.Read);
+    builder.ClaimSqliteDataDirectory(settings.Database);
     builder.AddInternalTls(settings.InternalTls);
     builder.AddGracefulDrain(settings.Drain);
     builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);

@@ -14,6 +14,7 @@ using Gateway.Tls;
 using Gateway.Webhooks;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Health;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
@@ -26,6 +27,13 @@ if (args is ["fingerprint-assets", var webRoot, var destination])
 {
     Gateway.Dashboard.DashboardAssets.Write(webRoot, destination);
     return 0;
+}
+
+// The container image's HEALTHCHECK: readiness on this gateway's own HTTPS port, its own certificate expected.
+if (HealthProbe.IsCommand(args))
+{
+    var port = Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } configured ? configured : "4000";
+    return await HealthProbe.RunAsync(new Uri($"https://127.0.0.1:{port}{HealthEndpoints.ReadyPath}"), Environment.GetEnvironmentVariable("TLS_CERT_PATH"), Console.Out);
 }
 
 return StartupGuard.Run(() =>

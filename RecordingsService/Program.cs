@@ -2,12 +2,19 @@ using RecordingsService;
 using RecordingsService.Configuration;
 using RecordingsService.LiveEvents;
 using Platform.Security.InternalTls;
+using Platform.Storage.Database;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Health;
 using ServiceDefaults.Hosting;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
+
+if (HealthProbe.IsCommand(args))
+{
+    return await HealthProbe.RunForServiceAsync(RecordingsSettings.DefaultUrl, Console.Out);
+}
 
 if (args is ["migrate"])
 {
@@ -32,6 +39,7 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     builder.UseDefaultUrl(RecordingsSettings.DefaultUrl);
     var settings = builder.AddSettings(RecordingsSettings.Read);
+    builder.ClaimSqliteDataDirectory(settings.Database);
     builder.AddInternalTls(settings.InternalTls);
     builder.AddGracefulDrain(settings.Drain);
     builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
