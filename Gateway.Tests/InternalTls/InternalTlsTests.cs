@@ -17,7 +17,10 @@ public sealed class InternalTlsSystem : IAsyncLifetime
     /// <summary>Where run.sh had certs/generate-internal-certs.sh write the deployment CA and the certificates.</summary>
     public string CertificatesDirectory => Path.Combine(System.DataDirectory, "internal-tls");
 
-    public async Task InitializeAsync() => System = await RunningSystem.StartAsync(new Dictionary<string, string?> { ["INTERNAL_TLS"] = "1" });
+    // No proxy address is trusted (TRUSTED_PROXIES names an unused one): as in containers, where the gateway's address
+    // is not known in advance, only its certificate makes its X-Forwarded-For believed.
+    public async Task InitializeAsync() =>
+        System = await RunningSystem.StartAsync(new Dictionary<string, string?> { ["INTERNAL_TLS"] = "1", ["TRUSTED_PROXIES"] = "192.0.2.1" });
 
     public async Task DisposeAsync() => await System.DisposeAsync();
 }
@@ -70,6 +73,27 @@ public sealed class InternalTlsTests(InternalTlsSystem fixture) : IClassFixture<
         // Orchestrators' probes need no certificate.
         using var probe = await direct.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+    }
+
+    [Fact]
+    public async Task ADeploymentCertificate_MakesTheForwardedClientBelieved_FromAnAddressNoSettingNames()
+    {
+        using var direct = Direct("auth", Load(fixture.CertificatesDirectory, "gateway"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+        {
+            Content = JsonContent.Create(new { username = _system.AdminUsername, password = "certainly-not-the-password" }),
+        };
+        request.Headers.Add("X-Forwarded-For", "198.51.100.77");
+        using var refused = await direct.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        // The audit names the client the gateway saw, not the address the request came from.
+        using var client = _system.Client();
+        using var audit = new HttpRequestMessage(HttpMethod.Get, "/api/audit/auth?limit=50");
+        audit.Headers.Authorization = new("Bearer", await SignInAsync(client));
+        using var entries = await client.SendAsync(audit);
+        var items = (await entries.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(items, item => item.GetProperty("clientIp").GetString() == "198.51.100.77" && item.GetProperty("outcome").GetString() != "success");
     }
 
     [Fact]
