@@ -11,7 +11,9 @@ namespace RecordingsService.Webhooks;
 /// When storing a signed, valid callback fails for the infrastructure's sake, it is written here instead: one file per
 /// callback in DATA_DIR/webhook-spool, flushed to disk before the 204. A background loop replays the files in
 /// arrival order through <see cref="RecordingChanges"/> (the same rank rules, so replays and duplicates change
-/// nothing) as soon as the database answers, deleting each once stored; the spool survives a restart.
+/// nothing) as soon as the database answers, deleting each once stored; the spool survives a restart. Replicas may
+/// share the folder (one volume for every replica): names are unique per process, every replica replays whatever
+/// it finds there (a replica that died leaves nothing behind), and a file another replica took first is skipped.
 /// <c>/health/ready</c> reports its depth (Degraded, still 200, while callbacks wait).
 /// </summary>
 public sealed partial class WebhookSpool : BackgroundService
@@ -23,6 +25,7 @@ public sealed partial class WebhookSpool : BackgroundService
     private readonly RecordingChanges _changes;
     private readonly ILogger<WebhookSpool> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly string _instance = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
     private long _sequence;
     private int _depth;
 
@@ -41,8 +44,8 @@ public sealed partial class WebhookSpool : BackgroundService
     /// <summary>Writes the callback durably; throws <see cref="IOException"/> when it cannot (then nothing was acknowledged).</summary>
     public async Task AppendAsync(Recording recording, CancellationToken cancellationToken)
     {
-        // Names sort in arrival order, across restarts too.
-        var name = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Interlocked.Increment(ref _sequence):D10}.json");
+        // Names sort in arrival order, across restarts too; the instance keeps two replicas' names apart.
+        var name = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Interlocked.Increment(ref _sequence):D10}-{_instance}.json");
         var path = Path.Combine(_directory, name);
         // Written under another name and renamed once on disk, so the replay never reads half a file.
         var writing = path + ".writing";
@@ -72,6 +75,8 @@ public sealed partial class WebhookSpool : BackgroundService
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Listed every time, not only after this process spooled: another replica's files count and replay too.
+            Volatile.Write(ref _depth, Pending().Count);
             if (Depth > 0)
             {
                 await ReplayAsync(stoppingToken);
@@ -103,6 +108,11 @@ public sealed partial class WebhookSpool : BackgroundService
             {
                 recording = null; // cut short by a crash before its flush: never acknowledged
             }
+            catch (FileNotFoundException)
+            {
+                Interlocked.Decrement(ref _depth);
+                continue; // another replica stored it first
+            }
 
             if (recording is not null)
             {
@@ -120,7 +130,7 @@ public sealed partial class WebhookSpool : BackgroundService
                 {
                     // The database refuses this one for good (a bug, not an outage): set aside, so the rest go on.
                     Directory.CreateDirectory(Path.Combine(_directory, "failed"));
-                    File.Move(path, Path.Combine(_directory, "failed", Path.GetFileName(path)), overwrite: true);
+                    TryMove(path, Path.Combine(_directory, "failed", Path.GetFileName(path)));
                     Interlocked.Decrement(ref _depth);
                     LogSetAside(ex, recording.Sid);
                     continue;
@@ -147,6 +157,18 @@ public sealed partial class WebhookSpool : BackgroundService
         catch (SemaphoreFullException)
         {
             // Already woken.
+        }
+    }
+
+    private static void TryMove(string path, string destination)
+    {
+        try
+        {
+            File.Move(path, destination, overwrite: true);
+        }
+        catch (FileNotFoundException)
+        {
+            // Another replica set it aside (or stored it) first.
         }
     }
 

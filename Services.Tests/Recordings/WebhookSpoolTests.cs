@@ -78,4 +78,44 @@ public sealed class WebhookSpoolTests
         Assert.Equal(20L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM recordings.recordings"));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(data.Path, "webhook-spool"), "*", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public async Task ReplicasSharingOneDataDirectory_AnyReplicaStoresWhatAStoppedOneSpooled_EachOnce()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var connectionString = await postgres.CreateDatabaseAsync();
+        using var data = TemporaryDirectory.Create("spool-shared-");
+        var settings = new Dictionary<string, string> { ["DATABASE_URL"] = postgres.UrlFor(connectionString), ["DATA_DIR"] = data.Path };
+        var sids = Enumerable.Range(0, 12).Select(_ => RecordingsHost.NewRecordingSid()).ToList();
+
+        // Two replicas on one volume (docker compose --scale): one takes callbacks while the database is down, then stops.
+        await using var survivor = new RecordingsHost(settings);
+        await survivor.StartAsync();
+        await using (var stopping = new RecordingsHost(settings))
+        {
+            await stopping.StartAsync();
+            await postgres.StopAsync();
+            using var client = stopping.Client();
+            foreach (var sid in sids)
+            {
+                using var spooled = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid, status: "completed")));
+                Assert.Equal(HttpStatusCode.NoContent, spooled.StatusCode);
+            }
+        }
+
+        // The survivor spooled nothing itself, yet counts and stores what it finds in the shared spool.
+        using var survivorClient = survivor.Client();
+        await Wait.UntilAsync(async () =>
+        {
+            using var ready = await survivorClient.GetAsync("/health/ready");
+            return (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("webhook-spool").GetProperty("description").GetString()
+                == $"{sids.Count} callback(s) waiting for the database";
+        }, TimeSpan.FromSeconds(10), "the survivor reports the other replica's spooled callbacks");
+        await postgres.StartAgainAsync();
+        await Wait.UntilAsync(() => !Directory.EnumerateFiles(Path.Combine(data.Path, "webhook-spool"), "*.json").Any(), TimeSpan.FromSeconds(30), "the spool has drained");
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        Assert.Equal((long)sids.Count, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM recordings.recordings"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(data.Path, "webhook-spool"), "*", SearchOption.AllDirectories));
+    }
 }
