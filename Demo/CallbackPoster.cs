@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using TestSupport;
@@ -8,20 +10,48 @@ namespace Demo;
 /// <summary>Posts recording status callbacks through the gateway, signed with the demo account's token as Twilio signs them.</summary>
 internal sealed class CallbackPoster(DemoSettings settings) : IDisposable
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler
+    private readonly HttpClient _client = new(CreateHandler(settings)) { BaseAddress = settings.PublicBaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+
+    private static SocketsHttpHandler CreateHandler(DemoSettings settings)
     {
-        SslOptions = new SslClientAuthenticationOptions
+        var handler = new SocketsHttpHandler();
+        if (settings.CaCertificate is { } caPath)
         {
-            // The gateway's development certificate: trusted through run.sh's CA, nothing else.
-            CertificateChainPolicy = new X509ChainPolicy
+            // The gateway's development certificate: trusted through its own CA, nothing else.
+            handler.SslOptions = new SslClientAuthenticationOptions
             {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                CustomTrustStore = { X509Certificate2.CreateFromPem(File.ReadAllText(settings.CaCertificate)) },
-                RevocationMode = X509RevocationMode.NoCheck,
-            },
-        },
-    })
-    { BaseAddress = settings.Gateway, Timeout = TimeSpan.FromSeconds(30) };
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { X509Certificate2.CreateFromPem(File.ReadAllText(caPath)) },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
+            };
+        }
+
+        if (settings.GatewayAddress is { } address)
+        {
+            // The public URL names the certificate's host (and the Host header); the connection goes to the gateway.
+            var separator = address.LastIndexOf(':');
+            var endpoint = new DnsEndPoint(address[..separator], int.Parse(address[(separator + 1)..], CultureInfo.InvariantCulture));
+            handler.ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(endpoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        return handler;
+    }
 
     public async Task WaitForGatewayAsync(CancellationToken cancellationToken)
     {
