@@ -4,7 +4,7 @@
 # RecordingsService, which reads the AuthService's keys) present theirs. Processes re-read the files when they change.
 #
 #   certs/generate-internal-certs.sh [--dir DIR] [--auth-names a,b] [--recordings-names a,b] [--renew]
-#                                    [--new-ca | --drop-previous-ca]
+#                                    [--new-ca | --drop-previous-ca] [--owner UID]
 #
 # Output in DIR (default certs/internal; keep it private, never commit it), one folder per process so that each
 # container mounts only its own (a folder, not files: renewed files then reach the container):
@@ -17,11 +17,13 @@
 # Host names: each service's certificate names localhost, 127.0.0.1, ::1 and its compose name (auth, recordings) plus
 # the names given, e.g. --auth-names auth.calls.svc.cluster.local. Run again at any time: missing certificates and
 # those expiring within 30 days are issued again (--renew: all of them), the others are kept.
+# --owner UID: each process's folder and files belong to UID (e.g. 1654, the containers' user, which must read its
+# key), modes unchanged: nothing becomes readable by anyone else. Needs root (deploy/compose-init.sh passes it).
 # CA change without downtime: --new-ca issues everything from a new CA and keeps the previous CA in ca.crt, so both
 # are trusted while processes pick up their new certificates; once all have, --drop-previous-ca leaves only the new.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="$root/certs/internal" auth_names="" recordings_names="" renew=0 new_ca=0 drop_previous=0
+dir="$root/certs/internal" auth_names="" recordings_names="" renew=0 new_ca=0 drop_previous=0 owner=""
 while (($#)); do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
@@ -30,7 +32,8 @@ while (($#)); do
     --renew) renew=1; shift ;;
     --new-ca) new_ca=1; renew=1; shift ;;
     --drop-previous-ca) drop_previous=1; shift ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --owner) owner="$2"; shift 2 ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "Unknown option $1 (see --help)." >&2; exit 64 ;;
   esac
 done
@@ -113,4 +116,7 @@ fi
 issue gateway clientAuth "gateway"
 issue auth serverAuth,clientAuth "auth,localhost,127.0.0.1,::1${auth_names:+,$auth_names}"
 issue recordings serverAuth,clientAuth "recordings,localhost,127.0.0.1,::1${recordings_names:+,$recordings_names}"
+if [[ -n "$owner" ]]; then
+  for name in gateway auth recordings; do chown -R "$owner:$owner" "$name"; done
+fi
 echo "certs/internal: ready in $dir (one folder per process; keep ca.key private)."
