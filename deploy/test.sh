@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the solution. Installs what the tests need and the machine lacks (as root, with apt-get),
-# builds once and runs both test projects. The last line sums up: "tests: N passed, N failed, N skipped".
+# builds once and runs the test projects: Gateway.Tests and Services.Tests side by side, then System.Tests (the
+# container images and docker compose on a real Docker engine) alone, so its builds do not slow the others' timed
+# checks. The last line sums up: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,6 +18,11 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v fail2ban-regex >/dev/null || missing+=(fail2ban) # deploy/fail2ban's filter is tested with it
 command -v npm >/dev/null || missing+=(nodejs npm) # Redocly's CLI lints the gateway's OpenAPI document
+# The container test: Debian's Docker engine (started by the test when none runs), compose, and debootstrap for base
+# images made from Debian's packages (no registry is reachable from our build machines).
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then echo "Please install: ${missing[*]}" >&2; exit 1; fi
   echo "Installing ${missing[*]}…"
@@ -34,7 +41,9 @@ bash deploy/check-packages.sh
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test RecordingsPlatform.slnx -c "$configuration" --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
+dotnet test RecordingsPlatform.slnx -c "$configuration" --no-build -nologo --filter 'FullyQualifiedName!~System.Tests' "$@" 2>&1 \
+  | tee "$log" || status=$?
+dotnet test System.Tests/System.Tests.csproj -c "$configuration" --no-build -nologo "$@" 2>&1 | tee -a "$log" || status=$?
 
 # One closing line over both test assemblies.
 awk '/(Passed|Failed)! +- +Failed:/ {

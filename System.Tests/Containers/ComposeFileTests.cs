@@ -1,7 +1,7 @@
-namespace Gateway.Tests.Deployment;
+namespace System.Tests.Containers;
 
 /// <summary>The container deployment: what each service is handed.</summary>
-public sealed class ComposeTests
+public sealed class ComposeFileTests
 {
     private static readonly string[] Secrets = ["TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "ADMIN_PASSWORD_HASH", "ADMIN_USERNAME", "JWT_KEYS_DIR"];
 
