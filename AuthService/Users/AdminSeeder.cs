@@ -11,11 +11,13 @@ namespace AuthService.Users;
 
 /// <summary>
 /// At start-up, before the server accepts requests: seeds the administrator from ADMIN_USERNAME/ADMIN_PASSWORD_HASH.
-/// The hash is applied only when ADMIN_PASSWORD_HASH itself changed since the last seed (its SHA-256 digest is kept):
-/// then it replaces the stored password and ends that user's sessions — that is how an operator resets the admin
-/// password. A password the admin changed through the API, or a hash re-computed at a higher BCRYPT_WORK_FACTOR at
-/// sign-in, is kept across restarts. When the database does not answer, the service starts anyway (its data requests
-/// answer 503) and the seed is retried every 5 s until it is done.
+/// The hash is applied only when ADMIN_PASSWORD_HASH itself changed since the last seed (its SHA-256 digest is kept,
+/// in the database, apart from the user): then it replaces the stored password, or creates the user again, and ends
+/// that user's sessions — that is how an operator resets the admin password. Otherwise nothing is seeded: a password
+/// the admin changed through the API, or a hash re-computed at a higher BCRYPT_WORK_FACTOR at sign-in, is kept across
+/// restarts, and an administrator another admin deleted stays deleted on every later start of every replica. When the
+/// database does not answer, the service starts anyway (its data requests answer 503) and the seed is retried every
+/// 5 s until it is done.
 /// </summary>
 internal sealed partial class AdminSeeder(
     AuthSettings settings, IUserStore users, SessionRevoker revoker, IAuditLog audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService, IDisposable
@@ -66,17 +68,25 @@ internal sealed partial class AdminSeeder(
 
         var now = time.GetUtcNow();
         var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(settings.AdminPasswordHash)));
+        var seeded = await users.SeedDigestAsync(settings.AdminUsername, cancellationToken);
         var existing = await users.FindAsync(settings.AdminUsername, cancellationToken);
         if (existing is null)
         {
+            if (seeded == digest)
+            {
+                // Seeded from this very hash before, and deleted since by an admin: that decision stands.
+                LogStaysDeleted(settings.AdminUsername);
+                return;
+            }
+
+            // Never seeded under this name (a new database, or a new ADMIN_USERNAME), or the operator changed the hash.
             await users.CreateAsync(new User(settings.AdminUsername, settings.AdminPasswordHash, TokenConventions.AdminRole, false, now, now, null), cancellationToken);
             await users.SetSeedDigestAsync(settings.AdminUsername, digest, cancellationToken);
-            await audit.WriteAsync(AuthAuditActions.AdminSeeded, null, settings.AdminUsername, null, "created", null, cancellationToken);
+            await audit.WriteAsync(AuthAuditActions.AdminSeeded, null, settings.AdminUsername, null, "created", seeded is null ? null : "ADMIN_PASSWORD_HASH changed", cancellationToken);
             LogSeeded(settings.AdminUsername);
             return;
         }
 
-        var seeded = await users.SeedDigestAsync(settings.AdminUsername, cancellationToken);
         // A database from before the digest was kept: the stored hash tells whether this hash was already applied.
         if (seeded == digest || (seeded is null && existing.PasswordHash == settings.AdminPasswordHash))
         {
@@ -107,6 +117,9 @@ internal sealed partial class AdminSeeder(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Administrator {Username} created from ADMIN_USERNAME")]
     private partial void LogSeeded(string username);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Administrator {Username} was deleted by an admin and is not created again; to restore it, set a new ADMIN_PASSWORD_HASH")]
+    private partial void LogStaysDeleted(string username);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Administrator {Username}: password replaced from ADMIN_PASSWORD_HASH; their sessions were ended")]
     private partial void LogPasswordReplaced(string username);

@@ -71,4 +71,69 @@ public sealed class AdminSeedTests
         using var refresh = await second.RefreshAsync(session.RefreshToken);
         Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
     }
+
+    [Fact]
+    public async Task ADeletedSeedAdmin_StaysDeletedAcrossRestarts_UntilTheOperatorSetsANewHash()
+    {
+        using var temporary = TemporaryDirectory.Create("auth-seed-");
+        var data = temporary.Path;
+        await using (var first = new AuthHost(dataDirectory: data))
+        {
+            await DeleteSeedAdminAsync(first);
+        }
+
+        // Restarted with the same ADMIN_PASSWORD_HASH: the seed password opens nothing.
+        await using (var second = new AuthHost(dataDirectory: data))
+        {
+            using var client = second.Client();
+            using var seeded = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
+            Assert.Equal(HttpStatusCode.Unauthorized, seeded.StatusCode);
+            var other = await second.SignInAsync("ops", OtherAdminPassword);
+            using var users = await second.SendAsync(HttpMethod.Get, "/api/users", other.AccessToken);
+            var names = (await users.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).EnumerateArray().Select(user => user.GetProperty("username").GetString());
+            Assert.Equal(["ops"], names);
+        }
+
+        // A new hash is the operator's explicit reset: the administrator is back.
+        const string restored = "restored-admin-password";
+        await using var third = new AuthHost(new Dictionary<string, string> { ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(restored, 10) }, data);
+        await third.SignInAsync("admin", restored);
+    }
+
+    [Fact]
+    public async Task ADeletedSeedAdmin_IsNotCreatedAgainByAnotherReplica_OnPostgres()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var settings = new Dictionary<string, string> { ["DATABASE_URL"] = postgres.UrlFor(await postgres.CreateDatabaseAsync()) };
+        await using (var first = new AuthHost(settings))
+        {
+            await DeleteSeedAdminAsync(first);
+        }
+
+        await using var replica = new AuthHost(settings);
+        using var client = replica.Client();
+        using var seeded = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
+        Assert.Equal(HttpStatusCode.Unauthorized, seeded.StatusCode);
+    }
+
+    private const string OtherAdminPassword = "another-admin-password";
+
+    // Another admin takes over, then deletes the seeded one (the last admin cannot be deleted: 409).
+    private static async Task DeleteSeedAdminAsync(AuthHost host)
+    {
+        var admin = await host.SignInAsync();
+        using (var alone = await host.SendAsync(HttpMethod.Delete, "/api/users/admin", admin.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, alone.StatusCode);
+        }
+
+        using (var created = await host.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "ops", password = OtherAdminPassword, role = "admin" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var other = await host.SignInAsync("ops", OtherAdminPassword);
+        using var deleted = await host.SendAsync(HttpMethod.Delete, "/api/users/admin", other.AccessToken);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
 }
