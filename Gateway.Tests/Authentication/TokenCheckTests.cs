@@ -90,7 +90,7 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
             { "expired", "" }, { "not-yet-valid", "" }, { "wrong-issuer", "" }, { "wrong-audience", "" }, { "no-expiry", "" },
             { "wrong-type", "" }, { "alg-none", "" }, { "hs256-with-public-key", "" }, { "unknown-kid", "" },
             { "real-kid-foreign-key", "" }, { "tampered-payload", "" }, { "stripped-signature", "" }, { "garbage", "" },
-            { "empty-bearer", "" },
+            { "empty-bearer", "" }, { "unknown-critical-header", "" }, { "empty-critical-header", "" },
         };
     }
 
@@ -316,6 +316,9 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
             "stripped-signature" => $"{parts[0]}.{parts[1]}.",
             "garbage" => "this-is-not-a-jwt",
             "empty-bearer" => " ",
+            // RFC 7515 §4.1.11: a "crit" naming extensions the verifier does not understand (here, any) must be refused.
+            "unknown-critical-header" => identity.Mint(extraHeaders: new Dictionary<string, object> { ["crit"] = new[] { "http://example.com/must-check" }, ["http://example.com/must-check"] = true }),
+            "empty-critical-header" => identity.Mint(extraHeaders: new Dictionary<string, object> { ["crit"] = Array.Empty<string>() }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

@@ -87,7 +87,8 @@ public sealed class TestIdentity : IAsyncDisposable
         string type = "at+jwt",
         DateTimeOffset? notBefore = null,
         bool withExpiry = true,
-        bool enrollOnly = false)
+        bool enrollOnly = false,
+        IDictionary<string, object>? extraHeaders = null)
     {
         var issued = now ?? Clock();
         var signing = key ?? Key;
@@ -112,6 +113,7 @@ public sealed class TestIdentity : IAsyncDisposable
             NotBefore = (notBefore ?? issued).UtcDateTime,
             Expires = withExpiry ? (issued + (lifetime ?? TimeSpan.FromMinutes(15))).UtcDateTime : null,
             Claims = claims,
+            AdditionalHeaderClaims = extraHeaders,
             SigningCredentials = new SigningCredentials(signing.SecurityKey, SecurityAlgorithms.EcdsaSha256),
         });
     }
