@@ -40,8 +40,15 @@ internal sealed class RevocationFeed(AuthDatabase database, TimeProvider time) :
             .Select(r => new RevokedSession(r.Sid, DateTimeOffset.FromUnixTimeMilliseconds(r.ExpiresAt)))
             .Where(r => r.ExpiresAt > now)
             .ToList();
-        var revokedBefore = await connection.ExecuteScalarAsync<long?>("SELECT at FROM revoked_before WHERE id = 1");
+        var state = await connection.QuerySingleAsync<(long? RevokedBefore, string Epoch, long Head)>(
+            "SELECT (SELECT at FROM revoked_before WHERE id = 1), (SELECT epoch FROM revocation_epoch WHERE id = 1), (SELECT COALESCE(MAX(seq), 0) FROM revocations)");
         return new RevocationBatch(rows.Count == 0 ? cursor : rows[^1].Seq, sessions,
-            revokedBefore is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(revokedBefore.Value));
+            state.RevokedBefore is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(state.RevokedBefore.Value), state.Head, state.Epoch);
     }
+
+    /// <summary>A new epoch, in the caller's transaction: every verifier reads the feed again from the start.</summary>
+    internal static Task NewEpochAsync(DbConnection connection, DbTransaction transaction) =>
+        connection.ExecuteAsync(
+            "UPDATE revocation_epoch SET epoch = @epoch WHERE id = 1",
+            new { epoch = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) }, transaction);
 }

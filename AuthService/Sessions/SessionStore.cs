@@ -115,6 +115,8 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
         await connection.ExecuteAsync(
             "INSERT INTO revoked_before (id, at) VALUES (1, @at) ON CONFLICT (id) DO UPDATE SET at = CASE WHEN excluded.at > revoked_before.at THEN excluded.at ELSE revoked_before.at END",
             new { at }, transaction);
+        // Run after a restore from a backup, where the feed's sequence went back: verifiers start it over.
+        await RevocationFeed.NewEpochAsync(connection, transaction);
         await transaction.CommitAsync(cancellationToken);
         return (int)ended;
     }

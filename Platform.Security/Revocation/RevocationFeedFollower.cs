@@ -19,6 +19,7 @@ public sealed partial class RevocationFeedFollower(
     public const string HttpClientName = "revocation-feed";
 
     private long _cursor;
+    private string? _epoch;
     private int _failures;
 
     /// <summary>Failed polls since the last success.</summary>
@@ -31,6 +32,7 @@ public sealed partial class RevocationFeedFollower(
     public async Task PollAsync(CancellationToken cancellationToken)
     {
         using var http = httpClients.CreateClient(HttpClientName);
+        var startedOver = false;
         while (true)
         {
             var batch = await http.GetFromJsonAsync($"{options.FeedUrl}?since={_cursor}", FeedJsonContext.Default.FeedBatch, cancellationToken);
@@ -40,6 +42,20 @@ public sealed partial class RevocationFeedFollower(
                 throw new InvalidOperationException("The answer is not a revocation feed.");
             }
 
+            // A feed behind our cursor (its database restored from a backup) or with a new epoch (revoke-all, run after
+            // a restore): its sequence numbers are not the ones the cursor counted. Read it again from the start; what
+            // was revoked before stays revoked here.
+            // (A feed that names no head or epoch, an AuthService of an earlier version, is followed as it is.)
+            if (!startedOver && _cursor > 0 && (batch.Head < _cursor || (batch.Epoch is not null && _epoch is not null && batch.Epoch != _epoch)))
+            {
+                LogStartedOver(options.FeedUrl, _cursor, batch.Head ?? 0);
+                startedOver = true;
+                _cursor = 0;
+                _epoch = batch.Epoch;
+                continue;
+            }
+
+            _epoch ??= batch.Epoch;
             foreach (var session in batch.Sessions)
             {
                 revoked.Add(session.Sid, session.ExpiresAt);
@@ -96,13 +112,16 @@ public sealed partial class RevocationFeedFollower(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read the revocation feed {FeedUrl} ({Failures} failed polls): {Reason}. Revoked sessions stay usable until their tokens expire.")]
     private partial void LogFailed(Uri feedUrl, int failures, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The revocation feed {FeedUrl} started over (cursor {Cursor}, feed at {Head}, or a new epoch: its database restored or revoke-all run); reading it again from the start")]
+    private partial void LogStartedOver(Uri feedUrl, long cursor, long head);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Revocation feed readable again after {Failures} failed polls")]
     private partial void LogRecovered(int failures);
 }
 
 internal sealed record FeedSession(string Sid, DateTimeOffset ExpiresAt);
 
-internal sealed record FeedBatch(long Cursor, IReadOnlyList<FeedSession> Sessions, DateTimeOffset? RevokedBefore);
+internal sealed record FeedBatch(long Cursor, IReadOnlyList<FeedSession> Sessions, DateTimeOffset? RevokedBefore, long? Head, string? Epoch);
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(FeedBatch))]

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Security.Revocation;
 using Services.Tests.Infrastructure;
@@ -65,8 +67,102 @@ public sealed class RevocationFeedFollowerTests
         await follower.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task AfterTheDatabaseIsRestoredFromABackup_TheFollowerReadsTheFeedAgain_AndMissesNoNewSignOut()
+    {
+        using var data = TemporaryDirectory.Create("auth-restore-");
+        using var backup = TemporaryDirectory.Create("auth-backup-");
+        var revoked = new RevokedSessions(TimeProvider.System);
+        var feed = new RestartableClients();
+        using var follower = new RevocationFeedFollower(feed, revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+
+        SignIn stillValid;
+        await using (var before = new AuthHost(dataDirectory: data.Path))
+        {
+            feed.Host = before;
+            var signIns = new List<SignIn>();
+            for (var i = 0; i < 4; i++)
+            {
+                signIns.Add(await before.SignInAsync());
+            }
+
+            stillValid = signIns[3];
+            BackUp(Path.Combine(data.Path, "auth.db"), Path.Combine(backup.Path, "auth.db"));
+            foreach (var leaving in signIns.Take(3))
+            {
+                using (await before.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken))
+                {
+                }
+            }
+
+            await follower.PollAsync(CancellationToken.None); // its cursor is now past three revocations
+            Assert.True(revoked.IsRevoked(signIns[0].SessionId));
+        }
+
+        // The operator restores the backup (taken before those sign-outs); then a user signs out. (The stopped
+        // service's pooled connections would still read the replaced file: a real restart has none.)
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.EnumerateFiles(data.Path, "auth.db*"))
+        {
+            File.Delete(file);
+        }
+
+        File.Copy(Path.Combine(backup.Path, "auth.db"), Path.Combine(data.Path, "auth.db"));
+        await using var after = new AuthHost(dataDirectory: data.Path);
+        feed.Host = after;
+        using (await after.SendAsync(HttpMethod.Post, "/api/auth/logout", stillValid.AccessToken))
+        {
+        }
+
+        // The same follower, its cursor from before the restore: the new sign-out reaches it.
+        await follower.PollAsync(CancellationToken.None);
+        Assert.True(revoked.IsRevoked(stillValid.SessionId));
+    }
+
+    [Fact]
+    public async Task AfterRevokeAll_TheFeedHasANewEpoch_AndTheFollowerReadsItAgainFromTheStart()
+    {
+        await using var host = new AuthHost();
+        var revoked = new RevokedSessions(TimeProvider.System);
+        var feed = new RestartableClients { Host = host };
+        using var follower = new RevocationFeedFollower(feed, revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+        var leaving = await host.SignInAsync();
+        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken))
+        {
+        }
+
+        using var client = host.CreateClient();
+        var first = await client.GetFromJsonAsync<JsonElement>("/internal/revocations?since=0");
+        var revokeAll = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"], environment: host.CommandEnvironment());
+        Assert.Equal(0, revokeAll.ExitCode);
+        var second = await client.GetFromJsonAsync<JsonElement>("/internal/revocations?since=0");
+
+        Assert.NotEqual(first.GetProperty("epoch").GetString(), second.GetProperty("epoch").GetString());
+        Assert.Equal(1, second.GetProperty("head").GetInt64());
+    }
+
+    // SQLite's online backup: a consistent copy of a database in use (WAL included).
+    private static void BackUp(string source, string destination)
+    {
+        using var from = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={source};Pooling=False");
+        using var to = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={destination};Pooling=False");
+        from.Open();
+        to.Open();
+        from.BackupDatabase(to);
+    }
+
     private sealed class HostClients(AuthHost host) : IHttpClientFactory
     {
         public HttpClient CreateClient(string name) => host.CreateClient();
+    }
+
+    /// <summary>The AuthService as it is now: restarted on a restored database, the same follower reads the new one.</summary>
+    private sealed class RestartableClients : IHttpClientFactory
+    {
+        public AuthHost? Host { get; set; }
+
+        public HttpClient CreateClient(string name) => Host!.CreateClient();
     }
 }

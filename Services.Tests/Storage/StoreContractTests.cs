@@ -48,12 +48,12 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Assert.Equal(Engine, Auth.Engine);
         var applied = await Auth.MigrateAsync();
-        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "auth/0003_revoked_before", "auth/0004_second_factor", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
+        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "auth/0003_revoked_before", "auth/0004_second_factor", "auth/0005_revocation_epoch", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
 
         await using var replica = new AuthDatabase(await SameDatabaseAsync(), NullLogger<AuthDatabase>.Instance);
         Assert.Empty(await replica.MigrateAsync());
         await using var connection = await replica.OpenAsync();
-        Assert.Equal(5L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(6L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
     }
 
     [Fact]
