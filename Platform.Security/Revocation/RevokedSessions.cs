@@ -14,6 +14,13 @@ public sealed class RevokedSessions(TimeProvider time)
     public bool IsRevoked(string? sessionId) => sessionId is not null && _revoked.ContainsKey(sessionId);
 
     /// <summary>
+    /// The one revocation rule for a token's session: ended when it names none (or no <c>iat</c>), when it was revoked,
+    /// or when it was issued at or before a revoke-all.
+    /// </summary>
+    public bool HasEnded(string? sessionId, long? issuedAtSeconds) =>
+        sessionId is null || issuedAtSeconds is not { } iat || IsRevoked(sessionId) || IsIssuedBeforeRevokeAll(iat);
+
+    /// <summary>
     /// True for a token issued at or before the revoke-all time (<c>sessions revoke-all</c>): its session was issued
     /// before it. Compared in whole seconds, as <c>iat</c> is, so a token of the same second is refused too.
     /// </summary>

@@ -30,6 +30,8 @@ public static class PlatformAuthentication
         services.AddSingleton<JwksKeyCache>();
         services.AddHostedService(provider => provider.GetRequiredService<JwksKeyCache>());
         services.AddSingleton<CachingTokenHandler>();
+        services.AddSingleton(provider => new HeldTokenCheck(
+            provider.GetRequiredService<RevokedSessions>(), provider.GetRequiredService<JwksKeyCache>().Contains, provider.GetRequiredService<TimeProvider>()));
         services.AddRevocationFeed(new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
         services.AddHealthChecks().AddCheck<JwksHealthCheck>("jwks");
 
@@ -116,7 +118,7 @@ public static class PlatformAuthentication
         // A token of an ended session (signed out, revoked, or issued before a revoke-all) is refused, cached or not.
         static bool Refuse(RevokedSessions revoked, HttpContext context, string? session, long? issuedAt)
         {
-            if (session is null || issuedAt is not { } iat || revoked.IsRevoked(session) || revoked.IsIssuedBeforeRevokeAll(iat))
+            if (revoked.HasEnded(session, issuedAt))
             {
                 context.Items[RefusalReasonItem] = "revoked-session";
                 return true;

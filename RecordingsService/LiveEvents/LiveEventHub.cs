@@ -7,7 +7,8 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using RecordingsService.Recordings;
 using RecordingsService.Webhooks;
-using Platform.Security.Revocation;
+using Platform.Security.Tokens;
+using RecordingsService.Audit;
 
 namespace RecordingsService.LiveEvents;
 
@@ -27,16 +28,17 @@ public sealed record ConnectedEvent(string Type, DateTimeOffset At)
     public const string Connected = "connected";
 }
 
-/// <summary>One connected dashboard: its socket, its bounded queue of events, and whose session it is.</summary>
-internal sealed class LiveClient(WebSocket socket, string user, string? sessionId, DateTimeOffset tokenExpires, string? clientIp)
+/// <summary>One connected dashboard: its socket, its bounded queue of events, and whose token it is.</summary>
+internal sealed class LiveClient(WebSocket socket, string user, HeldToken token, string? clientIp)
 {
     /// <summary>Events waiting for a slow reader; when full, the client is dropped rather than slowing the others.</summary>
     public const int QueueCapacity = 64;
 
     public WebSocket Socket { get; } = socket;
     public string User { get; } = user;
-    public string? SessionId { get; } = sessionId;
-    public DateTimeOffset TokenExpires { get; } = tokenExpires;
+
+    /// <summary>Checked every few seconds as the HTTP path checks a token: the socket ends with its session.</summary>
+    public HeldToken Token { get; } = token;
     public string? ClientIp { get; } = clientIp;
     public Channel<ReadOnlyMemory<byte>> Queue { get; } = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     public CancellationTokenSource Closing { get; } = new();
@@ -45,14 +47,16 @@ internal sealed class LiveClient(WebSocket socket, string user, string? sessionI
 
 /// <summary>
 /// Fans events out to every connected dashboard. Each event is serialized once; each client has its own bounded
-/// queue and sender, so one slow reader never delays the rest — it is dropped when its queue fills. Sessions that end
-/// (revoked, or the token expired) are disconnected within seconds.
+/// queue and sender, so one slow reader never delays the rest — it is dropped when its queue fills. A socket whose
+/// token the HTTP path would now refuse (its session revoked by a sign-out, a user change or a revoke-all, its key
+/// retired, or expired) is closed with 1008 within seconds.
 /// </summary>
 internal sealed partial class LiveEventHub : BackgroundService
 {
     private readonly JsonSerializerOptions _json;
     private readonly ConcurrentDictionary<LiveClient, byte> _clients = new();
-    private readonly RevokedSessions _revoked;
+    private readonly HeldTokenCheck _tokens;
+    private readonly ListViews _listViews;
     private readonly TimeProvider _time;
     private readonly ILogger<LiveEventHub> _logger;
     private readonly UpDownCounter<long> _connected;
@@ -65,11 +69,12 @@ internal sealed partial class LiveEventHub : BackgroundService
 
     private readonly IRecordingStore _store;
 
-    public LiveEventHub(RevokedSessions revoked, TimeProvider time, IMeterFactory meters, IOptions<JsonOptions> json, IRecordingStore store, ILogger<LiveEventHub> logger)
+    public LiveEventHub(HeldTokenCheck tokens, ListViews listViews, TimeProvider time, IMeterFactory meters, IOptions<JsonOptions> json, IRecordingStore store, ILogger<LiveEventHub> logger)
     {
         _store = store;
         _json = json.Value.SerializerOptions;
-        _revoked = revoked;
+        _tokens = tokens;
+        _listViews = listViews;
         _time = time;
         _logger = logger;
         var meter = meters.Create(WebhookMetrics.MeterName);
@@ -99,23 +104,33 @@ internal sealed partial class LiveEventHub : BackgroundService
 
     /// <summary>
     /// Serves one client until it or the service goes away: first the server's time, then (with <paramref name="since"/>)
-    /// every recording changed since then, then live events. The client is registered before the replay is read, so
-    /// nothing falls between the two (a change may come twice; the dashboard keeps the latest of a recording).
+    /// every recording changed since then, then live events. The client is registered before its time is read and
+    /// before the replay, so no change falls between them (one may come twice; the dashboard keeps the latest).
     /// </summary>
     public async Task RunAsync(LiveClient client, DateTimeOffset? since, CancellationToken stopping)
     {
-        client.Queue.Writer.TryWrite(JsonSerializer.SerializeToUtf8Bytes(new ConnectedEvent(ConnectedEvent.Connected, _time.GetUtcNow()), _json));
         _clients[client] = 0;
         _connected.Add(1);
         LogConnected(client.User, client.ClientIp, _clients.Count);
-        if (since is not null)
-        {
-            await ReplayAsync(client, since.Value, stopping);
-        }
-
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, client.Closing.Token);
         try
         {
+            // Sent before the sender starts on the queue, so it is the first message whatever was published meanwhile.
+            var connected = JsonSerializer.SerializeToUtf8Bytes(new ConnectedEvent(ConnectedEvent.Connected, _time.GetUtcNow()), _json);
+            try
+            {
+                await client.Socket.SendAsync(connected, WebSocketMessageType.Text, endOfMessage: true, linked.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+            {
+                return; // gone already
+            }
+
+            if (since is not null)
+            {
+                await ReplayAsync(client, since.Value, stopping);
+            }
+
             // The receive loop is never cancelled: cancelling a pending receive aborts the socket, and then no close
             // frame (1001, 1008) could tell the dashboard why. It ends with the client's close, or with the socket.
             await Task.WhenAny(SendAsync(client, linked.Token), ReceiveAsync(client, CancellationToken.None));
@@ -144,7 +159,14 @@ internal sealed partial class LiveEventHub : BackgroundService
     {
         try
         {
-            foreach (var recording in await _store.UpdatedSinceAsync(since, ReplayLimit, cancellationToken))
+            var changed = await _store.UpdatedSinceAsync(since, ReplayLimit, cancellationToken);
+            // Recordings shown to a reconnecting dashboard: a list view, audited as one.
+            if (changed.Count > 0)
+            {
+                _listViews.Record(client.User, client.ClientIp, changed.Count);
+            }
+
+            foreach (var recording in changed)
             {
                 if (!client.Queue.Writer.TryWrite(Serialize(recording)))
                 {
@@ -159,7 +181,18 @@ internal sealed partial class LiveEventHub : BackgroundService
         }
     }
 
-    /// <summary>Every few seconds: disconnect clients whose session was revoked or whose token expired.</summary>
+    /// <summary>Every few seconds: disconnect clients whose token the HTTP path would now refuse.</summary>
+    internal void CheckTokens()
+    {
+        foreach (var client in _clients.Keys)
+        {
+            if (_tokens.Ended(client.Token) is { } why)
+            {
+                Drop(client, "session-ended", why);
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2), _time);
@@ -167,14 +200,7 @@ internal sealed partial class LiveEventHub : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var now = _time.GetUtcNow();
-                foreach (var client in _clients.Keys)
-                {
-                    if (_revoked.IsRevoked(client.SessionId) || now > client.TokenExpires)
-                    {
-                        Drop(client, "session-ended");
-                    }
-                }
+                CheckTokens();
             }
         }
         catch (OperationCanceledException)
@@ -182,7 +208,7 @@ internal sealed partial class LiveEventHub : BackgroundService
         }
     }
 
-    private void Drop(LiveClient client, string reason)
+    private void Drop(LiveClient client, string reason, string? detail = null)
     {
         if (client.CloseReason is not null)
         {
@@ -190,7 +216,7 @@ internal sealed partial class LiveEventHub : BackgroundService
         }
 
         client.CloseReason = reason;
-        _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        _dropped.Add(1, new KeyValuePair<string, object?>("reason", detail ?? reason));
         client.Queue.Writer.TryComplete();
         try
         {

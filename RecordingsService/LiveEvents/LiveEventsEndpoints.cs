@@ -35,8 +35,7 @@ internal static class LiveEventsEndpoints
             }
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = PingInterval, KeepAliveTimeout = PingInterval * 2 });
-            var expires = long.TryParse(user.FindFirstValue("exp"), out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : DateTimeOffset.MaxValue;
-            var client = new LiveClient(socket, user.Identity?.Name ?? "?", user.FindFirstValue(TokenConventions.SessionClaim), expires, context.Connection.RemoteIpAddress?.ToString());
+            var client = new LiveClient(socket, user.Identity?.Name ?? "?", HeldToken.From(context), context.Connection.RemoteIpAddress?.ToString());
             // Open until the drain is over: by then the gateway sends the reconnecting dashboard to another replica.
             await hub.RunAsync(client, since, drain.Drained);
             return TypedResults.Empty;

@@ -22,7 +22,9 @@ public sealed class LiveEventsTests : IDisposable
         var json = new Microsoft.AspNetCore.Http.Json.JsonOptions();
         ServiceDefaults.Http.ApiJson.Configure(json.SerializerOptions);
         _database = new RecordingsService.Storage.RecordingsDatabase(new Platform.Storage.Database.DatabaseSettings(_data.Path, null), NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance);
-        _hub = new LiveEventHub(_revoked, _time, _meters, Microsoft.Extensions.Options.Options.Create(json), new RecordingStore(_database), NullLogger<LiveEventHub>.Instance);
+        var tokens = new Platform.Security.Tokens.HeldTokenCheck(_revoked, _ => true, _time);
+        var listViews = new RecordingsService.Audit.ListViews(new Platform.Storage.Audit.AuditLog(_database, _time), _time, NullLogger<RecordingsService.Audit.ListViews>.Instance);
+        _hub = new LiveEventHub(tokens, listViews, _time, _meters, Microsoft.Extensions.Options.Options.Create(json), new RecordingStore(_database), NullLogger<LiveEventHub>.Instance);
     }
 
     private readonly TemporaryDirectory _data = TemporaryDirectory.Create("live-events-");
@@ -42,8 +44,8 @@ public sealed class LiveEventsTests : IDisposable
         using var stop = new CancellationTokenSource();
         var fast = new RecordingSocket();
         var slow = new RecordingSocket { Stalled = true };
-        var fastRun = _hub.RunAsync(new LiveClient(fast, "fast", "s1", DateTimeOffset.MaxValue, null), since: null, stop.Token);
-        var slowRun = _hub.RunAsync(new LiveClient(slow, "slow", "s2", DateTimeOffset.MaxValue, null), since: null, stop.Token);
+        var fastRun = _hub.RunAsync(new LiveClient(fast, "fast", Token("s1", DateTimeOffset.MaxValue), null), since: null, stop.Token);
+        var slowRun = _hub.RunAsync(new LiveClient(slow, "slow", Token("s2", DateTimeOffset.MaxValue), null), since: null, stop.Token);
         await WaitAsync(() => _hub.Count == 2);
 
         // Each event reaches the reading client at once, whatever the stalled one does.
@@ -74,11 +76,31 @@ public sealed class LiveEventsTests : IDisposable
     }
 
     [Fact]
+    public async Task AChangePublishedWhileTheClientIsBeingAnnounced_ReachesIt_AfterTheConnectedMessage()
+    {
+        using var stop = new CancellationTokenSource();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var socket = new RecordingSocket { FirstSendGate = gate };
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", Token("s3", DateTimeOffset.MaxValue), null), since: null, stop.Token);
+
+        // Registered before "connected" is sent: a change published now is not lost, and comes after it.
+        await WaitAsync(() => _hub.Count == 1);
+        _hub.Broadcast(Recording(7));
+        gate.SetResult();
+        await WaitAsync(() => socket.Count == 2);
+
+        Assert.Equal("connected", JsonDocument.Parse(socket.Sent[0]).RootElement.GetProperty("type").GetString());
+        Assert.Equal(Recording(7).Sid, JsonDocument.Parse(socket.Sent[1]).RootElement.GetProperty("recording").GetProperty("sid").GetString());
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task AClientWhoseSessionIsRevoked_IsDisconnected()
     {
         await _hub.StartAsync(CancellationToken.None);
         var socket = new RecordingSocket();
-        var run = _hub.RunAsync(new LiveClient(socket, "vera", "session-1", DateTimeOffset.MaxValue, null), since: null, CancellationToken.None);
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", Token("session-1", DateTimeOffset.MaxValue), null), since: null, CancellationToken.None);
         await WaitAsync(() => _hub.Count == 1);
 
         _revoked.Add("session-1", _time.GetUtcNow().AddMinutes(15));
@@ -92,7 +114,7 @@ public sealed class LiveEventsTests : IDisposable
     {
         await _hub.StartAsync(CancellationToken.None);
         var socket = new RecordingSocket();
-        var run = _hub.RunAsync(new LiveClient(socket, "vera", "session-2", _time.GetUtcNow().AddMinutes(1), null), since: null, CancellationToken.None);
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", Token("session-2", _time.GetUtcNow().AddMinutes(1)), null), since: null, CancellationToken.None);
         await WaitAsync(() => _hub.Count == 1);
 
         _time.Advance(TimeSpan.FromMinutes(1));
@@ -100,6 +122,9 @@ public sealed class LiveEventsTests : IDisposable
         Assert.Equal("session ended", socket.CloseDescription);
         await _hub.StopAsync(CancellationToken.None);
     }
+
+    private Platform.Security.Tokens.HeldToken Token(string session, DateTimeOffset expires) =>
+        new(session, _time.GetUtcNow().ToUnixTimeSeconds(), "kid-1", expires);
 
     private async Task AdvanceUntilAsync(Task run)
     {
@@ -127,6 +152,9 @@ public sealed class LiveEventsTests : IDisposable
         private WebSocketState _state = WebSocketState.Open;
 
         public bool Stalled { get; init; }
+
+        /// <summary>When set, the first send waits for it: a change can be published while "connected" is on its way.</summary>
+        public TaskCompletionSource? FirstSendGate { get; init; }
         public List<byte[]> Sent { get; } = [];
 
         public int Count
@@ -151,6 +179,11 @@ public sealed class LiveEventsTests : IDisposable
             if (Stalled)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            if (FirstSendGate is { } gate && Count == 0)
+            {
+                await gate.Task.WaitAsync(cancellationToken);
             }
 
             lock (Sent)
