@@ -40,6 +40,7 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<SecondaryTokenCallbacks>();
         services.AddAlerts(settings.Alerts);
         services.AddSingleton<RecordingsService.Alerts.AccessAlerts>();
+        services.AddSingleton<AudioAccessAudit>();
         services.AddHostedService(provider => provider.GetRequiredService<SecondaryTokenCallbacks>());
         services.AddSingleton<ListViews>();
         services.AddHostedService(provider => provider.GetRequiredService<ListViews>());

@@ -7,7 +7,6 @@ using RecordingsService.Audit;
 using RecordingsService.Configuration;
 using RecordingsService.Recordings;
 using RecordingsService.Twilio;
-using Platform.Storage.Audit;
 using Platform.Security.Tokens;
 
 namespace RecordingsService.Audio;
@@ -29,7 +28,7 @@ internal static partial class AudioEndpoints
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> StreamAsync(
         string sid, string? format, string? download, HttpContext context, ClaimsPrincipal user, IRecordingStore store, ITwilioRecordings twilio,
-        IAuditLog audit, Alerts.AccessAlerts accessAlerts, RecordingsSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
+        AudioAccessAudit accessAudit, RecordingsSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -93,13 +92,9 @@ internal static partial class AudioEndpoints
                     return TwilioUnavailable();
             }
 
-            // A play is audited once, not on every seek.
-            if (forwardedRange is null || forwardedRange.StartsWith("bytes=0-", StringComparison.Ordinal))
-            {
-                await audit.WriteAsync(asAttachment ? RecordingAuditActions.Download : RecordingAuditActions.Play, user.Identity?.Name, sid,
-                    RecordingsEndpoints.ClientIp(context), "success", format, cancellationToken);
-                await accessAlerts.CheckAsync(user.Identity?.Name, RecordingsEndpoints.ClientIp(context));
-            }
+            // Whatever part is served, before a byte of it: once per play, not per seek.
+            await accessAudit.RecordAsync(user.Identity?.Name, sid, asAttachment ? RecordingAuditActions.Download : RecordingAuditActions.Play,
+                RecordingsEndpoints.ClientIp(context), format);
 
             var response = context.Response;
             response.StatusCode = (int)media.StatusCode;
