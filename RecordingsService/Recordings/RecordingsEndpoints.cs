@@ -9,6 +9,9 @@ namespace RecordingsService.Recordings;
 
 public sealed record SyncResult(int Seen, int Changed);
 
+/// <summary>A deletion done at Twilio whose local record waits for the database (202).</summary>
+public sealed record DeletionPending(string Sid, string Status, string Detail);
+
 /// <summary>The recordings API: list, detail, delete (admins) and sync from Twilio (admins). Every use is audited.</summary>
 internal static class RecordingsEndpoints
 {
@@ -21,7 +24,7 @@ internal static class RecordingsEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         recordings.MapDelete("/{sid}", DeleteAsync).WithName("DeleteRecording").WithSummary("Delete a recording at Twilio and mark it deleted here").RequireAuthorization(PlatformPolicies.Admin)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         recordings.MapPost("/sync", SyncAsync).WithName("SyncRecordings").WithSummary("Read Twilio's recording list and store what callbacks missed").RequireAuthorization(PlatformPolicies.Admin)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status502BadGateway);
         return app;
@@ -57,8 +60,15 @@ internal static class RecordingsEndpoints
         return TypedResults.Ok(recording);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, RecordingChanges changes, Alerts.AccessAlerts accessAlerts, CancellationToken cancellationToken)
+    /// <summary>
+    /// The intent is audited first (a database that does not answer stops it here: 503, nothing changed). From then on
+    /// the deletion runs to its end whatever the client does (a closed tab, a proxy's timeout), so what happened at
+    /// Twilio is always recorded here and audited, and the answer says which: 204 done; 502 Twilio refused, nothing
+    /// changed; 202 deleted at Twilio, the "deleted" status waiting in the spool for the database.
+    /// </summary>
+    private static async Task<Results<NoContent, Accepted<DeletionPending>, ProblemHttpResult>> DeleteAsync(
+        string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, RecordingChanges changes, IAuditLog audit, Webhooks.WebhookSpool spool,
+        Alerts.AccessAlerts accessAlerts, CancellationToken cancellationToken)
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -71,13 +81,24 @@ internal static class RecordingsEndpoints
             return NotFound(sid);
         }
 
-        var outcome = await changes.DeleteAsync(recording, new Deletion(RecordingAuditActions.Delete, user.Identity?.Name, ClientIp(context), null), cancellationToken);
-        if (outcome == TwilioDeleteOutcome.Failed)
+        var actor = user.Identity?.Name;
+        var clientIp = ClientIp(context);
+        await audit.WriteAsync(RecordingAuditActions.DeleteRequested, actor, sid, clientIp, "requested", null, cancellationToken);
+        var result = await changes.DeleteAsync(recording, new Deletion(RecordingAuditActions.Delete, actor, clientIp, null), CancellationToken.None);
+        if (result.Twilio == TwilioDeleteOutcome.Failed)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio did not delete the recording", detail: "Nothing was changed; try again.");
         }
 
-        await accessAlerts.CheckAsync(user.Identity?.Name, ClientIp(context));
+        await accessAlerts.CheckAsync(actor, clientIp);
+        if (!result.RecordedHere)
+        {
+            // Stored, like a callback, as soon as the database answers; the spool survives a restart.
+            await spool.AppendAsync(result.Deleted, CancellationToken.None);
+            return TypedResults.Accepted($"/api/recordings/{sid}", new DeletionPending(sid, "deleted-at-twilio",
+                "Deleted at Twilio. This service's database did not answer; the recording is marked deleted here as soon as it does."));
+        }
+
         return TypedResults.NoContent();
     }
 

@@ -49,9 +49,10 @@ internal sealed partial class RetentionJob(
             foreach (var recording in due)
             {
                 var deletion = new Deletion(RecordingAuditActions.RetentionDelete, "retention", null, $"older than {settings.RetentionDays} days");
-                if (await changes.DeleteAsync(recording, deletion, cancellationToken) == TwilioDeleteOutcome.Failed)
+                if (!(await changes.DeleteAsync(recording, deletion, cancellationToken)).RecordedHere)
                 {
-                    skipped.Add(recording.Sid); // retried next run
+                    // Retried next run: Twilio deletes again, or answers 404 for one already gone, and it is recorded then.
+                    skipped.Add(recording.Sid);
                     continue;
                 }
 
