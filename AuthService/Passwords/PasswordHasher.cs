@@ -29,6 +29,9 @@ public sealed class PasswordHasher : IDisposable
 
     public int WorkFactor => _workFactor;
 
+    /// <summary>Hashes running or waiting, in both lanes.</summary>
+    public int InFlight => _everyone.InFlight + _ownDevices.InFlight;
+
     /// <param name="ownDevice">The attempt presents a valid device cookie for this username: it uses the own-device lane.</param>
     /// <returns>Null when busy; otherwise whether the password matches.</returns>
     public Task<bool?> VerifyAsync(string password, string hash, bool ownDevice, CancellationToken cancellationToken) =>
@@ -64,6 +67,8 @@ public sealed class PasswordHasher : IDisposable
         private readonly BackgroundThreads _threads = new(name, threads);
         private readonly int _capacity = threads * 4;
         private int _inFlight;
+
+        public int InFlight => Volatile.Read(ref _inFlight);
 
         public async Task<T?> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
         {

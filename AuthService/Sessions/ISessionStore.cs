@@ -3,7 +3,13 @@ namespace AuthService.Sessions;
 /// <summary>Sessions and their refresh tokens (hashed). SQLite now; PostgreSQL implements the same for several machines.</summary>
 public interface ISessionStore
 {
-    Task CreateAsync(Session session, string refreshTokenHash, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Creates the session and its first refresh token if its user is still enabled and at <paramref name="userVersion"/>,
+    /// checked and written atomically against every user change (on any replica): a sign-in in flight never outlives a
+    /// password reset, disabling, demotion or deletion that committed before it.
+    /// </summary>
+    /// <returns>False, with nothing written, when the user changed (or went) since it was read.</returns>
+    Task<bool> CreateAsync(Session session, string refreshTokenHash, long userVersion, CancellationToken cancellationToken = default);
     Task<Session?> FindAsync(string sessionId, CancellationToken cancellationToken = default);
     Task<RefreshTokenRecord?> FindByRefreshTokenAsync(string tokenHash, CancellationToken cancellationToken = default);
 

@@ -74,15 +74,31 @@ public sealed class SessionService(
 
         var upgraded = PasswordRules.WorkFactorOf(user.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, ownDevice, cancellationToken) : null;
         var now = time.GetUtcNow();
-        await users.RecordSignInAsync(user.Username, now, upgraded, cancellationToken);
+        var session = new Session(TokenIssuer.NewSessionId(), user.Username, now, now + settings.SessionIdleLifetime, now + settings.SessionAbsoluteLifetime, null);
+        var refreshToken = TokenIssuer.NewRefreshToken();
+        // The session is created only for the user as checked: an admin's change (password reset, disabling, demotion,
+        // deletion) that committed meanwhile, on any replica, wins; the user is read again and checked again.
+        for (var attempt = 0; !await sessions.CreateAsync(session, TokenIssuer.HashRefreshToken(refreshToken), user.Version, cancellationToken); attempt++)
+        {
+            var changed = attempt < 2 ? await users.FindAsync(username, cancellationToken) : null;
+            var stillValid = changed is not null && !changed.Disabled
+                && (changed.PasswordHash == user.PasswordHash || await hasher.VerifyAsync(password, changed.PasswordHash, ownDevice, cancellationToken) == true);
+            if (!stillValid)
+            {
+                await FailedAsync(username, clientIp, "changed-meanwhile", cancellationToken);
+                return new SignInOutcome(null, SignInFailure.InvalidCredentials);
+            }
+
+            upgraded = changed!.PasswordHash == user.PasswordHash ? upgraded : null;
+            user = changed;
+        }
+
+        await users.RecordSignInAsync(user.Username, user.Version, now, upgraded, cancellationToken);
         if (upgraded is not null)
         {
             await audit.WriteAsync(AuthAuditActions.PasswordRehashed, user.Username, user.Username, clientIp, "success", $"bcrypt cost {PasswordRules.WorkFactorOf(user.PasswordHash)} -> {hasher.WorkFactor}", cancellationToken);
         }
 
-        var session = new Session(TokenIssuer.NewSessionId(), user.Username, now, now + settings.SessionIdleLifetime, now + settings.SessionAbsoluteLifetime, null);
-        var refreshToken = TokenIssuer.NewRefreshToken();
-        await sessions.CreateAsync(session, TokenIssuer.HashRefreshToken(refreshToken), cancellationToken);
         await audit.WriteAsync(AuthAuditActions.SignIn, user.Username, user.Username, clientIp, "success", codeKind is null ? null : $"with a {codeKind}", cancellationToken);
         var access = tokens.CreateAccessToken(user.Username, user.Role, session.Id, enrollOnly: MustEnroll(user) && check != CodeCheck.Accepted);
         return new SignInOutcome(new TokenPair(access, refreshToken, user.Username, user.Role), SignInFailure.None);

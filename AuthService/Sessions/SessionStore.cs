@@ -14,12 +14,18 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
     private const string WithRevokeAll = "LEFT JOIN revoked_before c ON c.id = 1";
     private const string Active = "revoked_at IS NULL AND created_at >= COALESCE(" + RevokedBefore + ", 0)";
 
-    public async Task CreateAsync(Session session, string refreshTokenHash, CancellationToken cancellationToken = default)
+    public async Task<bool> CreateAsync(Session session, string refreshTokenHash, long userVersion, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "INSERT INTO sessions (id, username, created_at, idle_expires_at, absolute_expires_at) VALUES (@Id, @Username, @CreatedAt, @IdleExpiresAt, @AbsoluteExpiresAt)",
+        // User changes take this turn until they commit (UserStore), and the session is written in one statement with
+        // the version check (on SQLite a write transaction starts at it): a change either commits first and the check
+        // fails, or commits after, and then ends this session with the user's others.
+        await database.TakeTurnAsync(connection, transaction, "users");
+        var created = await connection.ExecuteAsync(
+            "INSERT INTO sessions (id, username, created_at, idle_expires_at, absolute_expires_at) "
+            + "SELECT @Id, @Username, @CreatedAt, @IdleExpiresAt, @AbsoluteExpiresAt WHERE EXISTS "
+            + "(SELECT 1 FROM users WHERE username = @Username AND version = @userVersion AND disabled = 0)",
             new
             {
                 session.Id,
@@ -27,13 +33,20 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
                 CreatedAt = session.CreatedAt.ToUnixTimeMilliseconds(),
                 IdleExpiresAt = session.IdleExpiresAt.ToUnixTimeMilliseconds(),
                 AbsoluteExpiresAt = session.AbsoluteExpiresAt.ToUnixTimeMilliseconds(),
+                userVersion,
             },
             transaction);
+        if (created != 1)
+        {
+            return false;
+        }
+
         await connection.ExecuteAsync(
             "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (@hash, @id, @at)",
             new { hash = refreshTokenHash, id = session.Id, at = session.CreatedAt.ToUnixTimeMilliseconds() },
             transaction);
         await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<Session?> FindAsync(string sessionId, CancellationToken cancellationToken = default)

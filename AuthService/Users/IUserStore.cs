@@ -17,7 +17,11 @@ public interface IUserStore
 
     /// <summary>Deletes the user if still at <paramref name="user"/>'s version and not the last enabled administrator.</summary>
     Task<UserChange> DeleteAsync(User user, CancellationToken cancellationToken = default);
-    Task RecordSignInAsync(string username, DateTimeOffset at, string? upgradedHash, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a sign-in, and <paramref name="upgradedHash"/> (the password re-hashed at a higher cost) only if the user
+    /// is still at <paramref name="version"/>: a password changed meanwhile is never overwritten by the old one's hash.
+    /// </summary>
+    Task RecordSignInAsync(string username, long version, DateTimeOffset at, string? upgradedHash, CancellationToken cancellationToken = default);
 
     /// <summary>The digest of the ADMIN_PASSWORD_HASH this user was last seeded from (null: never recorded).</summary>
     Task<string?> SeedDigestAsync(string username, CancellationToken cancellationToken = default);

@@ -92,12 +92,14 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
         return UserChange.Done;
     }
 
-    public async Task RecordSignInAsync(string username, DateTimeOffset at, string? upgradedHash, CancellationToken cancellationToken = default)
+    public async Task RecordSignInAsync(string username, long version, DateTimeOffset at, string? upgradedHash, CancellationToken cancellationToken = default)
     {
+        // The re-hash of the same password changes no version: it must not make a concurrent admin change fail.
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "UPDATE users SET last_sign_in_at = @at, password_hash = COALESCE(@upgradedHash, password_hash) WHERE username = @username",
-            new { username, at = at.ToUnixTimeMilliseconds(), upgradedHash });
+            "UPDATE users SET last_sign_in_at = @at, password_hash = CASE WHEN version = @version THEN COALESCE(@upgradedHash, password_hash) ELSE password_hash END "
+            + "WHERE username = @username",
+            new { username, version, at = at.ToUnixTimeMilliseconds(), upgradedHash });
     }
 
     private sealed record UserRow(string Username, string PasswordHash, string Role, long Disabled, long CreatedAt, long UpdatedAt, long? LastSignInAt, long Version, long SecondFactor)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using AuthService.Revocation;
 using AuthService.Sessions;
 using AuthService.Storage;
+using AuthService.Users;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -24,9 +25,9 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         {
             var applied = await Task.WhenAll(replicas.Select(replica => replica.MigrateAsync()));
 
-            Assert.Equal(5, applied.Sum(a => a.Count)); // auth/0001…0004 and audit/0001, by whichever replica came first
+            Assert.Equal(6, applied.Sum(a => a.Count)); // auth/0001…0005 and audit/0001, by whichever replica came first
             await using var connection = await replicas[0].OpenAsync();
-            Assert.Equal(5L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
+            Assert.Equal(6L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
         }
         finally
         {
@@ -46,7 +47,8 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         var feed = new RevocationFeed(database, new FakeTimeProvider(now));
         var sessions = new SessionStore(database);
         var expires = now.AddHours(1).ToUnixTimeMilliseconds();
-        await sessions.CreateAsync(new Session("quick", "alice", now, now.AddHours(2), now.AddHours(12), null), "hash-quick");
+        Assert.True(await new UserStore(database).CreateAsync(new User("alice", "$2b$10$alice", "viewer", false, now, now, null)));
+        Assert.True(await sessions.CreateAsync(new Session("quick", "alice", now, now.AddHours(2), now.AddHours(12), null), "hash-quick", userVersion: 0));
 
         // Replica A revokes a session, as the session store does, and is slow to commit: its feed row holds the smaller
         // sequence number.
@@ -242,7 +244,7 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync()).Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
         var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_ENVIRONMENT"] = "Development" };
 
-        foreach (var (service, count) in new[] { ("AuthService", 5), ("RecordingsService", 3) })
+        foreach (var (service, count) in new[] { ("AuthService", 6), ("RecordingsService", 3) })
         {
             var first = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
             Assert.True(first.ExitCode == 0, first.StandardError + first.StandardOutput);

@@ -78,10 +78,10 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(UserChange.Done, await users.UpdateAsync(updated with { Disabled = false }));
         Assert.Equal(UserChange.Done, await users.UpdateAsync(bobBefore with { Role = "viewer" })); // alice is enabled again
 
-        await users.RecordSignInAsync("alice", Now.AddHours(1), upgradedHash: "$2b$12$upgraded");
+        await users.RecordSignInAsync("alice", (await users.FindAsync("alice"))!.Version, Now.AddHours(1), upgradedHash: "$2b$12$upgraded");
         var signedIn = await users.FindAsync("alice");
         Assert.Equal((Now.AddHours(1), "$2b$12$upgraded"), (signedIn!.LastSignInAt, signedIn.PasswordHash));
-        await users.RecordSignInAsync("alice", Now.AddHours(2), upgradedHash: null);
+        await users.RecordSignInAsync("alice", (await users.FindAsync("alice"))!.Version, Now.AddHours(2), upgradedHash: null);
         Assert.Equal("$2b$12$upgraded", (await users.FindAsync("alice"))!.PasswordHash);
 
         Assert.Null(await users.SeedDigestAsync("alice"));
@@ -128,13 +128,54 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.False((await users.FindAsync("carol"))!.HasSecondFactor);
     }
 
+    // A session for a user that exists (the store creates sessions only for the user as read).
+    private async Task CreateSessionAsync(SessionStore sessions, Session session, string refreshTokenHash)
+    {
+        var users = new UserStore(Auth);
+        await users.CreateAsync(new User(session.Username, "$2b$10$hash", "viewer", false, Now, Now, null));
+        Assert.True(await sessions.CreateAsync(session, refreshTokenHash, (await users.FindAsync(session.Username))!.Version));
+    }
+
+    [Fact]
+    public async Task Sessions_AreCreatedOnlyForTheUserAsRead_NeverAfterAChangeOrForADisabledOrMissingUser()
+    {
+        var users = new UserStore(Auth);
+        var sessions = new SessionStore(Auth);
+        Assert.True(await users.CreateAsync(new User("dora", "$2b$10$dora", "viewer", false, Now, Now, null)));
+        var read = (await users.FindAsync("dora"))!;
+        Assert.Equal(UserChange.Done, await users.UpdateAsync(read with { PasswordHash = "$2b$10$reset" }));
+
+        Assert.False(await sessions.CreateAsync(new Session("d1", "dora", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-d1", read.Version));
+        Assert.Null(await sessions.FindAsync("d1"));
+        Assert.Null(await sessions.FindByRefreshTokenAsync("hash-d1"));
+
+        var current = (await users.FindAsync("dora"))!;
+        Assert.True(await sessions.CreateAsync(new Session("d2", "dora", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-d2", current.Version));
+        Assert.Equal(UserChange.Done, await users.UpdateAsync(current with { Disabled = true }));
+        var disabled = (await users.FindAsync("dora"))!;
+        Assert.False(await sessions.CreateAsync(new Session("d3", "dora", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-d3", disabled.Version));
+        Assert.False(await sessions.CreateAsync(new Session("n1", "nobody", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-n1", 0));
+    }
+
+    [Fact]
+    public async Task ARehashAtSignIn_IsNotWrittenOverAPasswordChangedMeanwhile()
+    {
+        var users = new UserStore(Auth);
+        Assert.True(await users.CreateAsync(new User("erin", "$2b$10$old", "viewer", false, Now, Now, null)));
+        var read = (await users.FindAsync("erin"))!;
+        Assert.Equal(UserChange.Done, await users.UpdateAsync(read with { PasswordHash = "$2b$12$reset-by-an-admin" }));
+
+        await users.RecordSignInAsync("erin", read.Version, Now.AddMinutes(1), upgradedHash: "$2b$12$old-password-rehashed");
+        Assert.Equal("$2b$12$reset-by-an-admin", (await users.FindAsync("erin"))!.PasswordHash);
+    }
+
     [Fact]
     public async Task Sessions_RotateOnce_RevokeOnlyActive_ListActive()
     {
         var sessions = new SessionStore(Auth);
         var one = new Session("s1", "alice", Now, Now.AddHours(2), Now.AddHours(12), null);
-        await sessions.CreateAsync(one, "hash-1");
-        await sessions.CreateAsync(new Session("s2", "bob", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-2");
+        await CreateSessionAsync(sessions, one, "hash-1");
+        await CreateSessionAsync(sessions, new Session("s2", "bob", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-2");
         Assert.Equal(one, await sessions.FindAsync("s1"));
         Assert.Equal(("s1", (DateTimeOffset?)null), ((await sessions.FindByRefreshTokenAsync("hash-1"))!.Session.Id, (await sessions.FindByRefreshTokenAsync("hash-1"))!.UsedAt));
 
@@ -160,12 +201,12 @@ public abstract class StoreContract : IAsyncLifetime
     public async Task RevokeAll_WritesOneRow_EndsEverySessionIssuedBefore_AndTellsTheFeed()
     {
         var sessions = new SessionStore(Auth);
-        await sessions.CreateAsync(new Session("s1", "alice", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-1");
-        await sessions.CreateAsync(new Session("s2", "bob", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-2");
+        await CreateSessionAsync(sessions, new Session("s1", "alice", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-1");
+        await CreateSessionAsync(sessions, new Session("s2", "bob", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-2");
         await sessions.RevokeAsync(["s2"], "sign-out", Now, Now.AddMinutes(15));
 
         Assert.Equal(1, await sessions.RevokeAllIssuedBeforeAsync(Now.AddMinutes(1)));
-        await sessions.CreateAsync(new Session("s3", "alice", Now.AddMinutes(2), Now.AddHours(2), Now.AddHours(12), null), "hash-3");
+        await CreateSessionAsync(sessions, new Session("s3", "alice", Now.AddMinutes(2), Now.AddHours(2), Now.AddHours(12), null), "hash-3");
         Assert.Equal(0, await sessions.RevokeAllIssuedBeforeAsync(Now.AddSeconds(30))); // never moves back
 
         Assert.Equal(Now.AddMinutes(1), (await sessions.FindAsync("s1"))!.RevokedAt);
@@ -186,7 +227,7 @@ public abstract class StoreContract : IAsyncLifetime
         var sessions = new SessionStore(Auth);
         foreach (var id in new[] { "a", "b", "c", "old" })
         {
-            await sessions.CreateAsync(new Session(id, "alice", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-" + id);
+            await CreateSessionAsync(sessions, new Session(id, "alice", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-" + id);
         }
 
         var feed = new RevocationFeed(Auth, Time);
