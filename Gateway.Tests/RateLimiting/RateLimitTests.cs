@@ -419,6 +419,37 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignInsRefusedForLoad_CostTheAddressNoneOfItsBudget()
+    {
+        var busy = true;
+        _backend.Handler = context =>
+        {
+            context.Response.StatusCode = busy ? 503 : 200;
+            context.Response.Headers.RetryAfter = "1";
+            return Task.CompletedTask;
+        };
+
+        // A flood keeps the AuthService busy: twelve attempts from one address, each refused 503, by the AuthService
+        // (the first after each second) or by the gateway's shedding in between.
+        for (var i = 0; i < 12; i++)
+        {
+            using var refused = await LoginAsync("203.0.113.50", "vera", "some-password-1");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            if (i % 2 == 1)
+            {
+                _time.Advance(Gateway.RateLimiting.RateLimitingMiddleware.BusyShedding);
+            }
+        }
+
+        Assert.True(_backend.Requests.Count >= 6, "the AuthService itself refused several");
+        busy = false;
+        _time.Advance(Gateway.RateLimiting.RateLimitingMiddleware.BusyShedding);
+        using var signIn = await LoginAsync("203.0.113.50", "vera", "some-password-1");
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.Contains("r=4", Header(signIn, "RateLimit"), StringComparison.Ordinal); // only this one counted
+    }
+
+    [Fact]
     public void GrowingDelay_IsCappedAtFifteenMinutes()
     {
         Assert.Equal(TimeSpan.Zero, Gateway.RateLimiting.SignInSlowdown.DelayAfter(5));

@@ -61,6 +61,42 @@ public sealed class SharedRateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignInsTheAuthServiceRefusesForLoad_AreTakenBackFromTheSharedBudget()
+    {
+        var address = NewAddress();
+        _backend.Handler = context =>
+        {
+            context.Response.StatusCode = 503;
+            context.Response.Headers.RetryAfter = "1";
+            return Task.CompletedTask;
+        };
+
+        // One attempt per gateway: each one's 503 sheds only on that gateway, the budget is one in Redis.
+        foreach (var gateway in new[] { _one, _two })
+        {
+            using var busy = await LoginAsync(gateway, address, "user1", "right-password-1");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        }
+
+        _backend.Handler = context =>
+        {
+            context.Response.StatusCode = 200;
+            return Task.CompletedTask;
+        };
+        // Until the gateway's own second of shedding is over, attempts are refused there (and cost nothing either).
+        HttpResponseMessage? allowed = null;
+        await Wait.UntilAsync(async () =>
+        {
+            allowed?.Dispose();
+            allowed = await LoginAsync(_two, address, "user1", "right-password-1");
+            return allowed.StatusCode != HttpStatusCode.ServiceUnavailable;
+        }, TimeSpan.FromSeconds(10), "the gateway no longer sheds sign-ins");
+        Assert.Equal(HttpStatusCode.OK, allowed!.StatusCode);
+        Assert.StartsWith("\"login\";r=4;t=", Header(allowed, "RateLimit"), StringComparison.Ordinal);
+        allowed.Dispose();
+    }
+
+    [Fact]
     public async Task AUsernamesSlowdown_IsSharedByEveryGateway()
     {
         var username = "victim" + Interlocked.Increment(ref _nextAddress);

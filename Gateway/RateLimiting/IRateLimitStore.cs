@@ -25,6 +25,9 @@ public interface IRateLimitStore
     /// <summary>Counts one hit for <paramref name="key"/> in the fixed window (of length <paramref name="window"/>) containing now.</summary>
     ValueTask<WindowCount> HitAsync(string key, TimeSpan window, CancellationToken cancellationToken);
 
+    /// <summary>Takes back a hit that turned out to cost the client nothing (a sign-in shed for load), if its window still runs.</summary>
+    ValueTask ReturnAsync(string key, TimeSpan window, WindowCount hit, CancellationToken cancellationToken);
+
     /// <summary>
     /// In one atomic step: when the username must still wait (<see cref="SignInSlowdown.DelayAfter"/> its failures),
     /// returns how long; otherwise counts this attempt as a failure in advance and returns zero, so concurrent

@@ -61,6 +61,22 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
         return ValueTask.FromResult(new WindowCount(count, new DateTimeOffset(start + window.Ticks, TimeSpan.Zero)));
     }
 
+    public ValueTask ReturnAsync(string key, TimeSpan window, WindowCount hit, CancellationToken cancellationToken)
+    {
+        if (_windows.TryGetValue(key, out var counter))
+        {
+            lock (counter)
+            {
+                if (counter.Ends == hit.ResetsAt.UtcTicks && counter.Count > 0)
+                {
+                    counter.Count--;
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask<TimeSpan> TryBeginSignInAsync(string username, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();

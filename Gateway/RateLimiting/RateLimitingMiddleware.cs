@@ -29,9 +29,16 @@ internal sealed class RateLimitingMiddleware(
             return;
         }
 
-        var client = ClientKey.For(context.Connection.RemoteIpAddress);
-        var hit = await store.HitAsync(policy.Name + ":" + client, policy.Window, context.RequestAborted);
+        var isSignIn = ReferenceEquals(policy, policies.Login);
         var now = time.GetUtcNow();
+        // Shed before counting: an attempt refused for load costs the client none of its sign-in budget.
+        if (isSignIn && !context.Request.Cookies.ContainsKey(DeviceTokens.Cookie) && await ShedAsync(context, now))
+        {
+            return;
+        }
+
+        var key = policy.Name + ":" + ClientKey.For(context.Connection.RemoteIpAddress);
+        var hit = await store.HitAsync(key, policy.Window, context.RequestAborted);
         var reset = Seconds(hit.ResetsAt - now);
         var headers = context.Response.Headers;
         headers["RateLimit-Policy"] = policy.Header;
@@ -42,9 +49,15 @@ internal sealed class RateLimitingMiddleware(
             return;
         }
 
-        if (ReferenceEquals(policy, policies.Login))
+        if (isSignIn)
         {
             await SignInAsync(context, now);
+            // Shed here or by the AuthService (503, busy hashing): the attempt is taken back from the address's budget.
+            if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+            {
+                await store.ReturnAsync(key, policy.Window, hit, CancellationToken.None);
+            }
+
             return;
         }
 
@@ -55,14 +68,6 @@ internal sealed class RateLimitingMiddleware(
     {
         var request = context.Request;
         var presentsDevice = request.Cookies.ContainsKey(DeviceTokens.Cookie);
-        // The AuthService just refused for lack of hashing capacity: refuse here too for a moment, so a flood
-        // costs neither a forward nor a body parse (a flood spreads over many addresses and usernames). A browser
-        // presenting a device cookie is looked at first: its user's own device is not shed.
-        if (!presentsDevice && await ShedAsync(context, now))
-        {
-            return;
-        }
-
         var username = await ReadUsernameAsync(request);
         var device = username is null || !presentsDevice ? null : await devices.RecognizeAsync(request.Cookies[DeviceTokens.Cookie], username);
         if (device is not null && !await store.TryBeginDeviceSignInAsync(device, context.RequestAborted))
@@ -116,6 +121,11 @@ internal sealed class RateLimitingMiddleware(
         }
     }
 
+    /// <summary>
+    /// The AuthService just refused for lack of hashing capacity: refuse here too for a moment, so a flood costs neither
+    /// a forward nor a body parse (a flood spreads over many addresses and usernames). A browser presenting a device
+    /// cookie is looked at first: its user's own device is not shed.
+    /// </summary>
     private async Task<bool> ShedAsync(HttpContext context, DateTimeOffset now)
     {
         if (now.UtcTicks >= Interlocked.Read(ref _signInBusyUntilTicks))

@@ -28,6 +28,12 @@ internal sealed partial class RedisRateLimitStore(IConnectionMultiplexer redis, 
         return {count, start + window}
         """;
 
+    private const string ReturnScript = """
+        local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if count > 0 then redis.call('DECR', KEYS[1]) end
+        return count
+        """;
+
     // The rule of SignInSlowdown.DelayAfter: free failures, then 2 s, 4 s, … at most the maximum.
     private const string BeginSignInScript = """
         local t = redis.call('TIME')
@@ -79,6 +85,12 @@ internal sealed partial class RedisRateLimitStore(IConnectionMultiplexer redis, 
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(HitScript, [Prefix + "window:" + key], [(long)window.TotalMilliseconds]))!;
             return new WindowCount((long)result[0], DateTimeOffset.FromUnixTimeMilliseconds((long)result[1]));
         }, () => local.HitAsync(key, window, cancellationToken));
+
+    // The hit's own window (its key names the window's start), never a later one.
+    public ValueTask ReturnAsync(string key, TimeSpan window, WindowCount hit, CancellationToken cancellationToken) =>
+        SharedAsync(
+            database => database.ScriptEvaluateAsync(ReturnScript, [$"{Prefix}window:{key}:{hit.ResetsAt.ToUnixTimeMilliseconds() - (long)window.TotalMilliseconds}"]),
+            () => Done(local.ReturnAsync(key, window, hit, cancellationToken), RedisResult.Create(0))).AsVoid();
 
     public ValueTask<TimeSpan> TryBeginSignInAsync(string username, CancellationToken cancellationToken) =>
         SharedAsync(async database => TimeSpan.FromMilliseconds((long)await database.ScriptEvaluateAsync(BeginSignInScript, [SignInKey(username)],
