@@ -61,7 +61,8 @@ return StartupGuard.Run(() =>
     // later step acts on the route the request reached (its body limit, applied by routing before anything reads a
     // body; its rate-limit policy; its authorization policy), never on the path's spelling. A callback from an address
     // outside TWILIO_WEBHOOK_ALLOWED_IPS is refused first. The origin checks (CSRF,
-    // WebSocket) and the rate limits come before any token is verified.
+    // WebSocket) and the rate limits come before any token is verified; the second-factor slowdown, which needs the
+    // user, after.
     app.UseClientIp();
     app.UseRequestLogging();
     app.UseSecurityEvents();
@@ -76,6 +77,7 @@ return StartupGuard.Run(() =>
     app.UseGatewayRateLimits();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseSecondFactorSlowdown();
 
     app.MapDefaultEndpoints().WithMetadata(RouteFacts.NotLimited);
     app.MapDashboard();

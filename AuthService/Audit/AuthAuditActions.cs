@@ -15,5 +15,8 @@ public static class AuthAuditActions
     public const string SecondFactorEnabled = "mfa-enabled";
     public const string SecondFactorDisabled = "mfa-disabled";
     public const string SecondFactorReset = "mfa-reset";
+
+    /// <summary>A wrong code to confirm or turn off a second factor: counted and alerted like a failed sign-in.</summary>
+    public const string SecondFactorCode = "mfa-code";
     public const string SignInAlert = "sign-in-alert";
 }

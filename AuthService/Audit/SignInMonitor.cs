@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Platform.Security.Monitoring;
+using Platform.Storage.Audit;
 using Platform.Security.Tokens;
 using ServiceDefaults.Networking;
 using ServiceDefaults.Telemetry;
@@ -28,6 +29,19 @@ public sealed partial class SignInMonitor : IDisposable
         _failures = meters.Create(MeterName).CreateCounter<long>("auth.sign_in.failures", description: "Failed sign-ins, by reason");
         _bursts = new BurstDetector(WarningThreshold, Window, time);
         _logger = logger;
+    }
+
+    /// <summary>
+    /// A failed proof of identity (a wrong password at sign-in, a wrong second-factor code): counted, audited as
+    /// <paramref name="action"/>, and each burst it completes audited as <c>sign-in-alert</c>, in one transaction.
+    /// </summary>
+    public Task RecordFailureAsync(IAuditLog audit, string action, string username, string? clientIp, string reason, CancellationToken cancellationToken)
+    {
+        var bursts = Failed(username, clientIp, reason);
+        return audit.WriteAllAsync([
+            new AuditEntry(action, null, username, clientIp, "failure", reason),
+            .. bursts.Select(burst => new AuditEntry(AuthAuditActions.SignInAlert, null, username, clientIp, "alert", burst)),
+        ], cancellationToken);
     }
 
     /// <returns>The bursts this failure completed (none, one or both), each a sentence for the audit.</returns>

@@ -24,7 +24,7 @@ public enum SecondFactorState
 public sealed record TotpSetup(string Secret, string OtpauthUri, string QrSvg);
 
 /// <summary>Enrolment, checking, turning off and resetting a user's TOTP second factor.</summary>
-public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit, TimeProvider time)
+public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit, SignInMonitor monitor, TimeProvider time)
 {
     /// <summary>How authenticator apps label the account.</summary>
     public const string Issuer = "Call recordings";
@@ -58,8 +58,14 @@ public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit
     {
         var pending = await store.FindAsync(username, cancellationToken);
         var now = time.GetUtcNow();
-        if (pending is null || pending.Confirmed || !TotpCodes.LooksLikeTotp(code, out var digits) || TotpCodes.MatchStep(pending.Secret, digits, now) is not { } step)
+        if (pending is null || pending.Confirmed)
         {
+            return null;
+        }
+
+        if (!TotpCodes.LooksLikeTotp(code, out var digits) || TotpCodes.MatchStep(pending.Secret, digits, now) is not { } step)
+        {
+            await monitor.RecordFailureAsync(audit, AuthAuditActions.SecondFactorCode, username, clientIp, "wrong-code (confirm)", cancellationToken);
             return null;
         }
 
@@ -117,6 +123,10 @@ public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit
         {
             await store.RemoveAsync(username, cancellationToken);
             await audit.WriteAsync(AuthAuditActions.SecondFactorDisabled, username, username, clientIp, "success", $"confirmed with a {kind}", cancellationToken);
+        }
+        else if (result == CodeCheck.Wrong)
+        {
+            await monitor.RecordFailureAsync(audit, AuthAuditActions.SecondFactorCode, username, clientIp, "wrong-code (turn off)", cancellationToken);
         }
 
         return result;

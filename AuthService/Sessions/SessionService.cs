@@ -164,15 +164,8 @@ public sealed class SessionService(
 
     public DateTimeOffset Now() => time.GetUtcNow();
 
-    // A failed sign-in: counted, audited, and each burst it completes audited as an alert (in one transaction).
-    private async Task FailedAsync(string username, string? clientIp, string reason, CancellationToken cancellationToken)
-    {
-        var bursts = monitor.Failed(username, clientIp, reason);
-        await audit.WriteAllAsync([
-            new AuditEntry(AuthAuditActions.SignIn, null, username, clientIp, "failure", reason),
-            .. bursts.Select(burst => new AuditEntry(AuthAuditActions.SignInAlert, null, username, clientIp, "alert", burst)),
-        ], cancellationToken);
-    }
+    private Task FailedAsync(string username, string? clientIp, string reason, CancellationToken cancellationToken) =>
+        monitor.RecordFailureAsync(audit, AuthAuditActions.SignIn, username, clientIp, reason, cancellationToken);
 
     /// <summary>The refresh cookie lasts as long as a session can.</summary>
     public DateTimeOffset RefreshCookieExpiry() => time.GetUtcNow() + settings.SessionAbsoluteLifetime;

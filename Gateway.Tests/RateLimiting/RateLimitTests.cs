@@ -450,6 +450,40 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WrongSecondFactorCodes_SlowTheUsernameDown_AsFailedSignInsDo_FromAnyAddress()
+    {
+        _backend.Handler = context =>
+        {
+            // The AuthService's answer to a wrong code: 400.
+            context.Response.StatusCode = context.Request.Path.StartsWithSegments("/api/auth/mfa/totp", StringComparison.Ordinal) ? 400 : 200;
+            return Task.CompletedTask;
+        };
+        var token = _gateway.Identity.Mint(subject: "vera", now: _time.GetUtcNow());
+
+        for (var i = 1; i <= SignInSlowdownFree + 1; i++)
+        {
+            using var wrong = await DisableSecondFactorAsync(token, $"203.0.113.{100 + i}");
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        }
+
+        using var slowed = await DisableSecondFactorAsync(token, "198.51.100.77");
+        Assert.Equal(HttpStatusCode.TooManyRequests, slowed.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(2), slowed.Headers.RetryAfter?.Delta);
+        // One slowdown per username: the password's sign-in waits too.
+        using var signIn = await LoginAsync("198.51.100.78", "vera", "right-password-1");
+        Assert.Equal(HttpStatusCode.TooManyRequests, signIn.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> DisableSecondFactorAsync(string token, string clientIp)
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/api/auth/mfa/totp") { Content = JsonContent.Create(new { code = "000000" }) };
+        request.Headers.Authorization = new("Bearer", token);
+        request.Headers.Add("X-Forwarded-For", clientIp);
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
     public void GrowingDelay_IsCappedAtFifteenMinutes()
     {
         Assert.Equal(TimeSpan.Zero, Gateway.RateLimiting.SignInSlowdown.DelayAfter(5));

@@ -170,7 +170,11 @@ internal sealed class RateLimitingMiddleware(
         return username;
     }
 
-    private Task RefuseAsync(HttpContext context, string reason, long retryAfterSeconds, string detail)
+    private Task RefuseAsync(HttpContext context, string reason, long retryAfterSeconds, string detail) =>
+        RefuseAsync(problems, context, reason, retryAfterSeconds, detail);
+
+    /// <summary>429 problem+json with <c>Retry-After</c>, its reason kept for the refusal metrics.</summary>
+    internal static Task RefuseAsync(IProblemDetailsService problems, HttpContext context, string reason, long retryAfterSeconds, string detail)
     {
         context.Items[PlatformAuthentication.RefusalReasonItem] = "rate-limit:" + reason;
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -182,7 +186,7 @@ internal sealed class RateLimitingMiddleware(
         }).AsTask();
     }
 
-    private static long Seconds(TimeSpan span) => Math.Max(1, (long)Math.Ceiling(span.TotalSeconds));
+    internal static long Seconds(TimeSpan span) => Math.Max(1, (long)Math.Ceiling(span.TotalSeconds));
 }
 
 internal static class RateLimitingExtensions
@@ -218,6 +222,13 @@ internal static class RateLimitingExtensions
         }
 
         app.UseMiddleware<RateLimitingMiddleware>();
+        return app;
+    }
+
+    /// <summary>After authentication (it needs the user): wrong second-factor codes count as failed sign-ins do.</summary>
+    public static WebApplication UseSecondFactorSlowdown(this WebApplication app)
+    {
+        app.UseMiddleware<SecondFactorSlowdown>();
         return app;
     }
 }

@@ -40,6 +40,9 @@ internal static class GatewayRoutes
         };
     }
 
+    /// <summary>The routes that check a second-factor code (confirming one, turning it off).</summary>
+    private static readonly string[] SecondFactorCodeRoutes = ["auth-mfa-confirm", "auth-mfa-disable"];
+
     /// <summary>The one route Twilio calls (its source addresses may be restricted: TWILIO_WEBHOOK_ALLOWED_IPS).</summary>
     public const string TwilioCallbackRoute = "webhook-recording";
 
@@ -138,7 +141,8 @@ internal static class GatewayRoutes
     public static void AddFacts(IEndpointConventionBuilder endpoint, RouteConfig config)
     {
         var route = Table.Single(r => r.Id == config.RouteId);
-        endpoint.WithMetadata(new RouteFacts(route.RateLimit, TwilioCallback: route.Id == TwilioCallbackRoute)).WithBodyLimit(route.BodyLimit);
+        endpoint.WithMetadata(new RouteFacts(route.RateLimit, TwilioCallback: route.Id == TwilioCallbackRoute, SecondFactorCode: SecondFactorCodeRoutes.Contains(route.Id)))
+            .WithBodyLimit(route.BodyLimit);
     }
 
     public static IReadOnlyList<ClusterConfig> Clusters(GatewaySettings settings) =>

@@ -8,7 +8,8 @@ namespace Gateway.Routing;
 /// dashboard's files, the health probes); a request that matches none is limited as <see cref="Unrouted"/>.
 /// Body limits are endpoint metadata too (<see cref="ServiceDefaults.Http.BodyLimit"/>), applied by routing.
 /// </summary>
-internal sealed record RouteFacts(string? RateLimitPolicy, bool TwilioCallback = false)
+/// <param name="SecondFactorCode">A route that checks a second-factor code: wrong codes count in the username's sign-in slowdown.</param>
+internal sealed record RouteFacts(string? RateLimitPolicy, bool TwilioCallback = false, bool SecondFactorCode = false)
 {
     /// <summary>Health probes and the dashboard's files: never limited.</summary>
     public static readonly RouteFacts NotLimited = new((string?)null);

@@ -221,6 +221,33 @@ public sealed class SecondFactorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WrongCodes_ToConfirmOrTurnOff_AreAuditedPerUser_AndTheirBurstAlerts()
+    {
+        var bob = await CreateAndSignInBobAsync();
+        var secret = await SetupAsync(bob.AccessToken);
+        using (var wrongConfirm = await _host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/confirm", bob.AccessToken, new { code = WrongCode(secret) }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, wrongConfirm.StatusCode);
+        }
+
+        await ConfirmAsync(bob.AccessToken, secret);
+        _host.Time.Advance(TimeSpan.FromSeconds(30));
+        for (var i = 0; i < AuthService.Audit.SignInMonitor.WarningThreshold; i++)
+        {
+            using var wrong = await _host.SendAsync(HttpMethod.Delete, "/api/auth/mfa/totp", bob.AccessToken, new { code = WrongCode(secret) });
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        }
+
+        var admin = await _host.SignInAsync();
+        var audit = await _host.AuditAsync(admin.AccessToken);
+        Assert.Single(audit, e => e.GetProperty("action").GetString() == "mfa-code" && e.GetProperty("target").GetString() == "bob"
+            && e.GetProperty("detail").GetString() == "wrong-code (confirm)");
+        Assert.Equal(AuthService.Audit.SignInMonitor.WarningThreshold, audit.Count(e => e.GetProperty("action").GetString() == "mfa-code" && e.GetProperty("target").GetString() == "bob"
+            && e.GetProperty("detail").GetString() == "wrong-code (turn off)"));
+        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in-alert" && e.GetProperty("target").GetString() == "bob");
+    }
+
+    [Fact]
     public async Task AnAdminReset_RemovesTheSecondFactor_AndEndsTheUsersSessions()
     {
         var bob = await CreateAndSignInBobAsync();
