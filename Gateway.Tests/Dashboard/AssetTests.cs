@@ -53,13 +53,39 @@ public sealed partial class AssetTests
         using var page = await client.GetAsync("/");
         var html = await page.Content.ReadAsStringAsync();
 
-        Assert.Matches(@"href=""https://cdn\.example\.net/calls/css/site\.[0-9a-f]{10}\.css""", html);
-        Assert.Matches(@"src=""https://cdn\.example\.net/calls/js/sign-in\.[0-9a-f]{10}\.js""", html);
+        Assert.Matches(@"href=""https://cdn\.example\.net/calls/css/site\.[0-9a-f]{10}\.css"" integrity=""sha384-[A-Za-z0-9+/]{64}"" crossorigin=""anonymous""", html);
+        Assert.Matches(@"src=""https://cdn\.example\.net/calls/js/sign-in\.[0-9a-f]{10}\.js"" integrity=""sha384-[A-Za-z0-9+/]{64}"" crossorigin=""anonymous""", html);
         var policy = page.Headers.GetValues("Content-Security-Policy").Single();
         Assert.Contains("script-src 'self' https://cdn.example.net;", policy, StringComparison.Ordinal);
         Assert.Contains("style-src 'self' https://cdn.example.net;", policy, StringComparison.Ordinal);
         Assert.Equal(Gateway.SecurityHeaders.SecurityHeadersMiddleware.ContentSecurityPolicy, policy.Replace(" https://cdn.example.net", "", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task EveryScriptAndStyle_CarriesTheIntegrityOfTheBytesServed_AndEveryImportedModuleIsPreloadedWithIts()
+    {
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string> { ["CDN_BASE_URL"] = "https://cdn.example.net" });
+        using var client = host.CreateAnonymousClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/app/");
+        request.Headers.Add("Cookie", "__Host-session=" + host.Identity.Mint(role: "viewer"));
+        using var dashboard = await client.SendAsync(request);
+        var html = await dashboard.Content.ReadAsStringAsync();
+
+        var references = Integrities().Matches(html).ToList();
+        Assert.Contains(references, r => r.Groups["path"].Value.StartsWith("/app/js/app.", StringComparison.Ordinal));
+        Assert.Contains(references, r => r.Groups["path"].Value.StartsWith("/app/js/session.", StringComparison.Ordinal)); // imported by app.js: preloaded
+        Assert.Contains(references, r => r.Groups["path"].Value.StartsWith("/app/css/app.", StringComparison.Ordinal));
+        foreach (var reference in references)
+        {
+            var served = await client.GetByteArrayAsync(reference.Groups["path"].Value);
+            Assert.Equal("sha384-" + Convert.ToBase64String(System.Security.Cryptography.SHA384.HashData(served)), reference.Groups["integrity"].Value);
+        }
+
+        Assert.Equal(references.Count, html.Split("crossorigin=\"anonymous\"").Length - 1);
+    }
+
+    [GeneratedRegex(@"(?:src|href)=""https://cdn\.example\.net(?<path>/[^""]+)"" integrity=""(?<integrity>sha384-[^""]+)""")]
+    private static partial Regex Integrities();
 
     [GeneratedRegex(@"/[a-z/-]+\.[0-9a-f]{10}\.(?:js|css)")]
     private static partial Regex HashedReference();

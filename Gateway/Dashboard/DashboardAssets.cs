@@ -53,11 +53,67 @@ internal sealed partial class DashboardAssets
         var prefix = cdnBaseUrl?.ToString().TrimEnd('/') ?? "";
         var pages = all.Where(file => file.Key.EndsWith(".html", StringComparison.Ordinal)).ToDictionary(
             file => file.Key,
-            file => Encoding.UTF8.GetBytes(PageReference().Replace(Encoding.UTF8.GetString(file.Value), match =>
-                hashed.TryGetValue(match.Groups["path"].Value, out var name) ? $"{match.Groups["attribute"].Value}=\"{prefix}{name}\"" : match.Value)),
+            file => Encoding.UTF8.GetBytes(RewritePage(Encoding.UTF8.GetString(file.Value), hashed, assets, prefix)),
             StringComparer.Ordinal);
         return new DashboardAssets(cdnBaseUrl, assets, hashed, pages);
     }
+
+    /// <summary>
+    /// A page's references to assets under their hashed names (from <paramref name="prefix"/>, the CDN). Scripts and
+    /// styles carry Subresource Integrity (sha384 of the very bytes served) and <c>crossorigin</c>, so a CDN that
+    /// serves anything else is refused by the browser; the modules a page's scripts import are preloaded with their
+    /// own integrity, which the browser's module map then holds their imports to.
+    /// </summary>
+    private static string RewritePage(string page, Dictionary<string, string> hashed, Dictionary<string, Asset> assets, string prefix)
+    {
+        var imported = new SortedSet<string>(StringComparer.Ordinal);
+        var rewritten = PageReference().Replace(page, match =>
+        {
+            if (!hashed.TryGetValue(match.Groups["path"].Value, out var name))
+            {
+                return match.Value;
+            }
+
+            var reference = $"{match.Groups["attribute"].Value}=\"{prefix}{name}\"";
+            if (!name.EndsWith(".js", StringComparison.Ordinal) && !name.EndsWith(".css", StringComparison.Ordinal))
+            {
+                return reference;
+            }
+
+            if (name.EndsWith(".js", StringComparison.Ordinal))
+            {
+                AddImports(name, assets, imported);
+            }
+
+            return $"{reference} integrity=\"{Integrity(assets[name].Content)}\" crossorigin=\"anonymous\"";
+        });
+        if (imported.Count == 0)
+        {
+            return rewritten;
+        }
+
+        var preloads = string.Concat(imported.Select(name =>
+            $"<link rel=\"modulepreload\" href=\"{prefix}{name}\" integrity=\"{Integrity(assets[name].Content)}\" crossorigin=\"anonymous\">\n  "));
+        // Before the first script, so the preloads are in the module map before any import asks for a module.
+        var at = rewritten.IndexOf("<script", StringComparison.Ordinal);
+        return at < 0 ? rewritten : rewritten[..at] + preloads + rewritten[at..];
+    }
+
+    /// <summary>Every module <paramref name="module"/> (a hashed path) imports, directly or not.</summary>
+    private static void AddImports(string module, Dictionary<string, Asset> assets, SortedSet<string> imported)
+    {
+        var folder = module[..(module.LastIndexOf('/') + 1)];
+        foreach (Match match in RelativeImport().Matches(Encoding.UTF8.GetString(assets[module].Content)))
+        {
+            var target = Resolve(folder, match.Groups["path"].Value);
+            if (assets.ContainsKey(target) && imported.Add(target))
+            {
+                AddImports(target, assets, imported);
+            }
+        }
+    }
+
+    private static string Integrity(byte[] content) => "sha384-" + Convert.ToBase64String(SHA384.HashData(content));
 
     /// <summary>What the build runs (<c>dotnet Gateway.dll fingerprint-assets WWWROOT DESTINATION</c>): the hashed files and the manifest.</summary>
     public static void Write(string webRoot, string destination)
