@@ -10,17 +10,28 @@ using Platform.Security.Tokens;
 
 namespace AuthService.Sessions;
 
-public sealed record RefreshRequest([property: JsonPropertyName("refresh_token")] string? RefreshToken);
+/// <summary>An API client's refresh token; browsers send the cookie and an empty body instead.</summary>
+public sealed record RefreshRequest([property: JsonPropertyName("refresh_token")] string? RefreshToken = null);
 
 /// <summary>
-/// A new session's tokens. A browser gets them only as HttpOnly cookies: the tokens are left out of the body (null),
-/// so a script injected into the page cannot read them; an API client gets them here.
+/// A new session's tokens. A browser gets them only as HttpOnly cookies: the tokens are left out of the body, so a
+/// script injected into the page cannot read them; an API client gets them here. (Init properties rather than a
+/// positional record: the API document then requires only what every answer carries.)
 /// </summary>
-public sealed record TokenResponse(
-    [property: JsonPropertyName("access_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AccessToken,
-    [property: JsonPropertyName("token_type")] string TokenType,
-    [property: JsonPropertyName("expires_in")] int ExpiresIn,
-    [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
+public sealed record TokenResponse
+{
+    [JsonPropertyName("access_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? AccessToken { get; init; }
+
+    [JsonPropertyName("token_type")]
+    public required string TokenType { get; init; }
+
+    [JsonPropertyName("expires_in")]
+    public required int ExpiresIn { get; init; }
+
+    [JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RefreshToken { get; init; }
+}
 
 /// <summary>
 /// Who is signed in, and when the access token expires (so the dashboard refreshes it in time); whether they have a
@@ -156,8 +167,8 @@ internal static class AuthEndpoints
         context.Response.Headers.CacheControl = "no-store";
         var expiresIn = (int)Math.Round((tokens.Access.ExpiresAt - sessions.Now()).TotalSeconds);
         return IsBrowser(context.Request)
-            ? TypedResults.Ok(new TokenResponse(null, "Bearer", expiresIn, null))
-            : TypedResults.Ok(new TokenResponse(tokens.Access.Value, "Bearer", expiresIn, tokens.RefreshToken));
+            ? TypedResults.Ok(new TokenResponse { TokenType = "Bearer", ExpiresIn = expiresIn })
+            : TypedResults.Ok(new TokenResponse { AccessToken = tokens.Access.Value, TokenType = "Bearer", ExpiresIn = expiresIn, RefreshToken = tokens.RefreshToken });
     }
 
     /// <summary>

@@ -13,7 +13,8 @@ namespace AuthService.Users;
 
 public sealed record CreateUserRequest(string? Username, string? Password, string? Role);
 
-public sealed record UpdateUserRequest(string? Role, string? Password, bool? Disabled);
+/// <summary>A partial update: only what is given changes (defaults make each property optional in the API document).</summary>
+public sealed record UpdateUserRequest(string? Role = null, string? Password = null, bool? Disabled = null);
 
 /// <summary>User management for admins. A password change, a role change, disabling or deleting ends the user's sessions.</summary>
 internal static class UserEndpoints

@@ -64,10 +64,13 @@ public sealed partial class RunScript : IAsyncDisposable
     }
 
     /// <summary>A client trusting the development CA that run.sh created, keeping no cookies, following no redirects.</summary>
-    public HttpClient Client()
+    public HttpClient Client() => new(Handler()) { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>What <see cref="Client"/> sends through: trusting the development CA, no cookies, no redirects.</summary>
+    public static SocketsHttpHandler Handler()
     {
         var ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Repository.Root, "certs", "dev", "ca.crt")));
-        var handler = new SocketsHttpHandler
+        return new SocketsHttpHandler
         {
             UseCookies = false,
             AllowAutoRedirect = false,
@@ -77,7 +80,6 @@ public sealed partial class RunScript : IAsyncDisposable
                 CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca }, RevocationMode = X509RevocationMode.NoCheck },
             },
         };
-        return new HttpClient(handler) { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Globalization;
 using System.Security.Cryptography;
 
@@ -63,8 +64,29 @@ public sealed class RunningSystem : IAsyncDisposable
         }
     }
 
-    /// <summary>A client trusting the development CA that run.sh created, keeping no cookies.</summary>
-    public HttpClient Client() => _script.Client();
+    /// <summary>
+    /// A client trusting the development CA that run.sh created, keeping no cookies, whose every exchange with the API
+    /// must fit the gateway's published API document (<see cref="ApiDocs.ApiContract"/>).
+    /// </summary>
+    public HttpClient Client() => new(new ApiDocs.ContractCheckingHandler(ContractAsync, RunScript.Handler())) { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
+
+    private Task<ApiDocs.ApiContract>? _contract;
+
+    // The document as the gateway publishes it (to signed-in users), read once.
+    private Task<ApiDocs.ApiContract> ContractAsync() => _contract ??= LoadContractAsync();
+
+    private async Task<ApiDocs.ApiContract> LoadContractAsync()
+    {
+        using var client = _script.Client();
+        using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = AdminUsername, password = AdminPassword });
+        signIn.EnsureSuccessStatusCode();
+        var token = (await signIn.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("access_token").GetString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
+        request.Headers.Authorization = new("Bearer", token);
+        using var document = await client.SendAsync(request);
+        document.EnsureSuccessStatusCode();
+        return ApiDocs.ApiContract.Parse(await document.Content.ReadAsStringAsync());
+    }
 
     /// <summary>Posts a recording status callback through the gateway, signed as Twilio signs it.</summary>
     public async Task<HttpResponseMessage> PostCallbackAsync(string recordingSid, string status = "completed", string duration = "26", string? startTime = null)

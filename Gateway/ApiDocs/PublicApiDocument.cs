@@ -192,6 +192,11 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
         if (!anonymous)
         {
             Add(responses, "401", "Unauthorized");
+        }
+
+        // The origin check refuses a browser's unsafe request from another origin, signed in or not (a refresh by cookie).
+        if (!anonymous || route.Methods is not { } methods || methods.Any(method => method is not ("GET" or "HEAD")))
+        {
             Add(responses, "403", "Forbidden");
         }
 

@@ -14,6 +14,7 @@ public sealed record SignInRequest(string? Username, string? Password, string? C
     public static JsonTypeInfo<SignInRequest> JsonType => SignInJsonContext.Default.SignInRequest;
 
     /// <summary>The normalised username the request names, or null when it names none that could exist.</summary>
+    [JsonIgnore]
     public string? NormalizedUsername => UsernameRules.IsValid(Username) ? UsernameRules.Normalize(Username!) : null;
 }
 
