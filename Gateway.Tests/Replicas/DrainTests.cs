@@ -8,15 +8,21 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Replicas;
 
-/// <summary>Stopping a replica the way an orchestrator does (SIGTERM) under steady load fails no request.</summary>
+/// <summary>Stopping a replica under steady load, as an orchestrator does (SIGTERM) or as a crash does (SIGKILL), fails no request.</summary>
 public sealed partial class DrainTests
 {
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const string AuthToken = "drain-auth-token";
     private const string PublicBaseUrl = "https://calls.example.com";
 
-    [Fact]
-    public async Task SigtermToOneOfTwoRecordingsReplicas_UnderWebhookAndApiLoad_FailsNoRequest_AndClosesItsSocketsWith1001()
+    /// <param name="signal">
+    /// TERM as an orchestrator stops a replica (it drains); KILL as an OOM kill or a lost node does (callbacks in flight
+    /// or refused by the dead replica are sent to the other: they are idempotent, and Twilio does not retry them).
+    /// </param>
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("KILL")]
+    public async Task StoppingOneOfTwoRecordingsReplicas_UnderWebhookAndApiLoad_FailsNoRequest_AndLosesNoCallback(string signal)
     {
         await using var identity = await TestIdentity.StartAsync();
         using var data = TemporaryDirectory.Create("drain-");
@@ -71,6 +77,7 @@ public sealed partial class DrainTests
             });
 
             var failures = new ConcurrentQueue<string>();
+            var acknowledged = new ConcurrentQueue<string>();
             var sent = 0;
             using var stopLoad = new CancellationTokenSource();
             var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
@@ -79,16 +86,21 @@ public sealed partial class DrainTests
                 while (!stopLoad.IsCancellationRequested)
                 {
                     var webhook = Interlocked.Increment(ref sent) % 2 == 0;
-                    using var response = await SendAsync(client, webhook ? Callback() : Api(token));
+                    var sid = "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                    using var response = await SendAsync(client, webhook ? Callback(sid) : Api(token));
                     if (response.StatusCode != (webhook ? HttpStatusCode.NoContent : HttpStatusCode.OK))
                     {
                         failures.Enqueue($"{(webhook ? "callback" : "list")}: {(int)response.StatusCode}");
+                    }
+                    else if (webhook)
+                    {
+                        acknowledged.Enqueue(sid);
                     }
                 }
             })).ToList();
 
             await Wait.UntilAsync(() => Volatile.Read(ref sent) >= 100, TimeSpan.FromSeconds(30), "the load is under way");
-            Assert.Equal(0, (await Processes.RunAsync("kill", ["-TERM", replicas[0].Id.ToString(CultureInfo.InvariantCulture)])).ExitCode);
+            Assert.Equal(0, (await Processes.RunAsync("kill", [$"-{signal}", replicas[0].Id.ToString(CultureInfo.InvariantCulture)])).ExitCode);
             await Wait.UntilAsync(() => replicas[0].HasExited, TimeSpan.FromSeconds(30), "the stopped replica has exited");
             var atExit = Volatile.Read(ref sent);
             await Wait.UntilAsync(() => Volatile.Read(ref sent) >= atExit + 100, TimeSpan.FromSeconds(30), "the load goes on after it is gone");
@@ -97,11 +109,17 @@ public sealed partial class DrainTests
 
             Assert.True(failures.IsEmpty, $"{failures.Count} of {sent} requests failed: {string.Join(", ", failures.Take(10))}");
             Assert.True(sent > 100, $"only {sent} requests were sent");
-            Assert.Equal(0, replicas[0].ExitCode);
-            Assert.Contains("not ready from now, still serving for 4 s", replicas[0].Output, StringComparison.Ordinal);
+            // Every acknowledged callback is in one replica's database (each has its own here), the dead one's included.
+            var stored = ports.SelectMany(port => StoredSids(Path.Combine(data.Path, port.ToString(), "recordings.db"))).ToHashSet(StringComparer.Ordinal);
+            Assert.DoesNotContain(acknowledged, sid => !stored.Contains(sid));
+            if (signal == "TERM")
+            {
+                Assert.Equal(0, replicas[0].ExitCode);
+                Assert.Contains("not ready from now, still serving for 4 s", replicas[0].Output, StringComparison.Ordinal);
 
-            // Its dashboard was told to go elsewhere (1001), at the end of the drain.
-            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await closedWith.WaitAsync(TimeSpan.FromSeconds(5)));
+                // Its dashboard was told to go elsewhere (1001), at the end of the drain.
+                Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await closedWith.WaitAsync(TimeSpan.FromSeconds(5)));
+            }
         }
         finally
         {
@@ -124,13 +142,29 @@ public sealed partial class DrainTests
         return request;
     }
 
-    private static HttpRequestMessage Callback()
+    private static List<string> StoredSids(string database)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sid FROM recordings";
+        using var reader = command.ExecuteReader();
+        var sids = new List<string>();
+        while (reader.Read())
+        {
+            sids.Add(reader.GetString(0));
+        }
+
+        return sids;
+    }
+
+    private static HttpRequestMessage Callback(string sid)
     {
         var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["AccountSid"] = AccountSid,
             ["CallSid"] = "CA" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            ["RecordingSid"] = "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            ["RecordingSid"] = sid,
             ["RecordingStatus"] = "completed",
             ["RecordingDuration"] = "5",
         };

@@ -141,7 +141,8 @@ internal static class GatewayRoutes
     public static void AddFacts(IEndpointConventionBuilder endpoint, RouteConfig config)
     {
         var route = Table.Single(r => r.Id == config.RouteId);
-        endpoint.WithMetadata(new RouteFacts(route.RateLimit, TwilioCallback: route.Id == TwilioCallbackRoute, SecondFactorCode: SecondFactorCodeRoutes.Contains(route.Id)))
+        endpoint.WithMetadata(new RouteFacts(route.RateLimit, TwilioCallback: route.Id == TwilioCallbackRoute, SecondFactorCode: SecondFactorCodeRoutes.Contains(route.Id),
+                Idempotent: route.Id == TwilioCallbackRoute))
             .WithBodyLimit(route.BodyLimit);
     }
 

@@ -9,7 +9,11 @@ namespace Gateway.Routing;
 /// Body limits are endpoint metadata too (<see cref="ServiceDefaults.Http.BodyLimit"/>), applied by routing.
 /// </summary>
 /// <param name="SecondFactorCode">A route that checks a second-factor code: wrong codes count in the username's sign-in slowdown.</param>
-internal sealed record RouteFacts(string? RateLimitPolicy, bool TwilioCallback = false, bool SecondFactorCode = false)
+/// <param name="Idempotent">
+/// Sending the request twice changes nothing (Twilio's callback: stored once by its RecordingSid), so a POST that
+/// reached no replica is sent to another, as GETs are.
+/// </param>
+internal sealed record RouteFacts(string? RateLimitPolicy, bool TwilioCallback = false, bool SecondFactorCode = false, bool Idempotent = false)
 {
     /// <summary>Health probes and the dashboard's files: never limited.</summary>
     public static readonly RouteFacts NotLimited = new((string?)null);
