@@ -219,6 +219,76 @@ public sealed class SharedDatabaseTests(ReplicatedSystem system) : IClassFixture
         Assert.Contains(sid, replayed); // changed after the cursor too
     }
 
+    [Fact]
+    public async Task WhileRedisIsAway_EachReplicaServesItsOwnDashboards_AndWhenItIsBackEveryDashboardCatchesUp()
+    {
+        using var client = system.Gateway.CreateAnonymousClient();
+        var token = (await SignInAsync(client, "admin", ReplicatedSystem.AdminPassword)).AccessToken;
+        using var first = await ConnectAsync(system.RecordingsReplicas[0], token, since: null);
+        using var second = await ConnectAsync(system.RecordingsReplicas[1], token, since: null);
+        await ReceiveAsync(first);
+        await ReceiveAsync(second);
+        var seenByFirst = Collect(first);
+        var seenBySecond = Collect(second);
+
+        await system.Redis.StopAsync();
+        string ownOfFirst, ownOfSecond;
+        try
+        {
+            // Each replica's own change reaches its own dashboard at once, Redis or not.
+            ownOfFirst = await StoreAsync(system.RecordingsReplicas[0]);
+            ownOfSecond = await StoreAsync(system.RecordingsReplicas[1]);
+            await Wait.UntilAsync(() => seenByFirst.ContainsKey(ownOfFirst) && seenBySecond.ContainsKey(ownOfSecond), TimeSpan.FromSeconds(5),
+                "each replica's own change reaches its own dashboard while Redis is away");
+        }
+        finally
+        {
+            await system.Redis.StartAgainAsync();
+        }
+
+        // Back: the sockets stayed open, and each dashboard is sent what the other replica stored meanwhile.
+        await Wait.UntilAsync(() => seenByFirst.ContainsKey(ownOfSecond) && seenBySecond.ContainsKey(ownOfFirst), TimeSpan.FromSeconds(30),
+            "every dashboard caught up on the other replica's change");
+        var after = await StoreAsync(system.RecordingsReplicas[0]);
+        await Wait.UntilAsync(() => seenByFirst.ContainsKey(after) && seenBySecond.ContainsKey(after), TimeSpan.FromSeconds(10), "events flow through Redis again");
+        await first.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        await second.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+    }
+
+    private static async Task<string> StoreAsync(Uri replica)
+    {
+        var sid = "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        using var direct = ReplicatedSystem.Direct(replica);
+        using var stored = await direct.SendAsync(Callback(sid));
+        Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+        return sid;
+    }
+
+    // Every recording SID the socket receives, as it comes, until it closes.
+    private static System.Collections.Concurrent.ConcurrentDictionary<string, byte> Collect(ClientWebSocket socket)
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        _ = Task.Run(async () =>
+        {
+            var buffer = new byte[64 * 1024];
+            while (socket.State == WebSocketState.Open)
+            {
+                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                using var message = JsonDocument.Parse(buffer.AsMemory(0, received.Count));
+                if (message.RootElement.TryGetProperty("recording", out var recording))
+                {
+                    seen[recording.GetProperty("sid").GetString()!] = 0;
+                }
+            }
+        });
+        return seen;
+    }
+
     private static async Task<ClientWebSocket> ConnectAsync(Uri replica, string token, string? since)
     {
         var socket = new ClientWebSocket();

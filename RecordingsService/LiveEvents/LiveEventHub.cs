@@ -181,6 +181,30 @@ internal sealed partial class LiveEventHub : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Brings every connected dashboard up to date after a gap in the events this replica received (Redis was away):
+    /// every recording changed since <paramref name="since"/>, read once and sent to all. A gap longer than the replay
+    /// limit closes the sockets instead (1001): each dashboard reconnects with its own cursor and reloads its list.
+    /// </summary>
+    public async Task CatchUpAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var changed = await _store.UpdatedSinceAsync(since, ReplayLimit + 1, cancellationToken);
+        if (changed.Count > ReplayLimit)
+        {
+            foreach (var client in _clients.Keys)
+            {
+                Drop(client, "catch-up");
+            }
+
+            return;
+        }
+
+        foreach (var recording in changed)
+        {
+            Broadcast(recording);
+        }
+    }
+
     /// <summary>Every few seconds: disconnect clients whose token the HTTP path would now refuse.</summary>
     internal void CheckTokens()
     {
@@ -276,6 +300,8 @@ internal sealed partial class LiveEventHub : BackgroundService
             "session-ended" => (WebSocketCloseStatus.PolicyViolation, "session ended"),
             // 1001: the dashboard reconnects (through the gateway, to another replica) and replays what it missed.
             "service-stopping" => (WebSocketCloseStatus.EndpointUnavailable, "service stopping"),
+            // Also 1001: reconnecting with its cursor replays what the dashboard missed, or has it reload its list.
+            "catch-up" => (WebSocketCloseStatus.EndpointUnavailable, "reconnect to catch up"),
             _ => (WebSocketCloseStatus.NormalClosure, "bye"),
         };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

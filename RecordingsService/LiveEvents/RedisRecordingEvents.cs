@@ -1,3 +1,4 @@
+using System.Text.Json;
 using RecordingsService.Recordings;
 using ServiceDefaults.Redis;
 using StackExchange.Redis;
@@ -8,24 +9,58 @@ namespace RecordingsService.LiveEvents;
 /// Live events across replicas (REDIS_URL): each change is published once on a Redis channel, and every replica
 /// (this one included) sends what it receives there to its own dashboards, so a callback stored by any replica reaches
 /// every dashboard. Redis pub/sub rather than PostgreSQL's LISTEN/NOTIFY: Redis is what the gateways share already,
-/// it works whichever database a replica uses, and its messages have no 8 KB limit. Pub/sub keeps nothing: while
-/// Redis is away this replica's own dashboards still get its changes, and a dashboard that reconnects replays the gap
-/// from the database (<c>/ws?since=</c>).
+/// it works whichever database a replica uses, and its messages have no 8 KB limit.
+/// Pub/sub keeps nothing, so Redis is never the only copy: while it is away (or a publish fails) this replica sends
+/// its own changes to its own dashboards directly, and remembers when the gap began. Once Redis is back it announces
+/// the gap on a second channel and waits to hear its own announcement (its subscriptions hold again); then, and on
+/// any other replica's announcement, every dashboard here is sent what changed since the gap began, from the
+/// database. What changed during the resubscription is in that replay too.
 /// </summary>
-internal sealed partial class RedisRecordingEvents(IConnectionMultiplexer redis, LiveEventHub hub, ILogger<RedisRecordingEvents> logger) : IRecordingEvents, IHostedService, IDisposable
+internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedService, IDisposable
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal(RedisSettings.KeyPrefix + "recording-events");
+    private static readonly RedisChannel Gaps = RedisChannel.Literal(RedisSettings.KeyPrefix + "recording-events:gaps");
 
-    // Redis down at start stops nothing: until the subscription holds, this replica's changes go to its own
-    // dashboards (Publish sees the multiplexer disconnected) and reconnecting dashboards replay the rest.
-    private readonly RedisSubscription _subscription = new(redis, Channel, (_, message) => hub.Broadcast((byte[])message!), logger);
+    // A change published a moment before the failure was noticed may be lost too; other replicas' clocks may be behind.
+    private static readonly TimeSpan GapMargin = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AnnounceInterval = TimeSpan.FromSeconds(2);
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly LiveEventHub _hub;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RedisRecordingEvents> _logger;
+    private readonly RedisSubscription _events;
+    private readonly RedisSubscription _gaps;
+    private readonly string _replica = Guid.NewGuid().ToString("N");
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private DateTimeOffset? _gapSince;
+    private TaskCompletionSource? _heard;
+    private Task _announcing = Task.CompletedTask;
+
+    public RedisRecordingEvents(IConnectionMultiplexer redis, LiveEventHub hub, TimeProvider time, ILogger<RedisRecordingEvents> logger)
+    {
+        _redis = redis;
+        _hub = hub;
+        _time = time;
+        _logger = logger;
+        // Redis down at start stops nothing: until the subscriptions hold, this replica's changes go to its own
+        // dashboards, and the gap is announced once they do.
+        _events = new(redis, Channel, (_, message) => hub.Broadcast((byte[])message!), logger);
+        _gaps = new(redis, Gaps, (_, message) => OnGap(message), logger);
+        if (!redis.IsConnected)
+        {
+            _gapSince = time.GetUtcNow();
+        }
+    }
 
     public void Publish(Recording recording)
     {
-        var message = hub.Serialize(recording);
-        if (!redis.IsConnected)
+        var message = _hub.Serialize(recording);
+        if (!_redis.IsConnected)
         {
-            hub.Broadcast(message);
+            BeginGap("not connected");
+            _hub.Broadcast(message);
             return;
         }
 
@@ -36,25 +71,169 @@ internal sealed partial class RedisRecordingEvents(IConnectionMultiplexer redis,
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(Channel, message);
+            await _redis.GetSubscriber().PublishAsync(Channel, message);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogLocalOnly(ex.Message);
-            hub.Broadcast(message);
+            BeginGap(ex.Message);
+            _hub.Broadcast(message);
+        }
+    }
+
+    private void BeginGap(string reason)
+    {
+        lock (_gate)
+        {
+            if (_gapSince is not null)
+            {
+                return;
+            }
+
+            _gapSince = _time.GetUtcNow();
+        }
+
+        LogGapBegins(reason);
+    }
+
+    private void OnRestored()
+    {
+        lock (_gate)
+        {
+            if (_gapSince is null || !_announcing.IsCompleted)
+            {
+                return;
+            }
+
+            _announcing = AnnounceAsync(_stopping.Token);
+        }
+    }
+
+    // Announces the gap until this replica hears its own announcement back (its subscriptions hold again), then catches
+    // its dashboards up. Other replicas catch theirs up on hearing it.
+    private async Task AnnounceAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            DateTimeOffset since;
+            TaskCompletionSource heard;
+            lock (_gate)
+            {
+                since = (_gapSince ?? _time.GetUtcNow()) - GapMargin;
+                heard = _heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            try
+            {
+                var notice = JsonSerializer.SerializeToUtf8Bytes(new GapNotice(_replica, since));
+                await _redis.GetSubscriber().PublishAsync(Gaps, notice);
+                await heard.Task.WaitAsync(AnnounceInterval, _time, stopping);
+                lock (_gate)
+                {
+                    _gapSince = null;
+                }
+
+                LogGapEnded(since);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                // Not heard within the interval (or Redis's own timeout): announce again.
+            }
+            catch (RedisException)
+            {
+                // Not connected yet: try again in a moment.
+                try
+                {
+                    await Task.Delay(AnnounceInterval, _time, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnGap(RedisValue message)
+    {
+        GapNotice? notice;
+        try
+        {
+            notice = JsonSerializer.Deserialize<GapNotice>((byte[])message!);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        if (notice is null)
+        {
+            return;
+        }
+
+        if (notice.Replica == _replica)
+        {
+            _heard?.TrySetResult();
+        }
+
+        _ = CatchUpAsync(notice.Since);
+    }
+
+    private async Task CatchUpAsync(DateTimeOffset since)
+    {
+        try
+        {
+            await _hub.CatchUpAsync(since, _stopping.Token);
+        }
+        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex) || ex is OperationCanceledException)
+        {
+            LogCatchUpFailed(ex.Message);
         }
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription.Start();
+        _redis.ConnectionFailed += OnFailed;
+        _redis.ConnectionRestored += OnRestoredEvent;
+        _events.Start();
+        _gaps.Start();
+        OnRestored(); // started while Redis was away: announce once the subscriptions hold
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _subscription.StopAsync();
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _redis.ConnectionFailed -= OnFailed;
+        _redis.ConnectionRestored -= OnRestoredEvent;
+        await _stopping.CancelAsync();
+        await _announcing;
+        await _events.StopAsync();
+        await _gaps.StopAsync();
+    }
 
-    public void Dispose() => _subscription.Dispose();
+    private void OnFailed(object? sender, ConnectionFailedEventArgs e) => BeginGap(e.FailureType.ToString());
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Live event not published through Redis ({Reason}); sent to this replica's dashboards only")]
-    private partial void LogLocalOnly(string reason);
+    private void OnRestoredEvent(object? sender, ConnectionFailedEventArgs e) => OnRestored();
+
+    public void Dispose()
+    {
+        _events.Dispose();
+        _gaps.Dispose();
+        _stopping.Dispose();
+    }
+
+    private sealed record GapNotice(string Replica, DateTimeOffset Since);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live events: Redis is away ({Reason}); this replica's changes go to its own dashboards until it is back, then every dashboard catches up")]
+    private partial void LogGapBegins(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Live events: Redis is back; every replica's dashboards catch up on changes since {Since}")]
+    private partial void LogGapEnded(DateTimeOffset since);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live events: dashboards could not catch up after a gap ({Reason}); a reconnecting dashboard replays it")]
+    private partial void LogCatchUpFailed(string reason);
 }
