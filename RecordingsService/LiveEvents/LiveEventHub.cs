@@ -28,6 +28,15 @@ public sealed record ConnectedEvent(string Type, DateTimeOffset At)
     public const string Connected = "connected";
 }
 
+/// <summary>
+/// More changed than a replay sends (<see cref="LiveEventHub.ReplayLimit"/>): the dashboard reloads its list, and takes
+/// <see cref="At"/> as its cursor. <c>{"type":"resync","at":…}</c>.
+/// </summary>
+public sealed record ResyncEvent(string Type, DateTimeOffset At)
+{
+    public const string Resync = "resync";
+}
+
 /// <summary>One connected dashboard: its socket, its bounded queue of events, and whose token it is.</summary>
 internal sealed class LiveClient(WebSocket socket, string user, HeldToken token, string? clientIp)
 {
@@ -159,7 +168,13 @@ internal sealed partial class LiveEventHub : BackgroundService
     {
         try
         {
-            var changed = await _store.UpdatedSinceAsync(since, ReplayLimit, cancellationToken);
+            var changed = await _store.UpdatedSinceAsync(since, ReplayLimit + 1, cancellationToken);
+            if (changed.Count > ReplayLimit)
+            {
+                client.Queue.Writer.TryWrite(Resync());
+                return;
+            }
+
             // Recordings shown to a reconnecting dashboard: a list view, audited as one.
             if (changed.Count > 0)
             {
@@ -183,19 +198,15 @@ internal sealed partial class LiveEventHub : BackgroundService
 
     /// <summary>
     /// Brings every connected dashboard up to date after a gap in the events this replica received (Redis was away):
-    /// every recording changed since <paramref name="since"/>, read once and sent to all. A gap longer than the replay
-    /// limit closes the sockets instead (1001): each dashboard reconnects with its own cursor and reloads its list.
+    /// every recording changed since <paramref name="since"/>, read once and sent to all; more than the replay limit,
+    /// a <c>resync</c> message instead, on which each dashboard reloads its list.
     /// </summary>
     public async Task CatchUpAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         var changed = await _store.UpdatedSinceAsync(since, ReplayLimit + 1, cancellationToken);
         if (changed.Count > ReplayLimit)
         {
-            foreach (var client in _clients.Keys)
-            {
-                Drop(client, "catch-up");
-            }
-
+            Broadcast(Resync());
             return;
         }
 
@@ -204,6 +215,9 @@ internal sealed partial class LiveEventHub : BackgroundService
             Broadcast(recording);
         }
     }
+
+    // Too much to replay: the dashboard reloads its list, and keeps this message's time as its cursor.
+    private byte[] Resync() => JsonSerializer.SerializeToUtf8Bytes(new ResyncEvent(ResyncEvent.Resync, _time.GetUtcNow()), _json);
 
     /// <summary>Every few seconds: disconnect clients whose token the HTTP path would now refuse.</summary>
     internal void CheckTokens()
@@ -300,8 +314,6 @@ internal sealed partial class LiveEventHub : BackgroundService
             "session-ended" => (WebSocketCloseStatus.PolicyViolation, "session ended"),
             // 1001: the dashboard reconnects (through the gateway, to another replica) and replays what it missed.
             "service-stopping" => (WebSocketCloseStatus.EndpointUnavailable, "service stopping"),
-            // Also 1001: reconnecting with its cursor replays what the dashboard missed, or has it reload its list.
-            "catch-up" => (WebSocketCloseStatus.EndpointUnavailable, "reconnect to catch up"),
             _ => (WebSocketCloseStatus.NormalClosure, "bye"),
         };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

@@ -6,12 +6,13 @@ using StackExchange.Redis;
 namespace RecordingsService.LiveEvents;
 
 /// <summary>
-/// Live events across replicas (REDIS_URL): each change is published once on a Redis channel, and every replica
-/// (this one included) sends what it receives there to its own dashboards, so a callback stored by any replica reaches
-/// every dashboard. Redis pub/sub rather than PostgreSQL's LISTEN/NOTIFY: Redis is what the gateways share already,
-/// it works whichever database a replica uses, and its messages have no 8 KB limit.
-/// Pub/sub keeps nothing, so Redis is never the only copy: while it is away (or a publish fails) this replica sends
-/// its own changes to its own dashboards directly, and remembers when the gap began. Once Redis is back it announces
+/// Live events across replicas (REDIS_URL): each change goes at once to this replica's own dashboards and is published
+/// on a Redis channel (tagged with this replica, which skips its own messages there); every other replica sends what
+/// it receives to its dashboards, so a callback stored by any replica reaches every dashboard. Redis pub/sub rather
+/// than PostgreSQL's LISTEN/NOTIFY: Redis is what the gateways share already, it works whichever database a replica
+/// uses, and its messages have no 8 KB limit.
+/// Pub/sub keeps nothing, so Redis is never the only copy: a replica's own dashboards never depend on it, and while it
+/// is away (or a publish fails) this replica remembers when the gap began. Once Redis is back it announces
 /// the gap on a second channel and waits to hear its own announcement (its subscriptions hold again); then, and on
 /// any other replica's announcement, every dashboard here is sent what changed since the gap began, from the
 /// database. What changed during the resubscription is in that replay too.
@@ -32,6 +33,7 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
     private readonly RedisSubscription _events;
     private readonly RedisSubscription _gaps;
     private readonly string _replica = Guid.NewGuid().ToString("N");
+    private readonly byte[] _tag = Guid.NewGuid().ToByteArray();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private DateTimeOffset? _gapSince;
@@ -46,7 +48,7 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
         _logger = logger;
         // Redis down at start stops nothing: until the subscriptions hold, this replica's changes go to its own
         // dashboards, and the gap is announced once they do.
-        _events = new(redis, Channel, (_, message) => hub.Broadcast((byte[])message!), logger);
+        _events = new(redis, Channel, (_, message) => OnEvent((byte[])message!), logger);
         _gaps = new(redis, Gaps, (_, message) => OnGap(message), logger);
         if (!redis.IsConnected)
         {
@@ -57,10 +59,10 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
     public void Publish(Recording recording)
     {
         var message = _hub.Serialize(recording);
+        _hub.Broadcast(message);
         if (!_redis.IsConnected)
         {
             BeginGap("not connected");
-            _hub.Broadcast(message);
             return;
         }
 
@@ -71,12 +73,20 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
     {
         try
         {
-            await _redis.GetSubscriber().PublishAsync(Channel, message);
+            await _redis.GetSubscriber().PublishAsync(Channel, (byte[])[.. _tag, .. message]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             BeginGap(ex.Message);
-            _hub.Broadcast(message);
+        }
+    }
+
+    // Another replica's change (this replica's own went to its dashboards when it was made).
+    private void OnEvent(byte[] message)
+    {
+        if (message.Length > _tag.Length && !message.AsSpan(0, _tag.Length).SequenceEqual(_tag))
+        {
+            _hub.Broadcast(message.AsMemory(_tag.Length));
         }
     }
 

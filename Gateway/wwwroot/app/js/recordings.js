@@ -157,6 +157,7 @@ export function setUpRecordings({ isAdmin }) {
     onRecording: (recording) => {
       if (rows.has(recording.sid) || matchesFilters(recording)) put(recording, { fresh: true });
     },
+    onResync: () => load(true),
     onState: (state, delay) => {
       live.dataset.state = state;
       live.textContent = state === 'connected' ? 'Live updates: on'

@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace System.Tests.Chaos;
+
+/// <summary>
+/// The platform as several machines run it, as real processes on loopback: PostgreSQL and Redis, two AuthService
+/// replicas, two RecordingsService replicas, and two gateways in front of them all. Any process can be stopped
+/// (SIGTERM), killed (SIGKILL) and started again on its own port, as an orchestrator or a crash would.
+/// </summary>
+public sealed partial class ChaosSystem : IAsyncDisposable
+{
+    public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    public const string AuthToken = "chaos-auth-token";
+    public const string AdminPassword = "chaos-admin-password";
+
+    private readonly TemporaryDirectory _data = TemporaryDirectory.Create("chaos-");
+    private readonly List<PortReservation> _ports = [];
+    private readonly Dictionary<string, (RunningProcess Process, Dictionary<string, string?> Environment)> _running = new(StringComparer.Ordinal);
+
+    private ChaosSystem(PostgresServer postgres, RedisServer redis)
+    {
+        Postgres = postgres;
+        Redis = redis;
+    }
+
+    public PostgresServer Postgres { get; }
+    public RedisServer Redis { get; }
+    public string DatabaseConnection { get; private set; } = "";
+    public IReadOnlyList<Uri> Gateways { get; private set; } = [];
+    public IReadOnlyList<Uri> RecordingsReplicas { get; private set; } = [];
+    public string PublicBaseUrl => Gateways[0].GetLeftPart(UriPartial.Authority);
+
+    public static async Task<ChaosSystem> StartAsync()
+    {
+        var system = new ChaosSystem(await PostgresServer.StartAsync(), await RedisServer.StartAsync());
+        await system.StartAllAsync();
+        return system;
+    }
+
+    private async Task StartAllAsync()
+    {
+        DatabaseConnection = await Postgres.CreateDatabaseAsync();
+        var databaseUrl = Postgres.UrlFor(DatabaseConnection);
+        var keys = Path.Combine(_data.Path, "keys");
+        Check(await Processes.RunBuiltAsync("AuthService", ["keys", "new", "--dir", keys]), "keys new");
+        var hash = await Processes.RunBuiltAsync("AuthService", ["hash-password"], AdminPassword + "\n", new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "10" });
+        Check(hash, "hash-password");
+        var certificate = Path.Combine(_data.Path, "tls.crt");
+        var key = Path.Combine(_data.Path, "tls.key");
+        Check(await Processes.RunAsync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", certificate]), "openssl req");
+
+        var auth = new List<Uri>();
+        var dataKey = Convert.ToBase64String(Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        for (var i = 1; i <= 2; i++)
+        {
+            auth.Add(await StartServiceAsync($"auth-{i}", "AuthService", new()
+            {
+                ["JWT_KEYS_DIR"] = keys,
+                ["ADMIN_USERNAME"] = "admin",
+                ["ADMIN_PASSWORD_HASH"] = hash.StandardOutput.Trim(),
+                ["BCRYPT_WORK_FACTOR"] = "10",
+                ["DATA_ENCRYPTION_KEY"] = dataKey,
+                ["DATABASE_URL"] = databaseUrl,
+                ["REDIS_URL"] = Redis.Url,
+            }));
+        }
+
+        var jwks = new Uri(auth[0], "/.well-known/jwks.json").ToString();
+        var gatewayPorts = new[] { Reserve(), Reserve() };
+        var publicBaseUrl = $"https://localhost:{gatewayPorts[0]}";
+        var recordings = new List<Uri>();
+        for (var i = 1; i <= 2; i++)
+        {
+            recordings.Add(await StartServiceAsync($"recordings-{i}", "RecordingsService", new()
+            {
+                ["TWILIO_ACCOUNT_SID"] = AccountSid,
+                ["TWILIO_AUTH_TOKEN"] = AuthToken,
+                ["PUBLIC_BASE_URL"] = publicBaseUrl,
+                ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
+                ["JWKS_URL"] = jwks,
+                ["DATABASE_URL"] = databaseUrl,
+                ["REDIS_URL"] = Redis.Url,
+                ["SHUTDOWN_DRAIN_SECONDS"] = "3", // the gateways probe every second
+            }));
+        }
+
+        var gateways = new List<Uri>();
+        for (var i = 0; i < 2; i++)
+        {
+            var environment = new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["PORT"] = gatewayPorts[i].ToString(CultureInfo.InvariantCulture),
+                ["HTTP_PORT"] = Reserve().ToString(CultureInfo.InvariantCulture),
+                ["TLS_CERT_PATH"] = certificate,
+                ["TLS_KEY_PATH"] = key,
+                ["ALLOWED_ORIGINS"] = publicBaseUrl,
+                ["PUBLIC_BASE_URL"] = publicBaseUrl,
+                ["AUTH_SERVICE_URLS"] = string.Join(',', auth),
+                ["RECORDINGS_SERVICE_URLS"] = string.Join(',', recordings),
+                ["JWKS_URL"] = jwks,
+                ["REDIS_URL"] = Redis.Url,
+                ["HEALTH_CHECK_INTERVAL_SECONDS"] = "1",
+                ["RATE_LIMIT_MAX"] = "10000000",
+                ["LOGIN_RATE_LIMIT_MAX"] = "10000",
+                ["WEBHOOK_RATE_LIMIT_MAX"] = "10000000",
+            };
+            gateways.Add(new Uri($"https://localhost:{gatewayPorts[i]}"));
+            await StartAsync($"gateway-{i + 1}", "Gateway", environment);
+        }
+
+        Gateways = gateways;
+        RecordingsReplicas = recordings;
+    }
+
+    /// <summary>SIGTERM (an orchestrator stopping it: it drains) or SIGKILL (a crash); waits until it has exited.</summary>
+    public async Task StopAsync(string name, string signal)
+    {
+        var process = _running[name].Process;
+        Check(await Processes.RunAsync("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]), "kill");
+        await Wait.UntilAsync(() => process.HasExited, TimeSpan.FromSeconds(30), $"{name} has exited");
+    }
+
+    /// <summary>Starts a stopped process again, as it was (same port, same settings).</summary>
+    public async Task RestartAsync(string name)
+    {
+        var (stopped, environment) = _running[name];
+        await stopped.DisposeAsync();
+        await StartAsync(name, ProjectOf(name), environment);
+    }
+
+    /// <summary>Everything every process printed so far, for a failing test's message.</summary>
+    public string Output(string name) => _running[name].Process.Output;
+
+    private async Task<Uri> StartServiceAsync(string name, string project, Dictionary<string, string?> environment)
+    {
+        var url = new Uri($"http://127.0.0.1:{Reserve()}");
+        environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        environment["ASPNETCORE_URLS"] = url.ToString();
+        environment["DATA_DIR"] = Path.Combine(_data.Path, name);
+        await StartAsync(name, project, environment);
+        return url;
+    }
+
+    private async Task StartAsync(string name, string project, Dictionary<string, string?> environment)
+    {
+        var process = RunningProcess.Start("dotnet", [Repository.BuiltDll(project), "--contentRoot", Path.Combine(Repository.Root, project)], environment);
+        _running[name] = (process, environment);
+        await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(60));
+    }
+
+    private static string ProjectOf(string name) => name.Split('-')[0] switch
+    {
+        "auth" => "AuthService",
+        "recordings" => "RecordingsService",
+        _ => "Gateway",
+    };
+
+    private int Reserve()
+    {
+        var port = PortReservation.Reserve();
+        _ports.Add(port);
+        return port.Port;
+    }
+
+    private static void Check(ProcessResult result, string what)
+    {
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{what} exited {result.ExitCode}: {result.StandardError}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (process, _) in _running.Values)
+        {
+            await process.DisposeAsync();
+        }
+
+        foreach (var port in _ports)
+        {
+            port.Dispose();
+        }
+
+        await Postgres.DisposeAsync();
+        await Redis.DisposeAsync();
+        _data.Dispose();
+    }
+
+    [GeneratedRegex("Now listening on")]
+    private static partial Regex ListeningLine();
+}
