@@ -10,6 +10,7 @@ using ServiceDefaults.Hosting;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
+using ServiceDefaults.Telemetry;
 
 if (HealthProbe.IsCommand(args))
 {
@@ -39,6 +40,7 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     builder.UseDefaultUrl(RecordingsSettings.DefaultUrl);
     var settings = builder.AddSettings(RecordingsSettings.Read);
+    builder.ListenForMetrics(settings.Metrics);
     builder.ClaimSqliteDataDirectory(settings.Database);
     builder.AddInternalTls(settings.InternalTls);
     builder.AddGracefulDrain(settings.Drain);
@@ -47,7 +49,9 @@ return StartupGuard.Run(() =>
 
     var app = builder.Build();
 
-    // Before anything reads the request (its X-Forwarded-For first): only the platform's own processes get further.
+    // The scrape port answers on its own; before anything reads the request (its X-Forwarded-For first), only the
+    // platform's own processes get further.
+    app.UseMetricsPort();
     app.UseInternalTls(settings.InternalTls);
     app.UseClientIp();
     app.UseRequestLogging();

@@ -19,6 +19,9 @@ public sealed record AuthSettings
     /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping replica keeps serving while the gateway moves away.</summary>
     public required ServiceDefaults.Hosting.DrainSettings Drain { get; init; }
 
+    /// <summary>METRICS_PORT: the plain-HTTP scrape port; unset, none.</summary>
+    public required ServiceDefaults.Telemetry.MetricsSettings Metrics { get; init; }
+
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
     public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
 
@@ -104,6 +107,7 @@ public sealed record AuthSettings
             Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
             Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
             Drain = ServiceDefaults.Hosting.DrainSettings.Read(reader),
+            Metrics = ServiceDefaults.Telemetry.MetricsSettings.Read(reader),
             InternalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl),
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),

@@ -23,13 +23,14 @@ public sealed partial class InternalCertificates : IDisposable
     private readonly FileChangeWatcher _watcher;
     private volatile Loaded _current;
 
-    public InternalCertificates(InternalTlsSettings settings, ILogger<InternalCertificates> logger)
+    public InternalCertificates(InternalTlsSettings settings, ILogger<InternalCertificates> logger, CertificateExpiry expiry)
     {
         _settings = settings;
         _logger = logger;
         _current = TryLoad(settings, out var problem) ?? throw new InvalidOperationException(problem);
         _watcher = new FileChangeWatcher([settings.AuthorityPath, settings.CertificatePath, settings.KeyPath], Reload);
         LogUsing(_current.Certificate.Subject, _current.Certificate.NotAfter);
+        expiry.Observe("internal", () => _current.Certificate.NotAfter);
     }
 
     /// <summary>What this process presents, as a server and as a client.</summary>

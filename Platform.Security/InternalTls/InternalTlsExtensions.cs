@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Platform.Security.Revocation;
 using Platform.Security.Tokens;
@@ -41,6 +42,7 @@ public static class InternalTlsExtensions
         }
 
         services.AddSingleton(settings);
+        services.TryAddSingleton<Tls.CertificateExpiry>();
         services.AddSingleton<InternalCertificates>();
         foreach (var client in new[] { JwksKeyCache.HttpClientName, RevocationFeedFollower.HttpClientName })
         {

@@ -23,6 +23,9 @@ public sealed partial record RecordingsSettings
     /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping replica keeps serving while the gateway moves away.</summary>
     public required ServiceDefaults.Hosting.DrainSettings Drain { get; init; }
 
+    /// <summary>METRICS_PORT: the plain-HTTP scrape port; unset, none.</summary>
+    public required ServiceDefaults.Telemetry.MetricsSettings Metrics { get; init; }
+
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
     public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
 
@@ -86,6 +89,7 @@ public sealed partial record RecordingsSettings
             Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
             Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
             Drain = ServiceDefaults.Hosting.DrainSettings.Read(reader),
+            Metrics = ServiceDefaults.Telemetry.MetricsSettings.Read(reader),
             InternalTls = internalTls,
             Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -29,13 +30,15 @@ public sealed partial class WebhookSpool : BackgroundService
     private long _sequence;
     private int _depth;
 
-    public WebhookSpool(Configuration.RecordingsSettings settings, RecordingChanges changes, ILogger<WebhookSpool> logger)
+    public WebhookSpool(Configuration.RecordingsSettings settings, RecordingChanges changes, IMeterFactory meters, ILogger<WebhookSpool> logger)
     {
         _directory = Path.Combine(settings.DataDirectory, "webhook-spool");
         _changes = changes;
         _logger = logger;
         Directory.CreateDirectory(_directory);
         _depth = Pending().Count;
+        meters.Create(WebhookMetrics.MeterName).CreateObservableGauge("recordings.webhook.spool_depth", () => Depth,
+            description: "Callbacks acknowledged to Twilio but not yet in the database (waiting for it to answer)");
     }
 
     /// <summary>Callbacks acknowledged but not yet in the database.</summary>

@@ -51,6 +51,16 @@ public static class LoggingExtensions
                     new StandardOutputSink(new CompactJsonFormatter()), TimeSpan.FromMilliseconds(10), queueLimit: 10_000, batchSizeLimit: 1_000));
             }
 
+            // Also over OTLP beside standard output when an endpoint is set; the sink reads the standard OTEL_EXPORTER_OTLP_*
+            // and OTEL_RESOURCE_ATTRIBUTES/OTEL_SERVICE_NAME settings itself, batches on its own thread and drops
+            // rather than blocks when the collector is away.
+            if (Telemetry.TelemetryExtensions.IsExported(builder.Configuration))
+            {
+                logger.WriteTo.OpenTelemetry(
+                    options => options.ResourceAttributes = new Dictionary<string, object> { ["service.name"] = serviceName },
+                    name => builder.Configuration[name]);
+            }
+
             // Extra sinks registered by the host (tests capture events this way).
             foreach (var sink in services.GetServices<ILogEventSink>())
             {

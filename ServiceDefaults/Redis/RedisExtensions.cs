@@ -1,16 +1,22 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
 namespace ServiceDefaults.Redis;
 
 public static class RedisExtensions
 {
+    /// <summary>Meter of the Redis connection: <c>redis.connected</c> (1 or 0) and <c>redis.connection_failures</c>.</summary>
+    public const string MeterName = Telemetry.TelemetryExtensions.MeterPrefix + "Redis";
+
     /// <summary>
     /// When REDIS_URL is set: one multiplexer for the process (connecting in the background, so a Redis that is down
-    /// does not stop the process), and a readiness check "redis" that turns Degraded (still 200) while it is not
-    /// connected. Nothing is registered without it.
+    /// does not stop the process), a readiness check "redis" that turns Degraded (still 200) while it is not
+    /// connected, the connection's metrics, and a span per command when traces are exported. Nothing is registered
+    /// without it.
     /// </summary>
     public static IServiceCollection AddRedis(this IServiceCollection services, RedisSettings? settings)
     {
@@ -25,11 +31,19 @@ public static class RedisExtensions
             var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("ServiceDefaults.Redis");
             var multiplexer = ConnectionMultiplexer.Connect(settings.Options);
             RedisLog.Connecting(logger, settings.Description, multiplexer.IsConnected);
-            multiplexer.ConnectionFailed += (_, e) => RedisLog.Lost(logger, settings.Description, e.FailureType.ToString());
+            var meter = provider.GetRequiredService<IMeterFactory>().Create(MeterName);
+            meter.CreateObservableGauge("redis.connected", () => multiplexer.IsConnected ? 1 : 0, description: "1 while this process is connected to Redis, else 0");
+            var failures = meter.CreateCounter<long>("redis.connection_failures", description: "Connections to Redis lost or refused");
+            multiplexer.ConnectionFailed += (_, e) =>
+            {
+                failures.Add(1);
+                RedisLog.Lost(logger, settings.Description, e.FailureType.ToString());
+            };
             multiplexer.ConnectionRestored += (_, _) => RedisLog.Restored(logger, settings.Description);
             return multiplexer;
         });
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddRedisInstrumentation());
         return services;
     }
 }
