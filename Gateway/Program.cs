@@ -3,6 +3,7 @@ using Gateway.Authorization;
 using Gateway.Configuration;
 using Gateway.Cors;
 using Gateway.Dashboard;
+using Gateway.Draining;
 using Gateway.Https;
 using Gateway.OriginChecks;
 using Gateway.Proxy;
@@ -15,10 +16,12 @@ using Gateway.Webhooks;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Health;
+using ServiceDefaults.Hosting;
 using ServiceDefaults.Http;
 using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
 using ServiceDefaults.Redis;
+using ServiceDefaults.Telemetry;
 using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
 
@@ -42,6 +45,7 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     var settings = builder.AddSettings(GatewaySettings.Read);
     builder.AddTlsListeners(settings);
+    builder.AddGracefulDrain(settings.Drain);
     builder.Services.AddClientIp(settings.TrustedProxies);
     builder.Services.AddGatewayCors(settings);
     builder.Services.AddSecurityEvents();
@@ -56,15 +60,18 @@ return StartupGuard.Run(() =>
 
     var app = builder.Build();
 
-    // Order matters: the client IP first (logs and limits use it); refusals are counted and every response gets
-    // the security headers, errors included; plain HTTP only redirects; CORS answers preflights. Then routing: every
-    // later step acts on the route the request reached (its body limit, applied by routing before anything reads a
-    // body; its rate-limit policy; its authorization policy), never on the path's spelling. A callback from an address
-    // outside TWILIO_WEBHOOK_ALLOWED_IPS is refused first. The origin checks (CSRF,
-    // WebSocket) and the rate limits come before any token is verified; the second-factor slowdown, which needs the
-    // user, after.
+    // Order matters: the scrape port answers on its own, before everything. Then the client IP (logs and limits use
+    // it); a draining gateway tells HTTP/1.1 clients to reconnect elsewhere and wraps WebSocket tunnels so it can close
+    // them; refusals are counted and every response gets the security headers, errors included; plain HTTP only
+    // redirects; CORS answers preflights. Then routing: every later step acts on the route the request reached (its
+    // body limit, applied by routing before anything reads a body; its rate-limit policy; its authorization policy),
+    // never on the path's spelling. A callback from an address outside TWILIO_WEBHOOK_ALLOWED_IPS is refused first.
+    // The origin checks (CSRF, WebSocket) and the rate limits come before any token is verified; the second-factor
+    // slowdown, which needs the user, after.
+    app.UseMetricsPort();
     app.UseClientIp();
     app.UseRequestLogging();
+    app.UseGatewayDrain();
     app.UseSecurityEvents();
     app.UseSecurityHeaders();
     app.UseProblemResponses();

@@ -7,7 +7,7 @@ namespace Gateway.Tests.Health;
 public sealed class ReadinessTests
 {
     [Fact]
-    public async Task Ready_TurnsUnavailableWhenAClusterIsDown_AndBackWhenItRecovers()
+    public async Task AClusterWithNoHealthyReplica_ShowsAsDetail_ButTheGatewayStaysReady()
     {
         await using var auth = await FakeBackend.StartAsync();
         await using var recordings = await FakeBackend.StartAsync();
@@ -15,39 +15,71 @@ public sealed class ReadinessTests
         using var client = gateway.CreateClient();
 
         recordings.Healthy = false;
-        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15), "the recordings cluster is seen down");
+        await Wait.UntilAsync(async () => await ClusterStatusAsync(client, "recordings") == "Degraded", TimeSpan.FromSeconds(15), "the recordings cluster is seen down");
 
-        using var down = await client.GetAsync("/health/ready");
-        var body = await down.Content.ReadAsStringAsync();
+        // One service's outage must not take the gateway out of its balancer: the dashboard and sign-in still work.
+        using var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var body = await ready.Content.ReadAsStringAsync();
         using var json = JsonDocument.Parse(body);
-        Assert.Equal("Unhealthy", json.RootElement.GetProperty("status").GetString());
-        Assert.Equal("Unhealthy", json.RootElement.GetProperty("checks").GetProperty("recordings").GetProperty("status").GetString());
+        Assert.Equal("Degraded", json.RootElement.GetProperty("status").GetString());
+        var cluster = json.RootElement.GetProperty("checks").GetProperty("recordings");
+        Assert.Equal("Degraded", cluster.GetProperty("status").GetString());
+        Assert.StartsWith("0 of 1 destinations healthy", cluster.GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal("Healthy", json.RootElement.GetProperty("checks").GetProperty("auth").GetProperty("status").GetString());
         Assert.DoesNotContain("127.0.0.1", body, StringComparison.Ordinal);
 
-        // Liveness does not depend on the services.
         using var live = await client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
 
         recordings.Healthy = true;
-        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "the recordings cluster is back");
+        await Wait.UntilAsync(async () => await ClusterStatusAsync(client, "recordings") == "Healthy", TimeSpan.FromSeconds(15), "the recordings cluster is back");
     }
 
     [Fact]
-    public async Task RequestToDownCluster_IsRefusedQuicklyWith503()
+    public async Task RequestToDownCluster_IsRefusedQuicklyWith503AndRetryAfter_WhileTheOtherClusterServes()
     {
         await using var auth = await FakeBackend.StartAsync();
         await using var recordings = await FakeBackend.StartAsync();
         await using var gateway = await StartReadyAsync(auth, recordings);
         using var client = gateway.CreateClient();
         recordings.Healthy = false;
-        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15), "the cluster is seen down");
+        await Wait.UntilAsync(async () => await ClusterStatusAsync(client, "recordings") == "Degraded", TimeSpan.FromSeconds(15), "the cluster is seen down");
 
         using var response = await client.GetAsync("/api/recordings");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(response.Headers.RetryAfter);
         Assert.Empty(recordings.Requests);
+
+        using var signIn = await client.GetAsync("/api/auth/me");
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.NotEmpty(auth.Requests);
+    }
+
+    [Fact]
+    public async Task TheServedCertificate_IsPartOfReadiness()
+    {
+        await using var auth = await FakeBackend.StartAsync();
+        await using var recordings = await FakeBackend.StartAsync();
+        await using var gateway = await StartReadyAsync(auth, recordings);
+        using var client = gateway.CreateClient();
+
+        using var ready = await client.GetAsync("/health/ready");
+        using var json = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        var certificate = json.RootElement.GetProperty("checks").GetProperty("certificate");
+        // The test certificate is valid for days, not weeks: readiness warns (Degraded, still 200) before it expires.
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Degraded", certificate.GetProperty("status").GetString());
+        Assert.StartsWith("expires soon: valid until ", certificate.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<string?> ClusterStatusAsync(HttpClient client, string cluster)
+    {
+        using var response = await client.GetAsync("/health/ready");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("checks").TryGetProperty(cluster, out var check) ? check.GetProperty("status").GetString() : null;
     }
 
     private static async Task<GatewayHost> StartReadyAsync(FakeBackend auth, FakeBackend recordings)
@@ -58,7 +90,8 @@ public sealed class ReadinessTests
             ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
         });
         using var client = gateway.CreateClient();
-        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "both clusters are ready");
+        await Wait.UntilAsync(async () => await ClusterStatusAsync(client, "auth") == "Healthy" && await ClusterStatusAsync(client, "recordings") == "Healthy",
+            TimeSpan.FromSeconds(15), "both clusters are ready");
         return gateway;
     }
 }

@@ -19,7 +19,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly GatewayFactory _factory;
     private readonly TestIdentity? _identity;
 
-    private GatewayHost(GatewayFactory factory, TestCertificate certificate, TestIdentity? identity)
+    private GatewayHost(GatewayFactory factory, TestCertificate certificate, TestIdentity? identity, int? metricsPort)
     {
         _factory = factory;
         Certificate = certificate;
@@ -28,11 +28,15 @@ public sealed class GatewayHost : IAsyncDisposable
             .Select(address => new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)))
             .ToList();
         HttpsUrl = addresses.Single(address => address.Scheme == Uri.UriSchemeHttps);
-        HttpUrl = addresses.Single(address => address.Scheme == Uri.UriSchemeHttp);
+        HttpUrl = addresses.Single(address => address.Scheme == Uri.UriSchemeHttp && address.Port != metricsPort);
+        MetricsUrl = metricsPort is { } port ? new Uri($"http://127.0.0.1:{port}") : null;
     }
 
     public Uri HttpsUrl { get; }
     public Uri HttpUrl { get; }
+
+    /// <summary>The scrape port's root, when the test set METRICS_PORT.</summary>
+    public Uri? MetricsUrl { get; }
     public TestCertificate Certificate { get; }
 
     /// <summary>The stand-in AuthService whose keys this gateway trusts (unless the test passed its own JWKS_URL).</summary>
@@ -77,7 +81,8 @@ public sealed class GatewayHost : IAsyncDisposable
         var factory = new GatewayFactory(all, environment, services);
         factory.UseKestrel();
         factory.StartServer();
-        var host = new GatewayHost(factory, certificate, identity);
+        var host = new GatewayHost(factory, certificate, identity,
+            all.TryGetValue("METRICS_PORT", out var metricsPort) ? int.Parse(metricsPort, System.Globalization.CultureInfo.InvariantCulture) : null);
         // Service URLs go through DNS discovery: until their names are resolved, a cluster has no destination and
         // requests are answered 503 (readiness says "0 of 0"). A test starts once every cluster has its replicas.
         var proxy = host.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
@@ -145,6 +150,7 @@ public sealed class GatewayHost : IAsyncDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment(environment);
+            builder.UseSetting("SHUTDOWN_DRAIN_SECONDS", "0"); // no drain when a test is over, unless a test asks for one
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);

@@ -56,6 +56,12 @@ public sealed record GatewaySettings
     /// <summary>Production: HSTS on HTTPS responses.</summary>
     public required bool SendHsts { get; init; }
 
+    /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping gateway keeps serving while its balancer moves away.</summary>
+    public required ServiceDefaults.Hosting.DrainSettings Drain { get; init; }
+
+    /// <summary>METRICS_PORT: the plain-HTTP scrape port, never forwarded; null: none.</summary>
+    public required int? MetricsPort { get; init; }
+
     public static GatewaySettings Read(SettingsReader reader)
     {
         var devCertificates = Path.GetFullPath(Path.Combine(reader.Environment.ContentRootPath, "..", "certs", "dev"));
@@ -87,11 +93,20 @@ public sealed record GatewaySettings
             : allowedOrigins.Count > 0 ? new Uri(allowedOrigins[0])
             : new Uri($"https://localhost:{httpsPort}");
 
+        var httpPort = reader.Number("HTTP_PORT", 4080, 0, 65535);
+        var metricsPort = ServiceDefaults.Telemetry.MetricsSettings.Read(reader).Port;
+        if (metricsPort is not null && (metricsPort == httpsPort || metricsPort == httpPort))
+        {
+            reader.AddProblem($"METRICS_PORT ({metricsPort}) must differ from PORT ({httpsPort}) and HTTP_PORT ({httpPort}): the scrape port serves nothing else.");
+        }
+
         return new GatewaySettings
         {
             HttpsPort = httpsPort,
             HttpsPublicPort = reader.Number("HTTPS_PUBLIC_PORT", httpsPort, 0, 65535),
-            HttpPort = reader.Number("HTTP_PORT", 4080, 0, 65535),
+            HttpPort = httpPort,
+            MetricsPort = metricsPort,
+            Drain = ServiceDefaults.Hosting.DrainSettings.Read(reader),
             CertificatePath = certificate ?? "",
             KeyPath = key ?? "",
             TicketKeyFile = ReadTicketKeyFile(reader),

@@ -1,5 +1,6 @@
 using Gateway.Routing;
 using Gateway.Configuration;
+using OpenTelemetry.Trace;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
@@ -51,6 +52,9 @@ internal static class ProxyExtensions
                 }
             });
 
+        // The proxy's own spans (one per forwarded request, with the destination chosen), when traces are exported.
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Yarp.ReverseProxy"));
+
         var health = services.AddHealthChecks();
         foreach (var cluster in new[] { GatewayRoutes.AuthCluster, GatewayRoutes.RecordingsCluster })
         {
@@ -61,11 +65,14 @@ internal static class ProxyExtensions
                 tags: null));
         }
 
+        services.AddSingleton<ClusterMetrics>();
+
         return services;
     }
 
     public static WebApplication MapGatewayProxy(this WebApplication app)
     {
+        app.Services.GetRequiredService<ClusterMetrics>(); // its gauges exist from now on
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ProxyErrorMiddleware.InvokeAsync);

@@ -19,7 +19,7 @@ internal sealed partial class CertificateStore : IDisposable
     private readonly CipherSuitesPolicy? _cipherPolicy;
     private volatile SslStreamCertificateContext _current;
 
-    public CertificateStore(string certificatePath, string keyPath, ILogger<CertificateStore> logger)
+    public CertificateStore(string certificatePath, string keyPath, ILogger<CertificateStore> logger, CertificateExpiry expiry)
     {
         _certificatePath = Path.GetFullPath(certificatePath);
         _keyPath = Path.GetFullPath(keyPath);
@@ -27,6 +27,7 @@ internal sealed partial class CertificateStore : IDisposable
         _current = PemCertificates.TryLoad(_certificatePath, _keyPath, out var problem)
             ?? throw new InvalidOperationException($"The TLS certificate cannot be loaded: {problem}");
         _watcher = new FileChangeWatcher([_certificatePath, _keyPath], Reload);
+        expiry.Observe("public", () => _current.TargetCertificate.NotAfter);
 
         LogServing(_current.TargetCertificate.Subject, _current.TargetCertificate.NotAfter);
 
@@ -43,6 +44,12 @@ internal sealed partial class CertificateStore : IDisposable
 
     /// <summary>After a renewed certificate is in use.</summary>
     public event Action? Changed;
+
+    /// <summary>The end of the served certificate's validity.</summary>
+    public DateTimeOffset NotAfter => new(_current.TargetCertificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+
+    /// <summary>The start of the served certificate's validity.</summary>
+    public DateTimeOffset NotBefore => new(_current.TargetCertificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
 
     /// <summary>True when returning clients can resume their TLS sessions (the cipher rules are OpenSSL's).</summary>
     public bool ResumptionEnabled => _cipherPolicy is null;

@@ -1,17 +1,24 @@
 using Gateway.Configuration;
 using Gateway.Tls.SessionTickets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Gateway.Tls;
 
 internal static class TlsExtensions
 {
-    /// <summary>Kestrel listeners: HTTPS on PORT with the reloadable certificate, plain HTTP on HTTP_PORT (redirects only).</summary>
+    /// <summary>
+    /// Kestrel listeners: HTTPS on PORT with the reloadable certificate, plain HTTP on HTTP_PORT (redirects only), and
+    /// plain HTTP on METRICS_PORT when set (the scrape endpoint only).
+    /// </summary>
     public static WebApplicationBuilder AddTlsListeners(this WebApplicationBuilder builder, GatewaySettings settings)
     {
         builder.Services.AddSingleton(services =>
-            new CertificateStore(settings.CertificatePath, settings.KeyPath, services.GetRequiredService<ILogger<CertificateStore>>()));
+            new CertificateStore(settings.CertificatePath, settings.KeyPath, services.GetRequiredService<ILogger<CertificateStore>>(),
+                services.GetRequiredService<Platform.Security.Tls.CertificateExpiry>()));
+        builder.Services.TryAddSingleton<Platform.Security.Tls.CertificateExpiry>();
+        builder.Services.AddHealthChecks().AddCheck<CertificateHealthCheck>("certificate");
         if (settings.TicketKeyFile is not null || settings.Redis is not null)
         {
             builder.Services.AddSingleton(services => new SharedTicketKeys(
@@ -45,6 +52,10 @@ internal static class TlsExtensions
                 }
             });
             kestrel.ListenAnyIP(settings.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            if (settings.MetricsPort is { } metricsPort)
+            {
+                kestrel.ListenAnyIP(metricsPort, listen => listen.Protocols = HttpProtocols.Http1);
+            }
         });
 
         return builder;
