@@ -68,13 +68,18 @@ internal sealed partial class LiveEventHub : BackgroundService
     private readonly ListViews _listViews;
     private readonly TimeProvider _time;
     private readonly ILogger<LiveEventHub> _logger;
-    private readonly UpDownCounter<long> _connected;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _dropped;
 
     /// <param name="json">The API's JSON options: an event's <c>recording</c> is exactly what <c>GET /api/recordings/{sid}</c> returns.</param>
     /// <summary>At most this many changes are replayed to a reconnecting dashboard; it reloads its list beyond that.</summary>
     public const int ReplayLimit = 500;
+
+    /// <summary>
+    /// At most this many changes are sent to every connected dashboard after a gap; beyond that, a resync. A catch-up goes
+    /// through each client's queue beside live events, so it must leave room in it.
+    /// </summary>
+    public const int CatchUpLimit = LiveClient.QueueCapacity / 2;
 
     private readonly IRecordingStore _store;
 
@@ -87,7 +92,8 @@ internal sealed partial class LiveEventHub : BackgroundService
         _time = time;
         _logger = logger;
         var meter = meters.Create(WebhookMetrics.MeterName);
-        _connected = meter.CreateUpDownCounter<long>("recordings.live.clients", description: "Connected WebSocket clients");
+        // A gauge read when scraped (an up-down counter is exported to Prometheus as a counter, with no series until the first client).
+        meter.CreateObservableGauge("recordings.live.clients", () => _clients.Count, description: "Connected WebSocket clients");
         _sent = meter.CreateCounter<long>("recordings.live.events_sent", description: "Events written to WebSocket clients");
         _dropped = meter.CreateCounter<long>("recordings.live.clients_dropped", description: "Clients disconnected for not reading or for an ended session");
     }
@@ -119,7 +125,6 @@ internal sealed partial class LiveEventHub : BackgroundService
     public async Task RunAsync(LiveClient client, DateTimeOffset? since, CancellationToken stopping)
     {
         _clients[client] = 0;
-        _connected.Add(1);
         LogConnected(client.User, client.ClientIp, _clients.Count);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, client.Closing.Token);
         try
@@ -135,9 +140,9 @@ internal sealed partial class LiveEventHub : BackgroundService
                 return; // gone already
             }
 
-            if (since is not null)
+            if (since is not null && !await ReplayAsync(client, since.Value, linked.Token))
             {
-                await ReplayAsync(client, since.Value, stopping);
+                return;
             }
 
             // The receive loop is never cancelled: cancelling a pending receive aborts the socket, and then no close
@@ -148,7 +153,6 @@ internal sealed partial class LiveEventHub : BackgroundService
         finally
         {
             _clients.TryRemove(client, out _);
-            _connected.Add(-1);
             if (stopping.IsCancellationRequested)
             {
                 client.CloseReason ??= "service-stopping";
@@ -164,15 +168,28 @@ internal sealed partial class LiveEventHub : BackgroundService
         }
     }
 
-    private async Task ReplayAsync(LiveClient client, DateTimeOffset since, CancellationToken cancellationToken)
+    // Sent straight to the socket before the sender starts on the queue: a replay may hold up to ReplayLimit changes,
+    // far more than a queue holds, and live events published meanwhile wait in the queue behind it. False: the socket
+    // is gone.
+    private async Task<bool> ReplayAsync(LiveClient client, DateTimeOffset since, CancellationToken cancellationToken)
     {
+        IReadOnlyList<Recording> changed;
         try
         {
-            var changed = await _store.UpdatedSinceAsync(since, ReplayLimit + 1, cancellationToken);
+            changed = await _store.UpdatedSinceAsync(since, ReplayLimit + 1, cancellationToken);
+        }
+        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        {
+            LogReplayFailed(client.User, ex.Message); // live events still flow; the dashboard's next list load catches up
+            return true;
+        }
+
+        try
+        {
             if (changed.Count > ReplayLimit)
             {
-                client.Queue.Writer.TryWrite(Resync());
-                return;
+                await SendNowAsync(client, Resync(), cancellationToken);
+                return true;
             }
 
             // Recordings shown to a reconnecting dashboard: a list view, audited as one.
@@ -183,28 +200,32 @@ internal sealed partial class LiveEventHub : BackgroundService
 
             foreach (var recording in changed)
             {
-                if (!client.Queue.Writer.TryWrite(Serialize(recording)))
-                {
-                    Drop(client, "too-slow");
-                    return;
-                }
+                await SendNowAsync(client, Serialize(recording), cancellationToken);
             }
+
+            return true;
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
         {
-            LogReplayFailed(client.User, ex.Message); // live events still flow; the dashboard's next list load catches up
+            return false;
         }
+    }
+
+    private async Task SendNowAsync(LiveClient client, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        await client.Socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        _sent.Add(1);
     }
 
     /// <summary>
     /// Brings every connected dashboard up to date after a gap in the events this replica received (Redis was away):
-    /// every recording changed since <paramref name="since"/>, read once and sent to all; more than the replay limit,
-    /// a <c>resync</c> message instead, on which each dashboard reloads its list.
+    /// every recording changed since <paramref name="since"/>, read once and sent to all; more than
+    /// <see cref="CatchUpLimit"/>, a <c>resync</c> message instead, on which each dashboard reloads its list.
     /// </summary>
     public async Task CatchUpAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var changed = await _store.UpdatedSinceAsync(since, ReplayLimit + 1, cancellationToken);
-        if (changed.Count > ReplayLimit)
+        var changed = await _store.UpdatedSinceAsync(since, CatchUpLimit + 1, cancellationToken);
+        if (changed.Count > CatchUpLimit)
         {
             Broadcast(Resync());
             return;

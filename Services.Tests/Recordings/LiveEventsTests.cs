@@ -96,6 +96,43 @@ public sealed class LiveEventsTests : IDisposable
     }
 
     [Fact]
+    public async Task AReconnectingClient_IsSentEveryChangeSinceItsCursor_EvenMoreThanItsQueueHolds()
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        const int changes = LiveClient.QueueCapacity * 3;
+        await new RecordingStore(_database).UpsertAsync([.. Enumerable.Range(1, changes).Select(Recording)]);
+        using var stop = new CancellationTokenSource();
+        var socket = new RecordingSocket();
+
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", Token("s4", DateTimeOffset.MaxValue), null), since, stop.Token);
+        await WaitAsync(() => socket.Count == 1 + changes);
+
+        Assert.Null(socket.CloseDescription); // not dropped as "too slow"
+        Assert.Equal(changes, socket.Sent.Skip(1).Select(m => JsonDocument.Parse(m).RootElement.GetProperty("recording").GetProperty("sid").GetString()).Distinct().Count());
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task ACatchUpLargerThanAQueueCanTake_TellsEveryClientToResynchronise()
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        using var stop = new CancellationTokenSource();
+        var socket = new RecordingSocket();
+        var run = _hub.RunAsync(new LiveClient(socket, "vera", Token("s5", DateTimeOffset.MaxValue), null), since: null, stop.Token);
+        await WaitAsync(() => socket.Count == 1);
+        await new RecordingStore(_database).UpsertAsync([.. Enumerable.Range(1, LiveEventHub.CatchUpLimit + 1).Select(Recording)]);
+
+        await _hub.CatchUpAsync(since, CancellationToken.None);
+        await WaitAsync(() => socket.Count == 2);
+
+        Assert.Equal("resync", JsonDocument.Parse(socket.Sent[1]).RootElement.GetProperty("type").GetString());
+        Assert.Null(socket.CloseDescription);
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task AClientWhoseSessionIsRevoked_IsDisconnected()
     {
         await _hub.StartAsync(CancellationToken.None);
