@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the solution. Installs what the tests need and the machine lacks (as root, with apt-get),
 # builds once and runs the test projects: Gateway.Tests and Services.Tests side by side, then System.Tests (the
-# container images and docker compose on a real Docker engine) alone, so its builds do not slow the others' timed
-# checks. The last line sums up: "tests: N passed, N failed, N skipped".
+# container images and docker compose on a real Docker engine, the multi-replica system under faults, drains and
+# scrapes, the Kubernetes manifests) alone, so its load does not slow the others' timed checks. The last line sums up: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -23,14 +23,25 @@ command -v npm >/dev/null || missing+=(nodejs npm) # Redocly's CLI lints the gat
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+# Monitoring and drain: promtool and a real Prometheus read the services' metrics and deploy/monitoring's rules;
+# HAProxy is the TCP balancer the gateways are restarted behind.
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v haproxy >/dev/null || missing+=(haproxy)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then echo "Please install: ${missing[*]}" >&2; exit 1; fi
   echo "Installing ${missing[*]}…"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # The packages' own services are not used (the tests start their own, on free ports).
+  for service in prometheus prometheus-node-exporter haproxy; do
+    command -v systemctl >/dev/null && systemctl stop "$service" 2>/dev/null || true
+  done
 fi
+command -v kubectl >/dev/null || echo "kubectl is not installed: the Kubernetes manifest tests will be skipped." >&2
 
 # @redocly/cli at the version its lock file names, beside the test that runs it (node_modules is not committed).
 npm ci --prefix Gateway.Tests/ApiDocs/lint --no-audit --no-fund --loglevel=error >/dev/null
+# kubernetes-models (the Kubernetes schemas the manifests are validated against), likewise.
+npm ci --prefix System.Tests/Kubernetes/validate --no-audit --no-fund --loglevel=error >/dev/null
 
 configuration="${TEST_CONFIGURATION:-Debug}"
 dotnet build RecordingsPlatform.slnx -c "$configuration" -nologo -clp:ErrorsOnly

@@ -2,12 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Xunit.Abstractions;
 
-namespace System.Tests.Chaos;
+namespace System.Tests.Infrastructure;
 
 /// <summary>
 /// The chaos run, bounded: steady callback and list load through two gateways, a dashboard on each, while in turn a
@@ -16,6 +13,7 @@ namespace System.Tests.Chaos;
 /// user relies on may be lost: every callback answered 2xx and stored once, every dashboard told of every stored
 /// change (live or by replay), lists 2xx outside the database outage.
 /// </summary>
+[Collection(WholeSystem.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Steady = TimeSpan.FromSeconds(5);
@@ -24,8 +22,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task UnderLoad_ReplicasDying_RedisAndPostgresAway_LoseNothing()
     {
-        await using var system = await ChaosSystem.StartAsync();
-        var token = await SignInAsync(system.Gateways[0]);
+        await using var system = await ReplicatedSystem.StartAsync();
+        var token = await ReplicatedSystem.SignInAsync(system.Gateways[0]);
         var dashboards = system.Gateways.Select(gateway => LiveDashboard.Open(gateway, token)).ToList();
         await Task.WhenAll(dashboards.Select(d => d.Connected)).WaitAsync(TimeSpan.FromSeconds(30));
         var callbacks = new ConcurrentQueue<(string Sid, HttpStatusCode Status, TimeSpan At)>();
@@ -42,20 +40,20 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var callbackWorker = worker < 2;
             load.Add(Task.Run(async () =>
             {
-                using var client = Client(gateway);
+                using var client = ReplicatedSystem.Client(gateway);
                 while (!stopLoad.IsCancellationRequested)
                 {
                     if (callbackWorker)
                     {
-                        var sid = "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                        using var response = await SendAsync(client, Callback(system, sid));
+                        var sid = ReplicatedSystem.NewRecordingSid();
+                        using var response = await ReplicatedSystem.TrySendAsync(client, system.Callback(sid));
                         callbacks.Enqueue((sid, response.StatusCode, clock.Elapsed));
                     }
                     else
                     {
                         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings?limit=20");
                         request.Headers.Authorization = new("Bearer", token);
-                        using var response = await SendAsync(client, request);
+                        using var response = await ReplicatedSystem.TrySendAsync(client, request);
                         lists.Enqueue((DateTimeOffset.UtcNow, response.StatusCode, response.Headers.RetryAfter is not null));
                     }
 
@@ -111,7 +109,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         HashSet<string> stored = [];
         await Wait.UntilAsync(async () =>
         {
-            stored = await StoredAsync(system);
+            stored = await system.StoredSidsAsync();
             return acknowledged.IsSubsetOf(stored);
         }, TimeSpan.FromSeconds(60), "every acknowledged callback is in the database");
         var told = true;
@@ -150,59 +148,5 @@ public sealed class ChaosTests(ITestOutputHelper output)
         {
             await dashboard.DisposeAsync();
         }
-    }
-
-    private static async Task<HashSet<string>> StoredAsync(ChaosSystem system)
-    {
-        var database = system.DatabaseConnection.Split(';').Single(part => part.StartsWith("Database=", StringComparison.Ordinal))["Database=".Length..];
-        var result = await Processes.RunAsync("psql", ["-h", "127.0.0.1", "-p", system.Postgres.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", database,
-            "-At", "-c", "SELECT sid FROM recordings.recordings"]);
-        return result.ExitCode == 0
-            ? result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
-            : [];
-    }
-
-    private static async Task<string> SignInAsync(Uri gateway)
-    {
-        using var client = Client(gateway);
-        using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = ChaosSystem.AdminPassword });
-        signIn.EnsureSuccessStatusCode();
-        return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-    }
-
-    // A client of one gateway, trusting the test's own certificate.
-    private static HttpClient Client(Uri gateway) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = Loopback.ConnectAsync,
-        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null },
-    })
-    { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
-
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request)
-    {
-        using (request)
-        {
-            try
-            {
-                return await client.SendAsync(request);
-            }
-            catch (HttpRequestException)
-            {
-                return new HttpResponseMessage((HttpStatusCode)599); // no answer at all: counted as a failure
-            }
-        }
-    }
-
-    private static HttpRequestMessage Callback(ChaosSystem system, string sid)
-    {
-        var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["AccountSid"] = ChaosSystem.AccountSid,
-            ["CallSid"] = "CA" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            ["RecordingSid"] = sid,
-            ["RecordingStatus"] = "completed",
-            ["RecordingDuration"] = "12",
-        };
-        return TwilioSigner.Callback(fields, ChaosSystem.AuthToken, system.PublicBaseUrl + "/webhooks/recording");
     }
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
 
-namespace System.Tests.Chaos;
+namespace System.Tests.Infrastructure;
 
 /// <summary>
 /// What the dashboard does with live events, as a test client: one socket through a gateway, a cursor (the server's
@@ -12,14 +12,16 @@ namespace System.Tests.Chaos;
 public sealed class LiveDashboard : IAsyncDisposable
 {
     private readonly Uri _gateway;
+    private readonly string _origin;
     private readonly string _token;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _running;
     private string? _cursor;
 
-    private LiveDashboard(Uri gateway, string token)
+    private LiveDashboard(Uri gateway, string origin, string token)
     {
         _gateway = gateway;
+        _origin = origin;
         _token = token;
         _running = Task.Run(RunAsync);
     }
@@ -28,12 +30,16 @@ public sealed class LiveDashboard : IAsyncDisposable
 
     public int Reconnects { get; private set; }
 
+    /// <summary>How each connection the server closed was closed (1001: going away).</summary>
+    public ConcurrentQueue<WebSocketCloseStatus?> Closes { get; } = new();
+
     /// <summary>Completes once the first connection has said "connected".</summary>
     public Task Connected => _connected.Task;
 
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static LiveDashboard Open(Uri gateway, string token) => new(gateway, token);
+    /// <param name="origin">The page's origin (default: the gateway's own), for when the gateway is reached through a balancer.</param>
+    public static LiveDashboard Open(Uri gateway, string token, string? origin = null) => new(gateway, origin ?? gateway.GetLeftPart(UriPartial.Authority), token);
 
     private async Task RunAsync()
     {
@@ -42,7 +48,7 @@ public sealed class LiveDashboard : IAsyncDisposable
         {
             using var socket = new ClientWebSocket();
             socket.Options.SetRequestHeader("Authorization", "Bearer " + _token);
-            socket.Options.SetRequestHeader("Origin", _gateway.GetLeftPart(UriPartial.Authority));
+            socket.Options.SetRequestHeader("Origin", _origin);
             socket.Options.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null; // the test's own certificate
             var since = _cursor is null ? "" : "?since=" + Uri.EscapeDataString(_cursor);
             try
@@ -53,6 +59,7 @@ public sealed class LiveDashboard : IAsyncDisposable
                     var received = await socket.ReceiveAsync(buffer, _stopping.Token);
                     if (received.MessageType == WebSocketMessageType.Close)
                     {
+                        Closes.Enqueue(received.CloseStatus);
                         break;
                     }
 

@@ -1,14 +1,18 @@
 using System.Globalization;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace System.Tests.Chaos;
+namespace System.Tests.Infrastructure;
 
 /// <summary>
 /// The platform as several machines run it, as real processes on loopback: PostgreSQL and Redis, two AuthService
 /// replicas, two RecordingsService replicas, and two gateways in front of them all. Any process can be stopped
-/// (SIGTERM), killed (SIGKILL) and started again on its own port, as an orchestrator or a crash would.
+/// (SIGTERM), killed (SIGKILL) and started again on its own port, as an orchestrator or a crash would. Every process
+/// serves its metrics on a port of its own (<see cref="MetricsUrls"/>).
 /// </summary>
-public sealed partial class ChaosSystem : IAsyncDisposable
+public sealed partial class ReplicatedSystem : IAsyncDisposable
 {
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     public const string AuthToken = "chaos-auth-token";
@@ -17,8 +21,9 @@ public sealed partial class ChaosSystem : IAsyncDisposable
     private readonly TemporaryDirectory _data = TemporaryDirectory.Create("chaos-");
     private readonly List<PortReservation> _ports = [];
     private readonly Dictionary<string, (RunningProcess Process, Dictionary<string, string?> Environment)> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Uri> _metrics = new(StringComparer.Ordinal);
 
-    private ChaosSystem(PostgresServer postgres, RedisServer redis)
+    private ReplicatedSystem(PostgresServer postgres, RedisServer redis)
     {
         Postgres = postgres;
         Redis = redis;
@@ -31,9 +36,12 @@ public sealed partial class ChaosSystem : IAsyncDisposable
     public IReadOnlyList<Uri> RecordingsReplicas { get; private set; } = [];
     public string PublicBaseUrl => Gateways[0].GetLeftPart(UriPartial.Authority);
 
-    public static async Task<ChaosSystem> StartAsync()
+    /// <summary>Each process's scrape endpoint (<c>http://127.0.0.1:METRICS_PORT/metrics</c>), by name (gateway-1, auth-2, …).</summary>
+    public IReadOnlyDictionary<string, Uri> MetricsUrls => _metrics;
+
+    public static async Task<ReplicatedSystem> StartAsync()
     {
-        var system = new ChaosSystem(await PostgresServer.StartAsync(), await RedisServer.StartAsync());
+        var system = new ReplicatedSystem(await PostgresServer.StartAsync(), await RedisServer.StartAsync());
         await system.StartAllAsync();
         return system;
     }
@@ -52,7 +60,7 @@ public sealed partial class ChaosSystem : IAsyncDisposable
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", certificate]), "openssl req");
 
         var auth = new List<Uri>();
-        var dataKey = Convert.ToBase64String(Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var dataKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         for (var i = 1; i <= 2; i++)
         {
             auth.Add(await StartServiceAsync($"auth-{i}", "AuthService", new()
@@ -106,6 +114,7 @@ public sealed partial class ChaosSystem : IAsyncDisposable
                 ["RATE_LIMIT_MAX"] = "10000000",
                 ["LOGIN_RATE_LIMIT_MAX"] = "10000",
                 ["WEBHOOK_RATE_LIMIT_MAX"] = "10000000",
+                ["SHUTDOWN_DRAIN_SECONDS"] = "3", // a balancer probing every 500 ms sees it leave
             };
             gateways.Add(new Uri($"https://localhost:{gatewayPorts[i]}"));
             await StartAsync($"gateway-{i + 1}", "Gateway", environment);
@@ -123,12 +132,76 @@ public sealed partial class ChaosSystem : IAsyncDisposable
         await Wait.UntilAsync(() => process.HasExited, TimeSpan.FromSeconds(30), $"{name} has exited");
     }
 
+    /// <summary>How a stopped process exited (0: a clean stop).</summary>
+    public int ExitCode(string name) => _running[name].Process.ExitCode;
+
     /// <summary>Starts a stopped process again, as it was (same port, same settings).</summary>
     public async Task RestartAsync(string name)
     {
         var (stopped, environment) = _running[name];
         await stopped.DisposeAsync();
         await StartAsync(name, ProjectOf(name), environment);
+    }
+
+    /// <summary>A client of one gateway (or of a balancer in front of them), trusting the test's own certificate, keeping no cookies.</summary>
+    public static HttpClient Client(Uri gateway) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = Loopback.ConnectAsync,
+        UseCookies = false, // a callback carries no session cookie (one would ask for an Origin header)
+        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null },
+    })
+    { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Signs in as the administrator through <paramref name="gateway"/>; returns the access token.</summary>
+    public static async Task<string> SignInAsync(Uri gateway)
+    {
+        using var client = Client(gateway);
+        using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AdminPassword });
+        signIn.EnsureSuccessStatusCode();
+        return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>A recording status callback for <paramref name="sid"/>, signed as Twilio signs it (or with another token).</summary>
+    public HttpRequestMessage Callback(string sid, string authToken = AuthToken)
+    {
+        var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["AccountSid"] = AccountSid,
+            ["CallSid"] = "CA" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            ["RecordingSid"] = sid,
+            ["RecordingStatus"] = "completed",
+            ["RecordingDuration"] = "12",
+        };
+        return TwilioSigner.Callback(fields, authToken, PublicBaseUrl + "/webhooks/recording");
+    }
+
+    /// <summary>Sends; a request that got no answer at all (connection refused or cut) is answered 599 here.</summary>
+    public static async Task<HttpResponseMessage> TrySendAsync(HttpClient client, HttpRequestMessage request)
+    {
+        using (request)
+        {
+            try
+            {
+                return await client.SendAsync(request);
+            }
+            catch (HttpRequestException)
+            {
+                return new HttpResponseMessage((System.Net.HttpStatusCode)599);
+            }
+        }
+    }
+
+    public static string NewRecordingSid() => "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>The sids of every recording in the database (empty while it is down).</summary>
+    public async Task<HashSet<string>> StoredSidsAsync()
+    {
+        var database = DatabaseConnection.Split(';').Single(part => part.StartsWith("Database=", StringComparison.Ordinal))["Database=".Length..];
+        var result = await Processes.RunAsync("psql", ["-h", "127.0.0.1", "-p", Postgres.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", database,
+            "-At", "-c", "SELECT sid FROM recordings.recordings"]);
+        return result.ExitCode == 0
+            ? result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
+            : [];
     }
 
     /// <summary>Everything every process printed so far, for a failing test's message.</summary>
@@ -146,6 +219,13 @@ public sealed partial class ChaosSystem : IAsyncDisposable
 
     private async Task StartAsync(string name, string project, Dictionary<string, string?> environment)
     {
+        if (!_metrics.ContainsKey(name))
+        {
+            var metricsPort = Reserve();
+            environment["METRICS_PORT"] = metricsPort.ToString(CultureInfo.InvariantCulture);
+            _metrics[name] = new Uri($"http://127.0.0.1:{metricsPort}/metrics");
+        }
+
         var process = RunningProcess.Start("dotnet", [Repository.BuiltDll(project), "--contentRoot", Path.Combine(Repository.Root, project)], environment);
         _running[name] = (process, environment);
         await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(60));

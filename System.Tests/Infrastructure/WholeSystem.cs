@@ -1,0 +1,11 @@
+namespace System.Tests.Infrastructure;
+
+/// <summary>
+/// Tests that run the multi-replica system as processes (eight of them, with PostgreSQL and Redis) take turns: on a
+/// two-core machine two such systems at once would measure each other's start-up, not the platform.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class WholeSystem
+{
+    public const string Name = "the multi-replica system";
+}
