@@ -9,7 +9,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Gateway.Routing;
 
 /// <summary>
-/// The route table: each public path of the README («What the gateway does to every request»), the cluster it goes
+/// The route table: each public path of docs/gateway.md, the cluster it goes
 /// to, who may use it, its rate-limit policy and its body limit. Anything not listed here (the services'
 /// <c>/internal/…</c> endpoints among them) is never forwarded. Every later step reads these facts from the endpoint
 /// a request matched, so a request is treated as the route it reaches, however its path is spelled.
@@ -29,7 +29,7 @@ internal static class GatewayRoutes
     private static readonly string[] Delete = ["DELETE"];
 
     /// <summary>One row of the table.</summary>
-    public sealed record Route(string Id, string Cluster, string Path, string Policy, string[]? Methods, string RateLimit, long BodyLimit)
+    public sealed record Route(string Id, string Cluster, string Path, string Policy, string[]? Methods, string RateLimit, long? BodyLimit)
     {
         public RouteConfig Config => new()
         {
@@ -68,7 +68,9 @@ internal static class GatewayRoutes
         // Twilio sends many callbacks from few addresses: its own, generous limit, since refusing one loses a recording.
         new(TwilioCallbackRoute, RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Webhook, WebhookBodyBytes),
         // No method constraint: browsers open WebSockets over HTTP/2 as an extended CONNECT, over HTTP/1.1 as GET.
-        new("events", RecordingsCluster, "/ws", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        // No body limit of its own: an upgraded connection's limit is read-only (routing would warn on every socket);
+        // Kestrel's overall limit still holds for a plain request with a body.
+        new("events", RecordingsCluster, "/ws", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, null),
     ];
 
     public static IReadOnlyList<RouteConfig> Routes { get; } = [.. Table.Select(route => route.Config)];
@@ -142,8 +144,11 @@ internal static class GatewayRoutes
     {
         var route = Table.Single(r => r.Id == config.RouteId);
         endpoint.WithMetadata(new RouteFacts(route.RateLimit, TwilioCallback: route.Id == TwilioCallbackRoute, SecondFactorCode: SecondFactorCodeRoutes.Contains(route.Id),
-                Idempotent: route.Id == TwilioCallbackRoute))
-            .WithBodyLimit(route.BodyLimit);
+                Idempotent: route.Id == TwilioCallbackRoute));
+        if (route.BodyLimit is { } bytes)
+        {
+            endpoint.WithBodyLimit(bytes);
+        }
     }
 
     public static IReadOnlyList<ClusterConfig> Clusters(GatewaySettings settings) =>
