@@ -1,3 +1,5 @@
+using ServiceDefaults.Logging;
+
 namespace AuthService.Revocation;
 
 internal static class RevocationEndpoints
@@ -18,7 +20,7 @@ internal static class RevocationEndpoints
             }
 
             return TypedResults.Ok(await feed.ReadSinceAsync(cursor, 1000, cancellationToken));
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().AsRoutineRequest(); // every verifier polls it every REVOCATION_POLL_SECONDS
         return app;
     }
 }

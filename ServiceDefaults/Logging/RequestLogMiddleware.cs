@@ -41,7 +41,8 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
     private void Write(HttpContext context, long started, int status, Exception? exception)
     {
         var level = exception is not null || status >= 500 ? LogEventLevel.Error
-            : status == 200 && Health.HealthEndpoints.IsProbe(context.Request.Path) ? LogEventLevel.Verbose
+            : status == 200 && (Health.HealthEndpoints.IsProbe(context.Request.Path) || context.GetEndpoint()?.Metadata.GetMetadata<RoutineRequest>() is not null)
+                ? LogEventLevel.Verbose
             : LogEventLevel.Information;
         if (!_logger.IsEnabled(level))
         {
