@@ -31,23 +31,19 @@ if ((demo)); then export DATA_DIR="${DATA_DIR:-$root/data/demo}"; else export DA
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 export JWT_KEYS_DIR="${JWT_KEYS_DIR:-$DATA_DIR/keys}"
 mkdir -p "$DATA_DIR" && chmod 700 "$DATA_DIR"
-projects=(Gateway AuthService RecordingsService)
 if ((demo)); then
   # A made-up account whose token exists only for this run; the RecordingsService calls the stand-in, not Twilio.
   demo_port="${DEMO_TWILIO_PORT:-5003}"
   export TWILIO_ACCOUNT_SID=ACde30de30de30de30de30de30de30de30 TWILIO_AUTH_TOKEN="$(openssl rand -hex 16)"
   export DEMO_TWILIO_PORT="$demo_port" TWILIO_API_BASE_URL="http://127.0.0.1:$demo_port" DEMO_CA_CERT="$root/certs/dev/ca.crt"
-  projects+=(Demo)
 fi
 
 bash certs/generate-dev-cert.sh
 export TLS_CERT_PATH="$root/certs/dev/localhost.crt" TLS_KEY_PATH="$root/certs/dev/localhost.key"
 
 echo "Building ($configuration)…"
-# The services (and the demo) only: test projects may be running from their own output folders meanwhile.
-for project in "${projects[@]}"; do
-  dotnet build "$root/$project/$project.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
-done
+# The services (and the demo) in one build: test projects may be running from their own output folders meanwhile.
+dotnet build "$root/deploy/Services.proj" -c "$configuration" -p:Demo=$((demo ? 1 : 0)) -nologo -v quiet -clp:ErrorsOnly
 bin() { echo "$root/$1/bin/$configuration/net10.0/$1.dll"; }
 
 # The development administrator: a random password, generated once and kept beside the data.
