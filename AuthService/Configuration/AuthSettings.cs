@@ -5,7 +5,7 @@ using IPNetwork = System.Net.IPNetwork;
 
 namespace AuthService.Configuration;
 
-/// <summary>The AuthService's configuration (the README lists the variables).</summary>
+/// <summary>The AuthService's configuration (docs/configuration.md lists the variables).</summary>
 public sealed record AuthSettings
 {
     /// <summary>Where the service listens unless ASPNETCORE_URLS says otherwise: loopback, plain HTTP.</summary>

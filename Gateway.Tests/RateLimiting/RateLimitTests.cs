@@ -152,7 +152,7 @@ public sealed class RateLimitTests : IAsyncLifetime
 
         using var otherNetwork = await LoginAsync("2001:db8:1:3::1", "user9", "wrong-password");
 
-        // Each address used to get a fresh budget: eight 401s, no 429.
+        // One budget for the whole /64, not one per address: five 401s, then 429s.
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3)], statuses);
         Assert.Equal(HttpStatusCode.Unauthorized, otherNetwork.StatusCode);
     }

@@ -6,7 +6,7 @@ using IPNetwork = System.Net.IPNetwork;
 
 namespace Gateway.Configuration;
 
-/// <summary>The gateway's configuration, read from the variables the README lists (or their appsettings.json keys).</summary>
+/// <summary>The gateway's configuration, read from the variables docs/configuration.md lists (or their appsettings.json keys).</summary>
 public sealed record GatewaySettings
 {
     public required int HttpsPort { get; init; }

@@ -6,7 +6,7 @@ using IPNetwork = System.Net.IPNetwork;
 
 namespace RecordingsService.Configuration;
 
-/// <summary>The RecordingsService's configuration (the README lists the variables).</summary>
+/// <summary>The RecordingsService's configuration (docs/configuration.md lists the variables).</summary>
 public sealed partial record RecordingsSettings
 {
     /// <summary>Development stand-in account, so a local run starts without Twilio credentials.</summary>

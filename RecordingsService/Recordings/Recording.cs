@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace RecordingsService.Recordings;
 
-/// <summary>A recording as the README («API») shows it. Times are UTC.</summary>
+/// <summary>A recording as docs/recordings.md («API») shows it. Times are UTC.</summary>
 public sealed record Recording(
     string Sid,
     string AccountSid,

@@ -176,7 +176,7 @@ internal static partial class WebhookEndpoints
         }
         catch (InvalidDataException)
         {
-            return null; // FormReader's limits: such a body is no callback (it answered 500 before)
+            return null; // beyond FormReader's limits: such a body is no callback (a 400, not a 500)
         }
     }
 

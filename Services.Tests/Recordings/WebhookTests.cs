@@ -162,7 +162,7 @@ public sealed class WebhookTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }
 
-        // Nothing was written while they arrived (each used to be an immediate insert into the durable database).
+        // Nothing was written while they arrived: refusals are counted, and audited once a minute.
         Assert.Equal(before, (await AuditAsync()).Count);
 
         await refusals.FlushAsync(CancellationToken.None);

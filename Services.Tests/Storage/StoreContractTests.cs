@@ -331,7 +331,7 @@ public sealed class SqliteStoreContractTests : StoreContract, IDisposable
     [Fact]
     public async Task EachServicesFile_IsInWalMode_SoACommitSyncsOnce()
     {
-        // The README's durability promise (synchronous=FULL with WAL): without WAL each commit creates, syncs and
+        // The durability promise of docs/operations.md (synchronous=FULL with WAL): without WAL each commit creates, syncs and
         // deletes a rollback journal, several fsyncs per stored callback.
         foreach (var database in new Platform.Storage.Database.ServiceDatabase[] { Auth, Recordings })
         {
