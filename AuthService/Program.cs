@@ -6,11 +6,6 @@ using Platform.Storage.Database;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Health;
-using ServiceDefaults.Hosting;
-using ServiceDefaults.Http;
-using ServiceDefaults.Logging;
-using ServiceDefaults.Networking;
-using ServiceDefaults.Telemetry;
 
 if (HealthProbe.IsCommand(args))
 {
@@ -28,24 +23,13 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     builder.UseDefaultUrl(AuthSettings.DefaultUrl);
     var settings = builder.AddSettings(AuthSettings.Read);
-    builder.ListenForMetrics(settings.Metrics);
+    builder.AddInternalService(settings);
     builder.ClaimSqliteDataDirectory(settings.Database);
-    builder.AddInternalTls(settings.InternalTls);
-    builder.AddGracefulDrain(settings.Drain);
-    builder.Services.AddClientIp(settings.TrustedProxies, forwardedByGateway: true);
     builder.AddAuthService(settings);
 
     var app = builder.Build();
 
-    // The scrape port answers on its own; before anything reads the request (its X-Forwarded-For first), only the
-    // platform's own processes get further.
-    app.UseMetricsPort();
-    app.UseInternalTls(settings.InternalTls);
-    app.UseClientIp();
-    app.UseRequestLogging();
-    app.UseProblemResponses();
-    app.UseRouting();
-    app.UseBodyLimits();
+    app.UseInternalService(settings);
     app.UseAuthentication();
     app.UseAuthorization();
 

@@ -1,5 +1,6 @@
 using AuthService.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Storage.Migrations;
 using ServiceDefaults.Configuration;
 
 namespace AuthService.Commands;
@@ -44,7 +45,7 @@ internal static class CommandLine
                 ["sessions", "revoke-all"] => await SessionsCommand.RevokeAllAsync(builder, output, error),
                 ["mfa", "reset", var username] => await MfaCommand.ResetAsync(builder, username, output, error),
                 ["reencrypt"] => await ReencryptCommand.RunAsync(builder, output, error),
-                ["migrate"] => await MigrateAsync(builder, output, error),
+                ["migrate"] => await MigrateCommand.RunForServiceAsync<Storage.AuthDatabase>(AddServices, output, error),
                 ["help" or "--help"] => Help(output, 0),
                 _ => Help(error, 64),
             };
@@ -83,10 +84,15 @@ internal static class CommandLine
     /// <summary>Builds the service's registrations without starting it, for commands that use its stores.</summary>
     public static WebApplication BuildServices(WebApplicationBuilder builder)
     {
+        AddServices(builder);
+        return builder.Build();
+    }
+
+    private static void AddServices(WebApplicationBuilder builder)
+    {
         var settings = builder.AddSettings(AuthSettings.Read);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddAuthService(settings);
-        return builder.Build();
     }
 
     /// <summary>
@@ -105,12 +111,6 @@ internal static class CommandLine
         }
 
         return app;
-    }
-
-    private static async Task<int> MigrateAsync(WebApplicationBuilder builder, TextWriter output, TextWriter error)
-    {
-        await using var app = BuildServices(builder);
-        return await Platform.Storage.Migrations.MigrateCommand.RunAsync(app.Services.GetRequiredService<Storage.AuthDatabase>(), output, error);
     }
 
     private static int Help(TextWriter writer, int exitCode)

@@ -6,7 +6,7 @@ using IPNetwork = System.Net.IPNetwork;
 namespace AuthService.Configuration;
 
 /// <summary>The AuthService's configuration (docs/configuration.md lists the variables).</summary>
-public sealed record AuthSettings
+public sealed record AuthSettings : IInternalServiceSettings
 {
     /// <summary>Where the service listens unless ASPNETCORE_URLS says otherwise: loopback, plain HTTP.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5001";

@@ -7,7 +7,7 @@ using IPNetwork = System.Net.IPNetwork;
 namespace RecordingsService.Configuration;
 
 /// <summary>The RecordingsService's configuration (docs/configuration.md lists the variables).</summary>
-public sealed partial record RecordingsSettings
+public sealed partial record RecordingsSettings : IInternalServiceSettings
 {
     /// <summary>Development stand-in account, so a local run starts without Twilio credentials.</summary>
     public const string DevelopmentAccountSid = "AC00000000000000000000000000000000";
