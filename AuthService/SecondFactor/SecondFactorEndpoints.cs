@@ -3,6 +3,7 @@ using AuthService.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Security.Tokens;
 using ServiceDefaults.Http;
+using ServiceDefaults.Networking;
 
 namespace AuthService.SecondFactor;
 
@@ -76,7 +77,7 @@ internal static class SecondFactorEndpoints
                 detail: pending == SecondFactorState.On ? "The second factor is already on." : "Start with POST /api/auth/mfa/totp/setup.");
         }
 
-        var codes = await secondFactors.ConfirmAsync(username, code, AuthEndpoints.ClientIp(context), cancellationToken);
+        var codes = await secondFactors.ConfirmAsync(username, code, context.ClientIp(), cancellationToken);
         context.Response.Headers.CacheControl = "no-store";
         return codes is null
             ? JsonBody.Invalid("The code does not match. Check that the app was set up from this QR code and that the device's clock is right.")
@@ -97,7 +98,7 @@ internal static class SecondFactorEndpoints
             return JsonBody.Invalid("code is required: a current code from your authenticator app, or a recovery code.");
         }
 
-        return await secondFactors.DisableAsync(user.Identity!.Name!, request.Code, AuthEndpoints.ClientIp(context), cancellationToken) switch
+        return await secondFactors.DisableAsync(user.Identity!.Name!, request.Code, context.ClientIp(), cancellationToken) switch
         {
             CodeCheck.Accepted => TypedResults.NoContent(),
             CodeCheck.NotEnrolled => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No second factor", detail: "This account has no second factor to turn off."),

@@ -7,6 +7,7 @@ using AuthService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDefaults.Http;
 using Platform.Security.Tokens;
+using ServiceDefaults.Networking;
 
 namespace AuthService.Sessions;
 
@@ -105,7 +106,7 @@ internal static class AuthEndpoints
         }
 
         var ownDevice = await ownDevices.PresentsAsync(context.Request, UsernameRules.Normalize(request.Username));
-        var outcome = await sessions.SignInAsync(request.Username, request.Password, request.Code, ClientIp(context), ownDevice, cancellationToken);
+        var outcome = await sessions.SignInAsync(request.Username, request.Password, request.Code, context.ClientIp(), ownDevice, cancellationToken);
         if (outcome.Tokens is { } signedIn)
         {
             // This browser (or client) is now a known device of the user: its next sign-ins skip the slowdown.
@@ -150,13 +151,13 @@ internal static class AuthEndpoints
             return SessionEnded(context);
         }
 
-        var tokens = await sessions.RefreshAsync(token, ClientIp(context), cancellationToken);
+        var tokens = await sessions.RefreshAsync(token, context.ClientIp(), cancellationToken);
         return tokens is null ? SessionEnded(context) : Issued(context, tokens, sessions);
     }
 
     private static async Task<NoContent> LogoutAsync(HttpContext context, ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken)
     {
-        await sessions.SignOutAsync(user.FindFirstValue(TokenConventions.SessionClaim)!, user.Identity!.Name!, ClientIp(context), cancellationToken);
+        await sessions.SignOutAsync(user.FindFirstValue(TokenConventions.SessionClaim)!, user.Identity!.Name!, context.ClientIp(), cancellationToken);
         AuthCookies.Clear(context.Response);
         return TypedResults.NoContent();
     }
@@ -190,5 +191,4 @@ internal static class AuthEndpoints
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: "Too many password checks at once; try again in a second.");
     }
 
-    internal static string? ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 }

@@ -8,6 +8,7 @@ using AuthService.Passwords;
 using AuthService.Sessions;
 using ServiceDefaults.Http;
 using Platform.Security.Tokens;
+using ServiceDefaults.Networking;
 
 namespace AuthService.Users;
 
@@ -79,7 +80,7 @@ internal static class UserEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "User exists", detail: $"A user named {user.Username} already exists.");
         }
 
-        await audit.WriteAsync(AuthAuditActions.UserCreated, admin.Identity!.Name, user.Username, AuthEndpoints.ClientIp(context), "success", $"role {user.Role}", cancellationToken);
+        await audit.WriteAsync(AuthAuditActions.UserCreated, admin.Identity!.Name, user.Username, context.ClientIp(), "success", $"role {user.Role}", cancellationToken);
         return TypedResults.Created($"/api/users/{user.Username}", UserView.From(user));
     }
 
@@ -152,7 +153,7 @@ internal static class UserEndpoints
         }
 
         var actor = admin.Identity!.Name;
-        var clientIp = AuthEndpoints.ClientIp(context);
+        var clientIp = context.ClientIp();
         await audit.WriteAsync(AuthAuditActions.UserUpdated, actor, user.Username, clientIp, "success", changes.Count == 0 ? "no change" : string.Join(", ", changes), cancellationToken);
         if (role != user.Role || (disabled && !user.Disabled) || request.Password is not null)
         {
@@ -180,7 +181,7 @@ internal static class UserEndpoints
         }
 
         var actor = admin.Identity!.Name;
-        var clientIp = AuthEndpoints.ClientIp(context);
+        var clientIp = context.ClientIp();
         await audit.WriteAsync(AuthAuditActions.UserDeleted, actor, user.Username, clientIp, "success", null, cancellationToken);
         await revoker.EndSessionsAsync(user.Username, "user-deleted", actor, clientIp, cancellationToken);
         return TypedResults.NoContent();
@@ -196,7 +197,7 @@ internal static class UserEndpoints
         }
 
         var actor = admin.Identity!.Name;
-        var clientIp = AuthEndpoints.ClientIp(context);
+        var clientIp = context.ClientIp();
         await secondFactors.ResetAsync(user.Username, actor, clientIp, cancellationToken);
         // Whoever holds a session may be the one who took the phone: the user signs in again and enrols anew.
         await revoker.EndSessionsAsync(user.Username, "second-factor-reset", actor, clientIp, cancellationToken);

@@ -3,6 +3,7 @@ using Gateway.Routing;
 using Microsoft.AspNetCore.Mvc;
 using Platform.Security.Tokens;
 using IPNetwork = System.Net.IPNetwork;
+using ServiceDefaults.Networking;
 
 namespace Gateway.Webhooks;
 
@@ -53,7 +54,7 @@ internal static class WebhookSources
             return false;
         }
 
-        address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        address = ClientAddress.Normalize(address);
         foreach (var network in allowed)
         {
             if (network.Contains(address))

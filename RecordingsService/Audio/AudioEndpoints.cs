@@ -8,6 +8,7 @@ using RecordingsService.Configuration;
 using RecordingsService.Recordings;
 using RecordingsService.Twilio;
 using Platform.Security.Tokens;
+using ServiceDefaults.Networking;
 
 namespace RecordingsService.Audio;
 
@@ -94,7 +95,7 @@ internal static partial class AudioEndpoints
 
             // Whatever part is served, before a byte of it: once per play, not per seek.
             await accessAudit.RecordAsync(user.Identity?.Name, sid, asAttachment ? RecordingAuditActions.Download : RecordingAuditActions.Play,
-                RecordingsEndpoints.ClientIp(context), format);
+                context.ClientIp(), format);
 
             var response = context.Response;
             response.StatusCode = (int)media.StatusCode;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Security.Tokens;
+using ServiceDefaults.Networking;
 
 namespace RecordingsService.LiveEvents;
 
@@ -35,7 +36,7 @@ internal static class LiveEventsEndpoints
             }
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = PingInterval, KeepAliveTimeout = PingInterval * 2 });
-            var client = new LiveClient(socket, user.Identity?.Name ?? "?", HeldToken.From(context), context.Connection.RemoteIpAddress?.ToString());
+            var client = new LiveClient(socket, user.Identity?.Name ?? "?", HeldToken.From(context), context.ClientIp());
             // Open until the drain is over: by then the gateway sends the reconnecting dashboard to another replica.
             await hub.RunAsync(client, since, drain.Drained);
             return TypedResults.Empty;

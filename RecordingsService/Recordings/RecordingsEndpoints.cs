@@ -4,6 +4,7 @@ using RecordingsService.Audit;
 using RecordingsService.Twilio;
 using Platform.Storage.Audit;
 using Platform.Security.Tokens;
+using ServiceDefaults.Networking;
 
 namespace RecordingsService.Recordings;
 
@@ -39,7 +40,7 @@ internal static class RecordingsEndpoints
         }
 
         var page = await store.ListAsync(query, cancellationToken);
-        listViews.Record(user.Identity?.Name, ClientIp(context), page.Items.Count); // audited per user and minute
+        listViews.Record(user.Identity?.Name, context.ClientIp(), page.Items.Count); // audited per user and minute
         return TypedResults.Ok(page);
     }
 
@@ -56,7 +57,7 @@ internal static class RecordingsEndpoints
             return NotFound(sid);
         }
 
-        await audit.WriteAsync(RecordingAuditActions.View, user.Identity?.Name, sid, ClientIp(context), "success", null, cancellationToken);
+        await audit.WriteAsync(RecordingAuditActions.View, user.Identity?.Name, sid, context.ClientIp(), "success", null, cancellationToken);
         return TypedResults.Ok(recording);
     }
 
@@ -82,7 +83,7 @@ internal static class RecordingsEndpoints
         }
 
         var actor = user.Identity?.Name;
-        var clientIp = ClientIp(context);
+        var clientIp = context.ClientIp();
         await audit.WriteAsync(RecordingAuditActions.DeleteRequested, actor, sid, clientIp, "requested", null, cancellationToken);
         var result = await changes.DeleteAsync(recording, new Deletion(RecordingAuditActions.Delete, actor, clientIp, null), CancellationToken.None);
         if (result.Twilio == TwilioDeleteOutcome.Failed)
@@ -125,11 +126,11 @@ internal static class RecordingsEndpoints
         }
         catch (Exception ex) when (ex is global::Twilio.Exceptions.ApiException or global::Twilio.Exceptions.ApiConnectionException or HttpRequestException)
         {
-            await audit.WriteAsync(RecordingAuditActions.Sync, user.Identity?.Name, null, ClientIp(context), "failed", $"after {seen} recordings", cancellationToken);
+            await audit.WriteAsync(RecordingAuditActions.Sync, user.Identity?.Name, null, context.ClientIp(), "failed", $"after {seen} recordings", cancellationToken);
             return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio's recording list could not be read", detail: $"{changed} recording(s) were filled in before the failure.");
         }
 
-        await audit.WriteAsync(RecordingAuditActions.Sync, user.Identity?.Name, null, ClientIp(context), "success", $"{seen} seen, {changed} changed", cancellationToken);
+        await audit.WriteAsync(RecordingAuditActions.Sync, user.Identity?.Name, null, context.ClientIp(), "success", $"{seen} seen, {changed} changed", cancellationToken);
         return TypedResults.Ok(new SyncResult(seen, changed));
     }
 
@@ -139,5 +140,4 @@ internal static class RecordingsEndpoints
     internal static ProblemHttpResult NotFound(string sid) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such recording", detail: $"There is no recording {sid}.");
 
-    internal static string? ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 }

@@ -9,6 +9,7 @@ using RecordingsService.Recordings;
 using Platform.Storage.Audit;
 using ServiceDefaults.Http;
 using ServiceDefaults.Telemetry;
+using ServiceDefaults.Networking;
 
 namespace RecordingsService.Webhooks;
 
@@ -54,7 +55,7 @@ internal static partial class WebhookEndpoints
         SecondaryTokenCallbacks secondaryToken, WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time)
     {
         var request = context.Request;
-        var clientIp = context.Connection.RemoteIpAddress?.ToString();
+        var clientIp = context.ClientIp();
         // The raw body is read once and kept: the signature covers it exactly as posted. Its size is bounded by the
         // endpoint's body limit (a longer one fails this read with 413).
         string body;

@@ -59,10 +59,9 @@ public static class ClientIpExtensions
         // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d; one client should have one address in logs and limits.
         app.Use(static (context, next) =>
         {
-            var address = context.Connection.RemoteIpAddress;
-            if (address is { IsIPv4MappedToIPv6: true })
+            if (context.Connection.RemoteIpAddress is { } address)
             {
-                context.Connection.RemoteIpAddress = address.MapToIPv4();
+                context.Connection.RemoteIpAddress = ClientAddress.Normalize(address);
             }
 
             return next(context);

@@ -19,10 +19,7 @@ public static class ClientKey
             return Unknown;
         }
 
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+        address = ClientAddress.Normalize(address);
 
         if (address.AddressFamily != AddressFamily.InterNetworkV6)
         {
