@@ -7,32 +7,6 @@ using Microsoft.Extensions.Logging;
 namespace Platform.Storage;
 
 /// <summary>
-/// Which database errors are the infrastructure's (the database down, unreachable, out of space or connections,
-/// shutting down, a lock or serialization conflict) rather than a bug (a constraint, a syntax error, bad data).
-/// Callers catch <see cref="DbException"/>; this is the one place that reads an engine's codes: the transient flag,
-/// the SQLSTATE (PostgreSQL), or SQLite's primary result code.
-/// </summary>
-public static class DatabaseFaults
-{
-    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
-    private static readonly HashSet<int> SqliteInfrastructureCodes = [5, 6, 7, 8, 10, 13, 14];
-
-    // SQLSTATE classes: 08 connection, 53 insufficient resources, 57 operator intervention (shutdown), 58 system error,
-    // and 40001/40P01 serialization failure/deadlock, 55P03 lock not available, 25006 read-only transaction (a standby).
-    private static readonly string[] InfrastructureClasses = ["08", "53", "57", "58"];
-    private static readonly HashSet<string> InfrastructureStates = ["40001", "40P01", "55P03", "25006"];
-
-    public static bool IsInfrastructure(Exception exception) => exception switch
-    {
-        DbException { IsTransient: true } => true,
-        DbException { SqlState: { Length: 5 } state } => InfrastructureStates.Contains(state) || InfrastructureClasses.Contains(state[..2]),
-        Microsoft.Data.Sqlite.SqliteException sqlite => SqliteInfrastructureCodes.Contains(sqlite.SqliteErrorCode),
-        TimeoutException => true,
-        _ => false,
-    };
-}
-
-/// <summary>
 /// A database that cannot be reached or written is an infrastructure fault, not a bug: the request is answered 503
 /// with <c>Retry-After</c> (its transaction was rolled back, nothing is half-written), and the fault is logged as an
 /// error. Requests go through again as soon as the database answers.

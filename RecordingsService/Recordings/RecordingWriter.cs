@@ -73,7 +73,7 @@ public sealed partial class RecordingWriter(IRecordingStore store, ILogger<Recor
                 batch[i].Done.TrySetResult(results[i]);
             }
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
+        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsStoreFailure(ex))
         {
             LogCommitFailed(ex, batch.Count);
             foreach (var pending in batch)

@@ -81,7 +81,7 @@ internal sealed partial class RetentionJob(
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or HttpRequestException or IOException)
+            catch (Exception ex) when ((Platform.Storage.DatabaseFaults.IsStoreFailure(ex) && !stoppingToken.IsCancellationRequested) || ex is HttpRequestException)
             {
                 LogFailed(ex);
             }

@@ -130,7 +130,7 @@ internal static partial class WebhookEndpoints
         {
             changed = await changes.ApplyAsync(recording, context.RequestAborted);
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsStoreFailure(ex))
         {
             // Twilio does not retry: rather than refuse it, keep it on local disk until the database takes it.
             try

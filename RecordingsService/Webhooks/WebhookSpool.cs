@@ -124,12 +124,12 @@ public sealed partial class WebhookSpool : BackgroundService
                     await _changes.ApplyAsync(recording, cancellationToken);
                     LogReplayed(recording.Sid);
                 }
-                catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex) || ex is IOException or InvalidOperationException or OperationCanceledException)
+                catch (Exception ex) when (DatabaseFaults.IsOutage(ex) || ex is OperationCanceledException)
                 {
                     LogStillFailing(Depth, ex.Message);
                     return;
                 }
-                catch (System.Data.Common.DbException ex)
+                catch (Exception ex) when (DatabaseFaults.IsStoreFailure(ex))
                 {
                     // The database refuses this one for good (a bug, not an outage): set aside, so the rest go on.
                     Directory.CreateDirectory(Path.Combine(_directory, "failed"));
