@@ -1,3 +1,4 @@
+using ServiceDefaults.Http;
 using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +12,7 @@ namespace Platform.Storage;
 /// with <c>Retry-After</c> (its transaction was rolled back, nothing is half-written), and the fault is logged as an
 /// error. Requests go through again as soon as the database answers.
 /// </summary>
-internal sealed partial class StorageFaultHandler(IProblemDetailsService problems, ILogger<StorageFaultHandler> logger) : IExceptionHandler
+internal sealed partial class StorageFaultHandler(ILogger<StorageFaultHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -21,18 +22,8 @@ internal sealed partial class StorageFaultHandler(IProblemDetailsService problem
         }
 
         LogFault(fault.GetType().Name, fault.SqlState ?? (fault as Microsoft.Data.Sqlite.SqliteException)?.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture), fault.Message, httpContext.Request.Path);
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = "5";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Storage unavailable",
-                Detail = "The request could not be served by the database; nothing was changed. Try again shortly.",
-            },
-        });
+        return await httpContext.TryWriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
+            "The request could not be served by the database; nothing was changed. Try again shortly.", retryAfterSeconds: 5);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Database fault ({Kind} {Code}: {Reason}) answering {Path}; answered 503")]

@@ -1,3 +1,4 @@
+using ServiceDefaults.Http;
 using Gateway.Cors;
 using Platform.Security.Tokens;
 
@@ -8,7 +9,7 @@ namespace Gateway.OriginChecks;
 /// (no bearer header), and every WebSocket upgrade, must carry an <c>Origin</c> the gateway trusts; otherwise 403.
 /// Bearer-authenticated calls are not affected: a browser never adds that header by itself.
 /// </summary>
-internal sealed class OriginCheckMiddleware(RequestDelegate next, OriginPolicy origins, IProblemDetailsService problems)
+internal sealed class OriginCheckMiddleware(RequestDelegate next, OriginPolicy origins)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -29,17 +30,8 @@ internal sealed class OriginCheckMiddleware(RequestDelegate next, OriginPolicy o
         }
 
         context.Items[PlatformAuthentication.RefusalReasonItem] = webSocket ? "websocket-origin" : "csrf-origin";
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        return problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Origin not allowed",
-                Detail = origin.Length == 0 ? "This request needs an Origin header." : "Requests from this origin may not use the session.",
-            },
-        }).AsTask();
+        return context.WriteProblemAsync(StatusCodes.Status403Forbidden, "Origin not allowed",
+            origin.Length == 0 ? "This request needs an Origin header." : "Requests from this origin may not use the session.");
     }
 
     /// <summary>An HTTP/1.1 <c>Upgrade: websocket</c> or an HTTP/2 extended CONNECT for <c>websocket</c>.</summary>

@@ -1,3 +1,4 @@
+using ServiceDefaults.Http;
 using System.Globalization;
 using System.Text.Json;
 using Platform.Security.SignIn;
@@ -13,7 +14,7 @@ namespace Gateway.RateLimiting;
 /// (<see cref="KnownDevices"/>) is exempt from it and from sign-in shedding, within a small budget of its own.
 /// </summary>
 internal sealed class RateLimitingMiddleware(
-    RequestDelegate next, GatewayRateLimits policies, IRateLimitStore store, KnownDevices devices, TimeProvider time, IProblemDetailsService problems)
+    RequestDelegate next, GatewayRateLimits policies, IRateLimitStore store, KnownDevices devices, TimeProvider time)
 {
     /// <summary>After the AuthService says it is too busy hashing, sign-ins are answered here for this long.</summary>
     public static readonly TimeSpan BusyShedding = TimeSpan.FromSeconds(1);
@@ -134,13 +135,7 @@ internal sealed class RateLimitingMiddleware(
         }
 
         context.Items[PlatformAuthentication.RefusalReasonItem] = "sign-in-busy";
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = "1";
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = "Busy", Detail = "Too many sign-ins at once; try again in a second." },
-        });
+        await context.WriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Busy", "Too many sign-ins at once; try again in a second.", retryAfterSeconds: 1);
         return true;
     }
 
@@ -170,20 +165,11 @@ internal sealed class RateLimitingMiddleware(
         return username;
     }
 
-    private Task RefuseAsync(HttpContext context, string reason, long retryAfterSeconds, string detail) =>
-        RefuseAsync(problems, context, reason, retryAfterSeconds, detail);
-
     /// <summary>429 problem+json with <c>Retry-After</c>, its reason kept for the refusal metrics.</summary>
-    internal static Task RefuseAsync(IProblemDetailsService problems, HttpContext context, string reason, long retryAfterSeconds, string detail)
+    internal static Task RefuseAsync(HttpContext context, string reason, long retryAfterSeconds, string detail)
     {
         context.Items[PlatformAuthentication.RefusalReasonItem] = "rate-limit:" + reason;
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        return problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests", Detail = detail },
-        }).AsTask();
+        return context.WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many requests", detail, retryAfterSeconds);
     }
 
     internal static long Seconds(TimeSpan span) => Math.Max(1, (long)Math.Ceiling(span.TotalSeconds));

@@ -8,7 +8,7 @@ namespace Gateway.RateLimiting;
 /// wrong code, 400, stays counted; a right one clears it), so guesses at a code wait 2, 4, 8 … seconds exactly as
 /// guesses at the password do, from any address and through any gateway (the same store).
 /// </summary>
-internal sealed class SecondFactorSlowdown(RequestDelegate next, IRateLimitStore store, IProblemDetailsService problems)
+internal sealed class SecondFactorSlowdown(RequestDelegate next, IRateLimitStore store)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -21,7 +21,7 @@ internal sealed class SecondFactorSlowdown(RequestDelegate next, IRateLimitStore
         var wait = await store.TryBeginSignInAsync(username, context.RequestAborted);
         if (wait > TimeSpan.Zero)
         {
-            await RateLimitingMiddleware.RefuseAsync(problems, context, "second-factor-username", RateLimitingMiddleware.Seconds(wait),
+            await RateLimitingMiddleware.RefuseAsync(context, "second-factor-username", RateLimitingMiddleware.Seconds(wait),
                 "Too many wrong codes for this user; wait before trying again.");
             return;
         }

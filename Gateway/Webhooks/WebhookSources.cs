@@ -1,3 +1,4 @@
+using ServiceDefaults.Http;
 using System.Net;
 using Gateway.Routing;
 using Microsoft.AspNetCore.Mvc;
@@ -23,7 +24,6 @@ internal static class WebhookSources
             return app;
         }
 
-        var problems = app.Services.GetRequiredService<IProblemDetailsService>();
         app.Use((context, next) =>
         {
             if (!RouteFacts.For(context).TwilioCallback || IsAllowed(context.Connection.RemoteIpAddress, allowed))
@@ -32,17 +32,7 @@ internal static class WebhookSources
             }
 
             context.Items[PlatformAuthentication.RefusalReasonItem] = "webhook-source";
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status403Forbidden,
-                    Title = "Forbidden",
-                    Detail = "Callbacks are not accepted from this address.",
-                },
-            }).AsTask();
+            return context.WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", "Callbacks are not accepted from this address.");
         });
         return app;
     }

@@ -1,3 +1,4 @@
+using ServiceDefaults.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -81,10 +82,8 @@ internal sealed partial class PlatformClientsOnly(RequestDelegate next, ILogger<
 
         // The connection's own address: nothing the request says about itself is believed.
         LogRefused(context.Connection.RemoteIpAddress, context.Request.Method);
-        return Results.Problem(
-            statusCode: StatusCodes.Status403Forbidden,
-            title: "Forbidden",
-            detail: "This service accepts only the platform's own processes: connect through the gateway.").ExecuteAsync(context);
+        return context.WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden",
+            "This service accepts only the platform's own processes: connect through the gateway.");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Internal TLS: refused a {Method} request from {RemoteAddress} that presented no certificate of the deployment CA")]

@@ -1,3 +1,4 @@
+using ServiceDefaults.Http;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -132,9 +133,9 @@ public static class PlatformAuthentication
     private static Task NotReadyAsync(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
-        context.Response.Headers.RetryAfter = "1";
         // (A browser asking for a page, Accept: text/html, gets the status and Retry-After without a body.)
-        return WriteProblemAsync(context.HttpContext, StatusCodes.Status503ServiceUnavailable, "Not ready", "The signing keys have not been read yet; try again in a moment.");
+        return context.HttpContext.WriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Not ready",
+            "The signing keys have not been read yet; try again in a moment.", retryAfterSeconds: 1);
     }
 
     /// <summary>
@@ -149,20 +150,8 @@ public static class PlatformAuthentication
         }
 
         context.HttpContext.Items.TryAdd(RefusalReasonItem, "second-factor-setup-required");
-        return WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Second factor required",
-            "Administrators must set up a second factor first (POST /api/auth/mfa/totp/setup, then /confirm).", ("mfa", "totp-setup-required"));
-    }
-
-    private static async Task WriteProblemAsync(HttpContext context, int status, string title, string detail, (string Name, string Value)? extension = null)
-    {
-        context.Response.StatusCode = status;
-        var problem = new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = status, Title = title, Detail = detail } };
-        if (extension is var (name, value))
-        {
-            problem.ProblemDetails.Extensions[name] = value;
-        }
-
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(problem);
+        return context.HttpContext.WriteProblemAsync(StatusCodes.Status403Forbidden, "Second factor required",
+            "Administrators must set up a second factor first (POST /api/auth/mfa/totp/setup, then /confirm).", extension: ("mfa", "totp-setup-required"));
     }
 
     private static string? Kid(string token)

@@ -37,18 +37,8 @@ public static class BodyLimits
 
     private static Task TooLargeAsync(HttpContext context, long limit)
     {
-        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         // The client may still be sending: don't keep the connection for a body nobody will read.
         context.Response.Headers.Connection = "close";
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status413PayloadTooLarge,
-                Title = "Request body too large",
-                Detail = $"This endpoint accepts at most {limit} bytes.",
-            },
-        }).AsTask();
+        return context.WriteProblemAsync(StatusCodes.Status413PayloadTooLarge, "Request body too large", $"This endpoint accepts at most {limit} bytes.");
     }
 }
