@@ -213,6 +213,34 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         await page.ClickAsync("nav [data-section=users]");
         await Assertions.Expect(page.Locator("#users-table tbody tr").First).ToBeVisibleAsync();
         await AssertFitsAsync(page, "the users page");
+
+        // Each card line is one line: its label does not wrap letter by letter.
+        await page.ClickAsync("nav [data-section=recordings]");
+        var status = card.Locator("td.status");
+        var lineHeight = await status.EvaluateAsync<double>("cell => parseFloat(getComputedStyle(cell).lineHeight) || cell.getBoundingClientRect().height");
+        Assert.True((await status.BoundingBoxAsync())!.Height < lineHeight * 1.5 + 8, "the Status line of a card wraps");
+    });
+
+    [Fact]
+    public Task LaptopSizedWindow_WithARecordingOpen_ShowsEveryColumn_AndNothingScrollsSideways() => WithPageAsync(async page =>
+    {
+        var sid = RunningSystem.NewRecordingSid();
+        Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(sid)).StatusCode);
+        await page.SetViewportSizeAsync(1280, 800);
+        await page.GotoAsync("/");
+        await SignInAsync(page);
+        var row = page.Locator($"tr[data-sid='{sid}']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await AssertFitsAsync(page, "the recordings");
+
+        await row.Locator("button").ClickAsync();
+        await Assertions.Expect(page.Locator("#player")).ToBeVisibleAsync();
+
+        // The panel takes its column; the table keeps every column, its Play buttons included, inside its own.
+        await AssertFitsAsync(page, "the recordings with the player");
+        var table = await page.Locator(".layout .table-wrap").BoundingBoxAsync();
+        var play = await row.Locator("button").BoundingBoxAsync();
+        Assert.True(play!.X + play.Width <= table!.X + table.Width, "the Play button is cut off by the table's edge");
     });
 
     [Fact]
@@ -299,12 +327,23 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
     });
 
     /// <summary>Nothing is wider than the window and nothing scrolls sideways, the tables included.</summary>
+    /// <summary>
+    /// Nothing on the page is wider than the window or scrolls sideways inside it. A screenshot of what was checked is
+    /// kept in TestResults/screenshots, named after it and the window's width.
+    /// </summary>
     private static async Task AssertFitsAsync(IPage page, string what)
     {
+        var folder = Path.Combine(Repository.Root, "TestResults", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(folder, $"{what.Replace(' ', '-')}-{page.ViewportSize?.Width}.png"),
+            FullPage = true,
+        });
         var wide = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('body *')]
             .filter(e => e.getClientRects().length > 0 && (e.getBoundingClientRect().right > window.innerWidth + 1 || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible' && getComputedStyle(e).overflowX !== 'hidden'))
             .map(e => `${e.tagName}#${e.id}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`)");
-        Assert.True(wide.Length == 0, $"{what}: wider than a phone's screen: " + string.Join(", ", wide));
+        Assert.True(wide.Length == 0, $"{what}: wider than the window ({page.ViewportSize?.Width} px): " + string.Join(", ", wide));
         Assert.False(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1"), $"{what} scrolls sideways");
     }
 
