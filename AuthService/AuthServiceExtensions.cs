@@ -1,9 +1,3 @@
-using Platform.Security.Tokens;
-using Platform.Storage;
-using Platform.Storage.Audit;
-using Platform.Storage.Database;
-using ServiceDefaults.Alerts;
-using ServiceDefaults.Redis;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Configuration;
@@ -15,6 +9,12 @@ using AuthService.Sessions;
 using AuthService.Storage;
 using AuthService.Tokens;
 using AuthService.Users;
+using Platform.Security.Tokens;
+using Platform.Storage;
+using Platform.Storage.Audit;
+using Platform.Storage.Database;
+using ServiceDefaults.Alerts;
+using ServiceDefaults.Redis;
 
 namespace AuthService;
 

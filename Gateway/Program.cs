@@ -13,6 +13,8 @@ using Gateway.SecurityEvents;
 using Gateway.SecurityHeaders;
 using Gateway.Tls;
 using Gateway.Webhooks;
+using Platform.Security.InternalTls;
+using Platform.Security.Tokens;
 using ServiceDefaults;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Health;
@@ -22,8 +24,6 @@ using ServiceDefaults.Logging;
 using ServiceDefaults.Networking;
 using ServiceDefaults.Redis;
 using ServiceDefaults.Telemetry;
-using Platform.Security.InternalTls;
-using Platform.Security.Tokens;
 
 // The build's step (Gateway.csproj): the dashboard's assets under content-hashed names, beside the assembly.
 if (args is ["fingerprint-assets", var webRoot, var destination])

@@ -1,9 +1,9 @@
-using ServiceDefaults.Http;
 using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ServiceDefaults.Http;
 
 namespace Platform.Storage;
 

@@ -1,5 +1,10 @@
-using RecordingsService.Audit;
+using Platform.Security.Revocation;
+using Platform.Security.Tokens;
+using Platform.Storage;
+using Platform.Storage.Audit;
+using Platform.Storage.Database;
 using RecordingsService.Audio;
+using RecordingsService.Audit;
 using RecordingsService.Configuration;
 using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
@@ -7,13 +12,8 @@ using RecordingsService.Retention;
 using RecordingsService.Storage;
 using RecordingsService.Twilio;
 using RecordingsService.Webhooks;
-using Platform.Storage;
 using ServiceDefaults.Alerts;
-using Platform.Storage.Audit;
-using Platform.Storage.Database;
 using ServiceDefaults.Redis;
-using Platform.Security.Revocation;
-using Platform.Security.Tokens;
 
 namespace RecordingsService;
 

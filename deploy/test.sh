@@ -49,6 +49,11 @@ dotnet build RecordingsPlatform.slnx -c "$configuration" -nologo -clp:ErrorsOnly
 # Known vulnerabilities in any package, direct or transitive: high or critical stops the run.
 bash deploy/check-packages.sh
 
+# The code's layout as .editorconfig says (whitespace, usings in order): a difference stops the run; `dotnet format
+# RecordingsPlatform.slnx` fixes it.
+dotnet format whitespace RecordingsPlatform.slnx --no-restore --verify-no-changes
+dotnet format style RecordingsPlatform.slnx --no-restore --verify-no-changes
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

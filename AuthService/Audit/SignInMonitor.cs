@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Platform.Security.Monitoring;
-using Platform.Storage.Audit;
 using Platform.Security.Tokens;
+using Platform.Storage.Audit;
 using ServiceDefaults.Networking;
 using ServiceDefaults.Telemetry;
 

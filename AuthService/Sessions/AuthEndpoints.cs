@@ -1,12 +1,12 @@
-using Platform.Security.SignIn;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using AuthService.Authentication;
 using AuthService.Passwords;
 using AuthService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
-using ServiceDefaults.Http;
+using Platform.Security.SignIn;
 using Platform.Security.Tokens;
+using ServiceDefaults.Http;
 using ServiceDefaults.Networking;
 
 namespace AuthService.Sessions;

@@ -1,8 +1,8 @@
-using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Revocation;
 using Platform.Security.Tokens;
+using Platform.Storage.Audit;
 
 namespace AuthService.Sessions;
 

@@ -1,11 +1,11 @@
-using Platform.Security.SignIn;
-using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Passwords;
 using AuthService.SecondFactor;
 using AuthService.Tokens;
 using AuthService.Users;
+using Platform.Security.SignIn;
+using Platform.Storage.Audit;
 
 namespace AuthService.Sessions;
 

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
-using Platform.Storage.Audit;
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Keys;
 using AuthService.Sessions;
 using Platform.Security.Tokens;
+using Platform.Storage.Audit;
 
 namespace AuthService.Users;
 

@@ -1,13 +1,13 @@
-using Platform.Security.SignIn;
-using Platform.Storage.Audit;
 using System.Security.Claims;
-using Microsoft.AspNetCore.Http.HttpResults;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Passwords;
 using AuthService.Sessions;
-using ServiceDefaults.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Security.SignIn;
 using Platform.Security.Tokens;
+using Platform.Storage.Audit;
+using ServiceDefaults.Http;
 using ServiceDefaults.Networking;
 
 namespace AuthService.Users;

@@ -1,6 +1,6 @@
 using Platform.Security.InternalTls;
-using Platform.Security.Tokens;
 using Platform.Security.Tls;
+using Platform.Security.Tokens;
 using ServiceDefaults.Configuration;
 using IPNetwork = System.Net.IPNetwork;
 

@@ -1,7 +1,7 @@
-using ServiceDefaults.Health;
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using ServiceDefaults.Health;
 
 namespace Gateway.Https;
 

@@ -1,6 +1,6 @@
-using ServiceDefaults.Http;
 using Gateway.Cors;
 using Platform.Security.Tokens;
+using ServiceDefaults.Http;
 
 namespace Gateway.OriginChecks;
 

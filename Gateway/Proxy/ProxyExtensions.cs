@@ -1,5 +1,5 @@
-using Gateway.Routing;
 using Gateway.Configuration;
+using Gateway.Routing;
 using OpenTelemetry.Trace;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;

@@ -1,8 +1,8 @@
-using ServiceDefaults.Http;
 using System.Globalization;
 using System.Text.Json;
 using Platform.Security.SignIn;
 using Platform.Security.Tokens;
+using ServiceDefaults.Http;
 using ServiceDefaults.Networking;
 
 namespace Gateway.RateLimiting;

@@ -1,8 +1,8 @@
 using Gateway.Configuration;
 using Gateway.Tls.SessionTickets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Tls;
 

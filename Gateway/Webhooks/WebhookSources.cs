@@ -1,10 +1,10 @@
-using ServiceDefaults.Http;
 using System.Net;
 using Gateway.Routing;
 using Microsoft.AspNetCore.Mvc;
 using Platform.Security.Tokens;
-using IPNetwork = System.Net.IPNetwork;
+using ServiceDefaults.Http;
 using ServiceDefaults.Networking;
+using IPNetwork = System.Net.IPNetwork;
 
 namespace Gateway.Webhooks;
 

@@ -1,4 +1,3 @@
-using ServiceDefaults.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -8,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Platform.Security.Revocation;
 using Platform.Security.Tokens;
 using ServiceDefaults.Health;
+using ServiceDefaults.Http;
 
 namespace Platform.Security.InternalTls;
 

@@ -1,10 +1,10 @@
-using ServiceDefaults.Http;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Platform.Security.Revocation;
+using ServiceDefaults.Http;
 
 namespace Platform.Security.Tokens;
 

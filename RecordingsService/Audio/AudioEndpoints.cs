@@ -3,11 +3,11 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Platform.Security.Tokens;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
 using RecordingsService.Recordings;
 using RecordingsService.Twilio;
-using Platform.Security.Tokens;
 using ServiceDefaults.Networking;
 
 namespace RecordingsService.Audio;

@@ -1,6 +1,6 @@
+using System.Text.RegularExpressions;
 using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
-using System.Text.RegularExpressions;
 using ServiceDefaults.Configuration;
 using IPNetwork = System.Net.IPNetwork;
 

@@ -5,10 +5,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using RecordingsService.Recordings;
-using RecordingsService.Webhooks;
 using Platform.Security.Tokens;
 using RecordingsService.Audit;
+using RecordingsService.Recordings;
+using RecordingsService.Webhooks;
 
 namespace RecordingsService.LiveEvents;
 

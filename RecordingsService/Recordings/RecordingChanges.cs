@@ -1,6 +1,6 @@
+using Platform.Storage.Audit;
 using RecordingsService.LiveEvents;
 using RecordingsService.Twilio;
-using Platform.Storage.Audit;
 
 namespace RecordingsService.Recordings;
 

@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Security.Tokens;
+using Platform.Storage.Audit;
 using RecordingsService.Audit;
 using RecordingsService.Twilio;
-using Platform.Storage.Audit;
-using Platform.Security.Tokens;
 using ServiceDefaults.Networking;
 
 namespace RecordingsService.Recordings;

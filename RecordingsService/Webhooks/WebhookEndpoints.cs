@@ -3,13 +3,13 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
+using Platform.Storage.Audit;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
 using RecordingsService.Recordings;
-using Platform.Storage.Audit;
 using ServiceDefaults.Http;
-using ServiceDefaults.Telemetry;
 using ServiceDefaults.Networking;
+using ServiceDefaults.Telemetry;
 
 namespace RecordingsService.Webhooks;
 

@@ -1,7 +1,7 @@
-using IPNetwork = System.Net.IPNetwork;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
+using IPNetwork = System.Net.IPNetwork;
 
 namespace ServiceDefaults.Networking;
 

@@ -6,9 +6,9 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using RecordingsService.Configuration;
 using Platform.Security.Revocation;
 using Platform.Security.Tokens;
+using RecordingsService.Configuration;
 using WireMock.Server;
 
 namespace Services.Tests.Infrastructure;

@@ -3,9 +3,9 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Platform.Security.Revocation;
 using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
-using Platform.Security.Revocation;
 
 namespace Services.Tests.Recordings;
 

@@ -252,7 +252,14 @@ public sealed class TwilioApiTests : IAsyncLifetime
                 TwilioRecording(missed, "completed", "15"),
                 TwilioRecording(_sid, "processing", "0"), // we already know it as completed
             },
-            first_page_uri = "/x", next_page_uri = (string?)null, previous_page_uri = (string?)null, uri = "/x", page = 0, page_size = 1000, start = 0, end = 1,
+            first_page_uri = "/x",
+            next_page_uri = (string?)null,
+            previous_page_uri = (string?)null,
+            uri = "/x",
+            page = 0,
+            page_size = 1000,
+            start = 0,
+            end = 1,
         };
         _host.Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings.json").UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(JsonSerializer.Serialize(page)));

@@ -32,8 +32,21 @@ public sealed class WebhookTests : IAsyncLifetime
     {
         var settings = new RecordingsSettings
         {
-            DataDirectory = "", Database = new("", null), Redis = null, Drain = new(TimeSpan.Zero), Metrics = new(Port: null), InternalTls = null, TrustedProxies = [], AccountSid = RecordingsSettings.DevelopmentAccountSid, AuthToken = "12345", AuthTokenSecondary = null,
-            PublicBaseUrl = new Uri("https://mycompany.com"), TwilioApiBaseUrl = new Uri("https://api.twilio.com"), RetentionDays = 0, Audit = new(90), TwilioTimeout = TimeSpan.FromSeconds(10),
+            DataDirectory = "",
+            Database = new("", null),
+            Redis = null,
+            Drain = new(TimeSpan.Zero),
+            Metrics = new(Port: null),
+            InternalTls = null,
+            TrustedProxies = [],
+            AccountSid = RecordingsSettings.DevelopmentAccountSid,
+            AuthToken = "12345",
+            AuthTokenSecondary = null,
+            PublicBaseUrl = new Uri("https://mycompany.com"),
+            TwilioApiBaseUrl = new Uri("https://api.twilio.com"),
+            RetentionDays = 0,
+            Audit = new(90),
+            TwilioTimeout = TimeSpan.FromSeconds(10),
             Verifier = new Platform.Security.Tokens.VerifierSettings(new Uri("http://localhost/"), new Uri("http://localhost/"), TimeSpan.FromSeconds(1)),
         };
         var signatures = new TwilioSignature(settings);
