@@ -22,7 +22,6 @@ internal static class GatewayRoutes
     /// <summary>Any request body, unless its route allows less.</summary>
     public const long MaxRequestBodyBytes = 10 * 1024 * 1024;
     public const long SignInBodyBytes = 4 * 1024;
-    public const long WebhookBodyBytes = 64 * 1024;
 
     private static readonly string[] Post = ["POST"];
     private static readonly string[] Read = ["GET", "HEAD"];
@@ -66,7 +65,7 @@ internal static class GatewayRoutes
         new("recordings-sync", RecordingsCluster, "/api/recordings/sync", GatewayPolicies.Admin, Post, RateLimitPolicies.Global, MaxRequestBodyBytes),
         new("audit-recordings", RecordingsCluster, "/api/audit/recordings", GatewayPolicies.Admin, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
         // Twilio sends many callbacks from few addresses: its own, generous limit, since refusing one loses a recording.
-        new(TwilioCallbackRoute, RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Webhook, WebhookBodyBytes),
+        new(TwilioCallbackRoute, RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Webhook, BodyLimits.TwilioCallbackBytes),
         // No method constraint: browsers open WebSockets over HTTP/2 as an extended CONNECT, over HTTP/1.1 as GET.
         // No body limit of its own: an upgraded connection's limit is read-only (routing would warn on every socket);
         // Kestrel's overall limit still holds for a plain request with a body.

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Platform.Security.Tokens;
@@ -11,48 +10,6 @@ using RecordingsService.Recordings;
 using RecordingsService.Webhooks;
 
 namespace RecordingsService.LiveEvents;
-
-/// <summary>What a dashboard receives: <c>{"type":"recording.updated","recording":{…}}</c>.</summary>
-public sealed record RecordingEvent(string Type, Recording Recording)
-{
-    public const string Updated = "recording.updated";
-}
-
-/// <summary>
-/// The first message on every connection: <c>{"type":"connected","at":…}</c>, the server's time, which the dashboard
-/// keeps as its cursor until an event brings a later <c>updatedAt</c>; reconnecting with <c>?since=</c> that cursor
-/// replays what changed meanwhile.
-/// </summary>
-public sealed record ConnectedEvent(string Type, DateTimeOffset At)
-{
-    public const string Connected = "connected";
-}
-
-/// <summary>
-/// More changed than a replay sends (<see cref="LiveEventHub.ReplayLimit"/>): the dashboard reloads its list, and takes
-/// <see cref="At"/> as its cursor. <c>{"type":"resync","at":…}</c>.
-/// </summary>
-public sealed record ResyncEvent(string Type, DateTimeOffset At)
-{
-    public const string Resync = "resync";
-}
-
-/// <summary>One connected dashboard: its socket, its bounded queue of events, and whose token it is.</summary>
-internal sealed class LiveClient(WebSocket socket, string user, HeldToken token, string? clientIp)
-{
-    /// <summary>Events waiting for a slow reader; when full, the client is dropped rather than slowing the others.</summary>
-    public const int QueueCapacity = 64;
-
-    public WebSocket Socket { get; } = socket;
-    public string User { get; } = user;
-
-    /// <summary>Checked every few seconds as the HTTP path checks a token: the socket ends with its session.</summary>
-    public HeldToken Token { get; } = token;
-    public string? ClientIp { get; } = clientIp;
-    public Channel<ReadOnlyMemory<byte>> Queue { get; } = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    public CancellationTokenSource Closing { get; } = new();
-    public string? CloseReason { get; set; }
-}
 
 /// <summary>
 /// Fans events out to every connected dashboard. Each event is serialized once; each client has its own bounded

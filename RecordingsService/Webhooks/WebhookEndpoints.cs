@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,25 +8,8 @@ using RecordingsService.Configuration;
 using RecordingsService.Recordings;
 using ServiceDefaults.Http;
 using ServiceDefaults.Networking;
-using ServiceDefaults.Telemetry;
 
 namespace RecordingsService.Webhooks;
-
-/// <summary>Counts of callbacks, for the "webhook authentication failures" alert and throughput.</summary>
-public sealed class WebhookMetrics
-{
-    public const string MeterName = TelemetryExtensions.MeterPrefix + "Recordings";
-
-    public WebhookMetrics(IMeterFactory meters)
-    {
-        var meter = meters.Create(MeterName);
-        AuthenticationFailures = meter.CreateCounter<long>("recordings.webhook.auth_failures", description: "Callbacks refused for a missing or wrong signature or a foreign account");
-        Received = meter.CreateCounter<long>("recordings.webhook.received", description: "Callbacks by outcome");
-    }
-
-    public Counter<long> AuthenticationFailures { get; }
-    public Counter<long> Received { get; }
-}
 
 /// <summary>
 /// <c>POST /webhooks/recording</c>: Twilio's recording status callback. Signature first, then the fields, then a
@@ -36,7 +18,6 @@ public sealed class WebhookMetrics
 /// </summary>
 internal static partial class WebhookEndpoints
 {
-    public const int MaxBodyBytes = 64 * 1024;
 
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
@@ -46,7 +27,7 @@ internal static partial class WebhookEndpoints
             .WithRequestBody(typeof(RecordingCallbackForm), "application/x-www-form-urlencoded")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithBodyLimit(MaxBodyBytes);
+            .WithBodyLimit(BodyLimits.TwilioCallbackBytes);
         return app;
     }
 

@@ -21,6 +21,12 @@ public sealed record BodyLimit(long Bytes) : IRequestSizeLimitMetadata
 /// </summary>
 public static class BodyLimits
 {
+    /// <summary>
+    /// A Twilio recording status callback: a few hundred bytes of form fields; 64 KB leaves room for any Twilio adds.
+    /// The gateway's route and the RecordingsService's endpoint both apply it.
+    /// </summary>
+    public const int TwilioCallbackBytes = 64 * 1024;
+
     public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new BodyLimit(bytes));
