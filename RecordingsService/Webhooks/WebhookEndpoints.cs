@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
+using Platform.Storage;
 using Platform.Storage.Audit;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
@@ -18,7 +19,6 @@ namespace RecordingsService.Webhooks;
 /// </summary>
 internal static partial class WebhookEndpoints
 {
-
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
         app.MapPost("/webhooks/recording", HandleAsync).AllowAnonymous().WithName("RecordingCallback").WithTags("Webhooks")
@@ -45,37 +45,7 @@ internal static partial class WebhookEndpoints
             body = await reader.ReadToEndAsync(context.RequestAborted);
         }
 
-        var url = signatures.UrlFor(context);
-        var signature = request.Headers["X-Twilio-Signature"].ToString();
-        var json = request.HasJsonContentType();
-        Dictionary<string, string>? fields = null;
-        string? refusal;
-        SigningToken? signedBy = null;
-        if (signature.Length == 0)
-        {
-            refusal = "missing-signature";
-        }
-        else if (json)
-        {
-            signedBy = request.Query.ContainsKey("bodySHA256") ? signatures.JsonSignedBy(url, body, signature) : null;
-            refusal = signedBy is null ? "wrong-signature" : null;
-            fields = signedBy is null ? null : JsonFields(body);
-        }
-        else if (!IsUrlEncodedForm(request))
-        {
-            refusal = "unsupported-content-type";
-        }
-        else if (ReadForm(body) is not { } form)
-        {
-            refusal = "malformed-body";
-        }
-        else
-        {
-            signedBy = signatures.FormSignedBy(url, form, signature);
-            refusal = signedBy is null ? "wrong-signature" : null;
-            fields = form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
-        }
-
+        var (refusal, signedBy, fields) = Verify(request, body, signatures.UrlFor(context), signatures);
         if (refusal is not null)
         {
             refusals.Record(clientIp, "refused", refusal);
@@ -106,12 +76,52 @@ internal static partial class WebhookEndpoints
             return Invalid(errors, metrics);
         }
 
+        return await StoreAsync(recording, context, changes, spool, metrics);
+    }
+
+    /// <summary>
+    /// Who signed the callback (the auth token or the secondary one) and its fields, or why it is refused: the JSON
+    /// variant is signed over its body's hash (<c>bodySHA256</c>), a form over its fields; anything else is refused.
+    /// </summary>
+    private static Verification Verify(HttpRequest request, string body, string url, TwilioSignature signatures)
+    {
+        var signature = request.Headers["X-Twilio-Signature"].ToString();
+        if (signature.Length == 0)
+        {
+            return Verification.Refuse("missing-signature");
+        }
+
+        if (request.HasJsonContentType())
+        {
+            var signedBy = request.Query.ContainsKey("bodySHA256") ? signatures.JsonSignedBy(url, body, signature) : null;
+            return signedBy is null ? Verification.Refuse("wrong-signature") : new Verification(null, signedBy, JsonFields(body));
+        }
+
+        if (!IsUrlEncodedForm(request))
+        {
+            return Verification.Refuse("unsupported-content-type");
+        }
+
+        if (ReadForm(body) is not { } form)
+        {
+            return Verification.Refuse("malformed-body");
+        }
+
+        return signatures.FormSignedBy(url, form, signature) is { } formSignedBy
+            ? new Verification(null, formSignedBy, form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal))
+            : Verification.Refuse("wrong-signature");
+    }
+
+    /// <summary>Stored durably and idempotently, or, with the database away, kept in the spool: 204 either way.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> StoreAsync(
+        Recording recording, HttpContext context, RecordingChanges changes, WebhookSpool spool, WebhookMetrics metrics)
+    {
         Recording? changed;
         try
         {
             changed = await changes.ApplyAsync(recording, context.RequestAborted);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsStoreFailure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsStoreFailure(ex))
         {
             // Twilio does not retry: rather than refuse it, keep it on local disk until the database takes it.
             try
@@ -130,6 +140,12 @@ internal static partial class WebhookEndpoints
 
         metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", changed is null ? "unchanged" : "stored"));
         return TypedResults.NoContent();
+    }
+
+    /// <summary>What <see cref="Verify"/> found: a refusal reason, or who signed and the fields (null: not a JSON object).</summary>
+    private sealed record Verification(string? Refusal, SigningToken? SignedBy, Dictionary<string, string>? Fields)
+    {
+        public static Verification Refuse(string reason) => new(reason, null, null);
     }
 
     private static ProblemHttpResult Refused(string detail) =>
@@ -158,7 +174,7 @@ internal static partial class WebhookEndpoints
         }
         catch (InvalidDataException)
         {
-            return null; // beyond FormReader's limits: such a body is no callback (a 400, not a 500)
+            return null; // beyond FormReader's limits: no callback, refused like a wrong signature (not a 500)
         }
     }
 
