@@ -1,5 +1,5 @@
 -- "Every session issued before this time is revoked" (sessions revoke-all): one row, however many sessions.
 CREATE TABLE revoked_before (
-    id bigint PRIMARY KEY CHECK (id = 1),
-    at bigint NOT NULL
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    at BIGINT NOT NULL
 );

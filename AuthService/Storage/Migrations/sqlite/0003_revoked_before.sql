@@ -1,5 +1,0 @@
--- "Every session issued before this time is revoked" (sessions revoke-all): one row, however many sessions.
-CREATE TABLE revoked_before (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    at INTEGER NOT NULL
-);
