@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -63,7 +64,7 @@ internal static partial class TwilioStandIn
                 account_sid = settings.AccountSid,
                 call_sid = r.CallSid,
                 status = r.Status,
-                duration = r.Duration.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                duration = r.Duration.ToString(CultureInfo.InvariantCulture),
                 channels = 1,
                 source = r.Source,
                 start_time = SampleRecordings.Rfc2822(r.StartTime),

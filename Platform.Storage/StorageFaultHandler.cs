@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,7 @@ internal sealed partial class StorageFaultHandler(ILogger<StorageFaultHandler> l
             return false; // anything else (a constraint, a syntax error) is a bug: it stays a logged 500
         }
 
-        LogFault(fault.GetType().Name, fault.SqlState ?? (fault as Microsoft.Data.Sqlite.SqliteException)?.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture), fault.Message, httpContext.Request.Path);
+        LogFault(fault.GetType().Name, fault.SqlState ?? (fault as Microsoft.Data.Sqlite.SqliteException)?.SqliteErrorCode.ToString(CultureInfo.InvariantCulture), fault.Message, httpContext.Request.Path);
         return await httpContext.TryWriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
             "The request could not be served by the database; nothing was changed. Try again shortly.", retryAfterSeconds: 5);
     }

@@ -1,6 +1,11 @@
 using Platform.Security.InternalTls;
 using Platform.Security.SignIn;
+using Platform.Storage.Audit;
+using Platform.Storage.Database;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Hosting;
+using ServiceDefaults.Redis;
+using ServiceDefaults.Telemetry;
 using IPNetwork = System.Net.IPNetwork;
 
 namespace AuthService.Configuration;
@@ -17,19 +22,19 @@ public sealed record AuthSettings : IInternalServiceSettings
     public required string DataDirectory { get; init; }
 
     /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping replica keeps serving while the gateway moves away.</summary>
-    public required ServiceDefaults.Hosting.DrainSettings Drain { get; init; }
+    public required DrainSettings Drain { get; init; }
 
     /// <summary>METRICS_PORT: the plain-HTTP scrape port; unset, none.</summary>
-    public required ServiceDefaults.Telemetry.MetricsSettings Metrics { get; init; }
+    public required MetricsSettings Metrics { get; init; }
 
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
-    public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
+    public required DatabaseSettings Database { get; init; }
 
     /// <summary>REDIS_URL: revocations pushed to every verifier at once; null leaves them to the polled feed.</summary>
-    public required ServiceDefaults.Redis.RedisSettings? Redis { get; init; }
+    public required RedisSettings? Redis { get; init; }
 
     /// <summary>AUDIT_RETENTION_DAYS.</summary>
-    public required Platform.Storage.Audit.AuditSettings Audit { get; init; }
+    public required AuditSettings Audit { get; init; }
 
     /// <summary>The gateway's public origin (PUBLIC_BASE_URL): the discovery document's <c>jwks_uri</c> is built on it.</summary>
     public required Uri PublicBaseUrl { get; init; }
@@ -104,12 +109,12 @@ public sealed record AuthSettings : IInternalServiceSettings
         return new AuthSettings
         {
             DataDirectory = dataDirectory,
-            Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
-            Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
-            Drain = ServiceDefaults.Hosting.DrainSettings.Read(reader),
-            Metrics = ServiceDefaults.Telemetry.MetricsSettings.Read(reader),
+            Database = DatabaseSettings.Read(reader, dataDirectory),
+            Redis = RedisSettings.Read(reader),
+            Drain = DrainSettings.Read(reader),
+            Metrics = MetricsSettings.Read(reader),
             InternalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl),
-            Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
+            Audit = AuditSettings.Read(reader),
             PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AdminUsername = adminUsername?.ToLowerInvariant(),

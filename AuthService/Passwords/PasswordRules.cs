@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -34,7 +35,7 @@ public static partial class PasswordRules
     public static bool IsBcryptHash(string hash) => BcryptHash().IsMatch(hash) && WorkFactorOf(hash) >= MinWorkFactor;
 
     public static int WorkFactorOf(string hash) =>
-        int.TryParse(hash.AsSpan(4, 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var cost) ? cost : 0;
+        int.TryParse(hash.AsSpan(4, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var cost) ? cost : 0;
 
     public static string Hash(string password, int workFactor = DefaultWorkFactor) =>
         BCrypt.Net.BCrypt.HashPassword(password, Math.Max(workFactor, MinWorkFactor));

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDefaults.Logging;
 
 namespace AuthService.Revocation;
@@ -10,11 +12,11 @@ internal static class RevocationEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapRevocationFeed(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/internal/revocations", async Task<Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<RevocationBatch>, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>> (
+        app.MapGet("/internal/revocations", async Task<Results<Ok<RevocationBatch>, ProblemHttpResult>> (
             string? since, IRevocationFeed feed, CancellationToken cancellationToken) =>
         {
             long cursor = 0;
-            if (since is not null && (!long.TryParse(since, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out cursor)))
+            if (since is not null && (!long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out cursor)))
             {
                 return TypedResults.Problem(statusCode: 400, title: "Invalid cursor", detail: "since must be a non-negative whole number.");
             }

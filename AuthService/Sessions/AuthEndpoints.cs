@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using AuthService.Authentication;
@@ -126,7 +127,7 @@ internal static class AuthEndpoints
         TypedResults.Ok(new MeResponse(
             user.Identity!.Name!,
             user.FindFirstValue(TokenConventions.RoleClaim)!,
-            DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, System.Globalization.CultureInfo.InvariantCulture)),
+            DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, CultureInfo.InvariantCulture)),
             await secondFactors.IsEnrolledAsync(user.Identity.Name!, cancellationToken),
             user.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim)));
 

@@ -5,6 +5,7 @@ using AuthService.Configuration;
 using AuthService.Keys;
 using AuthService.Sessions;
 using Platform.Security.Tokens;
+using Platform.Storage;
 using Platform.Storage.Audit;
 
 namespace AuthService.Users;
@@ -31,7 +32,7 @@ internal sealed partial class AdminSeeder(
         {
             await SeedAsync(cancellationToken);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
             LogUnavailable(ex.Message);
             _retrying = RetryAsync(_stopping.Token);
@@ -52,7 +53,7 @@ internal sealed partial class AdminSeeder(
             {
                 return;
             }
-            catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+            catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
             {
                 LogUnavailable(ex.Message);
             }

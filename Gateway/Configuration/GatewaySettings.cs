@@ -2,6 +2,9 @@ using Platform.Security.InternalTls;
 using Platform.Security.Tls;
 using Platform.Security.Tokens;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Hosting;
+using ServiceDefaults.Redis;
+using ServiceDefaults.Telemetry;
 using IPNetwork = System.Net.IPNetwork;
 
 namespace Gateway.Configuration;
@@ -38,7 +41,7 @@ public sealed record GatewaySettings
     public required VerifierSettings Verifier { get; init; }
 
     /// <summary>REDIS_URL: rate limits shared by every gateway (and revocations pushed); null keeps them in this process.</summary>
-    public required ServiceDefaults.Redis.RedisSettings? Redis { get; init; }
+    public required RedisSettings? Redis { get; init; }
 
     public required TimeSpan RateLimitWindow { get; init; }
     public required int RateLimitMax { get; init; }
@@ -57,7 +60,7 @@ public sealed record GatewaySettings
     public required bool SendHsts { get; init; }
 
     /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping gateway keeps serving while its balancer moves away.</summary>
-    public required ServiceDefaults.Hosting.DrainSettings Drain { get; init; }
+    public required DrainSettings Drain { get; init; }
 
     /// <summary>METRICS_PORT: the plain-HTTP scrape port, never forwarded; null: none.</summary>
     public required int? MetricsPort { get; init; }
@@ -94,7 +97,7 @@ public sealed record GatewaySettings
             : new Uri($"https://localhost:{httpsPort}");
 
         var httpPort = reader.Number("HTTP_PORT", 4080, 0, 65535);
-        var metricsPort = ServiceDefaults.Telemetry.MetricsSettings.Read(reader).Port;
+        var metricsPort = MetricsSettings.Read(reader).Port;
         if (metricsPort is not null && (metricsPort == httpsPort || metricsPort == httpPort))
         {
             reader.AddProblem($"METRICS_PORT ({metricsPort}) must differ from PORT ({httpsPort}) and HTTP_PORT ({httpPort}): the scrape port serves nothing else.");
@@ -106,7 +109,7 @@ public sealed record GatewaySettings
             HttpsPublicPort = reader.Number("HTTPS_PUBLIC_PORT", httpsPort, 0, 65535),
             HttpPort = httpPort,
             MetricsPort = metricsPort,
-            Drain = ServiceDefaults.Hosting.DrainSettings.Read(reader),
+            Drain = DrainSettings.Read(reader),
             CertificatePath = certificate ?? "",
             KeyPath = key ?? "",
             TicketKeyFile = ReadTicketKeyFile(reader),
@@ -119,7 +122,7 @@ public sealed record GatewaySettings
             TrustedProxies = reader.Networks("TRUSTED_PROXIES"),
             HealthCheckInterval = TimeSpan.FromSeconds(reader.Number("HEALTH_CHECK_INTERVAL_SECONDS", 10, 1, 3600)),
             Verifier = VerifierSettings.Read(reader, internalTls),
-            Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
+            Redis = RedisSettings.Read(reader),
             RateLimitWindow = TimeSpan.FromSeconds(reader.Number("RATE_LIMIT_WINDOW_SECONDS", 900, 1, 86_400)),
             RateLimitMax = reader.Number("RATE_LIMIT_MAX", 100, 1, int.MaxValue),
             LoginRateLimitMax = reader.Number("LOGIN_RATE_LIMIT_MAX", 5, 1, int.MaxValue),

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -39,7 +40,7 @@ public sealed partial class AuditRetention(IAuditLog audit, AuditSettings settin
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (System.Data.Common.DbException ex)
+            catch (DbException ex)
             {
                 LogFailed(ex);
             }

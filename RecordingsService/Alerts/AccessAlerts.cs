@@ -1,3 +1,4 @@
+using Platform.Storage;
 using Platform.Storage.Audit;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
@@ -37,7 +38,7 @@ public sealed partial class AccessAlerts(IAuditLog audit, ServiceDefaults.Alerts
             LogUnusualAccess(user, count, window.TotalMinutes, clientIp);
             alerts.Raise("access", $"Call recordings: unusual access by {user}: {detail}, last from {clientIp ?? "an unknown address"}.");
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
             LogNotChecked(user, ex.Message);
         }

@@ -1,3 +1,4 @@
+using Platform.Storage;
 using Platform.Storage.Audit;
 using ServiceDefaults.Networking;
 
@@ -53,7 +54,7 @@ public sealed partial class ListViews(IAuditLog audit, TimeProvider time, ILogge
         {
             await audit.WriteAllAsync(entries, cancellationToken);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
             LogAuditUnavailable(entries.Count, ex.Message);
         }

@@ -1,7 +1,12 @@
 using System.Text.RegularExpressions;
 using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
+using Platform.Storage.Audit;
+using Platform.Storage.Database;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Hosting;
+using ServiceDefaults.Redis;
+using ServiceDefaults.Telemetry;
 using IPNetwork = System.Net.IPNetwork;
 
 namespace RecordingsService.Configuration;
@@ -21,16 +26,16 @@ public sealed partial record RecordingsSettings : IInternalServiceSettings
     public required string DataDirectory { get; init; }
 
     /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping replica keeps serving while the gateway moves away.</summary>
-    public required ServiceDefaults.Hosting.DrainSettings Drain { get; init; }
+    public required DrainSettings Drain { get; init; }
 
     /// <summary>METRICS_PORT: the plain-HTTP scrape port; unset, none.</summary>
-    public required ServiceDefaults.Telemetry.MetricsSettings Metrics { get; init; }
+    public required MetricsSettings Metrics { get; init; }
 
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
-    public required Platform.Storage.Database.DatabaseSettings Database { get; init; }
+    public required DatabaseSettings Database { get; init; }
 
     /// <summary>REDIS_URL: live events across replicas and revocations pushed; null keeps both in this process.</summary>
-    public required ServiceDefaults.Redis.RedisSettings? Redis { get; init; }
+    public required RedisSettings? Redis { get; init; }
 
     /// <summary>Where requests may come from with believable X-Forwarded-* headers: the gateway (loopback by default).</summary>
     public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
@@ -62,7 +67,7 @@ public sealed partial record RecordingsSettings : IInternalServiceSettings
     public ServiceDefaults.Alerts.AlertSettings Alerts { get; init; } = new((Uri?)null);
 
     /// <summary>AUDIT_RETENTION_DAYS.</summary>
-    public required Platform.Storage.Audit.AuditSettings Audit { get; init; }
+    public required AuditSettings Audit { get; init; }
 
     /// <summary>0 keeps recordings forever.</summary>
     public required int RetentionDays { get; init; }
@@ -86,12 +91,12 @@ public sealed partial record RecordingsSettings : IInternalServiceSettings
         return new RecordingsSettings
         {
             DataDirectory = dataDirectory,
-            Database = Platform.Storage.Database.DatabaseSettings.Read(reader, dataDirectory),
-            Redis = ServiceDefaults.Redis.RedisSettings.Read(reader),
-            Drain = ServiceDefaults.Hosting.DrainSettings.Read(reader),
-            Metrics = ServiceDefaults.Telemetry.MetricsSettings.Read(reader),
+            Database = DatabaseSettings.Read(reader, dataDirectory),
+            Redis = RedisSettings.Read(reader),
+            Drain = DrainSettings.Read(reader),
+            Metrics = MetricsSettings.Read(reader),
             InternalTls = internalTls,
-            Audit = Platform.Storage.Audit.AuditSettings.Read(reader),
+            Audit = AuditSettings.Read(reader),
             TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AccountSid = accountSid ?? "",
             AuthToken = authToken ?? "",

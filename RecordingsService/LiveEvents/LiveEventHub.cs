@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Platform.Security.Tokens;
+using Platform.Storage;
 using RecordingsService.Audit;
 using RecordingsService.Recordings;
 using RecordingsService.Webhooks;
@@ -135,7 +136,7 @@ internal sealed partial class LiveEventHub : BackgroundService
         {
             changed = await _store.UpdatedSinceAsync(since, ReplayLimit + 1, cancellationToken);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
             LogReplayFailed(client.User, ex.Message); // live events still flow; the dashboard's next list load catches up
             return true;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Security.Tokens;
@@ -26,7 +27,7 @@ internal static class LiveEventsEndpoints
             DateTimeOffset? since = null;
             if (context.Request.Query.TryGetValue("since", out var sinceValue))
             {
-                if (sinceValue.Count != 1 || !DateTimeOffset.TryParse(sinceValue[0], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
+                if (sinceValue.Count != 1 || !DateTimeOffset.TryParse(sinceValue[0], CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
                     || parsed.Year < 2000 || parsed.Year > 9000)
                 {
                     return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid since", detail: "since must be one ISO 8601 time, such as the at or updatedAt of the last event.");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Platform.Storage;
 using RecordingsService.Recordings;
 using ServiceDefaults.Redis;
 using StackExchange.Redis;
@@ -199,7 +200,7 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
         {
             await _hub.CatchUpAsync(since, _stopping.Token);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex) || ex is OperationCanceledException)
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex) || ex is OperationCanceledException)
         {
             LogCatchUpFailed(ex.Message);
         }

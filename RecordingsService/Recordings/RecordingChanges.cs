@@ -1,3 +1,4 @@
+using Platform.Storage;
 using Platform.Storage.Audit;
 using RecordingsService.LiveEvents;
 using RecordingsService.Twilio;
@@ -67,7 +68,7 @@ public sealed partial class RecordingChanges(RecordingWriter writer, ITwilioReco
         {
             await ApplyAsync(deleted, cancellationToken);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
             LogNotRecorded(recording.Sid, ex.Message);
             await TryAuditAsync(by, recording.Sid, "success", Join("deleted at Twilio; not yet recorded here", detail), cancellationToken);
@@ -85,7 +86,7 @@ public sealed partial class RecordingChanges(RecordingWriter writer, ITwilioReco
         {
             await audit.WriteAsync(by.AuditAction, by.Actor, sid, by.ClientIp, outcome, detail, cancellationToken);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
             LogAuditUnwritten(by.AuditAction, by.Actor, sid, by.ClientIp, outcome, detail, ex.Message);
         }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Platform.Storage;
 
 namespace RecordingsService.Recordings;
 
@@ -73,7 +74,7 @@ public sealed partial class RecordingWriter(IRecordingStore store, ILogger<Recor
                 batch[i].Done.TrySetResult(results[i]);
             }
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsStoreFailure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsStoreFailure(ex))
         {
             LogCommitFailed(ex, batch.Count);
             foreach (var pending in batch)

@@ -1,3 +1,4 @@
+using Platform.Storage;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
 using RecordingsService.Recordings;
@@ -81,7 +82,7 @@ internal sealed partial class RetentionJob(
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (Exception ex) when ((Platform.Storage.DatabaseFaults.IsStoreFailure(ex) && !stoppingToken.IsCancellationRequested) || ex is HttpRequestException)
+            catch (Exception ex) when ((DatabaseFaults.IsStoreFailure(ex) && !stoppingToken.IsCancellationRequested) || ex is HttpRequestException)
             {
                 LogFailed(ex);
             }

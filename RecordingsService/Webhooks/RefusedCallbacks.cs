@@ -1,3 +1,4 @@
+using Platform.Storage;
 using Platform.Storage.Audit;
 using RecordingsService.Audit;
 using ServiceDefaults.Networking;
@@ -66,7 +67,7 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
                 .. burst is null ? [] : new[] { new AuditEntry(RecordingAuditActions.CallbackAlert, null, null, null, "alert", burst) },
             ], cancellationToken);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
             // The database is down: the warnings below still say it, and the service goes on.
             LogAuditUnavailable(entries.Count, ex.Message);

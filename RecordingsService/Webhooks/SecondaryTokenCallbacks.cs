@@ -1,3 +1,4 @@
+using Platform.Storage;
 using Platform.Storage.Audit;
 using RecordingsService.Audit;
 
@@ -28,7 +29,7 @@ public sealed partial class SecondaryTokenCallbacks(IAuditLog audit, TimeProvide
         {
             await audit.WriteAsync(RecordingAuditActions.WebhookSecondaryToken, null, null, null, "accepted", $"{count} callback(s) signed with TWILIO_AUTH_TOKEN_SECONDARY", cancellationToken);
         }
-        catch (Exception ex) when (Platform.Storage.DatabaseFaults.IsInfrastructure(ex))
+        catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
             LogAuditUnavailable(count, ex.Message);
         }

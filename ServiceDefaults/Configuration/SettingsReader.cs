@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -57,7 +58,7 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
             return fallback;
         }
 
-        if (!int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed)
             || parsed < min || parsed > max)
         {
             _problems.Add($"{name} must be a whole number from {min} to {max} (got \"{Shorten(value)}\").");

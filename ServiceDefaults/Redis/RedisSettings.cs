@@ -1,3 +1,4 @@
+using System.Globalization;
 using ServiceDefaults.Configuration;
 using StackExchange.Redis;
 
@@ -49,7 +50,7 @@ public sealed record RedisSettings(ConfigurationOptions Options)
 
         var database = 0;
         var path = url.AbsolutePath.Trim('/');
-        if (path.Length > 0 && (!int.TryParse(path, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out database) || database > 15))
+        if (path.Length > 0 && (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database) || database > 15))
         {
             problem = "names a database that is not a number from 0 to 15.";
             return null;
