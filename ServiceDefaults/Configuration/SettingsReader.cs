@@ -105,8 +105,7 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
         var urls = new List<Uri>();
         foreach (var entry in entries)
         {
-            if (Uri.TryCreate(entry, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-                && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.UserInfo))
+            if (IsHttpUrl(entry, out var uri))
             {
                 urls.Add(uri);
             }
@@ -155,9 +154,7 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
         var origins = new List<string>();
         foreach (var entry in entries)
         {
-            if (Uri.TryCreate(entry, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
-                && uri.AbsolutePath == "/" && !entry.EndsWith('/') && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.UserInfo)
-                && entry != "*")
+            if (IsHttpUrl(entry, out var uri) && uri.AbsolutePath == "/" && !entry.EndsWith('/'))
             {
                 origins.Add(uri.GetLeftPart(UriPartial.Authority));
             }
@@ -227,8 +224,7 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
             return new Uri("https://invalid.example");
         }
 
-        if (Uri.TryCreate(value, UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttps || parsed.Scheme == Uri.UriSchemeHttp)
-            && string.IsNullOrEmpty(parsed.Query) && string.IsNullOrEmpty(parsed.UserInfo))
+        if (IsHttpUrl(value, out var parsed))
         {
             return parsed;
         }
@@ -253,6 +249,11 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
 
         return Raw("urls")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [fallback];
     }
+
+    /// <summary>The one URL rule: absolute, http or https, no query, no credentials.</summary>
+    private static bool IsHttpUrl(string value, out Uri uri) =>
+        Uri.TryCreate(value, UriKind.Absolute, out uri!) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+        && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.UserInfo);
 
     private static string Shorten(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
