@@ -3,6 +3,7 @@ using Gateway.Tls.SessionTickets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Security.Tls;
 
 namespace Gateway.Tls;
 
@@ -16,8 +17,8 @@ internal static class TlsExtensions
     {
         builder.Services.AddSingleton(services =>
             new CertificateStore(settings.CertificatePath, settings.KeyPath, services.GetRequiredService<ILogger<CertificateStore>>(),
-                services.GetRequiredService<Platform.Security.Tls.CertificateExpiry>()));
-        builder.Services.TryAddSingleton<Platform.Security.Tls.CertificateExpiry>();
+                services.GetRequiredService<CertificateExpiry>()));
+        builder.Services.TryAddSingleton<CertificateExpiry>();
         builder.Services.AddHealthChecks().AddCheck<CertificateHealthCheck>("certificate");
         if (settings.TicketKeyFile is not null || settings.Redis is not null)
         {

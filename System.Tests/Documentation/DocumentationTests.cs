@@ -68,7 +68,7 @@ public sealed partial class DocumentationTests
             .SelectMany(line => BacktickedName().Matches(line.Split('|')[1]).Select(match => match.Groups[1].Value))
             .ToHashSet(StringComparer.Ordinal);
 
-        Assert.True(read.Count > 50, $"only {read.Count} variables found: the pattern no longer matches how settings are read");
+        Assert.True(read.Count > 50, $"only {read.Count} variables found: the pattern does not match how the code reads settings");
         Assert.Empty(read.Except(documented).Order(StringComparer.Ordinal));
         Assert.Empty(documented.Except(read).Order(StringComparer.Ordinal));
     }

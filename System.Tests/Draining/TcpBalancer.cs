@@ -82,8 +82,6 @@ public sealed class TcpBalancer : IAsyncDisposable
         }
     }
 
-    public string Output => _process.Output;
-
     public async ValueTask DisposeAsync()
     {
         _stats.Dispose();

@@ -60,8 +60,6 @@ public sealed partial class PrometheusServer : IAsyncDisposable
             double.Parse(series.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)))];
     }
 
-    public string Output => _process.Output;
-
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
