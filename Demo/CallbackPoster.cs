@@ -65,9 +65,7 @@ internal sealed class CallbackPoster(DemoSettings settings) : IDisposable
                     return;
                 }
             }
-            catch (HttpRequestException) when (attempt < 240)
-            {
-            }
+            catch (HttpRequestException) when (attempt < 240) { }
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }

@@ -11,8 +11,16 @@ namespace Demo;
 /// <param name="GatewayAddress">DEMO_GATEWAY_ADDRESS (host:port): where that URL is reached when its name does not lead there (a container).</param>
 /// <param name="CaCertificate">DEMO_CA_CERT: the CA of the gateway's development certificate; unset, the system's roots.</param>
 internal sealed record DemoSettings(
-    string ListenAddress, int StandInPort, Uri PublicBaseUrl, string? GatewayAddress, string? CaCertificate,
-    string AccountSid, string AuthToken, TimeSpan LateAfter, TimeSpan ArrivalInterval)
+    string ListenAddress,
+    int StandInPort,
+    Uri PublicBaseUrl,
+    string? GatewayAddress,
+    string? CaCertificate,
+    string AccountSid,
+    string AuthToken,
+    TimeSpan LateAfter,
+    TimeSpan ArrivalInterval
+)
 {
     public static DemoSettings Read()
     {
@@ -29,9 +37,12 @@ internal sealed record DemoSettings(
             Required("TWILIO_ACCOUNT_SID"),
             Required("TWILIO_AUTH_TOKEN"),
             Seconds("DEMO_LATE_SECONDS", 60),
-            Seconds("DEMO_ARRIVAL_SECONDS", 10));
+            Seconds("DEMO_ARRIVAL_SECONDS", 10)
+        );
     }
 
     private static TimeSpan Seconds(string name, int fallback) =>
-        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback);
+        TimeSpan.FromSeconds(
+            int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback
+        );
 }

@@ -41,7 +41,8 @@ static async Task PostSampleCallbacksAsync(DemoSettings settings, CallbackPoster
         stored += await poster.PostAsync(recording, recording.Status, stopping) == StatusCodes.Status204NoContent ? 1 : 0;
     }
 
-    Console.WriteLine($"""
+    Console.WriteLine(
+        $"""
 
           Demo mode: Twilio is simulated; nothing reaches twilio.com.
           - Twilio's REST API is a stand-in on http://{settings.ListenAddress}:{settings.StandInPort}: recordings' audio is generated
@@ -49,7 +50,8 @@ static async Task PostSampleCallbacksAsync(DemoSettings settings, CallbackPoster
           - {stored} of {first.Count} signed sample callbacks were accepted by the gateway (a second run stores no duplicates);
             {arriving.Count} more arrive from {settings.LateAfter.TotalSeconds:0} s on, one every {settings.ArrivalInterval.TotalSeconds:0} s: watch the live badge.
 
-        """);
+        """
+    );
 
     await Task.Delay(settings.LateAfter, stopping);
     foreach (var recording in arriving)

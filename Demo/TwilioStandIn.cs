@@ -20,17 +20,28 @@ internal static partial class TwilioStandIn
 
     public static void Map(WebApplication app, DemoSettings settings)
     {
-        var account = app.MapGroup("/2010-04-01/Accounts/{accountSid}").AddEndpointFilter(async (context, next) =>
-        {
-            var http = context.HttpContext;
-            var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}"));
-            if ((string?)http.Request.RouteValues["accountSid"] != settings.AccountSid || http.Request.Headers.Authorization != expected)
-            {
-                return Results.Json(new { code = 20003, message = "Authenticate", status = 401 }, statusCode: 401);
-            }
+        var account = app.MapGroup("/2010-04-01/Accounts/{accountSid}")
+            .AddEndpointFilter(
+                async (context, next) =>
+                {
+                    var http = context.HttpContext;
+                    var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}"));
+                    if ((string?)http.Request.RouteValues["accountSid"] != settings.AccountSid || http.Request.Headers.Authorization != expected)
+                    {
+                        return Results.Json(
+                            new
+                            {
+                                code = 20003,
+                                message = "Authenticate",
+                                status = 401,
+                            },
+                            statusCode: 401
+                        );
+                    }
 
-            return await next(context);
-        });
+                    return await next(context);
+                }
+            );
 
         account.MapGet("/Recordings/{file}", (string file) =>
         {
@@ -41,7 +52,9 @@ internal static partial class TwilioStandIn
             }
 
             var sid = match.Groups[1].Value;
-            var wav = Audio.GetOrAdd(sid, s => Tones.Wav(s, Known.TryGetValue(s, out var known) && known.Duration > 0 ? known.Duration : SampleRecordings.DurationOf(s)));
+            var wav = Audio.GetOrAdd(sid, s =>
+                Tones.Wav(s, Known.TryGetValue(s, out var known) && known.Duration > 0 ? known.Duration : SampleRecordings.DurationOf(s))
+            );
             return Results.File(wav, "audio/wav", enableRangeProcessing: true);
         });
 
@@ -56,35 +69,48 @@ internal static partial class TwilioStandIn
             return Results.NoContent();
         });
 
-        account.MapGet("/Recordings.json", () => Results.Json(new
-        {
-            recordings = Known.Values.Where(r => !Deleted.ContainsKey(r.Sid)).OrderByDescending(r => r.StartTime).Select(r => new
-            {
-                sid = r.Sid,
-                account_sid = settings.AccountSid,
-                call_sid = r.CallSid,
-                status = r.Status,
-                duration = r.Duration.ToString(CultureInfo.InvariantCulture),
-                channels = 1,
-                source = r.Source,
-                start_time = SampleRecordings.Rfc2822(r.StartTime),
-                date_created = SampleRecordings.Rfc2822(r.StartTime),
-                date_updated = SampleRecordings.Rfc2822(r.StartTime + TimeSpan.FromSeconds(r.Duration)),
-                error_code = r.ErrorCode,
-            }),
-            first_page_uri = $"/2010-04-01/Accounts/{settings.AccountSid}/Recordings.json?PageSize=1000&Page=0",
-            next_page_uri = (string?)null,
-            previous_page_uri = (string?)null,
-            uri = $"/2010-04-01/Accounts/{settings.AccountSid}/Recordings.json?PageSize=1000&Page=0",
-            page = 0,
-            page_size = 1000,
-            start = 0,
-            end = Known.Count,
-        }));
+        account.MapGet("/Recordings.json", () => Results.Json(
+                new
+                {
+                    recordings = Known
+                        .Values.Where(r => !Deleted.ContainsKey(r.Sid))
+                        .OrderByDescending(r => r.StartTime)
+                        .Select(r => new
+                        {
+                            sid = r.Sid,
+                            account_sid = settings.AccountSid,
+                            call_sid = r.CallSid,
+                            status = r.Status,
+                            duration = r.Duration.ToString(CultureInfo.InvariantCulture),
+                            channels = 1,
+                            source = r.Source,
+                            start_time = SampleRecordings.Rfc2822(r.StartTime),
+                            date_created = SampleRecordings.Rfc2822(r.StartTime),
+                            date_updated = SampleRecordings.Rfc2822(r.StartTime + TimeSpan.FromSeconds(r.Duration)),
+                            error_code = r.ErrorCode,
+                        }),
+                    first_page_uri = $"/2010-04-01/Accounts/{settings.AccountSid}/Recordings.json?PageSize=1000&Page=0",
+                    next_page_uri = (string?)null,
+                    previous_page_uri = (string?)null,
+                    uri = $"/2010-04-01/Accounts/{settings.AccountSid}/Recordings.json?PageSize=1000&Page=0",
+                    page = 0,
+                    page_size = 1000,
+                    start = 0,
+                    end = Known.Count,
+                }
+            ));
     }
 
     private static IResult NotFound() =>
-        Results.Json(new { code = 20404, message = "The requested resource was not found", status = 404 }, statusCode: 404);
+        Results.Json(
+            new
+            {
+                code = 20404,
+                message = "The requested resource was not found",
+                status = 404,
+            },
+            statusCode: 404
+        );
 
     [GeneratedRegex(@"^(RE[0-9a-f]{32})\.(mp3|wav)$")]
     private static partial Regex MediaFile();

@@ -36,7 +36,11 @@ if (args is ["fingerprint-assets", var webRoot, var destination])
 if (HealthProbe.IsCommand(args))
 {
     var port = Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } configured ? configured : "4000";
-    return await HealthProbe.RunAsync(new Uri($"https://127.0.0.1:{port}{HealthEndpoints.ReadyPath}"), Environment.GetEnvironmentVariable("TLS_CERT_PATH"), Console.Out);
+    return await HealthProbe.RunAsync(
+        new Uri($"https://127.0.0.1:{port}{HealthEndpoints.ReadyPath}"),
+        Environment.GetEnvironmentVariable("TLS_CERT_PATH"),
+        Console.Out
+    );
 }
 
 return StartupGuard.Run(() =>

@@ -19,27 +19,26 @@ public static class DatabaseFaults
     private static readonly HashSet<string> InfrastructureStates = ["40001", "40P01", "55P03", "25006"];
 
     /// <summary>The engine says it is down, unreachable, full, shutting down or in conflict (see above).</summary>
-    public static bool IsInfrastructure(Exception exception) => exception switch
-    {
-        DbException { IsTransient: true } => true,
-        DbException { SqlState: { Length: 5 } state } => InfrastructureStates.Contains(state) || InfrastructureClasses.Contains(state[..2]),
-        Microsoft.Data.Sqlite.SqliteException sqlite => SqliteInfrastructureCodes.Contains(sqlite.SqliteErrorCode),
-        TimeoutException => true,
-        _ => false,
-    };
+    public static bool IsInfrastructure(Exception exception) =>
+        exception switch
+        {
+            DbException { IsTransient: true } => true,
+            DbException { SqlState: { Length: 5 } state } => InfrastructureStates.Contains(state) || InfrastructureClasses.Contains(state[..2]),
+            Microsoft.Data.Sqlite.SqliteException sqlite => SqliteInfrastructureCodes.Contains(sqlite.SqliteErrorCode),
+            TimeoutException => true,
+            _ => false,
+        };
 
     /// <summary>
     /// The storage cannot do it now, and may later: the engine's infrastructure errors, I/O under it (the disk, the
     /// spool), or a driver refusing work in its state (a pool or connection closed by an outage or a shutdown).
     /// </summary>
-    public static bool IsOutage(Exception exception) =>
-        IsInfrastructure(exception) || exception is IOException or InvalidOperationException;
+    public static bool IsOutage(Exception exception) => IsInfrastructure(exception) || exception is IOException or InvalidOperationException;
 
     /// <summary>
     /// A write did not happen, for any reason a caller holding data it must not lose has to handle: an outage, the
     /// database refusing this write for good (any other <see cref="DbException"/>: a bug or bad data), or the write cut
     /// short (the request or the service stopping). Tell the two apart with <see cref="IsOutage"/>.
     /// </summary>
-    public static bool IsStoreFailure(Exception exception) =>
-        IsOutage(exception) || exception is DbException or OperationCanceledException;
+    public static bool IsStoreFailure(Exception exception) => IsOutage(exception) || exception is DbException or OperationCanceledException;
 }

@@ -22,9 +22,18 @@ internal sealed partial class StorageFaultHandler(ILogger<StorageFaultHandler> l
             return false; // anything else (a constraint, a syntax error) is a bug: it stays a logged 500
         }
 
-        LogFault(fault.GetType().Name, fault.SqlState ?? (fault as Microsoft.Data.Sqlite.SqliteException)?.SqliteErrorCode.ToString(CultureInfo.InvariantCulture), fault.Message, httpContext.Request.Path);
-        return await httpContext.TryWriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
-            "The request could not be served by the database; nothing was changed. Try again shortly.", retryAfterSeconds: 5);
+        LogFault(
+            fault.GetType().Name,
+            fault.SqlState ?? (fault as Microsoft.Data.Sqlite.SqliteException)?.SqliteErrorCode.ToString(CultureInfo.InvariantCulture),
+            fault.Message,
+            httpContext.Request.Path
+        );
+        return await httpContext.TryWriteProblemAsync(
+            StatusCodes.Status503ServiceUnavailable,
+            "Storage unavailable",
+            "The request could not be served by the database; nothing was changed. Try again shortly.",
+            retryAfterSeconds: 5
+        );
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Database fault ({Kind} {Code}: {Reason}) answering {Path}; answered 503")]

@@ -18,7 +18,10 @@ if (args is ["migrate"])
 {
     // Applies the database's pending migrations (DATABASE_URL, else DATA_DIR) and lists them, then exits.
     return await MigrateCommand.RunForServiceAsync<RecordingsDatabase>(
-        builder => builder.AddRecordingsService(builder.AddSettings(RecordingsSettings.Read)), Console.Out, Console.Error);
+        builder => builder.AddRecordingsService(builder.AddSettings(RecordingsSettings.Read)),
+        Console.Out,
+        Console.Error
+    );
 }
 
 return StartupGuard.Run(() =>

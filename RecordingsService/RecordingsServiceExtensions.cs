@@ -23,7 +23,10 @@ internal static class RecordingsServiceExtensions
     {
         var services = builder.Services;
         services.AddRedis(settings.Redis);
-        services.AddServiceDatabase(provider => new RecordingsDatabase(settings.Database, provider.GetRequiredService<ILogger<RecordingsDatabase>>()));
+        services.AddServiceDatabase(provider => new RecordingsDatabase(
+            settings.Database,
+            provider.GetRequiredService<ILogger<RecordingsDatabase>>()
+        ));
         services.AddSingleton<IRecordingStore, RecordingStore>();
         services.AddAudit<RecordingsDatabase>(settings.Audit);
         services.AddStorageFaultHandling();
@@ -32,7 +35,9 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<RecordingChanges>();
         services.AddSingleton<WebhookSpool>();
         services.AddHostedService(provider => provider.GetRequiredService<WebhookSpool>());
-        services.AddHealthChecks().AddCheck<WebhookSpoolHealthCheck>("webhook-spool", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+        services
+            .AddHealthChecks()
+            .AddCheck<WebhookSpoolHealthCheck>("webhook-spool", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
         services.AddSingleton<TwilioSignature>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<RefusedCallbacks>();
@@ -56,7 +61,8 @@ internal static class RecordingsServiceExtensions
         {
             services.AddSingleton<IRecordingEvents, InProcessRecordingEvents>();
         }
-        services.AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = settings.TwilioTimeout)
+        services
+            .AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = settings.TwilioTimeout)
             .AddHttpMessageHandler(() => new TwilioApiBaseHandler(settings.TwilioApiBaseUrl));
         services.AddSingleton<ITwilioRecordings, TwilioRecordings>();
         services.AddSingleton<RetentionJob>();
@@ -74,7 +80,9 @@ internal static class RecordingsServiceExtensions
         app.MapWebhooks();
         app.MapRecordingsApi();
         app.MapAudio();
-        app.MapAuditLog("/api/audit/recordings", PlatformPolicies.Admin).WithName("RecordingsAudit").WithSummary("Who listed, viewed, played, downloaded or deleted recordings, newest first");
+        app.MapAuditLog("/api/audit/recordings", PlatformPolicies.Admin)
+            .WithName("RecordingsAudit")
+            .WithSummary("Who listed, viewed, played, downloaded or deleted recordings, newest first");
         app.MapLiveEvents();
         app.MapOpenApi();
         return app;

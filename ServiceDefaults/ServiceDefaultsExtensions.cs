@@ -26,7 +26,8 @@ public static class ServiceDefaultsExtensions
                 // Exception text and stack traces stay in the log, never in a response.
                 context.ProblemDetails.Detail = context.Exception is null ? context.ProblemDetails.Detail : null;
                 context.ProblemDetails.Extensions.Remove("exception");
-            });
+            }
+        );
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.Services.ConfigureHttpJsonOptions(options => Http.ApiJson.Configure(options.SerializerOptions));
         return builder;

@@ -17,7 +17,9 @@ public static class Loopback
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            EndPoint endpoint = string.Equals(target.Host, "localhost", StringComparison.OrdinalIgnoreCase) ? new IPEndPoint(IPAddress.Loopback, target.Port) : target;
+            EndPoint endpoint = string.Equals(target.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+                ? new IPEndPoint(IPAddress.Loopback, target.Port)
+                : target;
             await socket.ConnectAsync(endpoint, cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }

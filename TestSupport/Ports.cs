@@ -38,7 +38,12 @@ public sealed class PortReservation : IDisposable
             try
             {
                 // FileShare.None is an exclusive advisory lock (flock) on Linux: released when the holder exits.
-                held = new FileStream(Path.Combine(LockDirectory, port.ToString(CultureInfo.InvariantCulture)), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                held = new FileStream(
+                    Path.Combine(LockDirectory, port.ToString(CultureInfo.InvariantCulture)),
+                    FileMode.OpenOrCreate,
+                    FileAccess.ReadWrite,
+                    FileShare.None
+                );
                 if (IsFree(port))
                 {
                     return new PortReservation(port, held);
@@ -76,7 +81,10 @@ public sealed class PortReservation : IDisposable
     {
         var ephemeralStart = 32768;
         const string path = "/proc/sys/net/ipv4/ip_local_port_range";
-        if (File.Exists(path) && int.TryParse(File.ReadAllText(path).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var start))
+        if (
+            File.Exists(path)
+            && int.TryParse(File.ReadAllText(path).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var start)
+        )
         {
             ephemeralStart = start;
         }

@@ -41,7 +41,13 @@ public sealed class PostgresServer : IAsyncDisposable
         var server = new PostgresServer(bin, directory, PortReservation.Reserve());
         try
         {
-            Check(await server.RunAsync("initdb", ["-D", server.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]), "initdb");
+            Check(
+                await server.RunAsync(
+                    "initdb",
+                    ["-D", server.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]
+                ),
+                "initdb"
+            );
             await server.StartAgainAsync();
             return server;
         }
@@ -56,7 +62,26 @@ public sealed class PostgresServer : IAsyncDisposable
     public async Task<string> CreateDatabaseAsync()
     {
         var name = string.Create(CultureInfo.InvariantCulture, $"test_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid():N}");
-        Check(await RunAsync("psql", ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", $"CREATE DATABASE \"{name}\""]), "CREATE DATABASE");
+        Check(
+            await RunAsync(
+                "psql",
+                [
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    Port.ToString(CultureInfo.InvariantCulture),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-c",
+                    $"CREATE DATABASE \"{name}\"",
+                ]
+            ),
+            "CREATE DATABASE"
+        );
         return ConnectionStringFor(name);
     }
 
@@ -71,14 +96,18 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>Stops the server at once, as a crash or an outage would (connections are cut).</summary>
-    public async Task StopAsync() =>
-        Check(await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"]), "pg_ctl stop");
+    public async Task StopAsync() => Check(await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"]), "pg_ctl stop");
 
     public async Task StartAgainAsync()
     {
-        var options = string.Create(CultureInfo.InvariantCulture,
-            $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200");
-        Check(await RunAsync("pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_directory, "server.log"), "-o", options, "-w", "-t", "60", "start"]), "pg_ctl start");
+        var options = string.Create(
+            CultureInfo.InvariantCulture,
+            $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200"
+        );
+        Check(
+            await RunAsync("pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_directory, "server.log"), "-o", options, "-w", "-t", "60", "start"]),
+            "pg_ctl start"
+        );
     }
 
     public async ValueTask DisposeAsync()
@@ -122,11 +151,17 @@ public sealed class PostgresServer : IAsyncDisposable
     private static string FindBinaries()
     {
         var candidates = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(version => Path.Combine(version, "bin"))
+            ? Directory
+                .GetDirectories("/usr/lib/postgresql")
+                .Select(version => Path.Combine(version, "bin"))
                 .OrderByDescending(path => int.TryParse(Path.GetFileName(Path.GetDirectoryName(path)), out var major) ? major : 0)
             : Enumerable.Empty<string>();
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
-        return candidates.Concat(onPath).FirstOrDefault(directory => File.Exists(Path.Combine(directory, "initdb")) && File.Exists(Path.Combine(directory, "pg_ctl")))
-            ?? throw new InvalidOperationException("PostgreSQL's initdb and pg_ctl were not found: install Debian's postgresql (deploy/test.sh does).");
+        return candidates
+            .Concat(onPath)
+            .FirstOrDefault(directory => File.Exists(Path.Combine(directory, "initdb")) && File.Exists(Path.Combine(directory, "pg_ctl")))
+            ?? throw new InvalidOperationException(
+                "PostgreSQL's initdb and pg_ctl were not found: install Debian's postgresql (deploy/test.sh does)."
+            );
     }
 }

@@ -13,8 +13,13 @@ public static class Processes
 {
     /// <summary>Runs a process to its end (killing it after <paramref name="timeout"/>, default 60 s).</summary>
     public static async Task<ProcessResult> RunAsync(
-        string fileName, IEnumerable<string> arguments, string? standardInput = null, IDictionary<string, string?>? environment = null,
-        string? workingDirectory = null, TimeSpan? timeout = null)
+        string fileName,
+        IEnumerable<string> arguments,
+        string? standardInput = null,
+        IDictionary<string, string?>? environment = null,
+        string? workingDirectory = null,
+        TimeSpan? timeout = null
+    )
     {
         using var process = Process.Start(StartInfo(fileName, arguments, environment, workingDirectory, redirectInput: true))!;
         if (standardInput is not null)
@@ -41,10 +46,20 @@ public static class Processes
 
     /// <summary>Runs a built project's dll (<c>dotnet Project.dll …</c>), as the README's commands do.</summary>
     public static Task<ProcessResult> RunBuiltAsync(
-        string project, IEnumerable<string> arguments, string? standardInput = null, IDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
-        RunAsync("dotnet", [Repository.BuiltDll(project), .. arguments], standardInput, environment, workingDirectory);
+        string project,
+        IEnumerable<string> arguments,
+        string? standardInput = null,
+        IDictionary<string, string?>? environment = null,
+        string? workingDirectory = null
+    ) => RunAsync("dotnet", [Repository.BuiltDll(project), .. arguments], standardInput, environment, workingDirectory);
 
-    internal static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, IDictionary<string, string?>? environment, string? workingDirectory, bool redirectInput)
+    internal static ProcessStartInfo StartInfo(
+        string fileName,
+        IEnumerable<string> arguments,
+        IDictionary<string, string?>? environment,
+        string? workingDirectory,
+        bool redirectInput
+    )
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -98,9 +113,16 @@ public sealed class RunningProcess : IAsyncDisposable
         }
     }
 
-    public static RunningProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    public static RunningProcess Start(
+        string fileName,
+        IEnumerable<string> arguments,
+        IDictionary<string, string?>? environment = null,
+        string? workingDirectory = null
+    )
     {
-        var running = new RunningProcess(Process.Start(Processes.StartInfo(fileName, arguments, environment, workingDirectory, redirectInput: false))!);
+        var running = new RunningProcess(
+            Process.Start(Processes.StartInfo(fileName, arguments, environment, workingDirectory, redirectInput: false))!
+        );
         running._process.OutputDataReceived += (_, e) => running.Collect(e.Data);
         running._process.ErrorDataReceived += (_, e) => running.Collect(e.Data);
         running._process.BeginOutputReadLine();

@@ -34,9 +34,23 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async Task StartAgainAsync()
     {
-        _process = RunningProcess.Start(Executable(), [
-            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", _directory, "--protected-mode", "no"]);
+        _process = RunningProcess.Start(
+            Executable(),
+            [
+                "--port",
+                Port.ToString(CultureInfo.InvariantCulture),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                _directory,
+                "--protected-mode",
+                "no",
+            ]
+        );
         await Wait.UntilAsync(() => Answers(), TimeSpan.FromSeconds(20), "redis-server answers");
     }
 

@@ -22,7 +22,12 @@ public static class TwilioSigner
 
     /// <summary>A form-encoded POST to <paramref name="pathAndQuery"/> with <c>X-Twilio-Signature</c> over <paramref name="signedUrl"/> (or <paramref name="signature"/> as given).</summary>
     public static HttpRequestMessage Callback(
-        IReadOnlyCollection<KeyValuePair<string, string>> fields, string authToken, string signedUrl, string pathAndQuery = "/webhooks/recording", string? signature = null)
+        IReadOnlyCollection<KeyValuePair<string, string>> fields,
+        string authToken,
+        string signedUrl,
+        string pathAndQuery = "/webhooks/recording",
+        string? signature = null
+    )
     {
         var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(fields) };
         request.Headers.Add("X-Twilio-Signature", signature ?? Sign(signedUrl, fields, authToken));

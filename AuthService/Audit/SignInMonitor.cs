@@ -35,13 +35,23 @@ public sealed partial class SignInMonitor : IDisposable
     /// A failed proof of identity (a wrong password at sign-in, a wrong second-factor code): counted, audited as
     /// <paramref name="action"/>, and each burst it completes audited as <c>sign-in-alert</c>, in one transaction.
     /// </summary>
-    public Task RecordFailureAsync(IAuditLog audit, string action, string username, string? clientIp, string reason, CancellationToken cancellationToken)
+    public Task RecordFailureAsync(
+        IAuditLog audit,
+        string action,
+        string username,
+        string? clientIp,
+        string reason,
+        CancellationToken cancellationToken
+    )
     {
         var bursts = Failed(username, clientIp, reason);
-        return audit.WriteAllAsync([
-            new AuditEntry(action, null, username, clientIp, "failure", reason),
-            .. bursts.Select(burst => new AuditEntry(AuthAuditActions.SignInAlert, null, username, clientIp, "alert", burst)),
-        ], cancellationToken);
+        return audit.WriteAllAsync(
+            [
+                new AuditEntry(action, null, username, clientIp, "failure", reason),
+                .. bursts.Select(burst => new AuditEntry(AuthAuditActions.SignInAlert, null, username, clientIp, "alert", burst)),
+            ],
+            cancellationToken
+        );
     }
 
     /// <returns>The bursts this failure completed (none, one or both), each a sentence for the audit.</returns>

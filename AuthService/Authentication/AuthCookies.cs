@@ -27,13 +27,14 @@ internal static class AuthCookies
         response.Cookies.Delete(TokenConventions.RefreshCookie, Options(TokenConventions.RefreshCookiePath, null));
     }
 
-    private static CookieOptions Options(string path, DateTimeOffset? expires) => new()
-    {
-        HttpOnly = true,
-        Secure = true,
-        SameSite = SameSiteMode.Strict,
-        Path = path,
-        Expires = expires,
-        IsEssential = true,
-    };
+    private static CookieOptions Options(string path, DateTimeOffset? expires) =>
+        new()
+        {
+            HttpOnly = true,
+            Secure = true,
+            SameSite = SameSiteMode.Strict,
+            Path = path,
+            Expires = expires,
+            IsEssential = true,
+        };
 }

@@ -15,40 +15,46 @@ internal static class AuthenticationSetup
     public static IServiceCollection AddTokenAuthentication(this IServiceCollection services)
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<KeyRing, TimeProvider>((options, keys, time) =>
-        {
-            options.MapInboundClaims = false;
-            options.TokenValidationParameters = TokenValidation.CreateParameters(
-                kid => keys.Published.Where(k => k.Kid == kid).Select(k => (SecurityKey)k.SecurityKey), time);
-            options.Events = new JwtBearerEvents
-            {
-                // The same rule as the gateway's: a bearer header, else the session cookie.
-                OnMessageReceived = context =>
+        services
+            .AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<KeyRing, TimeProvider>(
+                (options, keys, time) =>
                 {
-                    if (RequestToken.Find(context.Request) is { } token)
+                    options.MapInboundClaims = false;
+                    options.TokenValidationParameters = TokenValidation.CreateParameters(
+                        kid => keys.Published.Where(k => k.Kid == kid).Select(k => (SecurityKey)k.SecurityKey),
+                        time
+                    );
+                    options.Events = new JwtBearerEvents
                     {
-                        context.Token = token.Value;
-                    }
-                    else
-                    {
-                        context.NoResult();
-                    }
+                        // The same rule as the gateway's: a bearer header, else the session cookie.
+                        OnMessageReceived = context =>
+                        {
+                            if (RequestToken.Find(context.Request) is { } token)
+                            {
+                                context.Token = token.Value;
+                            }
+                            else
+                            {
+                                context.NoResult();
+                            }
 
-                    return Task.CompletedTask;
-                },
-                OnForbidden = PlatformAuthentication.ExplainForbiddenAsync,
-                OnTokenValidated = async context =>
-                {
-                    var sessionId = context.Principal?.FindFirst(TokenConventions.SessionClaim)?.Value;
-                    var store = context.HttpContext.RequestServices.GetRequiredService<ISessionStore>();
-                    var session = sessionId is null ? null : await store.FindAsync(sessionId, context.HttpContext.RequestAborted);
-                    if (session is null || session.RevokedAt is not null)
-                    {
-                        context.Fail("The session has ended.");
-                    }
-                },
-            };
-        });
+                            return Task.CompletedTask;
+                        },
+                        OnForbidden = PlatformAuthentication.ExplainForbiddenAsync,
+                        OnTokenValidated = async context =>
+                        {
+                            var sessionId = context.Principal?.FindFirst(TokenConventions.SessionClaim)?.Value;
+                            var store = context.HttpContext.RequestServices.GetRequiredService<ISessionStore>();
+                            var session = sessionId is null ? null : await store.FindAsync(sessionId, context.HttpContext.RequestAborted);
+                            if (session is null || session.RevokedAt is not null)
+                            {
+                                context.Fail("The session has ended.");
+                            }
+                        },
+                    };
+                }
+            );
 
         services.AddPlatformAuthorization();
         return services;

@@ -30,16 +30,19 @@ internal static class KeysCommand
             case ["new"] or ["new", "--now"]:
                 var now = time.GetUtcNow();
                 var created = KeyDirectory.Create(directory, now, positional is [_, "--now"] ? TimeSpan.Zero : activation);
-                output.WriteLine(created.ActivatesAt is null
-                    ? $"{created.Kid} created; it signs new tokens now. Older keys still verify until retired."
-                    : $"{created.Kid} created and published; it signs new tokens from {created.ActivatesAt:u} (KEY_ACTIVATION_SECONDS), once every verifier has read it. Older keys still verify until retired.");
+                output.WriteLine(
+                    created.ActivatesAt is null
+                        ? $"{created.Kid} created; it signs new tokens now. Older keys still verify until retired."
+                        : $"{created.Kid} created and published; it signs new tokens from {created.ActivatesAt:u} (KEY_ACTIVATION_SECONDS), once every verifier has read it. Older keys still verify until retired."
+                );
                 return 0;
             case ["list"]:
                 var keys = KeyDirectory.List(directory);
                 var active = KeyInfo.Signing(keys, time.GetUtcNow())?.Kid;
                 foreach (var key in keys)
                 {
-                    var state = key.IsRetired ? $"retired {key.RetiredAt:u}"
+                    var state =
+                        key.IsRetired ? $"retired {key.RetiredAt:u}"
                         : key.Kid == active ? "active"
                         : !key.IsActiveAt(time.GetUtcNow()) ? $"published, signs from {key.ActivatesAt:u}"
                         : "published";

@@ -33,11 +33,17 @@ internal static class MfaCommand
             return 1;
         }
 
-        var removed = await app.Services.GetRequiredService<SecondFactorService>().ResetAsync(user.Username, "command-line", null, CancellationToken.None);
-        var ended = await app.Services.GetRequiredService<SessionRevoker>().EndSessionsAsync(user.Username, "second-factor-reset (command line)", "command-line", null, CancellationToken.None);
-        await output.WriteLineAsync(removed
-            ? $"{user.Username}'s second factor is removed and {ended} session(s) ended: they sign in with their password and set one up again."
-            : $"{user.Username} had no second factor; {ended} session(s) ended.");
+        var removed = await app
+            .Services.GetRequiredService<SecondFactorService>()
+            .ResetAsync(user.Username, "command-line", null, CancellationToken.None);
+        var ended = await app
+            .Services.GetRequiredService<SessionRevoker>()
+            .EndSessionsAsync(user.Username, "second-factor-reset (command line)", "command-line", null, CancellationToken.None);
+        await output.WriteLineAsync(
+            removed
+                ? $"{user.Username}'s second factor is removed and {ended} session(s) ended: they sign in with their password and set one up again."
+                : $"{user.Username} had no second factor; {ended} session(s) ended."
+        );
         return 0;
     }
 }

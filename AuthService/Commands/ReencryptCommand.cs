@@ -20,8 +20,10 @@ internal static class ReencryptCommand
 
         await app.Services.GetRequiredService<AuthDatabase>().MigrateAsync();
         var (secrets, codes) = await app.Services.GetRequiredService<SecondFactorStore>().ReencryptAsync();
-        await output.WriteLineAsync($"Sealed again with DATA_ENCRYPTION_KEY: {secrets} second-factor secret(s), {codes} recovery code(s). " +
-            "Everything stored is now readable with that key alone: DATA_ENCRYPTION_KEY_PREVIOUS can be removed.");
+        await output.WriteLineAsync(
+            $"Sealed again with DATA_ENCRYPTION_KEY: {secrets} second-factor secret(s), {codes} recovery code(s). "
+                + "Everything stored is now readable with that key alone: DATA_ENCRYPTION_KEY_PREVIOUS can be removed."
+        );
         return 0;
     }
 }

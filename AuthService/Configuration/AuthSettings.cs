@@ -74,7 +74,11 @@ public sealed record AuthSettings : IInternalServiceSettings
 
     /// <summary>JWT_KEYS_DIR; in Development DATA_DIR/keys when unset. The <c>keys</c> commands read it the same way.</summary>
     public static string? ReadKeysDirectory(SettingsReader reader, string dataDirectory) =>
-        reader.RequiredInProduction("JWT_KEYS_DIR", Path.Combine(dataDirectory, "keys"), "directory of ES256 signing keys; create one with: dotnet AuthService.dll keys new --dir DIR");
+        reader.RequiredInProduction(
+            "JWT_KEYS_DIR",
+            Path.Combine(dataDirectory, "keys"),
+            "directory of ES256 signing keys; create one with: dotnet AuthService.dll keys new --dir DIR"
+        );
 
     /// <summary>BCRYPT_WORK_FACTOR: the service's new hashes and <c>hash-password</c>'s output use the same cost.</summary>
     public static int ReadWorkFactor(SettingsReader reader) =>
@@ -91,7 +95,9 @@ public sealed record AuthSettings : IInternalServiceSettings
 
         if (adminHash is not null && !Passwords.PasswordRules.IsBcryptHash(adminHash))
         {
-            reader.AddProblem("ADMIN_PASSWORD_HASH is not a bcrypt hash (expected $2a$/$2b$/$2y$ with cost 10 to 31); create one with: dotnet AuthService.dll hash-password");
+            reader.AddProblem(
+                "ADMIN_PASSWORD_HASH is not a bcrypt hash (expected $2a$/$2b$/$2y$ with cost 10 to 31); create one with: dotnet AuthService.dll hash-password"
+            );
         }
 
         if ((adminUsername is null) != (adminHash is null) && !reader.IsProduction)
@@ -103,7 +109,9 @@ public sealed record AuthSettings : IInternalServiceSettings
         var keysDirectory = ReadKeysDirectory(reader, dataDirectory);
         if (keysDirectory is not null && reader.IsProduction && !Keys.KeyDirectory.HasActiveKey(keysDirectory))
         {
-            reader.AddProblem($"JWT_KEYS_DIR {keysDirectory} has no active signing key; create one with: dotnet AuthService.dll keys new --dir {keysDirectory}");
+            reader.AddProblem(
+                $"JWT_KEYS_DIR {keysDirectory} has no active signing key; create one with: dotnet AuthService.dll keys new --dir {keysDirectory}"
+            );
         }
 
         return new AuthSettings

@@ -26,7 +26,13 @@ public sealed class SecretSealer(DataEncryptionKeys keys)
         var nonce = sealedBytes.AsSpan(0, NonceBytes);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_current.Key, TagBytes);
-        aes.Encrypt(nonce, plaintext, sealedBytes.AsSpan(NonceBytes, plaintext.Length), sealedBytes.AsSpan(NonceBytes + plaintext.Length), Encoding.UTF8.GetBytes(context));
+        aes.Encrypt(
+            nonce,
+            plaintext,
+            sealedBytes.AsSpan(NonceBytes, plaintext.Length),
+            sealedBytes.AsSpan(NonceBytes + plaintext.Length),
+            Encoding.UTF8.GetBytes(context)
+        );
         return $"{Prefix}{_current.Id}:{Convert.ToBase64String(sealedBytes)}";
     }
 
@@ -39,13 +45,22 @@ public sealed class SecretSealer(DataEncryptionKeys keys)
         }
 
         var parts = stored.Split(':', 3);
-        var key = parts[1] == _current.Id ? _current.Key
+        var key =
+            parts[1] == _current.Id ? _current.Key
             : _previous is { } previous && parts[1] == previous.Id ? previous.Key
-            : throw new CryptographicException($"A stored secret was sealed with key {parts[1]}, which is neither DATA_ENCRYPTION_KEY nor DATA_ENCRYPTION_KEY_PREVIOUS.");
+            : throw new CryptographicException(
+                $"A stored secret was sealed with key {parts[1]}, which is neither DATA_ENCRYPTION_KEY nor DATA_ENCRYPTION_KEY_PREVIOUS."
+            );
         var sealedBytes = Convert.FromBase64String(parts[2]);
         var plaintext = new byte[sealedBytes.Length - NonceBytes - TagBytes];
         using var aes = new AesGcm(key, TagBytes);
-        aes.Decrypt(sealedBytes.AsSpan(0, NonceBytes), sealedBytes.AsSpan(NonceBytes, plaintext.Length), sealedBytes.AsSpan(NonceBytes + plaintext.Length), plaintext, Encoding.UTF8.GetBytes(context));
+        aes.Decrypt(
+            sealedBytes.AsSpan(0, NonceBytes),
+            sealedBytes.AsSpan(NonceBytes, plaintext.Length),
+            sealedBytes.AsSpan(NonceBytes + plaintext.Length),
+            plaintext,
+            Encoding.UTF8.GetBytes(context)
+        );
         return Encoding.UTF8.GetString(plaintext);
     }
 

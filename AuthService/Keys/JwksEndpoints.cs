@@ -12,28 +12,38 @@ internal static class JwksEndpoints
     public static IEndpointRouteBuilder MapJwks(this IEndpointRouteBuilder app)
     {
         app.MapGet("/.well-known/jwks.json", (KeyRing keys, HttpContext context) =>
-        {
-            context.Response.Headers.CacheControl = CacheControl;
-            var published = keys.Published.Select(key => new JsonWebKeyModel(
-                Kty: "EC",
-                Crv: "P-256",
-                Alg: TokenConventions.Algorithm,
-                Use: "sig",
-                Kid: key.Kid,
-                X: Base64UrlEncoder.Encode(key.PublicParameters.Q.X),
-                Y: Base64UrlEncoder.Encode(key.PublicParameters.Q.Y)));
-            return TypedResults.Ok(new JsonWebKeySetModel([.. published]));
-        }).WithName("Jwks").WithTags("Keys").WithSummary("The public keys that verify access tokens (JWKS)");
+            {
+                context.Response.Headers.CacheControl = CacheControl;
+                var published = keys.Published.Select(key => new JsonWebKeyModel(
+                    Kty: "EC",
+                    Crv: "P-256",
+                    Alg: TokenConventions.Algorithm,
+                    Use: "sig",
+                    Kid: key.Kid,
+                    X: Base64UrlEncoder.Encode(key.PublicParameters.Q.X),
+                    Y: Base64UrlEncoder.Encode(key.PublicParameters.Q.Y)
+                ));
+                return TypedResults.Ok(new JsonWebKeySetModel([.. published]));
+            })
+            .WithName("Jwks")
+            .WithTags("Keys")
+            .WithSummary("The public keys that verify access tokens (JWKS)");
 
         // Built on the configured public origin, never the request's Host: a caller cannot make it name another server.
         app.MapGet("/.well-known/openid-configuration", (AuthSettings settings, HttpContext context) =>
-        {
-            context.Response.Headers.CacheControl = CacheControl;
-            return TypedResults.Ok(new DiscoveryDocument(
-                TokenConventions.Issuer,
-                new Uri(settings.PublicBaseUrl, "/.well-known/jwks.json").ToString(),
-                [TokenConventions.Algorithm]));
-        }).WithName("OpenIdConfiguration").WithTags("Keys").WithSummary("The issuer and where its keys are (discovery document)");
+            {
+                context.Response.Headers.CacheControl = CacheControl;
+                return TypedResults.Ok(
+                    new DiscoveryDocument(
+                        TokenConventions.Issuer,
+                        new Uri(settings.PublicBaseUrl, "/.well-known/jwks.json").ToString(),
+                        [TokenConventions.Algorithm]
+                    )
+                );
+            })
+            .WithName("OpenIdConfiguration")
+            .WithTags("Keys")
+            .WithSummary("The issuer and where its keys are (discovery document)");
 
         return app;
     }
@@ -46,4 +56,5 @@ internal sealed record JsonWebKeySetModel(IReadOnlyList<JsonWebKeyModel> Keys);
 internal sealed record DiscoveryDocument(
     string Issuer,
     [property: System.Text.Json.Serialization.JsonPropertyName("jwks_uri")] string JwksUri,
-    [property: System.Text.Json.Serialization.JsonPropertyName("id_token_signing_alg_values_supported")] IReadOnlyList<string> SigningAlgorithms);
+    [property: System.Text.Json.Serialization.JsonPropertyName("id_token_signing_alg_values_supported")] IReadOnlyList<string> SigningAlgorithms
+);

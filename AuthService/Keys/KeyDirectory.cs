@@ -87,7 +87,11 @@ public static class KeyDirectory
 
         if (!record.IsRetired)
         {
-            WriteAtomically(RecordPath(directory, kid), JsonSerializer.Serialize(record with { RetiredAt = now }, KeyJsonContext.Default.KeyInfo), secret: false);
+            WriteAtomically(
+                RecordPath(directory, kid),
+                JsonSerializer.Serialize(record with { RetiredAt = now }, KeyJsonContext.Default.KeyInfo),
+                secret: false
+            );
         }
 
         return true;
@@ -111,7 +115,9 @@ public static class KeyDirectory
         if (!OperatingSystem.IsWindows())
         {
             // A private key is readable by its owner only, from the moment the file exists.
-            options.UnixCreateMode = secret ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            options.UnixCreateMode = secret
+                ? UnixFileMode.UserRead | UnixFileMode.UserWrite
+                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
         }
 
         using (var stream = new FileStream(temporary, options))

@@ -65,7 +65,9 @@ public sealed partial class KeyRing(AuthSettings settings, TimeProvider time, IL
             foreach (var info in KeyDirectory.List(settings.KeysDirectory).Where(k => !k.IsRetired))
             {
                 var key = KeyDirectory.LoadPrivateKey(settings.KeysDirectory, info.Kid);
-                published.Add(new SigningKey(info, new ECDsaSecurityKey(key) { KeyId = info.Kid }, key.ExportParameters(includePrivateParameters: false)));
+                published.Add(
+                    new SigningKey(info, new ECDsaSecurityKey(key) { KeyId = info.Kid }, key.ExportParameters(includePrivateParameters: false))
+                );
             }
 
             _snapshot = new Snapshot(stamp, published);

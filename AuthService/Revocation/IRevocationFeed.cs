@@ -9,7 +9,13 @@ public sealed record RevokedSession(string Sid, DateTimeOffset ExpiresAt);
 /// the sequence: a verifier whose cursor is past the head (the database was restored from a backup) or that sees a
 /// new epoch reads the feed again from the start.
 /// </summary>
-public sealed record RevocationBatch(long Cursor, IReadOnlyList<RevokedSession> Sessions, DateTimeOffset? RevokedBefore = null, long Head = 0, string? Epoch = null);
+public sealed record RevocationBatch(
+    long Cursor,
+    IReadOnlyList<RevokedSession> Sessions,
+    DateTimeOffset? RevokedBefore = null,
+    long Head = 0,
+    string? Epoch = null
+);
 
 /// <summary>
 /// Where revocations are published for verifiers (the gateway, the RecordingsService). Embedded: a table they poll

@@ -12,17 +12,25 @@ internal static class RevocationEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapRevocationFeed(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/internal/revocations", async Task<Results<Ok<RevocationBatch>, ProblemHttpResult>> (
-            string? since, IRevocationFeed feed, CancellationToken cancellationToken) =>
-        {
-            long cursor = 0;
-            if (since is not null && (!long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out cursor)))
-            {
-                return TypedResults.Problem(statusCode: 400, title: "Invalid cursor", detail: "since must be a non-negative whole number.");
-            }
+        app.MapGet(
+                "/internal/revocations",
+                async Task<Results<Ok<RevocationBatch>, ProblemHttpResult>> (
+                    string? since,
+                    IRevocationFeed feed,
+                    CancellationToken cancellationToken
+                ) =>
+                {
+                    long cursor = 0;
+                    if (since is not null && (!long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out cursor)))
+                    {
+                        return TypedResults.Problem(statusCode: 400, title: "Invalid cursor", detail: "since must be a non-negative whole number.");
+                    }
 
-            return TypedResults.Ok(await feed.ReadSinceAsync(cursor, 1000, cancellationToken));
-        }).ExcludeFromDescription().AsRoutineRequest(); // every verifier polls it every REVOCATION_POLL_SECONDS
+                    return TypedResults.Ok(await feed.ReadSinceAsync(cursor, 1000, cancellationToken));
+                }
+            )
+            .ExcludeFromDescription()
+            .AsRoutineRequest(); // every verifier polls it every REVOCATION_POLL_SECONDS
         return app;
     }
 }

@@ -23,40 +23,71 @@ internal static class SecondFactorEndpoints
     public static IEndpointRouteBuilder MapSecondFactorEndpoints(this IEndpointRouteBuilder app)
     {
         var totp = app.MapGroup("/api/auth/mfa/totp").WithTags("Second factor").ProducesProblem(StatusCodes.Status401Unauthorized);
-        totp.MapGet("/", StatusAsync).WithName("SecondFactorStatus").RequireAuthorization(PlatformPolicies.SignedIn)
+        totp.MapGet("/", StatusAsync)
+            .WithName("SecondFactorStatus")
+            .RequireAuthorization(PlatformPolicies.SignedIn)
             .WithSummary("Whether the signed-in user has a second factor, and how many recovery codes are left");
-        totp.MapPost("/setup", SetupAsync).WithName("SetUpSecondFactor").RequireAuthorization(PlatformPolicies.Enrolling)
+        totp.MapPost("/setup", SetupAsync)
+            .WithName("SetUpSecondFactor")
+            .RequireAuthorization(PlatformPolicies.Enrolling)
             .WithSummary("Start enrolling: a new TOTP secret, its otpauth URI and QR code")
             .ProducesProblem(StatusCodes.Status409Conflict);
-        totp.MapPost("/confirm", ConfirmAsync).WithName("ConfirmSecondFactor").RequireAuthorization(PlatformPolicies.Enrolling)
+        totp.MapPost("/confirm", ConfirmAsync)
+            .WithName("ConfirmSecondFactor")
+            .RequireAuthorization(PlatformPolicies.Enrolling)
             .WithSummary("Finish enrolling with a first code; answers the ten recovery codes, shown only this once")
             .WithRequestBody(typeof(CodeRequest), "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        totp.MapDelete("/", DisableAsync).WithName("DisableSecondFactor").RequireAuthorization(PlatformPolicies.SignedIn)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        totp.MapDelete("/", DisableAsync)
+            .WithName("DisableSecondFactor")
+            .RequireAuthorization(PlatformPolicies.SignedIn)
             .WithSummary("Turn the second factor off, with a current code or a recovery code")
             .WithRequestBody(typeof(CodeRequest), "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return app;
     }
 
-    private static async Task<Ok<SecondFactorStatus>> StatusAsync(ClaimsPrincipal user, SecondFactorService secondFactors, CancellationToken cancellationToken)
+    private static async Task<Ok<SecondFactorStatus>> StatusAsync(
+        ClaimsPrincipal user,
+        SecondFactorService secondFactors,
+        CancellationToken cancellationToken
+    )
     {
         var username = user.Identity!.Name!;
         var enabled = await secondFactors.IsEnrolledAsync(username, cancellationToken);
-        return TypedResults.Ok(new SecondFactorStatus(enabled, enabled ? await secondFactors.UnusedRecoveryCodesAsync(username, cancellationToken) : 0));
+        return TypedResults.Ok(
+            new SecondFactorStatus(enabled, enabled ? await secondFactors.UnusedRecoveryCodesAsync(username, cancellationToken) : 0)
+        );
     }
 
-    private static async Task<Results<Ok<TotpSetup>, ProblemHttpResult>> SetupAsync(HttpContext context, ClaimsPrincipal user, SecondFactorService secondFactors, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TotpSetup>, ProblemHttpResult>> SetupAsync(
+        HttpContext context,
+        ClaimsPrincipal user,
+        SecondFactorService secondFactors,
+        CancellationToken cancellationToken
+    )
     {
         var setup = await secondFactors.BeginAsync(user.Identity!.Name!, cancellationToken);
         context.Response.Headers.CacheControl = "no-store";
         return setup is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Second factor already on", detail: "Turn the current second factor off before setting up another.")
+            ? TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Second factor already on",
+                detail: "Turn the current second factor off before setting up another."
+            )
             : TypedResults.Ok(setup);
     }
 
     private static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> ConfirmAsync(
-        HttpContext context, ClaimsPrincipal user, SecondFactorService secondFactors, CancellationToken cancellationToken)
+        HttpContext context,
+        ClaimsPrincipal user,
+        SecondFactorService secondFactors,
+        CancellationToken cancellationToken
+    )
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.CodeRequest, cancellationToken);
         if (problem is not null)
@@ -73,8 +104,11 @@ internal static class SecondFactorEndpoints
         var pending = await secondFactors.StateAsync(username, cancellationToken);
         if (pending is not SecondFactorState.Pending)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: pending == SecondFactorState.On ? "Second factor already on" : "Nothing to confirm",
-                detail: pending == SecondFactorState.On ? "The second factor is already on." : "Start with POST /api/auth/mfa/totp/setup.");
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: pending == SecondFactorState.On ? "Second factor already on" : "Nothing to confirm",
+                detail: pending == SecondFactorState.On ? "The second factor is already on." : "Start with POST /api/auth/mfa/totp/setup."
+            );
         }
 
         var codes = await secondFactors.ConfirmAsync(username, code, context.ClientIp(), cancellationToken);
@@ -85,7 +119,11 @@ internal static class SecondFactorEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DisableAsync(
-        HttpContext context, ClaimsPrincipal user, SecondFactorService secondFactors, CancellationToken cancellationToken)
+        HttpContext context,
+        ClaimsPrincipal user,
+        SecondFactorService secondFactors,
+        CancellationToken cancellationToken
+    )
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.CodeRequest, cancellationToken);
         if (problem is not null)
@@ -101,7 +139,11 @@ internal static class SecondFactorEndpoints
         return await secondFactors.DisableAsync(user.Identity!.Name!, request.Code, context.ClientIp(), cancellationToken) switch
         {
             CodeCheck.Accepted => TypedResults.NoContent(),
-            CodeCheck.NotEnrolled => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No second factor", detail: "This account has no second factor to turn off."),
+            CodeCheck.NotEnrolled => TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "No second factor",
+                detail: "This account has no second factor to turn off."
+            ),
             _ => JsonBody.Invalid("The code is wrong or was already used."),
         };
     }

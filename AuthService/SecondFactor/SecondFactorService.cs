@@ -70,7 +70,16 @@ public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit
         }
 
         var codes = TotpCodes.NewRecoveryCodes();
-        if (!await store.ConfirmAsync(username, pending, step, [.. codes.Select(c => TotpCodes.HashRecoveryCode(TotpCodes.NormalizeRecoveryCode(c)!))], now, cancellationToken))
+        if (
+            !await store.ConfirmAsync(
+                username,
+                pending,
+                step,
+                [.. codes.Select(c => TotpCodes.HashRecoveryCode(TotpCodes.NormalizeRecoveryCode(c)!))],
+                now,
+                cancellationToken
+            )
+        )
         {
             return null;
         }
@@ -104,12 +113,14 @@ public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit
         var now = time.GetUtcNow();
         if (TotpCodes.LooksLikeTotp(code, out var digits))
         {
-            return TotpCodes.MatchStep(factor.Secret, digits, now) is { } step && await store.TryUseStepAsync(username, factor, step, cancellationToken)
+            return
+                TotpCodes.MatchStep(factor.Secret, digits, now) is { } step && await store.TryUseStepAsync(username, factor, step, cancellationToken)
                 ? (CodeCheck.Accepted, "totp")
                 : (CodeCheck.Wrong, null);
         }
 
-        return TotpCodes.NormalizeRecoveryCode(code) is { } recovery
+        return
+            TotpCodes.NormalizeRecoveryCode(code) is { } recovery
             && await store.TryUseRecoveryCodeAsync(username, TotpCodes.HashRecoveryCode(recovery), now, cancellationToken)
             ? (CodeCheck.Accepted, "recovery-code")
             : (CodeCheck.Wrong, null);
@@ -122,11 +133,26 @@ public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit
         if (result == CodeCheck.Accepted)
         {
             await store.RemoveAsync(username, cancellationToken);
-            await audit.WriteAsync(AuthAuditActions.SecondFactorDisabled, username, username, clientIp, "success", $"confirmed with a {kind}", cancellationToken);
+            await audit.WriteAsync(
+                AuthAuditActions.SecondFactorDisabled,
+                username,
+                username,
+                clientIp,
+                "success",
+                $"confirmed with a {kind}",
+                cancellationToken
+            );
         }
         else if (result == CodeCheck.Wrong)
         {
-            await monitor.RecordFailureAsync(audit, AuthAuditActions.SecondFactorCode, username, clientIp, "wrong-code (turn off)", cancellationToken);
+            await monitor.RecordFailureAsync(
+                audit,
+                AuthAuditActions.SecondFactorCode,
+                username,
+                clientIp,
+                "wrong-code (turn off)",
+                cancellationToken
+            );
         }
 
         return result;
@@ -136,9 +162,18 @@ public sealed class SecondFactorService(SecondFactorStore store, IAuditLog audit
     public async Task<bool> ResetAsync(string username, string? actor, string? clientIp, CancellationToken cancellationToken)
     {
         var removed = await store.RemoveAsync(username, cancellationToken);
-        await audit.WriteAsync(AuthAuditActions.SecondFactorReset, actor, username, clientIp, "success", removed ? "second factor removed" : "had none", cancellationToken);
+        await audit.WriteAsync(
+            AuthAuditActions.SecondFactorReset,
+            actor,
+            username,
+            clientIp,
+            "success",
+            removed ? "second factor removed" : "had none",
+            cancellationToken
+        );
         return removed;
     }
 
-    public Task<int> UnusedRecoveryCodesAsync(string username, CancellationToken cancellationToken) => store.UnusedRecoveryCodesAsync(username, cancellationToken);
+    public Task<int> UnusedRecoveryCodesAsync(string username, CancellationToken cancellationToken) =>
+        store.UnusedRecoveryCodesAsync(username, cancellationToken);
 }

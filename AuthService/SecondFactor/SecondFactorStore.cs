@@ -24,8 +24,15 @@ public sealed class SecondFactorStore(AuthDatabase database, SecretSealer sealer
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(string Secret, long? ConfirmedAt, long LastStep)>(
-            "SELECT secret, confirmed_at, last_step FROM second_factors WHERE username = @username", new { username });
-        return row.Secret is null ? null : new StoredSecondFactor(sealer.Open(row.Secret, SecretContext(username)), row.ConfirmedAt is not null, row.LastStep) { Sealed = row.Secret };
+            "SELECT secret, confirmed_at, last_step FROM second_factors WHERE username = @username",
+            new { username }
+        );
+        return row.Secret is null
+            ? null
+            : new StoredSecondFactor(sealer.Open(row.Secret, SecretContext(username)), row.ConfirmedAt is not null, row.LastStep)
+            {
+                Sealed = row.Secret,
+            };
     }
 
     /// <summary>Starts (or restarts) enrolling with a new secret; false when the user already has a confirmed one.</summary>
@@ -38,7 +45,13 @@ public sealed class SecondFactorStore(AuthDatabase database, SecretSealer sealer
             ON CONFLICT (username) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = -1
             WHERE second_factors.confirmed_at IS NULL
             """,
-            new { username, secret = sealer.Seal(secret, SecretContext(username)), now = now.ToUnixTimeMilliseconds() });
+            new
+            {
+                username,
+                secret = sealer.Seal(secret, SecretContext(username)),
+                now = now.ToUnixTimeMilliseconds(),
+            }
+        );
         return written == 1;
     }
 
@@ -50,18 +63,39 @@ public sealed class SecondFactorStore(AuthDatabase database, SecretSealer sealer
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
-            "UPDATE second_factors SET last_step = @step WHERE username = @username AND secret = @secret AND last_step < @step",
-            new { username, secret = factor.Sealed, step }) == 1;
+                "UPDATE second_factors SET last_step = @step WHERE username = @username AND secret = @secret AND last_step < @step",
+                new
+                {
+                    username,
+                    secret = factor.Sealed,
+                    step,
+                }
+            ) == 1;
     }
 
     /// <summary>Confirms the pending secret (at the step its first code was accepted) and stores the recovery codes' hashes.</summary>
-    public async Task<bool> ConfirmAsync(string username, StoredSecondFactor pending, long step, IReadOnlyList<string> recoveryCodeHashes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<bool> ConfirmAsync(
+        string username,
+        StoredSecondFactor pending,
+        long step,
+        IReadOnlyList<string> recoveryCodeHashes,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default
+    )
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var confirmed = await connection.ExecuteAsync(
             "UPDATE second_factors SET confirmed_at = @now, last_step = @step WHERE username = @username AND secret = @secret AND confirmed_at IS NULL AND last_step < @step",
-            new { username, secret = pending.Sealed, step, now = now.ToUnixTimeMilliseconds() }, transaction);
+            new
+            {
+                username,
+                secret = pending.Sealed,
+                step,
+                now = now.ToUnixTimeMilliseconds(),
+            },
+            transaction
+        );
         if (confirmed != 1)
         {
             return false;
@@ -70,8 +104,11 @@ public sealed class SecondFactorStore(AuthDatabase database, SecretSealer sealer
         await connection.ExecuteAsync("DELETE FROM recovery_codes WHERE username = @username", new { username }, transaction);
         foreach (var hash in recoveryCodeHashes)
         {
-            await connection.ExecuteAsync("INSERT INTO recovery_codes (username, code_hash) VALUES (@username, @hash)",
-                new { username, hash = sealer.Seal(hash, RecoveryContext(username)) }, transaction);
+            await connection.ExecuteAsync(
+                "INSERT INTO recovery_codes (username, code_hash) VALUES (@username, @hash)",
+                new { username, hash = sealer.Seal(hash, RecoveryContext(username)) },
+                transaction
+            );
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -79,23 +116,43 @@ public sealed class SecondFactorStore(AuthDatabase database, SecretSealer sealer
     }
 
     /// <summary>Spends a recovery code: true only the first time a stored, unused code is presented.</summary>
-    public async Task<bool> TryUseRecoveryCodeAsync(string username, string codeHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<bool> TryUseRecoveryCodeAsync(
+        string username,
+        string codeHash,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default
+    )
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var unused = await connection.QueryAsync<string>("SELECT code_hash FROM recovery_codes WHERE username = @username AND used_at IS NULL", new { username });
+        var unused = await connection.QueryAsync<string>(
+            "SELECT code_hash FROM recovery_codes WHERE username = @username AND used_at IS NULL",
+            new { username }
+        );
         var presented = Encoding.UTF8.GetBytes(codeHash);
         // At most ten rows: each is opened and compared in constant time.
-        var match = unused.FirstOrDefault(stored => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sealer.Open(stored, RecoveryContext(username))), presented));
-        return match is not null && await connection.ExecuteAsync(
-            "UPDATE recovery_codes SET used_at = @now WHERE username = @username AND code_hash = @match AND used_at IS NULL",
-            new { username, match, now = now.ToUnixTimeMilliseconds() }) == 1;
+        var match = unused.FirstOrDefault(stored =>
+            CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sealer.Open(stored, RecoveryContext(username))), presented)
+        );
+        return match is not null
+            && await connection.ExecuteAsync(
+                "UPDATE recovery_codes SET used_at = @now WHERE username = @username AND code_hash = @match AND used_at IS NULL",
+                new
+                {
+                    username,
+                    match,
+                    now = now.ToUnixTimeMilliseconds(),
+                }
+            ) == 1;
     }
 
     public async Task<int> UnusedRecoveryCodesAsync(string username, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (int)await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM recovery_codes WHERE username = @username AND used_at IS NULL", new { username });
+        return (int)
+            await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM recovery_codes WHERE username = @username AND used_at IS NULL",
+                new { username }
+            );
     }
 
     /// <summary>Removes the second factor and its recovery codes; true when there was one.</summary>
@@ -122,8 +179,15 @@ public sealed class SecondFactorStore(AuthDatabase database, SecretSealer sealer
         {
             if (!sealer.IsCurrent(stored))
             {
-                secrets += await connection.ExecuteAsync("UPDATE second_factors SET secret = @sealed WHERE username = @username AND secret = @stored",
-                    new { username, stored, @sealed = sealer.Seal(sealer.Open(stored, SecretContext(username)), SecretContext(username)) });
+                secrets += await connection.ExecuteAsync(
+                    "UPDATE second_factors SET secret = @sealed WHERE username = @username AND secret = @stored",
+                    new
+                    {
+                        username,
+                        stored,
+                        @sealed = sealer.Seal(sealer.Open(stored, SecretContext(username)), SecretContext(username)),
+                    }
+                );
             }
         }
 
@@ -132,8 +196,15 @@ public sealed class SecondFactorStore(AuthDatabase database, SecretSealer sealer
         {
             if (!sealer.IsCurrent(stored))
             {
-                codes += await connection.ExecuteAsync("UPDATE recovery_codes SET code_hash = @sealed WHERE username = @username AND code_hash = @stored",
-                    new { username, stored, @sealed = sealer.Seal(sealer.Open(stored, RecoveryContext(username)), RecoveryContext(username)) });
+                codes += await connection.ExecuteAsync(
+                    "UPDATE recovery_codes SET code_hash = @sealed WHERE username = @username AND code_hash = @stored",
+                    new
+                    {
+                        username,
+                        stored,
+                        @sealed = sealer.Seal(sealer.Open(stored, RecoveryContext(username)), RecoveryContext(username)),
+                    }
+                );
             }
         }
 

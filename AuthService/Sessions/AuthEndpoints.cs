@@ -61,24 +61,44 @@ internal static class AuthEndpoints
     {
         var auth = app.MapGroup("/api/auth").WithTags("Sign-in");
         // Typed results declare the successes; the errors each handler can answer are declared here.
-        auth.MapPost("/login", LoginAsync).WithName("Login").AllowAnonymous()
+        auth.MapPost("/login", LoginAsync)
+            .WithName("Login")
+            .AllowAnonymous()
             .WithSummary("Sign in with username, password and, for an account with a second factor, a code")
             .WithRequestBody(typeof(SignInRequest), "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        auth.MapPost("/refresh", RefreshAsync).WithName("Refresh").AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        auth.MapPost("/refresh", RefreshAsync)
+            .WithName("Refresh")
+            .AllowAnonymous()
             .WithSummary("Swap a refresh token (the cookie, or this body) for a new pair; the old one dies")
             .WithRequestBody(typeof(RefreshRequest), "application/json", required: false)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         // Open to a token that may only enrol a second factor: it must still learn who it is and be able to sign out.
-        auth.MapPost("/logout", LogoutAsync).WithName("Logout").WithSummary("Sign out: end this session").RequireAuthorization(PlatformPolicies.Enrolling).ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapGet("/me", MeAsync).WithName("Me").WithSummary("Who is signed in, until when, and whether they have (or must set up) a second factor").RequireAuthorization(PlatformPolicies.Enrolling).ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/logout", LogoutAsync)
+            .WithName("Logout")
+            .WithSummary("Sign out: end this session")
+            .RequireAuthorization(PlatformPolicies.Enrolling)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapGet("/me", MeAsync)
+            .WithName("Me")
+            .WithSummary("Who is signed in, until when, and whether they have (or must set up) a second factor")
+            .RequireAuthorization(PlatformPolicies.Enrolling)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 
     private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> LoginAsync(
-        HttpContext context, SessionService sessions, OwnDevices ownDevices, AuthService.Tokens.TokenIssuer issuer, CancellationToken cancellationToken)
+        HttpContext context,
+        SessionService sessions,
+        OwnDevices ownDevices,
+        AuthService.Tokens.TokenIssuer issuer,
+        CancellationToken cancellationToken
+    )
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, SignInRequest.JsonType, cancellationToken);
         if (problem is not null)
@@ -117,21 +137,40 @@ internal static class AuthEndpoints
         return outcome.Failure switch
         {
             SignInFailure.Busy => Busy(context),
-            SignInFailure.InvalidCredentials => TypedResults.Text(InvalidCredentialsBody, "application/problem+json", statusCode: StatusCodes.Status401Unauthorized),
-            SignInFailure.SecondFactorRequired => TypedResults.Text(string.IsNullOrWhiteSpace(request.Code) ? CodeRequiredBody : WrongCodeBody, "application/problem+json", statusCode: StatusCodes.Status401Unauthorized),
+            SignInFailure.InvalidCredentials => TypedResults.Text(
+                InvalidCredentialsBody,
+                "application/problem+json",
+                statusCode: StatusCodes.Status401Unauthorized
+            ),
+            SignInFailure.SecondFactorRequired => TypedResults.Text(
+                string.IsNullOrWhiteSpace(request.Code) ? CodeRequiredBody : WrongCodeBody,
+                "application/problem+json",
+                statusCode: StatusCodes.Status401Unauthorized
+            ),
             _ => (Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>)Issued(context, outcome.Tokens!, sessions),
         };
     }
 
-    private static async Task<Ok<MeResponse>> MeAsync(ClaimsPrincipal user, AuthService.SecondFactor.SecondFactorService secondFactors, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new MeResponse(
-            user.Identity!.Name!,
-            user.FindFirstValue(TokenConventions.RoleClaim)!,
-            DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, CultureInfo.InvariantCulture)),
-            await secondFactors.IsEnrolledAsync(user.Identity.Name!, cancellationToken),
-            user.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim)));
+    private static async Task<Ok<MeResponse>> MeAsync(
+        ClaimsPrincipal user,
+        AuthService.SecondFactor.SecondFactorService secondFactors,
+        CancellationToken cancellationToken
+    ) =>
+        TypedResults.Ok(
+            new MeResponse(
+                user.Identity!.Name!,
+                user.FindFirstValue(TokenConventions.RoleClaim)!,
+                DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, CultureInfo.InvariantCulture)),
+                await secondFactors.IsEnrolledAsync(user.Identity.Name!, cancellationToken),
+                user.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim)
+            )
+        );
 
-    private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> RefreshAsync(HttpContext context, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> RefreshAsync(
+        HttpContext context,
+        SessionService sessions,
+        CancellationToken cancellationToken
+    )
     {
         // The dashboard sends the cookie; API clients may send {"refresh_token": "…"} instead.
         string? token = null;
@@ -156,7 +195,12 @@ internal static class AuthEndpoints
         return tokens is null ? SessionEnded(context) : Issued(context, tokens, sessions);
     }
 
-    private static async Task<NoContent> LogoutAsync(HttpContext context, ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<NoContent> LogoutAsync(
+        HttpContext context,
+        ClaimsPrincipal user,
+        SessionService sessions,
+        CancellationToken cancellationToken
+    )
     {
         await sessions.SignOutAsync(user.FindFirstValue(TokenConventions.SessionClaim)!, user.Identity!.Name!, context.ClientIp(), cancellationToken);
         AuthCookies.Clear(context.Response);
@@ -170,15 +214,22 @@ internal static class AuthEndpoints
         var expiresIn = (int)Math.Round((tokens.Access.ExpiresAt - sessions.Now()).TotalSeconds);
         return IsBrowser(context.Request)
             ? TypedResults.Ok(new TokenResponse { TokenType = "Bearer", ExpiresIn = expiresIn })
-            : TypedResults.Ok(new TokenResponse { AccessToken = tokens.Access.Value, TokenType = "Bearer", ExpiresIn = expiresIn, RefreshToken = tokens.RefreshToken });
+            : TypedResults.Ok(
+                new TokenResponse
+                {
+                    AccessToken = tokens.Access.Value,
+                    TokenType = "Bearer",
+                    ExpiresIn = expiresIn,
+                    RefreshToken = tokens.RefreshToken,
+                }
+            );
     }
 
     /// <summary>
     /// A browser always sends <c>Origin</c> on a POST and <c>Sec-Fetch-Site</c> on every request, and no script can
     /// remove either (forbidden header names); API clients send neither.
     /// </summary>
-    private static bool IsBrowser(HttpRequest request) =>
-        request.Headers.Origin.Count > 0 || request.Headers.ContainsKey("Sec-Fetch-Site");
+    private static bool IsBrowser(HttpRequest request) => request.Headers.Origin.Count > 0 || request.Headers.ContainsKey("Sec-Fetch-Site");
 
     private static ContentHttpResult SessionEnded(HttpContext context)
     {
@@ -189,7 +240,10 @@ internal static class AuthEndpoints
     internal static ProblemHttpResult Busy(HttpContext context)
     {
         context.Response.Headers.RetryAfter = "1";
-        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: "Too many password checks at once; try again in a second.");
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Busy",
+            detail: "Too many password checks at once; try again in a second."
+        );
     }
-
 }

@@ -15,14 +15,27 @@ public interface ISessionStore
 
     /// <summary>Marks the old token used and stores its successor, atomically.</summary>
     /// <returns>False when the old token was already used (a concurrent or replayed refresh).</returns>
-    Task<bool> RotateAsync(string oldTokenHash, string newTokenHash, string sessionId, DateTimeOffset now, DateTimeOffset idleExpiresAt, CancellationToken cancellationToken = default);
+    Task<bool> RotateAsync(
+        string oldTokenHash,
+        string newTokenHash,
+        string sessionId,
+        DateTimeOffset now,
+        DateTimeOffset idleExpiresAt,
+        CancellationToken cancellationToken = default
+    );
 
     /// <summary>
     /// Ends the given sessions that are still active and puts them on the revocation feed (verifiers refuse their
     /// tokens until <paramref name="refusedUntil"/>), in one transaction: the feed never lacks a revoked session.
     /// </summary>
     /// <returns>The ids that were active and are now revoked.</returns>
-    Task<IReadOnlyList<string>> RevokeAsync(IEnumerable<string> sessionIds, string reason, DateTimeOffset now, DateTimeOffset refusedUntil, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> RevokeAsync(
+        IEnumerable<string> sessionIds,
+        string reason,
+        DateTimeOffset now,
+        DateTimeOffset refusedUntil,
+        CancellationToken cancellationToken = default
+    );
 
     /// <summary>
     /// Revokes every session issued before <paramref name="cutoff"/> with one row, however many there are (verifiers

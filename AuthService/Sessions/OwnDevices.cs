@@ -12,9 +12,12 @@ namespace AuthService.Sessions;
 public sealed class OwnDevices(KeyRing keys, TimeProvider time)
 {
     private readonly TokenValidationParameters _parameters = DeviceTokens.ValidationParameters(
-        kid => keys.Published.Where(key => key.Kid == kid).Select(key => (SecurityKey)key.SecurityKey), time);
+        kid => keys.Published.Where(key => key.Kid == kid).Select(key => (SecurityKey)key.SecurityKey),
+        time
+    );
 
     /// <param name="username">Normalised.</param>
     public async Task<bool> PresentsAsync(HttpRequest request, string username) =>
-        request.Cookies.TryGetValue(DeviceTokens.Cookie, out var cookie) && await DeviceTokens.RecognizeAsync(cookie, username, _parameters) is not null;
+        request.Cookies.TryGetValue(DeviceTokens.Cookie, out var cookie)
+        && await DeviceTokens.RecognizeAsync(cookie, username, _parameters) is not null;
 }

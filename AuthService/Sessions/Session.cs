@@ -4,7 +4,14 @@ namespace AuthService.Sessions;
 /// A sign-in: one refresh-token family. Each refresh replaces the token; the session ends on sign-out, revocation,
 /// reuse of a replaced token, after its idle time without a refresh, or at its absolute end.
 /// </summary>
-public sealed record Session(string Id, string Username, DateTimeOffset CreatedAt, DateTimeOffset IdleExpiresAt, DateTimeOffset AbsoluteExpiresAt, DateTimeOffset? RevokedAt)
+public sealed record Session(
+    string Id,
+    string Username,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset IdleExpiresAt,
+    DateTimeOffset AbsoluteExpiresAt,
+    DateTimeOffset? RevokedAt
+)
 {
     public bool IsActiveAt(DateTimeOffset now) => RevokedAt is null && now < IdleExpiresAt && now < AbsoluteExpiresAt;
 }

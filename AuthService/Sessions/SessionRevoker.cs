@@ -11,7 +11,13 @@ namespace AuthService.Sessions;
 /// access tokens within seconds. Used by the API and by the <c>sessions revoke-all</c> command alike.
 /// </summary>
 public sealed partial class SessionRevoker(
-    ISessionStore sessions, IAuditLog audit, AuthSettings settings, TimeProvider time, ILogger<SessionRevoker> logger, StackExchange.Redis.IConnectionMultiplexer? redis = null)
+    ISessionStore sessions,
+    IAuditLog audit,
+    AuthSettings settings,
+    TimeProvider time,
+    ILogger<SessionRevoker> logger,
+    StackExchange.Redis.IConnectionMultiplexer? redis = null
+)
 {
     /// <returns>How many of the sessions were active and are now revoked.</returns>
     public async Task<int> RevokeAsync(IReadOnlyList<string> sessionIds, string reason, CancellationToken cancellationToken)
@@ -42,7 +48,15 @@ public sealed partial class SessionRevoker(
             revoked = await RevokeAsync(await sessions.ActiveSessionIdsAsync(username, cancellationToken), reason, cancellationToken);
         }
 
-        await audit.WriteAsync(AuthAuditActions.SessionsRevoked, actor, username ?? "*", clientIp, "success", $"{revoked} session(s): {reason}", cancellationToken);
+        await audit.WriteAsync(
+            AuthAuditActions.SessionsRevoked,
+            actor,
+            username ?? "*",
+            clientIp,
+            "success",
+            $"{revoked} session(s): {reason}",
+            cancellationToken
+        );
         return revoked;
     }
 
@@ -56,7 +70,12 @@ public sealed partial class SessionRevoker(
 
         try
         {
-            await redis.GetSubscriber().PublishAsync(Platform.Security.Revocation.RevocationPush.Channel, Platform.Security.Revocation.RevocationPush.Serialize(revoked, revokedBefore));
+            await redis
+                .GetSubscriber()
+                .PublishAsync(
+                    Platform.Security.Revocation.RevocationPush.Channel,
+                    Platform.Security.Revocation.RevocationPush.Serialize(revoked, revokedBefore)
+                );
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
@@ -64,6 +83,9 @@ public sealed partial class SessionRevoker(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} revocation(s) not pushed ({Reason}); verifiers read them from the feed at their next poll")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "{Count} revocation(s) not pushed ({Reason}); verifiers read them from the feed at their next poll"
+    )]
     private partial void LogNotPushed(int count, string reason);
 }

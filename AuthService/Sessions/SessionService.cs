@@ -35,10 +35,18 @@ public sealed class SessionService(
     SignInMonitor monitor,
     SecondFactorService secondFactors,
     AuthSettings settings,
-    TimeProvider time)
+    TimeProvider time
+)
 {
     /// <param name="ownDevice">The attempt comes from the user's own device (<see cref="OwnDevices"/>).</param>
-    public async Task<SignInOutcome> SignInAsync(string username, string password, string? code, string? clientIp, bool ownDevice, CancellationToken cancellationToken)
+    public async Task<SignInOutcome> SignInAsync(
+        string username,
+        string password,
+        string? code,
+        string? clientIp,
+        bool ownDevice,
+        CancellationToken cancellationToken
+    )
     {
         username = UsernameRules.Normalize(username);
         var user = await users.FindAsync(username, cancellationToken);
@@ -49,7 +57,11 @@ public sealed class SessionService(
             return new SignInOutcome(null, SignInFailure.Busy);
         }
 
-        var reason = user is null ? "unknown-user" : !verified.Value ? "wrong-password" : user.Disabled ? "disabled" : null;
+        var reason =
+            user is null ? "unknown-user"
+            : !verified.Value ? "wrong-password"
+            : user.Disabled ? "disabled"
+            : null;
         if (reason is not null)
         {
             await FailedAsync(username, clientIp, reason, cancellationToken);
@@ -72,17 +84,34 @@ public sealed class SessionService(
             return new SignInOutcome(null, SignInFailure.SecondFactorRequired);
         }
 
-        var upgraded = PasswordRules.WorkFactorOf(user.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, ownDevice, cancellationToken) : null;
+        var upgraded =
+            PasswordRules.WorkFactorOf(user.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, ownDevice, cancellationToken) : null;
         var now = time.GetUtcNow();
-        var session = new Session(TokenIssuer.NewSessionId(), user.Username, now, now + settings.SessionIdleLifetime, now + settings.SessionAbsoluteLifetime, null);
+        var session = new Session(
+            TokenIssuer.NewSessionId(),
+            user.Username,
+            now,
+            now + settings.SessionIdleLifetime,
+            now + settings.SessionAbsoluteLifetime,
+            null
+        );
         var refreshToken = TokenIssuer.NewRefreshToken();
         // The session is created only for the user as checked: an admin's change (password reset, disabling, demotion,
         // deletion) that committed meanwhile, on any replica, wins; the user is read again and checked again.
-        for (var attempt = 0; !await sessions.CreateAsync(session, TokenIssuer.HashRefreshToken(refreshToken), user.Version, cancellationToken); attempt++)
+        for (
+            var attempt = 0;
+            !await sessions.CreateAsync(session, TokenIssuer.HashRefreshToken(refreshToken), user.Version, cancellationToken);
+            attempt++
+        )
         {
             var changed = attempt < 2 ? await users.FindAsync(username, cancellationToken) : null;
-            var stillValid = changed is not null && !changed.Disabled
-                && (changed.PasswordHash == user.PasswordHash || await hasher.VerifyAsync(password, changed.PasswordHash, ownDevice, cancellationToken) == true);
+            var stillValid =
+                changed is not null
+                && !changed.Disabled
+                && (
+                    changed.PasswordHash == user.PasswordHash
+                    || await hasher.VerifyAsync(password, changed.PasswordHash, ownDevice, cancellationToken) == true
+                );
             if (!stillValid)
             {
                 await FailedAsync(username, clientIp, "changed-meanwhile", cancellationToken);
@@ -96,10 +125,26 @@ public sealed class SessionService(
         await users.RecordSignInAsync(user.Username, user.Version, now, upgraded, cancellationToken);
         if (upgraded is not null)
         {
-            await audit.WriteAsync(AuthAuditActions.PasswordRehashed, user.Username, user.Username, clientIp, "success", $"bcrypt cost {PasswordRules.WorkFactorOf(user.PasswordHash)} -> {hasher.WorkFactor}", cancellationToken);
+            await audit.WriteAsync(
+                AuthAuditActions.PasswordRehashed,
+                user.Username,
+                user.Username,
+                clientIp,
+                "success",
+                $"bcrypt cost {PasswordRules.WorkFactorOf(user.PasswordHash)} -> {hasher.WorkFactor}",
+                cancellationToken
+            );
         }
 
-        await audit.WriteAsync(AuthAuditActions.SignIn, user.Username, user.Username, clientIp, "success", codeKind is null ? null : $"with a {codeKind}", cancellationToken);
+        await audit.WriteAsync(
+            AuthAuditActions.SignIn,
+            user.Username,
+            user.Username,
+            clientIp,
+            "success",
+            codeKind is null ? null : $"with a {codeKind}",
+            cancellationToken
+        );
         var access = tokens.CreateAccessToken(user.Username, user.Role, session.Id, enrollOnly: MustEnroll(user) && check != CodeCheck.Accepted);
         return new SignInOutcome(new TokenPair(access, refreshToken, user.Username, user.Role), SignInFailure.None);
     }
@@ -119,7 +164,15 @@ public sealed class SessionService(
         {
             // A replaced token came back: someone holds a copy. End the whole family (RFC 9700 §4.14.2).
             await revoker.RevokeAsync([session.Id], "refresh-token-reuse", cancellationToken);
-            await audit.WriteAsync(AuthAuditActions.RefreshReuse, null, session.Username, clientIp, "session-revoked", $"session {session.Id}", cancellationToken);
+            await audit.WriteAsync(
+                AuthAuditActions.RefreshReuse,
+                null,
+                session.Username,
+                clientIp,
+                "session-revoked",
+                $"session {session.Id}",
+                cancellationToken
+            );
             return null;
         }
 
@@ -141,7 +194,15 @@ public sealed class SessionService(
         {
             // Used by a concurrent request between our read and our write: the same reuse, seen a moment later.
             await revoker.RevokeAsync([session.Id], "refresh-token-reuse", cancellationToken);
-            await audit.WriteAsync(AuthAuditActions.RefreshReuse, null, session.Username, clientIp, "session-revoked", $"session {session.Id}", cancellationToken);
+            await audit.WriteAsync(
+                AuthAuditActions.RefreshReuse,
+                null,
+                session.Username,
+                clientIp,
+                "session-revoked",
+                $"session {session.Id}",
+                cancellationToken
+            );
             return null;
         }
 

@@ -35,7 +35,12 @@ public sealed class TokenIssuer(KeyRing keys, AuthSettings settings, TimeProvide
 
     /// <summary>A device token for <paramref name="username"/> (<see cref="DeviceTokens"/>): signed like access tokens, never usable as one.</summary>
     public AccessToken CreateDeviceToken(string username) =>
-        Sign(DeviceTokens.Audience, DeviceTokens.TokenType, DeviceTokens.Lifetime, new Dictionary<string, object> { [JwtRegisteredClaimNames.Sub] = username });
+        Sign(
+            DeviceTokens.Audience,
+            DeviceTokens.TokenType,
+            DeviceTokens.Lifetime,
+            new Dictionary<string, object> { [JwtRegisteredClaimNames.Sub] = username }
+        );
 
     // ES256 with the active key, issued now, a fresh jti.
     private AccessToken Sign(string audience, string type, TimeSpan lifetime, Dictionary<string, object> claims)
@@ -43,17 +48,19 @@ public sealed class TokenIssuer(KeyRing keys, AuthSettings settings, TimeProvide
         var now = time.GetUtcNow();
         var expires = now + lifetime;
         claims[JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var token = Handler.CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = TokenConventions.Issuer,
-            Audience = audience,
-            TokenType = type,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            SigningCredentials = new SigningCredentials(keys.Active.SecurityKey, SecurityAlgorithms.EcdsaSha256),
-            Claims = claims,
-        });
+        var token = Handler.CreateToken(
+            new SecurityTokenDescriptor
+            {
+                Issuer = TokenConventions.Issuer,
+                Audience = audience,
+                TokenType = type,
+                IssuedAt = now.UtcDateTime,
+                NotBefore = now.UtcDateTime,
+                Expires = expires.UtcDateTime,
+                SigningCredentials = new SigningCredentials(keys.Active.SecurityKey, SecurityAlgorithms.EcdsaSha256),
+                Claims = claims,
+            }
+        );
         return new AccessToken(token, expires);
     }
 

@@ -21,7 +21,13 @@ namespace AuthService.Users;
 /// 5 s until it is done.
 /// </summary>
 internal sealed partial class AdminSeeder(
-    AuthSettings settings, IUserStore users, SessionRevoker revoker, IAuditLog audit, TimeProvider time, ILogger<AdminSeeder> logger) : IHostedService, IDisposable
+    AuthSettings settings,
+    IUserStore users,
+    SessionRevoker revoker,
+    IAuditLog audit,
+    TimeProvider time,
+    ILogger<AdminSeeder> logger
+) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _retrying = Task.CompletedTask;
@@ -81,9 +87,20 @@ internal sealed partial class AdminSeeder(
             }
 
             // Never seeded under this name (a new database, or a new ADMIN_USERNAME), or the operator changed the hash.
-            await users.CreateAsync(new User(settings.AdminUsername, settings.AdminPasswordHash, TokenConventions.AdminRole, false, now, now, null), cancellationToken);
+            await users.CreateAsync(
+                new User(settings.AdminUsername, settings.AdminPasswordHash, TokenConventions.AdminRole, false, now, now, null),
+                cancellationToken
+            );
             await users.SetSeedDigestAsync(settings.AdminUsername, digest, cancellationToken);
-            await audit.WriteAsync(AuthAuditActions.AdminSeeded, null, settings.AdminUsername, null, "created", seeded is null ? null : "ADMIN_PASSWORD_HASH changed", cancellationToken);
+            await audit.WriteAsync(
+                AuthAuditActions.AdminSeeded,
+                null,
+                settings.AdminUsername,
+                null,
+                "created",
+                seeded is null ? null : "ADMIN_PASSWORD_HASH changed",
+                cancellationToken
+            );
             LogSeeded(settings.AdminUsername);
             return;
         }
@@ -113,15 +130,24 @@ internal sealed partial class AdminSeeder(
 
     public void Dispose() => _stopping.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The administrator cannot be seeded: the database does not answer ({Reason}); retrying every 5 s")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "The administrator cannot be seeded: the database does not answer ({Reason}); retrying every 5 s"
+    )]
     private partial void LogUnavailable(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Administrator {Username} created from ADMIN_USERNAME")]
     private partial void LogSeeded(string username);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Administrator {Username} was deleted by an admin and is not created again; to restore it, set a new ADMIN_PASSWORD_HASH")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Administrator {Username} was deleted by an admin and is not created again; to restore it, set a new ADMIN_PASSWORD_HASH"
+    )]
     private partial void LogStaysDeleted(string username);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Administrator {Username}: password replaced from ADMIN_PASSWORD_HASH; their sessions were ended")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Administrator {Username}: password replaced from ADMIN_PASSWORD_HASH; their sessions were ended"
+    )]
     private partial void LogPasswordReplaced(string username);
 }

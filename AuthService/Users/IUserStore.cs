@@ -17,6 +17,7 @@ public interface IUserStore
 
     /// <summary>Deletes the user if still at <paramref name="user"/>'s version and not the last enabled administrator.</summary>
     Task<UserChange> DeleteAsync(User user, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Records a sign-in, and <paramref name="upgradedHash"/> (the password re-hashed at a higher cost) only if the user
     /// is still at <paramref name="version"/>: a password changed meanwhile is never overwritten by the old one's hash.
@@ -27,5 +28,4 @@ public interface IUserStore
     Task<string?> SeedDigestAsync(string username, CancellationToken cancellationToken = default);
 
     Task SetSeedDigestAsync(string username, string digest, CancellationToken cancellationToken = default);
-
 }

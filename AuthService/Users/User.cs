@@ -1,7 +1,15 @@
 namespace AuthService.Users;
 
 /// <summary>An account as stored; the password hash never leaves the service.</summary>
-public sealed record User(string Username, string PasswordHash, string Role, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastSignInAt)
+public sealed record User(
+    string Username,
+    string PasswordHash,
+    string Role,
+    bool Disabled,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? LastSignInAt
+)
 {
     /// <summary>Bumped by every change: a change applies only to the version it was decided on.</summary>
     public long Version { get; init; }
@@ -26,7 +34,16 @@ public enum UserChange
 }
 
 /// <summary>An account as the API shows it.</summary>
-public sealed record UserView(string Username, string Role, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastSignInAt, bool Mfa)
+public sealed record UserView(
+    string Username,
+    string Role,
+    bool Disabled,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? LastSignInAt,
+    bool Mfa
+)
 {
-    public static UserView From(User user) => new(user.Username, user.Role, user.Disabled, user.CreatedAt, user.UpdatedAt, user.LastSignInAt, user.HasSecondFactor);
+    public static UserView From(User user) =>
+        new(user.Username, user.Role, user.Disabled, user.CreatedAt, user.UpdatedAt, user.LastSignInAt, user.HasSecondFactor);
 }

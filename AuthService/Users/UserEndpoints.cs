@@ -24,27 +24,59 @@ internal static class UserEndpoints
 
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(PlatformPolicies.Admin)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        users.MapGet("/", async (IUserStore store, CancellationToken cancellationToken) =>
-            TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(UserView.From))).WithName("ListUsers").WithSummary("Every user, with role, state and second factor");
-        users.MapPost("/", CreateAsync).WithName("CreateUser").WithSummary("Create a user with a role and an initial password")
+        var users = app.MapGroup("/api/users")
+            .WithTags("Users")
+            .RequireAuthorization(PlatformPolicies.Admin)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        users
+            .MapGet("/", async (IUserStore store, CancellationToken cancellationToken) =>
+                TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(UserView.From))
+            )
+            .WithName("ListUsers")
+            .WithSummary("Every user, with role, state and second factor");
+        users
+            .MapPost("/", CreateAsync)
+            .WithName("CreateUser")
+            .WithSummary("Create a user with a role and an initial password")
             .WithRequestBody(typeof(CreateUserRequest), "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        users.MapPut("/{username}", UpdateAsync).WithName("UpdateUser").WithSummary("Change a user's role, password or disabled state; most changes end their sessions")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        users
+            .MapPut("/{username}", UpdateAsync)
+            .WithName("UpdateUser")
+            .WithSummary("Change a user's role, password or disabled state; most changes end their sessions")
             .WithRequestBody(typeof(UpdateUserRequest), "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        users.MapDelete("/{username}", DeleteAsync).WithName("DeleteUser").WithSummary("Delete a user and end their sessions")
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        users.MapDelete("/{username}/mfa", ResetSecondFactorAsync).WithName("ResetSecondFactor")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        users
+            .MapDelete("/{username}", DeleteAsync)
+            .WithName("DeleteUser")
+            .WithSummary("Delete a user and end their sessions")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        users
+            .MapDelete("/{username}/mfa", ResetSecondFactorAsync)
+            .WithName("ResetSecondFactor")
             .WithSummary("Remove a user's second factor (a lost phone); ends the user's sessions")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    private static async Task<Results<Created<UserView>, ProblemHttpResult>> CreateAsync(HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Created<UserView>, ProblemHttpResult>> CreateAsync(
+        HttpContext context,
+        ClaimsPrincipal admin,
+        IUserStore store,
+        PasswordHasher hasher,
+        IAuditLog audit,
+        TimeProvider time,
+        CancellationToken cancellationToken
+    )
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.CreateUserRequest, cancellationToken);
         if (problem is not null)
@@ -77,15 +109,36 @@ internal static class UserEndpoints
         var user = new User(UsernameRules.Normalize(request.Username!), hash, request.Role, false, now, now, null);
         if (!await store.CreateAsync(user, cancellationToken))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "User exists", detail: $"A user named {user.Username} already exists.");
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "User exists",
+                detail: $"A user named {user.Username} already exists."
+            );
         }
 
-        await audit.WriteAsync(AuthAuditActions.UserCreated, admin.Identity!.Name, user.Username, context.ClientIp(), "success", $"role {user.Role}", cancellationToken);
+        await audit.WriteAsync(
+            AuthAuditActions.UserCreated,
+            admin.Identity!.Name,
+            user.Username,
+            context.ClientIp(),
+            "success",
+            $"role {user.Role}",
+            cancellationToken
+        );
         return TypedResults.Created($"/api/users/{user.Username}", UserView.From(user));
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> UpdateAsync(
-        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, PasswordHasher hasher, SessionRevoker revoker, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+        string username,
+        HttpContext context,
+        ClaimsPrincipal admin,
+        IUserStore store,
+        PasswordHasher hasher,
+        SessionRevoker revoker,
+        IAuditLog audit,
+        TimeProvider time,
+        CancellationToken cancellationToken
+    )
     {
         var (request, problem) = await JsonBody.ReadAsync(context.Request, AuthJsonContext.Default.UpdateUserRequest, cancellationToken);
         if (problem is not null)
@@ -154,7 +207,15 @@ internal static class UserEndpoints
 
         var actor = admin.Identity!.Name;
         var clientIp = context.ClientIp();
-        await audit.WriteAsync(AuthAuditActions.UserUpdated, actor, user.Username, clientIp, "success", changes.Count == 0 ? "no change" : string.Join(", ", changes), cancellationToken);
+        await audit.WriteAsync(
+            AuthAuditActions.UserUpdated,
+            actor,
+            user.Username,
+            clientIp,
+            "success",
+            changes.Count == 0 ? "no change" : string.Join(", ", changes),
+            cancellationToken
+        );
         if (role != user.Role || (disabled && !user.Disabled) || request.Password is not null)
         {
             await revoker.EndSessionsAsync(user.Username, "user-changed: " + string.Join(", ", changes), actor, clientIp, cancellationToken);
@@ -164,7 +225,14 @@ internal static class UserEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, SessionRevoker revoker, IAuditLog audit, CancellationToken cancellationToken)
+        string username,
+        HttpContext context,
+        ClaimsPrincipal admin,
+        IUserStore store,
+        SessionRevoker revoker,
+        IAuditLog audit,
+        CancellationToken cancellationToken
+    )
     {
         var user = await store.FindAsync(UsernameRules.Normalize(username), cancellationToken);
         if (user is null)
@@ -188,7 +256,14 @@ internal static class UserEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> ResetSecondFactorAsync(
-        string username, HttpContext context, ClaimsPrincipal admin, IUserStore store, AuthService.SecondFactor.SecondFactorService secondFactors, SessionRevoker revoker, CancellationToken cancellationToken)
+        string username,
+        HttpContext context,
+        ClaimsPrincipal admin,
+        IUserStore store,
+        AuthService.SecondFactor.SecondFactorService secondFactors,
+        SessionRevoker revoker,
+        CancellationToken cancellationToken
+    )
     {
         var user = await store.FindAsync(UsernameRules.Normalize(username), cancellationToken);
         if (user is null)
@@ -208,9 +283,16 @@ internal static class UserEndpoints
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such user", detail: $"There is no user named {username}.");
 
     private static ProblemHttpResult ChangedMeanwhile(string username) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile",
-            detail: $"{username} was changed by another request at the same time; nothing was written. Read it again and retry.");
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: "Changed meanwhile",
+            detail: $"{username} was changed by another request at the same time; nothing was written. Read it again and retry."
+        );
 
     private static ProblemHttpResult LastAdmin() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Last administrator", detail: "This would leave no enabled administrator.");
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: "Last administrator",
+            detail: "This would leave no enabled administrator."
+        );
 }

@@ -30,7 +30,15 @@ public sealed class ApiContract
     public static ApiContract Parse(string json) => new(JsonNode.Parse(json)!.AsObject());
 
     /// <returns>What in this exchange the document does not describe (empty when it all fits).</returns>
-    public IReadOnlyList<string> Check(string method, string path, string? requestContentType, string? requestBody, HttpStatusCode status, string? responseContentType, string? responseBody)
+    public IReadOnlyList<string> Check(
+        string method,
+        string path,
+        string? requestContentType,
+        string? requestBody,
+        HttpStatusCode status,
+        string? responseContentType,
+        string? responseBody
+    )
     {
         if (!DocumentedPrefixes.Any(prefix => path.StartsWith(prefix, StringComparison.Ordinal)))
         {
@@ -38,7 +46,8 @@ public sealed class ApiContract
         }
 
         var what = $"{method} {path} → {(int)status}";
-        var operation = _paths.Where(p => p.Path.IsMatch(path))
+        var operation = _paths
+            .Where(p => p.Path.IsMatch(path))
             .OrderByDescending(p => p.Template.Count(c => c == '/') - p.Template.Count(c => c == '{')) // literal segments first
             .Select(p => p.Operations[method.ToLowerInvariant()]?.AsObject())
             .FirstOrDefault(o => o is not null);
@@ -54,7 +63,11 @@ public sealed class ApiContract
         {
             problems.Add($"{what}: the status is not documented");
         }
-        else if (IsJson(responseContentType) && !string.IsNullOrEmpty(responseBody) && SchemaOf(response["content"], responseContentType!) is { } schema)
+        else if (
+            IsJson(responseContentType)
+            && !string.IsNullOrEmpty(responseBody)
+            && SchemaOf(response["content"], responseContentType!) is { } schema
+        )
         {
             problems.AddRange(Validate(schema, responseBody).Select(error => $"{what}: response {error}"));
         }
@@ -77,7 +90,8 @@ public sealed class ApiContract
         return problems;
     }
 
-    private static bool IsJson(string? contentType) => contentType is not null && (contentType == "application/json" || contentType.EndsWith("+json", StringComparison.Ordinal));
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && (contentType == "application/json" || contentType.EndsWith("+json", StringComparison.Ordinal));
 
     private static JsonNode? SchemaOf(JsonNode? content, string contentType) =>
         (content?[contentType] ?? content?["application/json"] ?? content?["application/problem+json"])?["schema"];
@@ -100,7 +114,10 @@ public sealed class ApiContract
         var results = JsonSchema.FromText(composed.ToJsonString()).Evaluate(instance, Evaluation);
         return results.IsValid
             ? []
-            : results.Details.Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"at {d.InstanceLocation}: {e.Value}")).Distinct();
+            : results
+                .Details.Where(d => d.Errors is { Count: > 0 })
+                .SelectMany(d => d.Errors!.Select(e => $"at {d.InstanceLocation}: {e.Value}"))
+                .Distinct();
     }
 
     private static Regex Template(string template) =>

@@ -26,7 +26,9 @@ public sealed class ApiContractTests(BrowserFixture fixture)
             Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         }
 
-        using (var wrong = await client.PostAsJsonAsync("/api/auth/login", new { username = System.AdminUsername, password = "not-the-admin-password" }))
+        using (
+            var wrong = await client.PostAsJsonAsync("/api/auth/login", new { username = System.AdminUsername, password = "not-the-admin-password" })
+        )
         {
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         }
@@ -39,13 +41,19 @@ public sealed class ApiContractTests(BrowserFixture fixture)
         using var byBody = await client.PostAsJsonAsync("/api/auth/refresh", new { refresh_token = tokens.GetProperty("refresh_token").GetString() });
         Assert.Equal(HttpStatusCode.OK, byBody.StatusCode);
         var token = (await byBody.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-        var refreshCookie = byBody.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("__Secure-refresh=", StringComparison.Ordinal)).Split(';')[0];
+        var refreshCookie = byBody
+            .Headers.GetValues("Set-Cookie")
+            .Single(c => c.StartsWith("__Secure-refresh=", StringComparison.Ordinal))
+            .Split(';')[0];
         using var byCookie = new HttpRequestMessage(HttpMethod.Post, "/api/auth/refresh");
         byCookie.Headers.Add("Cookie", refreshCookie);
         byCookie.Headers.Add("Origin", System.Url.GetLeftPart(UriPartial.Authority)); // as a browser sends it
         using var refreshed = await client.SendAsync(byCookie);
         Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
-        Assert.False((await refreshed.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("access_token", out _), "a browser's tokens stay in cookies");
+        Assert.False(
+            (await refreshed.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("access_token", out _),
+            "a browser's tokens stay in cookies"
+        );
 
         using (var me = await client.SendAsync(Authorized(HttpMethod.Get, "/api/auth/me", token)))
         {
@@ -78,7 +86,21 @@ public sealed class ApiContractTests(BrowserFixture fixture)
         var admin = await AdminTokenAsync(client);
         var username = "contract" + Guid.NewGuid().ToString("N")[..8];
 
-        using (var created = await client.SendAsync(Authorized(HttpMethod.Post, "/api/users", admin, new { username, password = "a-long-enough-password", role = "viewer" })))
+        using (
+            var created = await client.SendAsync(
+                Authorized(
+                    HttpMethod.Post,
+                    "/api/users",
+                    admin,
+                    new
+                    {
+                        username,
+                        password = "a-long-enough-password",
+                        role = "viewer",
+                    }
+                )
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
@@ -89,7 +111,11 @@ public sealed class ApiContractTests(BrowserFixture fixture)
             Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
         }
 
-        using (var reset = await client.SendAsync(Authorized(HttpMethod.Put, $"/api/users/{username}", admin, new { password = "another-long-password" })))
+        using (
+            var reset = await client.SendAsync(
+                Authorized(HttpMethod.Put, $"/api/users/{username}", admin, new { password = "another-long-password" })
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
         }
@@ -124,21 +150,30 @@ public sealed class ApiContractTests(BrowserFixture fixture)
             Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
         }
 
-        using (var forged = new HttpRequestMessage(HttpMethod.Post, "/webhooks/recording") { Content = new FormUrlEncodedContent([new("RecordingSid", sid)]) })
+        using (
+            var forged = new HttpRequestMessage(HttpMethod.Post, "/webhooks/recording")
+            {
+                Content = new FormUrlEncodedContent([new("RecordingSid", sid)]),
+            }
+        )
         {
             forged.Headers.Add("X-Twilio-Signature", "forged");
             using var refused = await client.SendAsync(forged);
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
 
-        foreach (var (path, expected) in new[]
-        {
-            ("/api/recordings?limit=5", HttpStatusCode.OK), ("/api/recordings?limit=0", HttpStatusCode.BadRequest),
-            ($"/api/recordings/{sid}", HttpStatusCode.OK), ("/api/recordings/not-a-sid", HttpStatusCode.BadRequest),
-            ($"/api/recordings/{RunningSystem.NewRecordingSid()}", HttpStatusCode.NotFound),
-            ($"/api/recordings/{sid}/audio?format=ogg", HttpStatusCode.BadRequest),
-            ("/api/audit/recordings?limit=5", HttpStatusCode.OK),
-        })
+        foreach (
+            var (path, expected) in new[]
+            {
+                ("/api/recordings?limit=5", HttpStatusCode.OK),
+                ("/api/recordings?limit=0", HttpStatusCode.BadRequest),
+                ($"/api/recordings/{sid}", HttpStatusCode.OK),
+                ("/api/recordings/not-a-sid", HttpStatusCode.BadRequest),
+                ($"/api/recordings/{RunningSystem.NewRecordingSid()}", HttpStatusCode.NotFound),
+                ($"/api/recordings/{sid}/audio?format=ogg", HttpStatusCode.BadRequest),
+                ("/api/audit/recordings?limit=5", HttpStatusCode.OK),
+            }
+        )
         {
             using var response = await client.SendAsync(Authorized(HttpMethod.Get, path, admin));
             Assert.True(response.StatusCode == expected, $"GET {path}: {(int)response.StatusCode}");

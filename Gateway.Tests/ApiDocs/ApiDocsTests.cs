@@ -38,31 +38,63 @@ public sealed class ApiDocsTests(BrowserFixture fixture)
         Assert.Equal(System.Url.GetLeftPart(UriPartial.Authority), root.GetProperty("servers")[0].GetProperty("url").GetString());
         var paths = root.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         // What the gateway forwards, from both services, and nothing it does not.
-        foreach (var expected in new[] { "/api/auth/login", "/api/auth/mfa/totp/setup", "/api/users/{username}", "/api/recordings", "/api/recordings/{sid}/audio", "/webhooks/recording", "/ws", "/.well-known/jwks.json" })
+        foreach (
+            var expected in new[]
+            {
+                "/api/auth/login",
+                "/api/auth/mfa/totp/setup",
+                "/api/users/{username}",
+                "/api/recordings",
+                "/api/recordings/{sid}/audio",
+                "/webhooks/recording",
+                "/ws",
+                "/.well-known/jwks.json",
+            }
+        )
         {
             Assert.Contains(expected, paths);
         }
 
-        Assert.DoesNotContain(paths, p => p.StartsWith("/internal", StringComparison.Ordinal) || p.StartsWith("/health", StringComparison.Ordinal) || p.StartsWith("/openapi", StringComparison.Ordinal));
+        Assert.DoesNotContain(paths, p =>
+            p.StartsWith("/internal", StringComparison.Ordinal)
+            || p.StartsWith("/health", StringComparison.Ordinal)
+            || p.StartsWith("/openapi", StringComparison.Ordinal)
+        );
 
         var schemes = root.GetProperty("components").GetProperty("securitySchemes");
         Assert.Equal("bearer", schemes.GetProperty("bearer").GetProperty("scheme").GetString());
-        Assert.Equal(("cookie", "__Host-session"), (schemes.GetProperty("sessionCookie").GetProperty("in").GetString(), schemes.GetProperty("sessionCookie").GetProperty("name").GetString()));
+        Assert.Equal(
+            ("cookie", "__Host-session"),
+            (schemes.GetProperty("sessionCookie").GetProperty("in").GetString(), schemes.GetProperty("sessionCookie").GetProperty("name").GetString())
+        );
 
         foreach (var (path, method, operation) in Operations(root))
         {
             var what = $"{method.ToUpperInvariant()} {path}";
             Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), $"{what} has no summary");
             var security = operation.GetProperty("security").EnumerateArray().SelectMany(s => s.EnumerateObject().Select(p => p.Name)).ToList();
-            var anonymous = path is "/api/auth/login" or "/api/auth/refresh" or "/webhooks/recording" || path.StartsWith("/.well-known", StringComparison.Ordinal);
-            Assert.True(anonymous ? security.Count == 0 : security.SequenceEqual(["bearer", "sessionCookie"]), $"{what}: security {string.Join(",", security)}");
+            var anonymous =
+                path is "/api/auth/login" or "/api/auth/refresh" or "/webhooks/recording"
+                || path.StartsWith("/.well-known", StringComparison.Ordinal);
+            Assert.True(
+                anonymous ? security.Count == 0 : security.SequenceEqual(["bearer", "sessionCookie"]),
+                $"{what}: security {string.Join(",", security)}"
+            );
 
             var responses = operation.GetProperty("responses");
             foreach (var response in responses.EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
             {
                 var resolved = Resolve(root, response.Value);
-                var schema = resolved.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString();
-                Assert.True(schema is "#/components/schemas/ProblemDetails" or "#/components/schemas/HttpValidationProblemDetails", $"{what} {response.Name}: {schema}");
+                var schema = resolved
+                    .GetProperty("content")
+                    .GetProperty("application/problem+json")
+                    .GetProperty("schema")
+                    .GetProperty("$ref")
+                    .GetString();
+                Assert.True(
+                    schema is "#/components/schemas/ProblemDetails" or "#/components/schemas/HttpValidationProblemDetails",
+                    $"{what} {response.Name}: {schema}"
+                );
             }
 
             Assert.True(responses.TryGetProperty("429", out _), $"{what} names no 429");
@@ -84,9 +116,17 @@ public sealed class ApiDocsTests(BrowserFixture fixture)
         var redocly = Path.Combine(Repository.Root, "Gateway.Tests", "ApiDocs", "lint", "node_modules", ".bin", "redocly");
         Assert.True(File.Exists(redocly), $"{redocly} is missing: deploy/test.sh installs it (npm ci --prefix Gateway.Tests/ApiDocs/lint)");
 
-        var result = await Processes.RunAsync(redocly, ["lint", file, "--extends", "recommended", "--format", "stylish"],
-            environment: new Dictionary<string, string?> { ["REDOCLY_TELEMETRY"] = "off", ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true", ["NO_COLOR"] = "1" },
-            timeout: TimeSpan.FromMinutes(2));
+        var result = await Processes.RunAsync(
+            redocly,
+            ["lint", file, "--extends", "recommended", "--format", "stylish"],
+            environment: new Dictionary<string, string?>
+            {
+                ["REDOCLY_TELEMETRY"] = "off",
+                ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true",
+                ["NO_COLOR"] = "1",
+            },
+            timeout: TimeSpan.FromMinutes(2)
+        );
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Contains("Woohoo! Your API description is valid.", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
@@ -95,7 +135,9 @@ public sealed class ApiDocsTests(BrowserFixture fixture)
     [Fact]
     public async Task Reference_ShowsTheOperations_InABrowser_RunningOnlyItsOwnScripts()
     {
-        await using var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = System.Url.ToString(), IgnoreHTTPSErrors = true });
+        await using var context = await fixture.Browser.NewContextAsync(
+            new BrowserNewContextOptions { BaseURL = System.Url.ToString(), IgnoreHTTPSErrors = true }
+        );
         var page = await context.NewPageAsync();
         var problems = new List<string>();
         var elsewhere = new List<string>();
@@ -111,7 +153,10 @@ public sealed class ApiDocsTests(BrowserFixture fixture)
         };
         page.Request += (_, request) =>
         {
-            if (!request.Url.StartsWith(System.Url.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal) && !request.Url.StartsWith("data:", StringComparison.Ordinal))
+            if (
+                !request.Url.StartsWith(System.Url.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal)
+                && !request.Url.StartsWith("data:", StringComparison.Ordinal)
+            )
             {
                 lock (elsewhere)
                 {

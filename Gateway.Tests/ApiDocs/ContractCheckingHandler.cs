@@ -24,8 +24,15 @@ public sealed class ContractCheckingHandler(Func<Task<ApiContract>> contract, Ht
             responseBody = await response.Content.ReadAsStringAsync(cancellationToken);
         }
 
-        var problems = (await contract()).Check(request.Method.Method, request.RequestUri!.AbsolutePath, request.Content?.Headers.ContentType?.MediaType, requestBody,
-            response.StatusCode, responseType, responseBody);
+        var problems = (await contract()).Check(
+            request.Method.Method,
+            request.RequestUri!.AbsolutePath,
+            request.Content?.Headers.ContentType?.MediaType,
+            requestBody,
+            response.StatusCode,
+            responseType,
+            responseBody
+        );
         if (problems.Count > 0)
         {
             response.Dispose();

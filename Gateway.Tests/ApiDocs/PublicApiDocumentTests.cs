@@ -34,14 +34,17 @@ public sealed class PublicApiDocumentTests
     [Fact]
     public void TwoServicesDescribingOneSchemaDifferently_IsAnError_NotAGuess()
     {
-        static JsonObject Service(string type) => new()
-        {
-            ["openapi"] = "3.1.1",
-            ["paths"] = new JsonObject(),
-            ["components"] = new JsonObject { ["schemas"] = new JsonObject { ["AuditPage"] = new JsonObject { ["type"] = type } } },
-        };
+        static JsonObject Service(string type) =>
+            new()
+            {
+                ["openapi"] = "3.1.1",
+                ["paths"] = new JsonObject(),
+                ["components"] = new JsonObject { ["schemas"] = new JsonObject { ["AuditPage"] = new JsonObject { ["type"] = type } } },
+            };
 
-        Assert.Throws<InvalidOperationException>(() => PublicApiDocument.Merge(new Uri("https://calls.example.com"), [("auth", Service("object")), ("recordings", Service("array"))]));
+        Assert.Throws<InvalidOperationException>(() =>
+            PublicApiDocument.Merge(new Uri("https://calls.example.com"), [("auth", Service("object")), ("recordings", Service("array"))])
+        );
         var same = PublicApiDocument.Merge(new Uri("https://calls.example.com/"), [("auth", Service("object")), ("recordings", Service("object"))]);
         Assert.Equal("https://calls.example.com", same["servers"]![0]!["url"]!.GetValue<string>());
     }

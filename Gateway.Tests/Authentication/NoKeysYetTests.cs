@@ -16,12 +16,14 @@ public sealed class NoKeysYetTests
         await using var identity = await TestIdentity.StartAsync();
         identity.Published.Clear(); // the AuthService answers, but has published no key yet
         await using var recordings = await FakeBackend.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-            ["JWKS_URL"] = identity.JwksUrl.ToString(),
-            ["REVOCATION_FEED_URL"] = identity.FeedUrl.ToString(),
-        });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
+                ["JWKS_URL"] = identity.JwksUrl.ToString(),
+                ["REVOCATION_FEED_URL"] = identity.FeedUrl.ToString(),
+            }
+        );
         using var client = gateway.CreateAnonymousClient();
         var token = identity.Mint();
 
@@ -57,13 +59,17 @@ public sealed class NoKeysYetTests
 
         // The key is published: the same token is accepted (the gateway re-reads at most once a second meanwhile).
         identity.Published.Add(identity.Key);
-        await Wait.UntilAsync(async () =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
-            request.Headers.Add("Authorization", $"Bearer {token}");
-            using var response = await client.SendAsync(request);
-            return response.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(10), "the token is checked once the key is published");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+                request.Headers.Add("Authorization", $"Bearer {token}");
+                using var response = await client.SendAsync(request);
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(10),
+            "the token is checked once the key is published"
+        );
         using var after = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
         after.Headers.Add("Authorization", $"Bearer {token}");
         using var afterResponse = await client.SendAsync(after);

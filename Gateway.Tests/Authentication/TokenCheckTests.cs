@@ -23,8 +23,8 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     }
 
     [Theory]
-    [InlineData("bearer {0}")]      // the scheme is case-insensitive
-    [InlineData("Bearer   {0}  ")]  // extra spaces around the token
+    [InlineData("bearer {0}")] // the scheme is case-insensitive
+    [InlineData("Bearer   {0}  ")] // extra spaces around the token
     public async Task BearerTokenSpelledOtherwise_ReachesTheServiceInTheCanonicalForm(string spelling)
     {
         // The canonical "Bearer <token>" is passed on as it came; any other spelling the check accepts is rewritten,
@@ -87,10 +87,22 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         // Built per run: the identity's key is made when the test class starts, so these are described by name.
         return new TheoryData<string, string>
         {
-            { "expired", "" }, { "not-yet-valid", "" }, { "wrong-issuer", "" }, { "wrong-audience", "" }, { "no-expiry", "" },
-            { "wrong-type", "" }, { "alg-none", "" }, { "hs256-with-public-key", "" }, { "unknown-kid", "" },
-            { "real-kid-foreign-key", "" }, { "tampered-payload", "" }, { "stripped-signature", "" }, { "garbage", "" },
-            { "empty-bearer", "" }, { "unknown-critical-header", "" }, { "empty-critical-header", "" },
+            { "expired", "" },
+            { "not-yet-valid", "" },
+            { "wrong-issuer", "" },
+            { "wrong-audience", "" },
+            { "no-expiry", "" },
+            { "wrong-type", "" },
+            { "alg-none", "" },
+            { "hs256-with-public-key", "" },
+            { "unknown-kid", "" },
+            { "real-kid-foreign-key", "" },
+            { "tampered-payload", "" },
+            { "stripped-signature", "" },
+            { "garbage", "" },
+            { "empty-bearer", "" },
+            { "unknown-critical-header", "" },
+            { "empty-critical-header", "" },
         };
     }
 
@@ -128,11 +140,12 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         try
         {
             using var response = await GetAsync("/api/recordings", bearer: new string('a', 100 * 1024));
-            Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestHeaderFieldsTooLarge or HttpStatusCode.Unauthorized, response.StatusCode.ToString());
+            Assert.True(
+                response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestHeaderFieldsTooLarge or HttpStatusCode.Unauthorized,
+                response.StatusCode.ToString()
+            );
         }
-        catch (HttpRequestException ex) when (ex.InnerException is IOException)
-        {
-        }
+        catch (HttpRequestException ex) when (ex.InnerException is IOException) { }
 
         Assert.Empty(_recordings.Requests);
     }
@@ -148,11 +161,15 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
 
         _gateway.Identity.Revoke("session-to-revoke");
 
-        await Wait.UntilAsync(async () =>
-        {
-            using var response = await GetAsync("/api/recordings", bearer: token);
-            return response.StatusCode == HttpStatusCode.Unauthorized;
-        }, TimeSpan.FromSeconds(5), "the revoked session is refused");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                using var response = await GetAsync("/api/recordings", bearer: token);
+                return response.StatusCode == HttpStatusCode.Unauthorized;
+            },
+            TimeSpan.FromSeconds(5),
+            "the revoked session is refused"
+        );
         using var other = await GetAsync("/api/recordings", bearer: _gateway.Identity.Mint(role: "viewer"));
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
     }
@@ -161,7 +178,9 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     public async Task RevokeAll_RefusesEveryTokenIssuedBeforeIt_WithinSeconds_AndNotTheOnesAfter()
     {
         // Its own gateway and identity: revoking everything would refuse the other tests' tokens.
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() }
+        );
         using var client = gateway.CreateAnonymousClient();
         var old = gateway.Identity.Mint(role: "viewer", now: DateTimeOffset.UtcNow.AddSeconds(-10));
         using (var before = await Send(client, old))
@@ -171,11 +190,15 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
 
         gateway.Identity.RevokeAllBefore(DateTimeOffset.UtcNow.AddSeconds(-5));
 
-        await Wait.UntilAsync(async () =>
-        {
-            using var response = await Send(client, old);
-            return response.StatusCode == HttpStatusCode.Unauthorized;
-        }, TimeSpan.FromSeconds(5), "a token issued before revoke-all is refused");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                using var response = await Send(client, old);
+                return response.StatusCode == HttpStatusCode.Unauthorized;
+            },
+            TimeSpan.FromSeconds(5),
+            "a token issued before revoke-all is refused"
+        );
         using var fresh = await Send(client, gateway.Identity.Mint(role: "viewer"));
         Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
 
@@ -191,7 +214,9 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     public async Task NewKey_IsPickedUpOnItsFirstToken_WithoutWaitingForTheSchedule()
     {
         // Its own gateway: the shared one may have re-read JWKS for another test's unknown kid within the minute.
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() }
+        );
         var next = new TestSigningKey("test-key-2");
         gateway.Identity.Published.Add(next);
         using var client = gateway.CreateAnonymousClient();
@@ -206,7 +231,9 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     [Fact]
     public async Task AKeyThatSignsAtOnce_IsAcceptedWithinTwoSeconds_EvenRightAfterAnotherUnknownKeyWasLookedUp()
     {
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() }
+        );
         using var client = gateway.CreateAnonymousClient();
         // A token naming a key nobody published: the gateway re-reads JWKS for it, and refuses it.
         using (var bogus = new HttpRequestMessage(HttpMethod.Get, "/api/recordings"))
@@ -219,12 +246,16 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         var next = new TestSigningKey("test-key-2");
         gateway.Identity.Published.Add(next);
         var token = gateway.Identity.Mint(key: next);
-        await Wait.UntilAsync(async () =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
-            request.Headers.Authorization = new("Bearer", token);
-            return (await client.SendAsync(request)).StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(2), "a token of the new key is accepted");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
+                request.Headers.Authorization = new("Bearer", token);
+                return (await client.SendAsync(request)).StatusCode == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(2),
+            "a token of the new key is accepted"
+        );
     }
 
     [Fact]
@@ -233,7 +264,8 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var gateway = await GatewayHost.StartAsync(
             new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() },
-            services: s => s.AddSingleton<TimeProvider>(time));
+            services: s => s.AddSingleton<TimeProvider>(time)
+        );
         var old = gateway.Identity.Key;
         var next = new TestSigningKey("test-key-2");
         gateway.Identity.Published.Add(next);
@@ -249,18 +281,22 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         var keys = gateway.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>();
         var moved = TimeSpan.Zero;
         var lastMove = DateTime.UtcNow;
-        await Wait.UntilAsync(() =>
-        {
-            // Move the clock past the scheduled JWKS refresh, again if its timer was set a moment late.
-            if (keys.Contains(old.Kid) && (moved == TimeSpan.Zero || DateTime.UtcNow - lastMove > TimeSpan.FromSeconds(2)))
+        await Wait.UntilAsync(
+            () =>
             {
-                time.Advance(TimeSpan.FromSeconds(31));
-                moved += TimeSpan.FromSeconds(31);
-                lastMove = DateTime.UtcNow;
-            }
+                // Move the clock past the scheduled JWKS refresh, again if its timer was set a moment late.
+                if (keys.Contains(old.Kid) && (moved == TimeSpan.Zero || DateTime.UtcNow - lastMove > TimeSpan.FromSeconds(2)))
+                {
+                    time.Advance(TimeSpan.FromSeconds(31));
+                    moved += TimeSpan.FromSeconds(31);
+                    lastMove = DateTime.UtcNow;
+                }
 
-            return !keys.Contains(old.Kid);
-        }, TimeSpan.FromSeconds(10), "the retired key is no longer trusted");
+                return !keys.Contains(old.Kid);
+            },
+            TimeSpan.FromSeconds(10),
+            "the retired key is no longer trusted"
+        );
         Assert.True(moved < TimeSpan.FromMinutes(14), "the token must be refused for its key, not for its age");
         using var refused = gateway.CreateAnonymousClient();
         using var retry = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
@@ -274,7 +310,8 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var gateway = await GatewayHost.StartAsync(
             new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _recordings.Url.ToString() },
-            services: s => s.AddSingleton<TimeProvider>(time));
+            services: s => s.AddSingleton<TimeProvider>(time)
+        );
         var token = gateway.Identity.Mint(now: time.GetUtcNow(), lifetime: TimeSpan.FromMinutes(15));
 
         async Task<HttpStatusCode> StatusAsync()
@@ -298,7 +335,16 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         var now = DateTimeOffset.UtcNow;
         var valid = identity.Mint();
         var parts = valid.Split('.');
-        var payload = new Dictionary<string, object> { ["iss"] = "recordings-platform-auth", ["aud"] = "recordings-platform", ["sub"] = "alice", ["role"] = "admin", ["sid"] = "s1", ["iat"] = now.ToUnixTimeSeconds(), ["exp"] = now.AddMinutes(15).ToUnixTimeSeconds() };
+        var payload = new Dictionary<string, object>
+        {
+            ["iss"] = "recordings-platform-auth",
+            ["aud"] = "recordings-platform",
+            ["sub"] = "alice",
+            ["role"] = "admin",
+            ["sid"] = "s1",
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = now.AddMinutes(15).ToUnixTimeSeconds(),
+        };
         var publicKey = identity.Key.Key.ExportSubjectPublicKeyInfoPem();
         return kind switch
         {
@@ -308,8 +354,25 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
             "wrong-audience" => identity.Mint(audience: "another-api"),
             "no-expiry" => identity.Mint(withExpiry: false),
             "wrong-type" => identity.Mint(type: "JWT"),
-            "alg-none" => ForgedTokens.WithoutSignature(new { alg = "none", typ = "at+jwt", kid = identity.Key.Kid }, payload),
-            "hs256-with-public-key" => ForgedTokens.Hs256(new { alg = "HS256", typ = "at+jwt", kid = identity.Key.Kid }, payload, System.Text.Encoding.ASCII.GetBytes(publicKey)),
+            "alg-none" => ForgedTokens.WithoutSignature(
+                new
+                {
+                    alg = "none",
+                    typ = "at+jwt",
+                    kid = identity.Key.Kid,
+                },
+                payload
+            ),
+            "hs256-with-public-key" => ForgedTokens.Hs256(
+                new
+                {
+                    alg = "HS256",
+                    typ = "at+jwt",
+                    kid = identity.Key.Kid,
+                },
+                payload,
+                System.Text.Encoding.ASCII.GetBytes(publicKey)
+            ),
             "unknown-kid" => identity.Mint(key: new TestSigningKey("never-published")),
             "real-kid-foreign-key" => identity.Mint(key: new TestSigningKey(identity.Key.Kid)),
             "tampered-payload" => $"{parts[0]}.{Tampered(parts[1])}.{parts[2]}",
@@ -317,7 +380,13 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
             "garbage" => "this-is-not-a-jwt",
             "empty-bearer" => " ",
             // RFC 7515 §4.1.11: a "crit" naming extensions the verifier does not understand (here, any) must be refused.
-            "unknown-critical-header" => identity.Mint(extraHeaders: new Dictionary<string, object> { ["crit"] = new[] { "http://example.com/must-check" }, ["http://example.com/must-check"] = true }),
+            "unknown-critical-header" => identity.Mint(
+                extraHeaders: new Dictionary<string, object>
+                {
+                    ["crit"] = new[] { "http://example.com/must-check" },
+                    ["http://example.com/must-check"] = true,
+                }
+            ),
             "empty-critical-header" => identity.Mint(extraHeaders: new Dictionary<string, object> { ["crit"] = Array.Empty<string>() }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
@@ -326,7 +395,9 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     // The signed payload with one claim changed (a viewer making itself someone else), signature kept.
     private static string Tampered(string encodedPayload)
     {
-        var claims = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(encodedPayload))!;
+        var claims = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(
+            Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(encodedPayload)
+        )!;
         var changed = claims.ToDictionary(c => c.Key, c => (object)c.Value);
         changed["sub"] = "mallory";
         return ForgedTokens.Encode(changed);

@@ -53,12 +53,21 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
     {
         using var client = Host.CreateAnonymousClient();
         // Sent as written: no client-side normalisation of dot segments or slashes.
-        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(Host.HttpsUrl.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
+        using var request = new HttpRequestMessage(
+            new HttpMethod(method),
+            new Uri(
+                Host.HttpsUrl.GetLeftPart(UriPartial.Authority) + path,
+                new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }
+            )
+        );
         request.Headers.Authorization = new("Bearer", Host.Identity.Mint(role: "viewer"));
 
         using var response = await client.SendAsync(request);
 
-        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{method} {path}: {response.StatusCode}");
+        Assert.True(
+            response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest,
+            $"{method} {path}: {response.StatusCode}"
+        );
         Assert.Empty(AuthBackend.Requests);
         Assert.Empty(RecordingsBackend.Requests);
     }
@@ -127,7 +136,10 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
     public async Task Dashboard_SpelledAnyWay_NeverServesItsPageWithoutASession(string path)
     {
         using var client = Host.CreateAnonymousClient();
-        using var navigation = new HttpRequestMessage(HttpMethod.Get, new Uri(Host.HttpsUrl.GetLeftPart(UriPartial.Authority) + path, UriKind.Absolute));
+        using var navigation = new HttpRequestMessage(
+            HttpMethod.Get,
+            new Uri(Host.HttpsUrl.GetLeftPart(UriPartial.Authority) + path, UriKind.Absolute)
+        );
         navigation.Headers.Add("Accept", "text/html");
 
         using var response = await client.SendAsync(navigation);
@@ -238,7 +250,10 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string? bearer)
     {
         using var client = Host.CreateAnonymousClient();
-        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method is "GET" or "DELETE" ? null : new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = method is "GET" or "DELETE" ? null : new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+        };
         if (bearer is not null)
         {
             request.Headers.Authorization = new("Bearer", bearer);

@@ -46,7 +46,10 @@ public sealed class BodyLimitTests : IAsyncLifetime
     {
         using var client = _gateway.CreateClient();
         // As careful clients do, wait for "100 Continue" before sending a large body: the refusal comes first.
-        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/users/someone") { Content = new ByteArrayContent(new byte[TenMegabytes + 1]) };
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/users/someone")
+        {
+            Content = new ByteArrayContent(new byte[TenMegabytes + 1]),
+        };
         request.Headers.ExpectContinue = true;
         using var response = await client.SendAsync(request);
 

@@ -25,8 +25,11 @@ public sealed class CdnTests(BrowserFixture fixture)
         RunningSystem? origin = null;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port.Port, listen =>
-            listen.UseHttps(X509Certificate2.CreateFromPemFile(certificate.CertificatePath, certificate.KeyPath))));
+        builder.WebHost.UseKestrel(kestrel =>
+            kestrel.Listen(IPAddress.Loopback, port.Port, listen =>
+                listen.UseHttps(X509Certificate2.CreateFromPemFile(certificate.CertificatePath, certificate.KeyPath))
+            )
+        );
         await using var cdn = builder.Build();
         cdn.Run(async context =>
         {
@@ -49,7 +52,9 @@ public sealed class CdnTests(BrowserFixture fixture)
         var cdnOrigin = $"https://localhost:{port.Port}";
         await using var system = await RunningSystem.StartAsync(new Dictionary<string, string?> { ["CDN_BASE_URL"] = cdnOrigin });
         origin = system;
-        await using var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = system.Url.ToString(), IgnoreHTTPSErrors = true });
+        await using var context = await fixture.Browser.NewContextAsync(
+            new BrowserNewContextOptions { BaseURL = system.Url.ToString(), IgnoreHTTPSErrors = true }
+        );
         var page = await context.NewPageAsync();
         var assets = new List<string>();
         var problems = new List<string>();

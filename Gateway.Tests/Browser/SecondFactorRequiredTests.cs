@@ -14,7 +14,9 @@ public sealed class SecondFactorRequiredTests(BrowserFixture fixture)
     public async Task AnAdminWithoutASecondFactor_IsWalkedThroughEnrolment_BeforeAnythingElse()
     {
         await using var system = await RunningSystem.StartAsync(new Dictionary<string, string?> { ["MFA_REQUIRED_FOR_ADMINS"] = "true" });
-        await using var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = system.Url.ToString(), IgnoreHTTPSErrors = true });
+        await using var context = await fixture.Browser.NewContextAsync(
+            new BrowserNewContextOptions { BaseURL = system.Url.ToString(), IgnoreHTTPSErrors = true }
+        );
         var page = await context.NewPageAsync();
         try
         {

@@ -59,16 +59,17 @@ public sealed class ClientIpTests
 
         // The request line is written once the response has gone out.
         await Wait.UntilAsync(
-            () => Task.FromResult(gateway.Logs.Events.Any(e => e.Properties.TryGetValue("ClientIp", out var ip) && ip.ToString() == "\"203.0.113.9\"")),
-            TimeSpan.FromSeconds(5), "the request log names the forwarded client");
+            () =>
+                Task.FromResult(gateway.Logs.Events.Any(e => e.Properties.TryGetValue("ClientIp", out var ip) && ip.ToString() == "\"203.0.113.9\"")),
+            TimeSpan.FromSeconds(5),
+            "the request log names the forwarded client"
+        );
     }
 
     private static Task<GatewayHost> StartAsync(FakeBackend backend, string trustedProxies) =>
-        GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["RECORDINGS_SERVICE_URLS"] = backend.Url.ToString(),
-            ["TRUSTED_PROXIES"] = trustedProxies,
-        });
+        GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = backend.Url.ToString(), ["TRUSTED_PROXIES"] = trustedProxies }
+        );
 
     private static async Task<string> ForwardedForAsync(GatewayHost gateway, FakeBackend backend, string xForwardedFor)
     {

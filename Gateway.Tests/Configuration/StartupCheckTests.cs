@@ -86,7 +86,11 @@ public sealed class StartupCheckTests
         var (exitCode, _, stderr) = await Processes.RunBuiltAsync("Gateway", [], environment: environment);
 
         Assert.Equal(78, exitCode);
-        Assert.Contains("TWILIO_WEBHOOK_ALLOWED_IPS has \"300.1.1.1\", which is neither an IP address nor a CIDR range.", stderr, StringComparison.Ordinal);
+        Assert.Contains(
+            "TWILIO_WEBHOOK_ALLOWED_IPS has \"300.1.1.1\", which is neither an IP address nor a CIDR range.",
+            stderr,
+            StringComparison.Ordinal
+        );
     }
 
     [Theory]
@@ -140,12 +144,30 @@ public sealed class StartupCheckTests
 
     private static Dictionary<string, string?> CleanEnvironment()
     {
-        var environment = new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["DOTNET_ENVIRONMENT"] = null,
-        };
-        foreach (var name in new[] { "PORT", "HTTP_PORT", "TLS_CERT_PATH", "TLS_KEY_PATH", "ALLOWED_ORIGINS", "AUTH_SERVICE_URLS", "RECORDINGS_SERVICE_URLS", "TRUSTED_PROXIES", "TWILIO_WEBHOOK_ALLOWED_IPS", "ASPNETCORE_URLS", "JWKS_URL", "REVOCATION_FEED_URL", "INTERNAL_TLS_CA", "INTERNAL_TLS_CERT", "INTERNAL_TLS_KEY", "CDN_BASE_URL", "TLS_TICKET_KEY_FILE", "REDIS_URL" })
+        var environment = new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_ENVIRONMENT"] = null };
+        foreach (
+            var name in new[]
+            {
+                "PORT",
+                "HTTP_PORT",
+                "TLS_CERT_PATH",
+                "TLS_KEY_PATH",
+                "ALLOWED_ORIGINS",
+                "AUTH_SERVICE_URLS",
+                "RECORDINGS_SERVICE_URLS",
+                "TRUSTED_PROXIES",
+                "TWILIO_WEBHOOK_ALLOWED_IPS",
+                "ASPNETCORE_URLS",
+                "JWKS_URL",
+                "REVOCATION_FEED_URL",
+                "INTERNAL_TLS_CA",
+                "INTERNAL_TLS_CERT",
+                "INTERNAL_TLS_KEY",
+                "CDN_BASE_URL",
+                "TLS_TICKET_KEY_FILE",
+                "REDIS_URL",
+            }
+        )
         {
             environment[name] = null;
         }

@@ -9,13 +9,15 @@ public sealed class CorsGateway : FakeServicesGateway
 {
     public const string Allowed = "https://app.example.com";
 
-    protected override IDictionary<string, string> Settings => new Dictionary<string, string> { ["ALLOWED_ORIGINS"] = $"{Allowed}, https://admin.example.com" };
+    protected override IDictionary<string, string> Settings =>
+        new Dictionary<string, string> { ["ALLOWED_ORIGINS"] = $"{Allowed}, https://admin.example.com" };
 
-    protected override Func<HttpContext, Task> ServiceHandler => context =>
-    {
-        context.Response.Headers["Access-Control-Allow-Origin"] = "*";
-        return context.Response.WriteAsync("{}");
-    };
+    protected override Func<HttpContext, Task> ServiceHandler =>
+        context =>
+        {
+            context.Response.Headers["Access-Control-Allow-Origin"] = "*";
+            return context.Response.WriteAsync("{}");
+        };
 }
 
 public sealed class CorsTests(CorsGateway services) : IClassFixture<CorsGateway>
@@ -73,7 +75,8 @@ public sealed class CorsTests(CorsGateway services) : IClassFixture<CorsGateway>
     {
         await using var gateway = await GatewayHost.StartAsync(
             new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(), ["ALLOWED_ORIGINS"] = "" },
-            environment: "Development");
+            environment: "Development"
+        );
         using var client = gateway.CreateClient();
 
         using var local = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");

@@ -33,7 +33,10 @@ public sealed partial class AssetTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "/app/");
         request.Headers.Add("Cookie", "__Host-session=" + host.Identity.Mint(role: "viewer"));
         using var dashboard = await client.SendAsync(request);
-        var entry = HashedReference().Matches(await dashboard.Content.ReadAsStringAsync()).Select(m => m.Value).Single(v => v.StartsWith("/app/js/app.", StringComparison.Ordinal));
+        var entry = HashedReference()
+            .Matches(await dashboard.Content.ReadAsStringAsync())
+            .Select(m => m.Value)
+            .Single(v => v.StartsWith("/app/js/app.", StringComparison.Ordinal));
         var module = await client.GetStringAsync(entry);
         var session = ImportOf().Match(module);
         Assert.True(session.Success, "app.js imports session.js by its hashed name");
@@ -53,12 +56,21 @@ public sealed partial class AssetTests
         using var page = await client.GetAsync("/");
         var html = await page.Content.ReadAsStringAsync();
 
-        Assert.Matches(@"href=""https://cdn\.example\.net/calls/css/site\.[0-9a-f]{10}\.css"" integrity=""sha384-[A-Za-z0-9+/]{64}"" crossorigin=""anonymous""", html);
-        Assert.Matches(@"src=""https://cdn\.example\.net/calls/js/sign-in\.[0-9a-f]{10}\.js"" integrity=""sha384-[A-Za-z0-9+/]{64}"" crossorigin=""anonymous""", html);
+        Assert.Matches(
+            @"href=""https://cdn\.example\.net/calls/css/site\.[0-9a-f]{10}\.css"" integrity=""sha384-[A-Za-z0-9+/]{64}"" crossorigin=""anonymous""",
+            html
+        );
+        Assert.Matches(
+            @"src=""https://cdn\.example\.net/calls/js/sign-in\.[0-9a-f]{10}\.js"" integrity=""sha384-[A-Za-z0-9+/]{64}"" crossorigin=""anonymous""",
+            html
+        );
         var policy = page.Headers.GetValues("Content-Security-Policy").Single();
         Assert.Contains("script-src 'self' https://cdn.example.net;", policy, StringComparison.Ordinal);
         Assert.Contains("style-src 'self' https://cdn.example.net;", policy, StringComparison.Ordinal);
-        Assert.Equal(Gateway.SecurityHeaders.SecurityHeadersMiddleware.ContentSecurityPolicy, policy.Replace(" https://cdn.example.net", "", StringComparison.Ordinal));
+        Assert.Equal(
+            Gateway.SecurityHeaders.SecurityHeadersMiddleware.ContentSecurityPolicy,
+            policy.Replace(" https://cdn.example.net", "", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
@@ -78,7 +90,10 @@ public sealed partial class AssetTests
         foreach (var reference in references)
         {
             var served = await client.GetByteArrayAsync(reference.Groups["path"].Value);
-            Assert.Equal("sha384-" + Convert.ToBase64String(System.Security.Cryptography.SHA384.HashData(served)), reference.Groups["integrity"].Value);
+            Assert.Equal(
+                "sha384-" + Convert.ToBase64String(System.Security.Cryptography.SHA384.HashData(served)),
+                reference.Groups["integrity"].Value
+            );
         }
 
         Assert.Equal(references.Count, html.Split("crossorigin=\"anonymous\"").Length - 1);

@@ -13,7 +13,9 @@ public sealed class BuiltAssetsTests(BrowserFixture fixture)
     public async Task TheBuildsHashedAssets_AreWhatTheRunningGatewayServes_AndWhatAStartWouldCompute()
     {
         var built = Path.Combine(Repository.Root, "Gateway", "bin", Repository.Configuration, "net10.0", DashboardAssets.BuildFolder);
-        var manifest = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(built, DashboardAssets.ManifestFile)))!;
+        var manifest = JsonSerializer.Deserialize<Dictionary<string, string>>(
+            await File.ReadAllTextAsync(Path.Combine(built, DashboardAssets.ManifestFile))
+        )!;
         Assert.Contains("/app/js/app.js", manifest.Keys);
         foreach (var (path, name) in manifest)
         {
@@ -27,6 +29,9 @@ public sealed class BuiltAssetsTests(BrowserFixture fixture)
         using var client = fixture.System.Client();
         var page = await client.GetStringAsync("/");
         Assert.Contains($"src=\"{manifest["/js/sign-in.js"]}\"", page, StringComparison.Ordinal);
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(built, manifest["/app/js/app.js"].TrimStart('/'))), await client.GetByteArrayAsync(manifest["/app/js/app.js"]));
+        Assert.Equal(
+            await File.ReadAllBytesAsync(Path.Combine(built, manifest["/app/js/app.js"].TrimStart('/'))),
+            await client.GetByteArrayAsync(manifest["/app/js/app.js"])
+        );
     }
 }

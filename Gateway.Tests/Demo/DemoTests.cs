@@ -30,7 +30,8 @@ public sealed partial class DemoTests(BrowserFixture fixture)
                 ["TWILIO_ACCOUNT_SID"] = null,
                 ["TWILIO_AUTH_TOKEN"] = null,
             },
-            "--demo");
+            "--demo"
+        );
         var (username, password) = await script.WaitUntilReadyAsync();
 
         // It says what is simulated.
@@ -39,7 +40,9 @@ public sealed partial class DemoTests(BrowserFixture fixture)
         Assert.Contains("Twilio is simulated", script.Process.Output, StringComparison.Ordinal);
         Assert.Contains($"stand-in on http://127.0.0.1:{standIn.Port}", script.Process.Output, StringComparison.Ordinal);
 
-        await using var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = script.Url.ToString(), IgnoreHTTPSErrors = true });
+        await using var context = await fixture.Browser.NewContextAsync(
+            new BrowserNewContextOptions { BaseURL = script.Url.ToString(), IgnoreHTTPSErrors = true }
+        );
         var page = await context.NewPageAsync();
         try
         {
@@ -61,11 +64,18 @@ public sealed partial class DemoTests(BrowserFixture fixture)
             var sid = (await row.GetAttributeAsync("data-sid"))!;
             var seconds = await DurationOfAsync(script, username, password, sid);
             await page.Locator($"tr[data-sid='{sid}'] button").ClickAsync();
-            await page.WaitForFunctionAsync("() => { const a = document.getElementById('audio'); return a.readyState >= 1 && isFinite(a.duration); }");
+            await page.WaitForFunctionAsync(
+                "() => { const a = document.getElementById('audio'); return a.readyState >= 1 && isFinite(a.duration); }"
+            );
             var duration = await page.EvalOnSelectorAsync<double>("#audio", "audio => audio.duration");
             Assert.InRange(duration, seconds - 1, seconds + 1);
-            await page.EvalOnSelectorAsync("#audio", "audio => { audio.muted = true; audio.currentTime = audio.duration * 0.5; return audio.play(); }");
-            await page.WaitForFunctionAsync("() => document.getElementById('audio').currentTime > document.getElementById('audio').duration * 0.5 + 0.2");
+            await page.EvalOnSelectorAsync(
+                "#audio",
+                "audio => { audio.muted = true; audio.currentTime = audio.duration * 0.5; return audio.play(); }"
+            );
+            await page.WaitForFunctionAsync(
+                "() => document.getElementById('audio').currentTime > document.getElementById('audio').duration * 0.5 + 0.2"
+            );
             Assert.Equal(string.Empty, await page.Locator("#player-error").TextContentAsync());
         }
         catch
@@ -80,7 +90,12 @@ public sealed partial class DemoTests(BrowserFixture fixture)
         using var client = script.Client();
         client.DefaultRequestHeaders.Authorization = new("Bearer", await TokenAsync(script, username, password));
         var recordings = await client.GetFromJsonAsync<JsonElement>("/api/recordings?limit=100");
-        var completed = recordings.GetProperty("items").EnumerateArray().Last(r => r.GetProperty("status").GetString() == "completed").GetProperty("sid").GetString();
+        var completed = recordings
+            .GetProperty("items")
+            .EnumerateArray()
+            .Last(r => r.GetProperty("status").GetString() == "completed")
+            .GetProperty("sid")
+            .GetString();
         using (var deleted = await client.DeleteAsync($"/api/recordings/{completed}"))
         {
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);

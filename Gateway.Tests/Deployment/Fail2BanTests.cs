@@ -15,8 +15,11 @@ public sealed class Fail2BanTests
         await using var recordings = await FakeBackend.StartAsync();
         auth.Handler = context =>
         {
-            context.Response.StatusCode = context.Request.Path == "/api/auth/login" && context.Request.Headers["X-Forwarded-For"].ToString().StartsWith("192.0.2.1", StringComparison.Ordinal)
-                ? 200 : 401;
+            context.Response.StatusCode =
+                context.Request.Path == "/api/auth/login"
+                && context.Request.Headers["X-Forwarded-For"].ToString().StartsWith("192.0.2.1", StringComparison.Ordinal)
+                    ? 200
+                    : 401;
             return Task.CompletedTask;
         };
         recordings.Handler = context =>
@@ -24,17 +27,22 @@ public sealed class Fail2BanTests
             context.Response.StatusCode = context.Request.Path == "/webhooks/recording" ? 403 : 200;
             return Task.CompletedTask;
         };
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-            ["TRUSTED_PROXIES"] = "127.0.0.1",
-        });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
+                ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
+                ["TRUSTED_PROXIES"] = "127.0.0.1",
+            }
+        );
         using var client = gateway.CreateAnonymousClient();
 
         async Task SendAsync(HttpMethod method, string path, string from, HttpStatusCode expected)
         {
-            using var request = new HttpRequestMessage(method, path) { Content = method == HttpMethod.Post ? new StringContent("{}", Encoding.UTF8, "application/json") : null };
+            using var request = new HttpRequestMessage(method, path)
+            {
+                Content = method == HttpMethod.Post ? new StringContent("{}", Encoding.UTF8, "application/json") : null,
+            };
             request.Headers.Add("X-Forwarded-For", from);
             using var response = await client.SendAsync(request);
             Assert.Equal(expected, response.StatusCode);
@@ -54,8 +62,11 @@ public sealed class Fail2BanTests
         await SendAsync(HttpMethod.Get, "/health", "192.0.2.3", HttpStatusCode.OK);
 
         // The lines exactly as the gateway writes them in Production (the same formatter as its standard output).
-        await Wait.UntilAsync(() => Task.FromResult(gateway.Logs.Events.Count(e => e.Properties.ContainsKey("StatusCode")) >= 8), // (a 200 health probe is not logged)
-            TimeSpan.FromSeconds(5), "every request is logged");
+        await Wait.UntilAsync(
+            () => Task.FromResult(gateway.Logs.Events.Count(e => e.Properties.ContainsKey("StatusCode")) >= 8), // (a 200 health probe is not logged)
+            TimeSpan.FromSeconds(5),
+            "every request is logged"
+        );
         using var directory = TemporaryDirectory.Create("fail2ban-");
         var log = Path.Combine(directory.Path, "gateway.log");
         await using (var writer = new StreamWriter(log))

@@ -22,12 +22,14 @@ public sealed class GatewayDrainTests
     {
         await using var auth = await FakeBackend.StartAsync();
         await using var recordings = await FakeBackend.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-            ["SHUTDOWN_DRAIN_SECONDS"] = "3",
-        });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
+                ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
+                ["SHUTDOWN_DRAIN_SECONDS"] = "3",
+            }
+        );
         using var client = gateway.CreateClient();
         using var handler = new SocketsHttpHandler
         {
@@ -44,8 +46,11 @@ public sealed class GatewayDrainTests
 
         var stopping = Task.Run(() => gateway.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication());
 
-        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable,
-            TimeSpan.FromSeconds(2), "readiness turns 503 at once");
+        await Wait.UntilAsync(
+            async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(2),
+            "readiness turns 503 at once"
+        );
         using var ready = await client.GetAsync("/health/ready");
         using var readiness = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
         Assert.Equal("stopping", readiness.RootElement.GetProperty("checks").GetProperty("drain").GetProperty("description").GetString());

@@ -22,9 +22,9 @@ public sealed class GoingAwayStreamTests
     }
 
     [Theory]
-    [InlineData(10, 3)]      // 7-bit length, cut inside the payload
-    [InlineData(300, 1)]     // 16-bit length, cut inside the header
-    [InlineData(70_000, 5)]  // 64-bit length, cut inside the extended length
+    [InlineData(10, 3)] // 7-bit length, cut inside the payload
+    [InlineData(300, 1)] // 16-bit length, cut inside the header
+    [InlineData(70_000, 5)] // 64-bit length, cut inside the extended length
     public async Task InsideAFrame_TheCloseFrameFollowsItsLastByte(int payload, int firstChunk)
     {
         var client = new MemoryStream();
@@ -58,7 +58,10 @@ public sealed class GoingAwayStreamTests
 
     private static byte[] Frame(byte opcode, int payload)
     {
-        var header = payload < 126 ? new byte[2] : payload <= ushort.MaxValue ? new byte[4] : new byte[10];
+        var header =
+            payload < 126 ? new byte[2]
+            : payload <= ushort.MaxValue ? new byte[4]
+            : new byte[10];
         header[0] = (byte)(0x80 | opcode);
         if (payload < 126)
         {

@@ -25,26 +25,30 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
         var sids = new ConcurrentQueue<string>();
         using var client = system.Gateway.CreateAnonymousClient();
         var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(async worker =>
-        {
-            var random = new Random(seed + worker);
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < Callbacks)
-            {
-                var sid = "RE" + Convert.ToHexStringLower(RandomNumberGenerator(random, 16));
-                sids.Enqueue(sid);
-                var (kind, request) = Mutate(random, sid, i);
-                using (request)
+        await Task.WhenAll(
+            Enumerable
+                .Range(0, 8)
+                .Select(async worker =>
                 {
-                    using var response = await client.SendAsync(request);
-                    statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
-                    if ((int)response.StatusCode >= 500 || response.IsSuccessStatusCode)
+                    var random = new Random(seed + worker);
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < Callbacks)
                     {
-                        failures.Enqueue($"{kind}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                        var sid = "RE" + Convert.ToHexStringLower(RandomNumberGenerator(random, 16));
+                        sids.Enqueue(sid);
+                        var (kind, request) = Mutate(random, sid, i);
+                        using (request)
+                        {
+                            using var response = await client.SendAsync(request);
+                            statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+                            if ((int)response.StatusCode >= 500 || response.IsSuccessStatusCode)
+                            {
+                                failures.Enqueue($"{kind}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                            }
+                        }
                     }
-                }
-            }
-        }));
+                })
+        );
 
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"));
         Assert.True(failures.IsEmpty, $"seed {seed}; answers {summary}; first failures: {string.Join(" | ", failures.Take(5))}");
@@ -62,16 +66,16 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
     }
 
     private static List<KeyValuePair<string, string>> Fields(string sid) =>
-    [
-        new("AccountSid", RecordingsBehindGateway.AccountSid),
-        new("CallSid", "CA0123456789abcdef0123456789abcdef"),
-        new("RecordingSid", sid),
-        new("RecordingStatus", "completed"),
-        new("RecordingDuration", "12"),
-        new("RecordingChannels", "1"),
-        new("RecordingSource", "RecordVerb"),
-        new("RecordingStartTime", "Sat, 28 Nov 2026 09:30:00 +0000"),
-    ];
+        [
+            new("AccountSid", RecordingsBehindGateway.AccountSid),
+            new("CallSid", "CA0123456789abcdef0123456789abcdef"),
+            new("RecordingSid", sid),
+            new("RecordingStatus", "completed"),
+            new("RecordingDuration", "12"),
+            new("RecordingChannels", "1"),
+            new("RecordingSource", "RecordVerb"),
+            new("RecordingStartTime", "Sat, 28 Nov 2026 09:30:00 +0000"),
+        ];
 
     private static string SignedUrl => RecordingsBehindGateway.PublicBaseUrl + Path;
 
@@ -85,87 +89,106 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
         switch (i % 10)
         {
             case 0: // truncated: the signature covers the whole body
-                {
-                    var request = Signed(fields);
-                    var body = Encoding.UTF8.GetBytes(new FormUrlEncodedContent(fields).ReadAsStringAsync().Result);
-                    request.Content = Form(body[..random.Next(1, body.Length - 1)]);
-                    return ("truncated", request);
-                }
+            {
+                var request = Signed(fields);
+                var body = Encoding.UTF8.GetBytes(new FormUrlEncodedContent(fields).ReadAsStringAsync().Result);
+                request.Content = Form(body[..random.Next(1, body.Length - 1)]);
+                return ("truncated", request);
+            }
 
             case 1: // oversized, and signed (announced, so the 413 comes before the body: no broken pipe)
-                {
-                    fields.Add(new("Padding", new string('x', 65 * 1024 + random.Next(1024))));
-                    var request = Signed(fields);
-                    request.Headers.ExpectContinue = true;
-                    return ("oversized", request);
-                }
+            {
+                fields.Add(new("Padding", new string('x', 65 * 1024 + random.Next(1024))));
+                var request = Signed(fields);
+                request.Headers.ExpectContinue = true;
+                return ("oversized", request);
+            }
 
             case 2: // a key twice, the last value out of range
-                {
-                    var key = new[] { "RecordingDuration", "RecordingChannels", "RecordingStatus", "ErrorCode" }[random.Next(4)];
-                    fields.Add(new(key, key == "RecordingStatus" ? "paused" : "-7"));
-                    return ("duplicated-" + key, Signed(fields));
-                }
+            {
+                var key = new[] { "RecordingDuration", "RecordingChannels", "RecordingStatus", "ErrorCode" }[random.Next(4)];
+                fields.Add(new(key, key == "RecordingStatus" ? "paused" : "-7"));
+                return ("duplicated-" + key, Signed(fields));
+            }
 
             case 3: // a required key missing, signed
                 fields.RemoveAt(random.Next(0, 4));
                 return ("missing-key", Signed(fields));
             case 4: // not UTF-8: the bytes Twilio would never send, the signature over the text it meant
-                {
-                    var request = Signed(fields);
-                    var body = Encoding.Latin1.GetBytes("RecordingSid=" + sid + "&AccountSid=" + RecordingsBehindGateway.AccountSid + "&CallSid=CA\u00e9\u00ff&RecordingStatus=completed");
-                    request.Content = Form(body);
-                    return ("latin1", request);
-                }
+            {
+                var request = Signed(fields);
+                var body = Encoding.Latin1.GetBytes(
+                    "RecordingSid=" + sid + "&AccountSid=" + RecordingsBehindGateway.AccountSid + "&CallSid=CA\u00e9\u00ff&RecordingStatus=completed"
+                );
+                request.Content = Form(body);
+                return ("latin1", request);
+            }
 
             case 5: // random bytes, a random signature
-                {
-                    var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = Form(RandomNumberGenerator(random, random.Next(0, 4096))) };
-                    request.Headers.TryAddWithoutValidation("X-Twilio-Signature", Convert.ToBase64String(RandomNumberGenerator(random, 20)));
-                    return ("random-bytes", request);
-                }
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = Form(RandomNumberGenerator(random, random.Next(0, 4096))) };
+                request.Headers.TryAddWithoutValidation("X-Twilio-Signature", Convert.ToBase64String(RandomNumberGenerator(random, 20)));
+                return ("random-bytes", request);
+            }
 
             case 6: // valid signature over a value out of range
+            {
+                var (key, value) = new[]
                 {
-                    var (key, value) = new[]
-                    {
-                    ("RecordingDuration", "172801"), ("RecordingDuration", "1e3"), ("RecordingDuration", "99999999999999999999"),
-                    ("RecordingChannels", "0"), ("RecordingChannels", "3"), ("ErrorCode", "100000"), ("ErrorCode", "-1"),
-                    ("RecordingStartTime", "Sat, 31 Feb 2026 09:30:00 +0000"), ("RecordingStartTime", "yesterday"),
-                    ("RecordingStatus", "COMPLETED"), ("RecordingSource", "<script>"), ("CallSid", "CA0123"), ("CallSid", "CA0123456789abcdef0123456789abcdef\n"),
+                    ("RecordingDuration", "172801"),
+                    ("RecordingDuration", "1e3"),
+                    ("RecordingDuration", "99999999999999999999"),
+                    ("RecordingChannels", "0"),
+                    ("RecordingChannels", "3"),
+                    ("ErrorCode", "100000"),
+                    ("ErrorCode", "-1"),
+                    ("RecordingStartTime", "Sat, 31 Feb 2026 09:30:00 +0000"),
+                    ("RecordingStartTime", "yesterday"),
+                    ("RecordingStatus", "COMPLETED"),
+                    ("RecordingSource", "<script>"),
+                    ("CallSid", "CA0123"),
+                    ("CallSid", "CA0123456789abcdef0123456789abcdef\n"),
                 }[random.Next(13)];
-                    fields.RemoveAll(f => f.Key == key);
-                    fields.Add(new(key, value));
-                    return ("range-" + key + "=" + value, Signed(fields));
-                }
+                fields.RemoveAll(f => f.Key == key);
+                fields.Add(new(key, value));
+                return ("range-" + key + "=" + value, Signed(fields));
+            }
 
             case 7: // a valid signature for another account
                 fields[0] = new("AccountSid", "AC" + new string('f', 32));
                 return ("other-account", Signed(fields));
             case 8: // JSON bodies that are not what they claim
+            {
+                var json = new[] { "[]", "null", "{\"RecordingSid\":", "{\"RecordingSid\":{\"a\":1}}", "\"text\"", "{}" }[random.Next(6)];
+                var request = new HttpRequestMessage(HttpMethod.Post, Path + "?bodySHA256=" + new string('0', 64))
                 {
-                    var json = new[] { "[]", "null", "{\"RecordingSid\":", "{\"RecordingSid\":{\"a\":1}}", "\"text\"", "{}" }[random.Next(6)];
-                    var request = new HttpRequestMessage(HttpMethod.Post, Path + "?bodySHA256=" + new string('0', 64)) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-                    request.Headers.TryAddWithoutValidation("X-Twilio-Signature", TwilioSigner.Sign(SignedUrl + "?bodySHA256=" + new string('0', 64), [], RecordingsBehindGateway.AuthToken));
-                    return ("json", request);
-                }
+                    Content = new StringContent(json, Encoding.UTF8, "application/json"),
+                };
+                request.Headers.TryAddWithoutValidation(
+                    "X-Twilio-Signature",
+                    TwilioSigner.Sign(SignedUrl + "?bodySHA256=" + new string('0', 64), [], RecordingsBehindGateway.AuthToken)
+                );
+                return ("json", request);
+            }
 
             default: // a signature with one character changed, or an unusual content type
+            {
+                var request = Signed(fields);
+                if (random.Next(2) == 0)
                 {
-                    var request = Signed(fields);
-                    if (random.Next(2) == 0)
-                    {
-                        var signature = request.Headers.GetValues("X-Twilio-Signature").Single().ToCharArray();
-                        var at = random.Next(signature.Length - 1);
-                        signature[at] = signature[at] == 'A' ? 'B' : 'A';
-                        request.Headers.Remove("X-Twilio-Signature");
-                        request.Headers.TryAddWithoutValidation("X-Twilio-Signature", new string(signature));
-                        return ("tampered-signature", request);
-                    }
-
-                    request.Content!.Headers.ContentType = new MediaTypeHeaderValue(new[] { "text/plain", "multipart/form-data", "application/xml" }[random.Next(3)]);
-                    return ("content-type " + request.Content.Headers.ContentType.MediaType, request);
+                    var signature = request.Headers.GetValues("X-Twilio-Signature").Single().ToCharArray();
+                    var at = random.Next(signature.Length - 1);
+                    signature[at] = signature[at] == 'A' ? 'B' : 'A';
+                    request.Headers.Remove("X-Twilio-Signature");
+                    request.Headers.TryAddWithoutValidation("X-Twilio-Signature", new string(signature));
+                    return ("tampered-signature", request);
                 }
+
+                request.Content!.Headers.ContentType = new MediaTypeHeaderValue(
+                    new[] { "text/plain", "multipart/form-data", "application/xml" }[random.Next(3)]
+                );
+                return ("content-type " + request.Content.Headers.ContentType.MediaType, request);
+            }
         }
     }
 

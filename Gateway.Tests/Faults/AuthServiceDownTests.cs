@@ -13,7 +13,9 @@ public sealed class AuthServiceDownTests
     {
         await using var recordings = await FakeBackend.StartAsync();
         // AUTH_SERVICE_URLS names a port nobody listens on: the AuthService is not running.
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString() });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString() }
+        );
         var token = gateway.Identity.Mint(role: "viewer");
         // Its public side goes too: JWKS and the revocation feed now break every connection.
         gateway.Identity.Backend.Handler = context =>

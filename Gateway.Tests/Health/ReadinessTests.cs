@@ -15,7 +15,11 @@ public sealed class ReadinessTests
         using var client = gateway.CreateClient();
 
         recordings.Healthy = false;
-        await Wait.UntilAsync(async () => await ClusterStatusAsync(client, "recordings") == "Degraded", TimeSpan.FromSeconds(15), "the recordings cluster is seen down");
+        await Wait.UntilAsync(
+            async () => await ClusterStatusAsync(client, "recordings") == "Degraded",
+            TimeSpan.FromSeconds(15),
+            "the recordings cluster is seen down"
+        );
 
         // One service's outage must not take the gateway out of its balancer: the dashboard and sign-in still work.
         using var ready = await client.GetAsync("/health/ready");
@@ -33,7 +37,11 @@ public sealed class ReadinessTests
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
 
         recordings.Healthy = true;
-        await Wait.UntilAsync(async () => await ClusterStatusAsync(client, "recordings") == "Healthy", TimeSpan.FromSeconds(15), "the recordings cluster is back");
+        await Wait.UntilAsync(
+            async () => await ClusterStatusAsync(client, "recordings") == "Healthy",
+            TimeSpan.FromSeconds(15),
+            "the recordings cluster is back"
+        );
     }
 
     [Fact]
@@ -44,7 +52,11 @@ public sealed class ReadinessTests
         await using var gateway = await StartReadyAsync(auth, recordings);
         using var client = gateway.CreateClient();
         recordings.Healthy = false;
-        await Wait.UntilAsync(async () => await ClusterStatusAsync(client, "recordings") == "Degraded", TimeSpan.FromSeconds(15), "the cluster is seen down");
+        await Wait.UntilAsync(
+            async () => await ClusterStatusAsync(client, "recordings") == "Degraded",
+            TimeSpan.FromSeconds(15),
+            "the cluster is seen down"
+        );
 
         using var response = await client.GetAsync("/api/recordings");
 
@@ -84,14 +96,15 @@ public sealed class ReadinessTests
 
     private static async Task<GatewayHost> StartReadyAsync(FakeBackend auth, FakeBackend recordings)
     {
-        var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-        });
+        var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["AUTH_SERVICE_URLS"] = auth.Url.ToString(), ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString() }
+        );
         using var client = gateway.CreateClient();
-        await Wait.UntilAsync(async () => await ClusterStatusAsync(client, "auth") == "Healthy" && await ClusterStatusAsync(client, "recordings") == "Healthy",
-            TimeSpan.FromSeconds(15), "both clusters are ready");
+        await Wait.UntilAsync(
+            async () => await ClusterStatusAsync(client, "auth") == "Healthy" && await ClusterStatusAsync(client, "recordings") == "Healthy",
+            TimeSpan.FromSeconds(15),
+            "both clusters are ready"
+        );
         return gateway;
     }
 }

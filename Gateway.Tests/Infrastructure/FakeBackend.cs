@@ -63,10 +63,13 @@ public sealed class FakeBackend : IAsyncDisposable
             return;
         }
 
-        Requests.Enqueue(new RecordedRequest(
-            context.Request.Method,
-            context.Request.Path + context.Request.QueryString,
-            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        Requests.Enqueue(
+            new RecordedRequest(
+                context.Request.Method,
+                context.Request.Path + context.Request.QueryString,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)
+            )
+        );
 
         if (context.WebSockets.IsWebSocketRequest)
         {

@@ -46,9 +46,19 @@ public class FakeServicesGateway : IAsyncLifetime
         // starts at once, a first probe can miss its one-second timeout and take a backend out for a second.)
         var proxy = Host.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
         await Wait.UntilAsync(
-            () => Task.FromResult(proxy.GetClusters().All(cluster => cluster.DestinationsState.AllDestinations.All(
-                destination => destination.Health.Active == Yarp.ReverseProxy.Model.DestinationHealth.Healthy))),
-            TimeSpan.FromSeconds(20), "the gateway has probed both backends healthy");
+            () =>
+                Task.FromResult(
+                    proxy
+                        .GetClusters()
+                        .All(cluster =>
+                            cluster.DestinationsState.AllDestinations.All(destination =>
+                                destination.Health.Active == Yarp.ReverseProxy.Model.DestinationHealth.Healthy
+                            )
+                        )
+                ),
+            TimeSpan.FromSeconds(20),
+            "the gateway has probed both backends healthy"
+        );
     }
 
     public async Task DisposeAsync()

@@ -23,40 +23,69 @@ public sealed partial class FakeTwilio : IDisposable
     public static FakeTwilio Start()
     {
         var server = WireMockServer.Start();
-        server.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher(@"^/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/RE[0-9a-f]{32}\.(mp3|wav)$")).UsingGet())
-            .RespondWith(Response.Create().WithCallback(request =>
-            {
-                var range = request.Headers?.TryGetValue("Range", out var values) == true ? values.FirstOrDefault() : null;
-                var match = range is null ? null : RangePattern().Match(range);
-                if (match is null || !match.Success)
-                {
-                    return new WireMock.ResponseMessage
+        server
+            .Given(
+                Request
+                    .Create()
+                    .WithPath(new WireMock.Matchers.RegexMatcher(@"^/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/RE[0-9a-f]{32}\.(mp3|wav)$"))
+                    .UsingGet()
+            )
+            .RespondWith(
+                Response
+                    .Create()
+                    .WithCallback(request =>
                     {
-                        StatusCode = 200,
-                        Headers = Headers(("Content-Type", "audio/mpeg"), ("Accept-Ranges", "bytes")),
-                        BodyData = new WireMock.Util.BodyData { BodyAsBytes = Mp3, DetectedBodyType = WireMock.Types.BodyType.Bytes },
-                    };
-                }
+                        var range = request.Headers?.TryGetValue("Range", out var values) == true ? values.FirstOrDefault() : null;
+                        var match = range is null ? null : RangePattern().Match(range);
+                        if (match is null || !match.Success)
+                        {
+                            return new WireMock.ResponseMessage
+                            {
+                                StatusCode = 200,
+                                Headers = Headers(("Content-Type", "audio/mpeg"), ("Accept-Ranges", "bytes")),
+                                BodyData = new WireMock.Util.BodyData { BodyAsBytes = Mp3, DetectedBodyType = WireMock.Types.BodyType.Bytes },
+                            };
+                        }
 
-                var start = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                var end = match.Groups[2].Success && match.Groups[2].Value.Length > 0 ? Math.Min(long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), Mp3.Length - 1) : Mp3.Length - 1;
-                return new WireMock.ResponseMessage
-                {
-                    StatusCode = 206,
-                    Headers = Headers(("Content-Type", "audio/mpeg"), ("Accept-Ranges", "bytes"), ("Content-Range", $"bytes {start}-{end}/{Mp3.Length}")),
-                    BodyData = new WireMock.Util.BodyData { BodyAsBytes = Mp3[(int)start..(int)(end + 1)], DetectedBodyType = WireMock.Types.BodyType.Bytes },
-                };
-            }));
-        server.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher(@"^/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/RE[0-9a-f]{32}\.json$")).UsingDelete())
+                        var start = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+                        var end =
+                            match.Groups[2].Success && match.Groups[2].Value.Length > 0
+                                ? Math.Min(long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), Mp3.Length - 1)
+                                : Mp3.Length - 1;
+                        return new WireMock.ResponseMessage
+                        {
+                            StatusCode = 206,
+                            Headers = Headers(
+                                ("Content-Type", "audio/mpeg"),
+                                ("Accept-Ranges", "bytes"),
+                                ("Content-Range", $"bytes {start}-{end}/{Mp3.Length}")
+                            ),
+                            BodyData = new WireMock.Util.BodyData
+                            {
+                                BodyAsBytes = Mp3[(int)start..(int)(end + 1)],
+                                DetectedBodyType = WireMock.Types.BodyType.Bytes,
+                            },
+                        };
+                    })
+            );
+        server
+            .Given(
+                Request
+                    .Create()
+                    .WithPath(new WireMock.Matchers.RegexMatcher(@"^/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/RE[0-9a-f]{32}\.json$"))
+                    .UsingDelete()
+            )
             .RespondWith(Response.Create().WithStatusCode(204));
         return new FakeTwilio(server);
     }
 
     /// <summary>The Range headers Twilio received for one recording's media.</summary>
     public IReadOnlyList<string> RangesFor(string recordingSid) =>
-        [.. Server.LogEntries
-            .Where(e => e.RequestMessage.Path.Contains(recordingSid, StringComparison.Ordinal) && e.RequestMessage.Method == "GET")
-            .Select(e => e.RequestMessage.Headers?.TryGetValue("Range", out var range) == true ? range.First() : "")];
+        [
+            .. Server
+                .LogEntries.Where(e => e.RequestMessage.Path.Contains(recordingSid, StringComparison.Ordinal) && e.RequestMessage.Method == "GET")
+                .Select(e => e.RequestMessage.Headers?.TryGetValue("Range", out var range) == true ? range.First() : ""),
+        ];
 
     public void Dispose() => Server.Stop();
 

@@ -24,8 +24,12 @@ public sealed class GatewayHost : IAsyncDisposable
         _factory = factory;
         Certificate = certificate;
         _identity = identity;
-        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .Select(address => new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)))
+        var addresses = factory
+            .Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.Select(address => new Uri(
+                address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)
+            ))
             .ToList();
         HttpsUrl = addresses.Single(address => address.Scheme == Uri.UriSchemeHttps);
         HttpUrl = addresses.Single(address => address.Scheme == Uri.UriSchemeHttp && address.Port != metricsPort);
@@ -48,7 +52,11 @@ public sealed class GatewayHost : IAsyncDisposable
     public static readonly Uri DeadBackend = new("http://127.0.0.1:9");
 
     /// <param name="settings">Variables as the README names them; they override the defaults below.</param>
-    public static async Task<GatewayHost> StartAsync(IDictionary<string, string>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null)
+    public static async Task<GatewayHost> StartAsync(
+        IDictionary<string, string>? settings = null,
+        string environment = "Production",
+        Action<IServiceCollection>? services = null
+    )
     {
         var certificate = TestCertificate.Create();
         var identity = settings?.ContainsKey("JWKS_URL") == true ? null : await TestIdentity.StartAsync();
@@ -81,20 +89,30 @@ public sealed class GatewayHost : IAsyncDisposable
         var factory = new GatewayFactory(all, environment, services);
         factory.UseKestrel();
         factory.StartServer();
-        var host = new GatewayHost(factory, certificate, identity,
-            all.TryGetValue("METRICS_PORT", out var metricsPort) ? int.Parse(metricsPort, System.Globalization.CultureInfo.InvariantCulture) : null);
+        var host = new GatewayHost(
+            factory,
+            certificate,
+            identity,
+            all.TryGetValue("METRICS_PORT", out var metricsPort) ? int.Parse(metricsPort, System.Globalization.CultureInfo.InvariantCulture) : null
+        );
         // Service URLs go through DNS discovery: until their names are resolved, a cluster has no destination and
         // requests are answered 503 (readiness says "0 of 0"). A test starts once every cluster has its replicas.
         var proxy = host.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
-        await Wait.UntilAsync(() => proxy.GetClusters().Any() && proxy.GetClusters().All(cluster => cluster.DestinationsState.AllDestinations.Count > 0),
-            TimeSpan.FromSeconds(10), "the gateway has resolved its service URLs");
+        await Wait.UntilAsync(
+            () => proxy.GetClusters().Any() && proxy.GetClusters().All(cluster => cluster.DestinationsState.AllDestinations.Count > 0),
+            TimeSpan.FromSeconds(10),
+            "the gateway has resolved its service URLs"
+        );
         if (identity is not null)
         {
             var clock = host.Services.GetRequiredService<TimeProvider>();
             identity.Clock = clock.GetUtcNow;
             // Tokens are only accepted once the keys are read: wait for that, as a real client would retry.
-            await Wait.UntilAsync(() => Task.FromResult(host.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(identity.Key.Kid)),
-                TimeSpan.FromSeconds(10), "the gateway has read the test JWKS");
+            await Wait.UntilAsync(
+                () => Task.FromResult(host.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(identity.Key.Kid)),
+                TimeSpan.FromSeconds(10),
+                "the gateway has read the test JWKS"
+            );
         }
 
         return host;
@@ -143,7 +161,8 @@ public sealed class GatewayHost : IAsyncDisposable
         }
     }
 
-    private sealed class GatewayFactory(IDictionary<string, string> settings, string environment, Action<IServiceCollection>? configureServices) : WebApplicationFactory<Program>
+    private sealed class GatewayFactory(IDictionary<string, string> settings, string environment, Action<IServiceCollection>? configureServices)
+        : WebApplicationFactory<Program>
     {
         public LogCapture Logs { get; } = new();
 

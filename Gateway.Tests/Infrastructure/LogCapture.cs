@@ -14,6 +14,9 @@ public sealed class LogCapture : ILogEventSink
     public IReadOnlyList<LogEvent> Events => _events.ToArray();
 
     /// <summary>Each event as its message plus every property value, so a secret anywhere in it shows.</summary>
-    public string AllText() => string.Join('\n', _events.Select(e =>
-        e.RenderMessage() + " " + string.Join(' ', e.Properties.Select(p => $"{p.Key}={p.Value}")) + " " + e.Exception));
+    public string AllText() =>
+        string.Join(
+            '\n',
+            _events.Select(e => e.RenderMessage() + " " + string.Join(' ', e.Properties.Select(p => $"{p.Key}={p.Value}")) + " " + e.Exception)
+        );
 }

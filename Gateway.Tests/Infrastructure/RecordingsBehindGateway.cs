@@ -34,33 +34,43 @@ public sealed class RecordingsBehindGateway : IAsyncLifetime
     {
         Identity = await TestIdentity.StartAsync();
         _data = Directory.CreateTempSubdirectory("e2e-recordings-").FullName;
-        _recordings = new RecordingsFactory(new Dictionary<string, string>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["DATA_DIR"] = _data,
-            ["TWILIO_ACCOUNT_SID"] = AccountSid,
-            ["TWILIO_AUTH_TOKEN"] = AuthToken,
-            ["PUBLIC_BASE_URL"] = PublicBaseUrl,
-            ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
-            ["JWKS_URL"] = Identity.JwksUrl.ToString(),
-            ["REVOCATION_FEED_URL"] = Identity.FeedUrl.ToString(),
-        });
+        _recordings = new RecordingsFactory(
+            new Dictionary<string, string>
+            {
+                ["urls"] = "http://127.0.0.1:0",
+                ["DATA_DIR"] = _data,
+                ["TWILIO_ACCOUNT_SID"] = AccountSid,
+                ["TWILIO_AUTH_TOKEN"] = AuthToken,
+                ["PUBLIC_BASE_URL"] = PublicBaseUrl,
+                ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
+                ["JWKS_URL"] = Identity.JwksUrl.ToString(),
+                ["REVOCATION_FEED_URL"] = Identity.FeedUrl.ToString(),
+            }
+        );
         _recordings.UseKestrel();
         _recordings.StartServer();
         var address = _recordings.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        await Wait.UntilAsync(() => _recordings.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(Identity.Key.Kid),
-            TimeSpan.FromSeconds(10), "the RecordingsService has read the keys");
+        await Wait.UntilAsync(
+            () => _recordings.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(Identity.Key.Kid),
+            TimeSpan.FromSeconds(10),
+            "the RecordingsService has read the keys"
+        );
 
-        Gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["RECORDINGS_SERVICE_URLS"] = address,
-            ["JWKS_URL"] = Identity.JwksUrl.ToString(),
-            ["REVOCATION_FEED_URL"] = Identity.FeedUrl.ToString(),
-            // Tests here send many callbacks from one address.
-            ["WEBHOOK_RATE_LIMIT_MAX"] = "1000000",
-        });
-        await Wait.UntilAsync(() => Gateway.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(Identity.Key.Kid),
-            TimeSpan.FromSeconds(10), "the gateway has read the keys");
+        Gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["RECORDINGS_SERVICE_URLS"] = address,
+                ["JWKS_URL"] = Identity.JwksUrl.ToString(),
+                ["REVOCATION_FEED_URL"] = Identity.FeedUrl.ToString(),
+                // Tests here send many callbacks from one address.
+                ["WEBHOOK_RATE_LIMIT_MAX"] = "1000000",
+            }
+        );
+        await Wait.UntilAsync(
+            () => Gateway.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(Identity.Key.Kid),
+            TimeSpan.FromSeconds(10),
+            "the gateway has read the keys"
+        );
     }
 
     public async Task DisposeAsync()

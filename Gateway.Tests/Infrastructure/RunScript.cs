@@ -13,7 +13,14 @@ public sealed partial class RunScript : IAsyncDisposable
 {
     private readonly PortReservation[] _ports;
 
-    private RunScript(RunningProcess process, PortReservation https, PortReservation http, PortReservation auth, PortReservation recordings, string dataDirectory)
+    private RunScript(
+        RunningProcess process,
+        PortReservation https,
+        PortReservation http,
+        PortReservation auth,
+        PortReservation recordings,
+        string dataDirectory
+    )
     {
         Process = process;
         _ports = [https, http, auth, recordings];
@@ -35,7 +42,12 @@ public sealed partial class RunScript : IAsyncDisposable
     /// <param name="arguments">The script's options (<c>--demo</c>).</param>
     public static RunScript Start(IDictionary<string, string?>? environment = null, params string[] arguments)
     {
-        var (https, http, auth, recordings) = (PortReservation.Reserve(), PortReservation.Reserve(), PortReservation.Reserve(), PortReservation.Reserve());
+        var (https, http, auth, recordings) = (
+            PortReservation.Reserve(),
+            PortReservation.Reserve(),
+            PortReservation.Reserve(),
+            PortReservation.Reserve()
+        );
         var dataDirectory = Directory.CreateTempSubdirectory("run-script-").FullName;
         var all = new Dictionary<string, string?>
         {
@@ -77,7 +89,12 @@ public sealed partial class RunScript : IAsyncDisposable
             ConnectCallback = Loopback.ConnectAsync,
             SslOptions = new SslClientAuthenticationOptions
             {
-                CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca }, RevocationMode = X509RevocationMode.NoCheck },
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { ca },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
             },
         };
     }

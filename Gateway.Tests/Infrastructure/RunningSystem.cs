@@ -68,7 +68,8 @@ public sealed class RunningSystem : IAsyncDisposable
     /// A client trusting the development CA that run.sh created, keeping no cookies, whose every exchange with the API
     /// must fit the gateway's published API document (<see cref="ApiDocs.ApiContract"/>).
     /// </summary>
-    public HttpClient Client() => new(new ApiDocs.ContractCheckingHandler(ContractAsync, RunScript.Handler())) { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
+    public HttpClient Client() =>
+        new(new ApiDocs.ContractCheckingHandler(ContractAsync, RunScript.Handler())) { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
 
     private Task<ApiDocs.ApiContract>? _contract;
 
@@ -89,7 +90,12 @@ public sealed class RunningSystem : IAsyncDisposable
     }
 
     /// <summary>Posts a recording status callback through the gateway, signed as Twilio signs it.</summary>
-    public async Task<HttpResponseMessage> PostCallbackAsync(string recordingSid, string status = "completed", string duration = "26", string? startTime = null)
+    public async Task<HttpResponseMessage> PostCallbackAsync(
+        string recordingSid,
+        string status = "completed",
+        string duration = "26",
+        string? startTime = null
+    )
     {
         var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {

@@ -24,7 +24,16 @@ public sealed class TestSigningKey
     public object Jwk()
     {
         var parameters = Key.ExportParameters(false);
-        return new { kty = "EC", crv = "P-256", alg = "ES256", use = "sig", kid = Kid, x = Base64UrlEncoder.Encode(parameters.Q.X), y = Base64UrlEncoder.Encode(parameters.Q.Y) };
+        return new
+        {
+            kty = "EC",
+            crv = "P-256",
+            alg = "ES256",
+            use = "sig",
+            kid = Kid,
+            x = Base64UrlEncoder.Encode(parameters.Q.X),
+            y = Base64UrlEncoder.Encode(parameters.Q.Y),
+        };
     }
 }
 
@@ -88,7 +97,8 @@ public sealed class TestIdentity : IAsyncDisposable
         DateTimeOffset? notBefore = null,
         bool withExpiry = true,
         bool enrollOnly = false,
-        IDictionary<string, object>? extraHeaders = null)
+        IDictionary<string, object>? extraHeaders = null
+    )
     {
         var issued = now ?? Clock();
         var signing = key ?? Key;
@@ -104,18 +114,20 @@ public sealed class TestIdentity : IAsyncDisposable
             claims["mfa_enroll"] = "totp"; // the AuthService's token for an admin who must first set up a second factor
         }
 
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Audience = audience,
-            TokenType = type,
-            IssuedAt = issued.UtcDateTime,
-            NotBefore = (notBefore ?? issued).UtcDateTime,
-            Expires = withExpiry ? (issued + (lifetime ?? TimeSpan.FromMinutes(15))).UtcDateTime : null,
-            Claims = claims,
-            AdditionalHeaderClaims = extraHeaders,
-            SigningCredentials = new SigningCredentials(signing.SecurityKey, SecurityAlgorithms.EcdsaSha256),
-        });
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(
+            new SecurityTokenDescriptor
+            {
+                Issuer = issuer,
+                Audience = audience,
+                TokenType = type,
+                IssuedAt = issued.UtcDateTime,
+                NotBefore = (notBefore ?? issued).UtcDateTime,
+                Expires = withExpiry ? (issued + (lifetime ?? TimeSpan.FromMinutes(15))).UtcDateTime : null,
+                Claims = claims,
+                AdditionalHeaderClaims = extraHeaders,
+                SigningCredentials = new SigningCredentials(signing.SecurityKey, SecurityAlgorithms.EcdsaSha256),
+            }
+        );
     }
 
     private Task HandleAsync(HttpContext context)
@@ -131,7 +143,14 @@ public sealed class TestIdentity : IAsyncDisposable
             // The whole list every time, with a cursor that only grows: enough for a follower.
             var since = long.TryParse(context.Request.Query["since"], out var value) ? value : 0;
             var cursor = Interlocked.Read(ref _revocationCursor);
-            return context.Response.WriteAsJsonAsync(new { cursor, sessions = since >= cursor ? [] : sessions, revokedBefore = _revokedBefore });
+            return context.Response.WriteAsJsonAsync(
+                new
+                {
+                    cursor,
+                    sessions = since >= cursor ? [] : sessions,
+                    revokedBefore = _revokedBefore,
+                }
+            );
         }
 
         context.Response.StatusCode = 404;

@@ -60,7 +60,10 @@ public sealed class InternalTlsTests(InternalTlsSystem fixture) : IClassFixture<
     public async Task AClientWithoutACertificate_IsRefused403_BeforeItsForwardedForIsRead(string service, string path)
     {
         using var direct = Direct(service, clientCertificate: null);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { username = _system.AdminUsername, password = _system.AdminPassword }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = JsonContent.Create(new { username = _system.AdminUsername, password = _system.AdminPassword }),
+        };
         // What a caller that reached a service past the gateway would try: pose as the gateway's forwarded client.
         request.Headers.Add("X-Forwarded-For", "203.0.113.9");
         using var response = await direct.SendAsync(request);
@@ -93,7 +96,9 @@ public sealed class InternalTlsTests(InternalTlsSystem fixture) : IClassFixture<
         audit.Headers.Authorization = new("Bearer", await SignInAsync(client));
         using var entries = await client.SendAsync(audit);
         var items = (await entries.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray().ToList();
-        Assert.Contains(items, item => item.GetProperty("clientIp").GetString() == "198.51.100.77" && item.GetProperty("outcome").GetString() != "success");
+        Assert.Contains(items, item =>
+            item.GetProperty("clientIp").GetString() == "198.51.100.77" && item.GetProperty("outcome").GetString() != "success"
+        );
     }
 
     [Fact]
@@ -131,9 +136,13 @@ public sealed class InternalTlsTests(InternalTlsSystem fixture) : IClassFixture<
         {
             // Step 1: a new CA issues every certificate; both CAs are trusted meanwhile.
             Assert.Equal(0, (await Processes.RunAsync("bash", [Script, "--dir", directory, "--new-ca"])).ExitCode);
-            await Wait.UntilAsync(async () => (await ServedCertificateAsync(_system.AuthPort)).Issuer != oldAuthority
-                && (await ServedCertificateAsync(_system.RecordingsPort)).Issuer != oldAuthority,
-                TimeSpan.FromSeconds(20), "the services serve certificates of the new CA");
+            await Wait.UntilAsync(
+                async () =>
+                    (await ServedCertificateAsync(_system.AuthPort)).Issuer != oldAuthority
+                    && (await ServedCertificateAsync(_system.RecordingsPort)).Issuer != oldAuthority,
+                TimeSpan.FromSeconds(20),
+                "the services serve certificates of the new CA"
+            );
             using (var stillOld = Direct("auth", oldGatewayCertificate))
             using (var during = await stillOld.GetAsync("/.well-known/jwks.json"))
             {
@@ -146,19 +155,23 @@ public sealed class InternalTlsTests(InternalTlsSystem fixture) : IClassFixture<
             // Step 2: only the new CA.
             Assert.Equal(0, (await Processes.RunAsync("bash", [Script, "--dir", directory, "--drop-previous-ca"])).ExitCode);
             using var old = Load(oldCopy.Path, "gateway");
-            await Wait.UntilAsync(async () =>
-            {
-                using var withOld = Direct("auth", old);
-                try
+            await Wait.UntilAsync(
+                async () =>
                 {
-                    using var _ = await withOld.GetAsync("/.well-known/jwks.json");
-                    return false;
-                }
-                catch (HttpRequestException)
-                {
-                    return true;
-                }
-            }, TimeSpan.FromSeconds(20), "a certificate of the dropped CA is refused");
+                    using var withOld = Direct("auth", old);
+                    try
+                    {
+                        using var _ = await withOld.GetAsync("/.well-known/jwks.json");
+                        return false;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return true;
+                    }
+                },
+                TimeSpan.FromSeconds(20),
+                "a certificate of the dropped CA is refused"
+            );
 
             using var withNew = Direct("auth", Load(directory, "gateway"));
             using var current = await withNew.GetAsync("/.well-known/jwks.json");
@@ -179,7 +192,10 @@ public sealed class InternalTlsTests(InternalTlsSystem fixture) : IClassFixture<
 
     private async Task<string> SignInAsync(HttpClient client)
     {
-        using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = _system.AdminUsername, password = _system.AdminPassword });
+        using var signIn = await client.PostAsJsonAsync(
+            "/api/auth/login",
+            new { username = _system.AdminUsername, password = _system.AdminPassword }
+        );
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
         return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
@@ -193,7 +209,11 @@ public sealed class InternalTlsTests(InternalTlsSystem fixture) : IClassFixture<
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck },
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
                 ClientCertificates = clientCertificate is null ? null : [clientCertificate],
             },
         };

@@ -8,7 +8,9 @@ public sealed class RequestLoggingTests
     public async Task RequestLog_HasMethodPathStatusAndClientIp_ButNoSecrets()
     {
         await using var backend = await FakeBackend.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = backend.Url.ToString() });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = backend.Url.ToString() }
+        );
         using var client = gateway.CreateClient();
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/recording?access_token=query-secret-1")
@@ -21,10 +23,16 @@ public sealed class RequestLoggingTests
         using var response = await client.SendAsync(request);
         using var socketPath = await client.GetAsync("/ws?token=query-secret-5");
 
-        static bool IsRequestLine(Serilog.Events.LogEvent e, string path) => e.Properties.TryGetValue("RequestPath", out var value) && value.ToString() == $"\"{path}\"";
+        static bool IsRequestLine(Serilog.Events.LogEvent e, string path) =>
+            e.Properties.TryGetValue("RequestPath", out var value) && value.ToString() == $"\"{path}\"";
         await Wait.UntilAsync(
-            () => Task.FromResult(gateway.Logs.Events.Any(e => IsRequestLine(e, "/webhooks/recording")) && gateway.Logs.Events.Any(e => IsRequestLine(e, "/ws"))),
-            TimeSpan.FromSeconds(5), "both requests are logged");
+            () =>
+                Task.FromResult(
+                    gateway.Logs.Events.Any(e => IsRequestLine(e, "/webhooks/recording")) && gateway.Logs.Events.Any(e => IsRequestLine(e, "/ws"))
+                ),
+            TimeSpan.FromSeconds(5),
+            "both requests are logged"
+        );
         var line = gateway.Logs.Events.First(e => IsRequestLine(e, "/webhooks/recording"));
         Assert.Equal("\"POST\"", line.Properties["RequestMethod"].ToString());
         Assert.Equal("200", line.Properties["StatusCode"].ToString());

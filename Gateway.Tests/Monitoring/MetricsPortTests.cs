@@ -20,11 +20,15 @@ public sealed class MetricsPortTests
         using var scraper = new HttpClient { BaseAddress = gateway.MetricsUrl };
 
         var text = "";
-        await Wait.UntilAsync(async () =>
-        {
-            text = await scraper.GetStringAsync("/metrics");
-            return text.Contains("http_server_request_duration_seconds_count", StringComparison.Ordinal);
-        }, TimeSpan.FromSeconds(15), "the proxied request is counted");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                text = await scraper.GetStringAsync("/metrics");
+                return text.Contains("http_server_request_duration_seconds_count", StringComparison.Ordinal);
+            },
+            TimeSpan.FromSeconds(15),
+            "the proxied request is counted"
+        );
 
         using var response = await scraper.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -89,8 +93,10 @@ public sealed class MetricsPortTests
         await using var recordings = await FakeBackend.StartAsync();
         await using var gateway = await GatewayHost.StartAsync(Backends(auth, recordings));
 
-        var addresses = gateway.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        var addresses = gateway
+            .Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!
+            .Addresses;
         Assert.Equal(2, addresses.Count);
         Assert.Null(gateway.MetricsUrl);
     }
@@ -130,9 +136,6 @@ public sealed class MetricsPortTests
         return GatewayHost.StartAsync(settings);
     }
 
-    private static Dictionary<string, string> Backends(FakeBackend auth, FakeBackend recordings) => new()
-    {
-        ["AUTH_SERVICE_URLS"] = auth.Url.ToString(),
-        ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-    };
+    private static Dictionary<string, string> Backends(FakeBackend auth, FakeBackend recordings) =>
+        new() { ["AUTH_SERVICE_URLS"] = auth.Url.ToString(), ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString() };
 }

@@ -35,7 +35,9 @@ public sealed class ForwardingTests(FakeServicesGateway services) : IClassFixtur
     public async Task ContractPaths_ReachTheirService(string method, string pathAndQuery, string service)
     {
         using var client = Host.CreateClient();
-        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), pathAndQuery) { Content = method == "GET" ? null : new StringContent("{}") });
+        using var response = await client.SendAsync(
+            new HttpRequestMessage(new HttpMethod(method), pathAndQuery) { Content = method == "GET" ? null : new StringContent("{}") }
+        );
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var (target, other) = service == "auth" ? (AuthBackend, RecordingsBackend) : (RecordingsBackend, AuthBackend);
@@ -122,7 +124,11 @@ public sealed class ForwardingTests(FakeServicesGateway services) : IClassFixtur
         socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
         socket.Options.SetRequestHeader("Authorization", "Bearer " + Host.Identity.Mint());
         socket.Options.SetRequestHeader("Origin", $"https://{Host.HttpsUrl.Authority}");
-        using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null }, ConnectCallback = Loopback.ConnectAsync };
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
+            ConnectCallback = Loopback.ConnectAsync,
+        };
         using var invoker = new HttpMessageInvoker(handler);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 

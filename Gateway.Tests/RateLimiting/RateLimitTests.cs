@@ -10,7 +10,9 @@ namespace Gateway.Tests.RateLimiting;
 public sealed class RateLimitTests : IAsyncLifetime
 {
     // Windows are aligned to the epoch: start the clock 100 s into a 900 s window, so Retry-After is known exactly.
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(((DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 900) + 1) * 900 + 100));
+    private readonly FakeTimeProvider _time = new(
+        DateTimeOffset.FromUnixTimeSeconds(((DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 900) + 1) * 900 + 100)
+    );
     private FakeBackend _backend = null!;
     private GatewayHost _gateway = null!;
 
@@ -38,7 +40,8 @@ public sealed class RateLimitTests : IAsyncLifetime
                 ["LOGIN_RATE_LIMIT_MAX"] = "5",
                 ["RATE_LIMIT_WINDOW_SECONDS"] = "900",
             },
-            services: s => s.AddSingleton<TimeProvider>(_time));
+            services: s => s.AddSingleton<TimeProvider>(_time)
+        );
     }
 
     public async Task DisposeAsync()
@@ -78,7 +81,10 @@ public sealed class RateLimitTests : IAsyncLifetime
         var token = _gateway.Identity.Mint(role: "viewer", now: _time.GetUtcNow());
         for (var attempt = 1; attempt <= 6; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, "/api/auth/mfa/totp") { Content = JsonContent.Create(new { code = "123456" }) };
+            using var request = new HttpRequestMessage(HttpMethod.Delete, "/api/auth/mfa/totp")
+            {
+                Content = JsonContent.Create(new { code = "123456" }),
+            };
             request.Headers.Authorization = new("Bearer", token);
             request.Headers.Add("X-Forwarded-For", "203.0.113.50");
             using var response = await client.SendAsync(request);
@@ -212,7 +218,8 @@ public sealed class RateLimitTests : IAsyncLifetime
     {
         await using var gateway = await GatewayHost.StartAsync(
             new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(), ["RATE_LIMIT_MAX"] = "3" },
-            services: s => s.AddSingleton<TimeProvider>(_time));
+            services: s => s.AddSingleton<TimeProvider>(_time)
+        );
         using var client = gateway.CreateClient();
 
         var statuses = new List<HttpStatusCode>();
@@ -222,7 +229,10 @@ public sealed class RateLimitTests : IAsyncLifetime
             statuses.Add(response.StatusCode);
         }
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(
+            [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests],
+            statuses
+        );
     }
 
     [Fact]
@@ -272,7 +282,11 @@ public sealed class RateLimitTests : IAsyncLifetime
         using var client = _gateway.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
         {
-            Content = new StringContent(string.Format(System.Globalization.CultureInfo.InvariantCulture, bodyFormat, "Victim"), System.Text.Encoding.UTF8, "application/json"),
+            Content = new StringContent(
+                string.Format(System.Globalization.CultureInfo.InvariantCulture, bodyFormat, "Victim"),
+                System.Text.Encoding.UTF8,
+                "application/json"
+            ),
         };
         request.Headers.Add("X-Forwarded-For", "203.0.113.50");
         using var response = await client.SendAsync(request);
@@ -301,7 +315,11 @@ public sealed class RateLimitTests : IAsyncLifetime
         release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var before = _backend.Requests.Count;
         var guesses = Enumerable.Range(0, 20).Select(i => LoginAsync($"192.0.2.{i + 1}", "vera", "parallel-guess-" + i)).ToList();
-        await Wait.UntilAsync(() => guesses.Count(g => g.IsCompleted) + (_backend.Requests.Count - before) >= 20, TimeSpan.FromSeconds(10), "every guess is either refused or at the AuthService");
+        await Wait.UntilAsync(
+            () => guesses.Count(g => g.IsCompleted) + (_backend.Requests.Count - before) >= 20,
+            TimeSpan.FromSeconds(10),
+            "every guess is either refused or at the AuthService"
+        );
         release.TrySetResult();
         var responses = await Task.WhenAll(guesses);
         var statuses = responses.Select(r => r.StatusCode).ToList();
@@ -351,8 +369,13 @@ public sealed class RateLimitTests : IAsyncLifetime
         {
             "another-user" => DeviceToken("walter"),
             "an-access-token" => identity.Mint(subject: "vera"),
-            "expired" => identity.Mint(subject: "vera", audience: Platform.Security.SignIn.DeviceTokens.Audience, type: Platform.Security.SignIn.DeviceTokens.TokenType,
-                now: _time.GetUtcNow().AddDays(-100), lifetime: TimeSpan.FromDays(90)),
+            "expired" => identity.Mint(
+                subject: "vera",
+                audience: Platform.Security.SignIn.DeviceTokens.Audience,
+                type: Platform.Security.SignIn.DeviceTokens.TokenType,
+                now: _time.GetUtcNow().AddDays(-100),
+                lifetime: TimeSpan.FromDays(90)
+            ),
             _ => string.Join('.', DeviceToken("vera").Split('.')[..2]) + ".",
         };
 
@@ -390,8 +413,13 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     private string DeviceToken(string username) =>
-        _gateway.Identity.Mint(subject: username, audience: Platform.Security.SignIn.DeviceTokens.Audience, type: Platform.Security.SignIn.DeviceTokens.TokenType,
-            now: _time.GetUtcNow(), lifetime: TimeSpan.FromDays(90));
+        _gateway.Identity.Mint(
+            subject: username,
+            audience: Platform.Security.SignIn.DeviceTokens.Audience,
+            type: Platform.Security.SignIn.DeviceTokens.TokenType,
+            now: _time.GetUtcNow(),
+            lifetime: TimeSpan.FromDays(90)
+        );
 
     [Fact]
     public async Task WhenTheAuthServiceIsBusyHashing_SignInsAreAnsweredAtTheGatewayForASecond()
@@ -493,7 +521,13 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.SignInSlowdown.DelayAfter(500));
     }
 
-    private async Task<HttpResponseMessage> LoginAsync(string clientIp, string username, string password, string path = "/api/auth/login", string? device = null)
+    private async Task<HttpResponseMessage> LoginAsync(
+        string clientIp,
+        string username,
+        string password,
+        string path = "/api/auth/login",
+        string? device = null
+    )
     {
         using var client = _gateway.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { username, password }) };

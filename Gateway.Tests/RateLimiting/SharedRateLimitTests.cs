@@ -57,7 +57,12 @@ public sealed class SharedRateLimitTests : IAsyncLifetime
             Assert.Equal($"\"login\";r=0;t={(long)retryAfter.TotalSeconds}", Header(refused, "RateLimit"));
         }
 
-        Assert.Equal(5, _backend.Requests.Count(r => r.Headers.TryGetValue("X-Forwarded-For", out var forwarded) && forwarded.Contains(address, StringComparison.Ordinal)));
+        Assert.Equal(
+            5,
+            _backend.Requests.Count(r =>
+                r.Headers.TryGetValue("X-Forwarded-For", out var forwarded) && forwarded.Contains(address, StringComparison.Ordinal)
+            )
+        );
     }
 
     [Fact]
@@ -85,12 +90,16 @@ public sealed class SharedRateLimitTests : IAsyncLifetime
         };
         // Until the gateway's own second of shedding is over, attempts are refused there (and cost nothing either).
         HttpResponseMessage? allowed = null;
-        await Wait.UntilAsync(async () =>
-        {
-            allowed?.Dispose();
-            allowed = await LoginAsync(_two, address, "user1", "right-password-1");
-            return allowed.StatusCode != HttpStatusCode.ServiceUnavailable;
-        }, TimeSpan.FromSeconds(10), "the gateway no longer sheds sign-ins");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                allowed?.Dispose();
+                allowed = await LoginAsync(_two, address, "user1", "right-password-1");
+                return allowed.StatusCode != HttpStatusCode.ServiceUnavailable;
+            },
+            TimeSpan.FromSeconds(10),
+            "the gateway no longer sheds sign-ins"
+        );
         Assert.Equal(HttpStatusCode.OK, allowed!.StatusCode);
         Assert.StartsWith("\"login\";r=4;t=", Header(allowed, "RateLimit"), StringComparison.Ordinal);
         allowed.Dispose();
@@ -139,8 +148,11 @@ public sealed class SharedRateLimitTests : IAsyncLifetime
             await _redis.StartAgainAsync();
         }
 
-        await Wait.UntilAsync(async () => (await RateLimitsStateAsync(_one)).Status == "Healthy" && (await RateLimitsStateAsync(_two)).Status == "Healthy",
-            TimeSpan.FromSeconds(30), "both gateways share their counters again");
+        await Wait.UntilAsync(
+            async () => (await RateLimitsStateAsync(_one)).Status == "Healthy" && (await RateLimitsStateAsync(_two)).Status == "Healthy",
+            TimeSpan.FromSeconds(30),
+            "both gateways share their counters again"
+        );
         var shared = NewAddress();
         for (var attempt = 1; attempt <= 5; attempt++)
         {
@@ -157,14 +169,16 @@ public sealed class SharedRateLimitTests : IAsyncLifetime
     {
         await using var later = await RedisServer.StartAsync();
         await later.StopAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = _backend.Url.ToString(),
-            ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(),
-            ["TRUSTED_PROXIES"] = "127.0.0.1,::1",
-            ["LOGIN_RATE_LIMIT_MAX"] = "5",
-            ["REDIS_URL"] = later.Url,
-        });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["AUTH_SERVICE_URLS"] = _backend.Url.ToString(),
+                ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(),
+                ["TRUSTED_PROXIES"] = "127.0.0.1,::1",
+                ["LOGIN_RATE_LIMIT_MAX"] = "5",
+                ["REDIS_URL"] = later.Url,
+            }
+        );
 
         using (var signIn = await LoginAsync(gateway, NewAddress(), "user1", "right-password-1"))
         {
@@ -173,18 +187,25 @@ public sealed class SharedRateLimitTests : IAsyncLifetime
 
         Assert.Equal(("Degraded", HttpStatusCode.OK), await RateLimitsStateAsync(gateway));
         await later.StartAgainAsync();
-        await Wait.UntilAsync(async () => (await RateLimitsStateAsync(gateway)).Status == "Healthy", TimeSpan.FromSeconds(30), "the gateway shares its counters once Redis answers");
+        await Wait.UntilAsync(
+            async () => (await RateLimitsStateAsync(gateway)).Status == "Healthy",
+            TimeSpan.FromSeconds(30),
+            "the gateway shares its counters once Redis answers"
+        );
     }
 
-    private Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync(new Dictionary<string, string>
-    {
-        ["AUTH_SERVICE_URLS"] = _backend.Url.ToString(),
-        ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(),
-        ["TRUSTED_PROXIES"] = "127.0.0.1,::1",
-        ["LOGIN_RATE_LIMIT_MAX"] = "5",
-        ["RATE_LIMIT_WINDOW_SECONDS"] = "900",
-        ["REDIS_URL"] = _redis.Url,
-    });
+    private Task<GatewayHost> StartGatewayAsync() =>
+        GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["AUTH_SERVICE_URLS"] = _backend.Url.ToString(),
+                ["RECORDINGS_SERVICE_URLS"] = _backend.Url.ToString(),
+                ["TRUSTED_PROXIES"] = "127.0.0.1,::1",
+                ["LOGIN_RATE_LIMIT_MAX"] = "5",
+                ["RATE_LIMIT_WINDOW_SECONDS"] = "900",
+                ["REDIS_URL"] = _redis.Url,
+            }
+        );
 
     // A client address of its own per use: the counters live in Redis across this class's tests.
     private static string NewAddress()

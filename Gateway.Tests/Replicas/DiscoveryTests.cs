@@ -36,14 +36,20 @@ public sealed class DiscoveryTests
         await File.AppendAllTextAsync("/etc/hosts", $"127.0.0.2 {name}\n127.0.0.3 {name}\n");
         try
         {
-            await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-            {
-                ["RECORDINGS_SERVICE_URLS"] = string.Create(CultureInfo.InvariantCulture, $"http://{name}:{port.Port}"),
-            });
+            await using var gateway = await GatewayHost.StartAsync(
+                new Dictionary<string, string>
+                {
+                    ["RECORDINGS_SERVICE_URLS"] = string.Create(CultureInfo.InvariantCulture, $"http://{name}:{port.Port}"),
+                }
+            );
             using var client = gateway.CreateAnonymousClient();
             client.DefaultRequestHeaders.Authorization = new("Bearer", gateway.Identity.Mint(role: "viewer"));
 
-            await Wait.UntilAsync(async () => (await client.GetAsync("/api/recordings")).IsSuccessStatusCode, TimeSpan.FromSeconds(20), "the name is resolved");
+            await Wait.UntilAsync(
+                async () => (await client.GetAsync("/api/recordings")).IsSuccessStatusCode,
+                TimeSpan.FromSeconds(20),
+                "the name is resolved"
+            );
             seen.Clear();
             for (var i = 0; i < 40; i++)
             {
@@ -51,8 +57,10 @@ public sealed class DiscoveryTests
                 Assert.True(response.IsSuccessStatusCode, $"request {i} answered {(int)response.StatusCode}");
             }
 
-            Assert.True(seen.GetValueOrDefault("127.0.0.2") > 0 && seen.GetValueOrDefault("127.0.0.3") > 0,
-                $"requests reached {string.Join(", ", seen.Select(s => $"{s.Key} ×{s.Value}"))}");
+            Assert.True(
+                seen.GetValueOrDefault("127.0.0.2") > 0 && seen.GetValueOrDefault("127.0.0.3") > 0,
+                $"requests reached {string.Join(", ", seen.Select(s => $"{s.Key} ×{s.Value}"))}"
+            );
         }
         finally
         {

@@ -32,33 +32,43 @@ public sealed partial class DrainTests
         {
             foreach (var port in ports)
             {
-                var process = RunningProcess.Start("dotnet", [Repository.BuiltDll("RecordingsService")], new Dictionary<string, string?>
-                {
-                    ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                    ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.Port}",
-                    ["DATA_DIR"] = Path.Combine(data.Path, port.ToString()),
-                    ["TWILIO_ACCOUNT_SID"] = AccountSid,
-                    ["TWILIO_AUTH_TOKEN"] = AuthToken,
-                    ["PUBLIC_BASE_URL"] = PublicBaseUrl,
-                    ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
-                    ["JWKS_URL"] = identity.JwksUrl.ToString(),
-                    ["REVOCATION_FEED_URL"] = identity.FeedUrl.ToString(),
-                    ["SHUTDOWN_DRAIN_SECONDS"] = "4", // the gateway below probes every second
-                });
+                var process = RunningProcess.Start(
+                    "dotnet",
+                    [Repository.BuiltDll("RecordingsService")],
+                    new Dictionary<string, string?>
+                    {
+                        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.Port}",
+                        ["DATA_DIR"] = Path.Combine(data.Path, port.ToString()),
+                        ["TWILIO_ACCOUNT_SID"] = AccountSid,
+                        ["TWILIO_AUTH_TOKEN"] = AuthToken,
+                        ["PUBLIC_BASE_URL"] = PublicBaseUrl,
+                        ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
+                        ["JWKS_URL"] = identity.JwksUrl.ToString(),
+                        ["REVOCATION_FEED_URL"] = identity.FeedUrl.ToString(),
+                        ["SHUTDOWN_DRAIN_SECONDS"] = "4", // the gateway below probes every second
+                    }
+                );
                 replicas.Add(process);
                 await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(60));
             }
 
-            await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-            {
-                ["RECORDINGS_SERVICE_URLS"] = string.Join(',', ports.Select(p => $"http://127.0.0.1:{p.Port}")),
-                ["JWKS_URL"] = identity.JwksUrl.ToString(),
-                ["REVOCATION_FEED_URL"] = identity.FeedUrl.ToString(),
-                ["WEBHOOK_RATE_LIMIT_MAX"] = "1000000",
-            });
+            await using var gateway = await GatewayHost.StartAsync(
+                new Dictionary<string, string>
+                {
+                    ["RECORDINGS_SERVICE_URLS"] = string.Join(',', ports.Select(p => $"http://127.0.0.1:{p.Port}")),
+                    ["JWKS_URL"] = identity.JwksUrl.ToString(),
+                    ["REVOCATION_FEED_URL"] = identity.FeedUrl.ToString(),
+                    ["WEBHOOK_RATE_LIMIT_MAX"] = "1000000",
+                }
+            );
             var token = identity.Mint(role: "viewer");
             using var warm = gateway.CreateAnonymousClient();
-            await Wait.UntilAsync(async () => (await SendAsync(warm, Api(token))).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "the replicas answer through the gateway");
+            await Wait.UntilAsync(
+                async () => (await SendAsync(warm, Api(token))).StatusCode == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(20),
+                "the replicas answer through the gateway"
+            );
 
             // A dashboard connected straight to the replica that will stop.
             using var dashboard = new ClientWebSocket();
@@ -71,8 +81,7 @@ public sealed partial class DrainTests
                 do
                 {
                     received = await dashboard.ReceiveAsync(buffer, CancellationToken.None);
-                }
-                while (received.MessageType != WebSocketMessageType.Close);
+                } while (received.MessageType != WebSocketMessageType.Close);
                 return received.CloseStatus;
             });
 
@@ -80,24 +89,29 @@ public sealed partial class DrainTests
             var acknowledged = new ConcurrentQueue<string>();
             var sent = 0;
             using var stopLoad = new CancellationTokenSource();
-            var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
-            {
-                using var client = gateway.CreateAnonymousClient();
-                while (!stopLoad.IsCancellationRequested)
-                {
-                    var webhook = Interlocked.Increment(ref sent) % 2 == 0;
-                    var sid = "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                    using var response = await SendAsync(client, webhook ? Callback(sid) : Api(token));
-                    if (response.StatusCode != (webhook ? HttpStatusCode.NoContent : HttpStatusCode.OK))
+            var load = Enumerable
+                .Range(0, 4)
+                .Select(worker =>
+                    Task.Run(async () =>
                     {
-                        failures.Enqueue($"{(webhook ? "callback" : "list")}: {(int)response.StatusCode}");
-                    }
-                    else if (webhook)
-                    {
-                        acknowledged.Enqueue(sid);
-                    }
-                }
-            })).ToList();
+                        using var client = gateway.CreateAnonymousClient();
+                        while (!stopLoad.IsCancellationRequested)
+                        {
+                            var webhook = Interlocked.Increment(ref sent) % 2 == 0;
+                            var sid = "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                            using var response = await SendAsync(client, webhook ? Callback(sid) : Api(token));
+                            if (response.StatusCode != (webhook ? HttpStatusCode.NoContent : HttpStatusCode.OK))
+                            {
+                                failures.Enqueue($"{(webhook ? "callback" : "list")}: {(int)response.StatusCode}");
+                            }
+                            else if (webhook)
+                            {
+                                acknowledged.Enqueue(sid);
+                            }
+                        }
+                    })
+                )
+                .ToList();
 
             await Wait.UntilAsync(() => Volatile.Read(ref sent) >= 100, TimeSpan.FromSeconds(30), "the load is under way");
             Assert.Equal(0, (await Processes.RunAsync("kill", [$"-{signal}", replicas[0].Id.ToString(CultureInfo.InvariantCulture)])).ExitCode);
@@ -110,7 +124,9 @@ public sealed partial class DrainTests
             Assert.True(failures.IsEmpty, $"{failures.Count} of {sent} requests failed: {string.Join(", ", failures.Take(10))}");
             Assert.True(sent > 100, $"only {sent} requests were sent");
             // Every acknowledged callback is in one replica's database (each has its own here), the dead one's included.
-            var stored = ports.SelectMany(port => StoredSids(Path.Combine(data.Path, port.ToString(), "recordings.db"))).ToHashSet(StringComparer.Ordinal);
+            var stored = ports
+                .SelectMany(port => StoredSids(Path.Combine(data.Path, port.ToString(), "recordings.db")))
+                .ToHashSet(StringComparer.Ordinal);
             Assert.DoesNotContain(acknowledged, sid => !stored.Contains(sid));
             if (signal == "TERM")
             {

@@ -40,50 +40,69 @@ public sealed partial class ReplicatedSystem : IAsyncLifetime
         _data = TemporaryDirectory.Create("replicas-");
         var keys = Path.Combine(_data.Path, "keys");
         Assert.Equal(0, (await Processes.RunBuiltAsync("AuthService", ["keys", "new", "--dir", keys])).ExitCode);
-        var hash = await Processes.RunBuiltAsync("AuthService", ["hash-password"], AdminPassword + "\n", new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "10" });
+        var hash = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["hash-password"],
+            AdminPassword + "\n",
+            new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "10" }
+        );
         Assert.Equal(0, hash.ExitCode);
 
         var auth = new List<Uri>();
         for (var i = 1; i <= 2; i++)
         {
-            auth.Add(await StartAsync("AuthService", i, new Dictionary<string, string?>
-            {
-                ["JWT_KEYS_DIR"] = keys,
-                ["ADMIN_USERNAME"] = "admin",
-                ["ADMIN_PASSWORD_HASH"] = hash.StandardOutput.Trim(),
-                ["BCRYPT_WORK_FACTOR"] = "10",
-                ["DATABASE_URL"] = databaseUrl,
-                ["REDIS_URL"] = Redis.Url,
-            }));
+            auth.Add(
+                await StartAsync(
+                    "AuthService",
+                    i,
+                    new Dictionary<string, string?>
+                    {
+                        ["JWT_KEYS_DIR"] = keys,
+                        ["ADMIN_USERNAME"] = "admin",
+                        ["ADMIN_PASSWORD_HASH"] = hash.StandardOutput.Trim(),
+                        ["BCRYPT_WORK_FACTOR"] = "10",
+                        ["DATABASE_URL"] = databaseUrl,
+                        ["REDIS_URL"] = Redis.Url,
+                    }
+                )
+            );
         }
 
         var jwks = new Uri(auth[0], "/.well-known/jwks.json").ToString();
         var recordings = new List<Uri>();
         for (var i = 1; i <= 2; i++)
         {
-            recordings.Add(await StartAsync("RecordingsService", i, new Dictionary<string, string?>
-            {
-                ["TWILIO_ACCOUNT_SID"] = AccountSid,
-                ["TWILIO_AUTH_TOKEN"] = AuthToken,
-                ["PUBLIC_BASE_URL"] = PublicBaseUrl,
-                ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
-                ["JWKS_URL"] = jwks,
-                ["DATABASE_URL"] = databaseUrl,
-                ["REDIS_URL"] = Redis.Url,
-                ["REVOCATION_POLL_SECONDS"] = "60",
-            }));
+            recordings.Add(
+                await StartAsync(
+                    "RecordingsService",
+                    i,
+                    new Dictionary<string, string?>
+                    {
+                        ["TWILIO_ACCOUNT_SID"] = AccountSid,
+                        ["TWILIO_AUTH_TOKEN"] = AuthToken,
+                        ["PUBLIC_BASE_URL"] = PublicBaseUrl,
+                        ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
+                        ["JWKS_URL"] = jwks,
+                        ["DATABASE_URL"] = databaseUrl,
+                        ["REDIS_URL"] = Redis.Url,
+                        ["REVOCATION_POLL_SECONDS"] = "60",
+                    }
+                )
+            );
         }
 
         AuthReplicas = auth;
         RecordingsReplicas = recordings;
-        Gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["AUTH_SERVICE_URLS"] = string.Join(',', auth),
-            ["RECORDINGS_SERVICE_URLS"] = string.Join(',', recordings),
-            ["JWKS_URL"] = jwks,
-            ["REDIS_URL"] = Redis.Url,
-            ["REVOCATION_POLL_SECONDS"] = "60",
-        });
+        Gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["AUTH_SERVICE_URLS"] = string.Join(',', auth),
+                ["RECORDINGS_SERVICE_URLS"] = string.Join(',', recordings),
+                ["JWKS_URL"] = jwks,
+                ["REDIS_URL"] = Redis.Url,
+                ["REVOCATION_POLL_SECONDS"] = "60",
+            }
+        );
     }
 
     /// <summary>A client straight to one replica, past the gateway (loopback, as the tests run them).</summary>
@@ -133,7 +152,19 @@ public sealed class SharedDatabaseTests(ReplicatedSystem system) : IClassFixture
         using var client = system.Gateway.CreateAnonymousClient();
         var admin = await SignInAsync(client, "admin", ReplicatedSystem.AdminPassword);
         var username = "carol" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/users") { Content = JsonContent.Create(new { username, password = "carol-password-1", role = "viewer" }) })
+        using (
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/users")
+            {
+                Content = JsonContent.Create(
+                    new
+                    {
+                        username,
+                        password = "carol-password-1",
+                        role = "viewer",
+                    }
+                ),
+            }
+        )
         {
             request.Headers.Authorization = new("Bearer", admin.AccessToken);
             using var created = await client.SendAsync(request);
@@ -168,8 +199,11 @@ public sealed class SharedDatabaseTests(ReplicatedSystem system) : IClassFixture
         {
             using var direct = ReplicatedSystem.Direct(replica);
             direct.DefaultRequestHeaders.Authorization = new("Bearer", sessions[0].AccessToken);
-            await Wait.UntilAsync(async () => (await direct.GetAsync("/api/recordings")).StatusCode == HttpStatusCode.Unauthorized,
-                TimeSpan.FromSeconds(3), "the signed-out session is refused by every RecordingsService replica");
+            await Wait.UntilAsync(
+                async () => (await direct.GetAsync("/api/recordings")).StatusCode == HttpStatusCode.Unauthorized,
+                TimeSpan.FromSeconds(3),
+                "the signed-out session is refused by every RecordingsService replica"
+            );
         }
 
         using var throughGateway = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
@@ -232,14 +266,18 @@ public sealed class SharedDatabaseTests(ReplicatedSystem system) : IClassFixture
         var seenBySecond = Collect(second);
 
         await system.Redis.StopAsync();
-        string ownOfFirst, ownOfSecond;
+        string ownOfFirst,
+            ownOfSecond;
         try
         {
             // Each replica's own change reaches its own dashboard at once, Redis or not.
             ownOfFirst = await StoreAsync(system.RecordingsReplicas[0]);
             ownOfSecond = await StoreAsync(system.RecordingsReplicas[1]);
-            await Wait.UntilAsync(() => seenByFirst.ContainsKey(ownOfFirst) && seenBySecond.ContainsKey(ownOfSecond), TimeSpan.FromSeconds(5),
-                "each replica's own change reaches its own dashboard while Redis is away");
+            await Wait.UntilAsync(
+                () => seenByFirst.ContainsKey(ownOfFirst) && seenBySecond.ContainsKey(ownOfSecond),
+                TimeSpan.FromSeconds(5),
+                "each replica's own change reaches its own dashboard while Redis is away"
+            );
         }
         finally
         {
@@ -247,10 +285,17 @@ public sealed class SharedDatabaseTests(ReplicatedSystem system) : IClassFixture
         }
 
         // Back: the sockets stayed open, and each dashboard is sent what the other replica stored meanwhile.
-        await Wait.UntilAsync(() => seenByFirst.ContainsKey(ownOfSecond) && seenBySecond.ContainsKey(ownOfFirst), TimeSpan.FromSeconds(30),
-            "every dashboard caught up on the other replica's change");
+        await Wait.UntilAsync(
+            () => seenByFirst.ContainsKey(ownOfSecond) && seenBySecond.ContainsKey(ownOfFirst),
+            TimeSpan.FromSeconds(30),
+            "every dashboard caught up on the other replica's change"
+        );
         var after = await StoreAsync(system.RecordingsReplicas[0]);
-        await Wait.UntilAsync(() => seenByFirst.ContainsKey(after) && seenBySecond.ContainsKey(after), TimeSpan.FromSeconds(10), "events flow through Redis again");
+        await Wait.UntilAsync(
+            () => seenByFirst.ContainsKey(after) && seenBySecond.ContainsKey(after),
+            TimeSpan.FromSeconds(10),
+            "events flow through Redis again"
+        );
         await first.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
         await second.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
     }

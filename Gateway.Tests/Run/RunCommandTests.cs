@@ -23,8 +23,10 @@ public sealed class RunCommandTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         // The printed login works through the gateway, and the session cookie it sets is enough afterwards.
-        using var signIn = await client.PostAsync("/api/auth/login", new StringContent(
-            $"{{\"username\":\"{username}\",\"password\":\"{password}\"}}", Encoding.UTF8, "application/json"));
+        using var signIn = await client.PostAsync(
+            "/api/auth/login",
+            new StringContent($"{{\"username\":\"{username}\",\"password\":\"{password}\"}}", Encoding.UTF8, "application/json")
+        );
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
         var session = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("__Host-session=", StringComparison.Ordinal)).Split(';')[0];
         using var me = new HttpRequestMessage(HttpMethod.Get, "/api/auth/me");
@@ -44,13 +46,20 @@ public sealed class RunCommandTests
 
         foreach (var weak in new[] { "ECDHE-ECDSA-AES128-SHA", "AES128-GCM-SHA256" })
         {
-            Assert.Contains("Cipher is (NONE)", await OpenSsl.ClientAsync(script.HttpsPort, "-tls1_2", "-cipher", weak + ":@SECLEVEL=0"), StringComparison.Ordinal);
+            Assert.Contains(
+                "Cipher is (NONE)",
+                await OpenSsl.ClientAsync(script.HttpsPort, "-tls1_2", "-cipher", weak + ":@SECLEVEL=0"),
+                StringComparison.Ordinal
+            );
         }
 
         // Ctrl-C: the script stops every service it started.
         Assert.True(await script.Process.InterruptAsync(TimeSpan.FromSeconds(30)), "run.sh did not stop on Ctrl-C");
-        await Wait.UntilAsync(() => !PortIsOpen(script.HttpsPort) && !PortIsOpen(script.AuthPort) && !PortIsOpen(script.RecordingsPort),
-            TimeSpan.FromSeconds(20), "every service has stopped");
+        await Wait.UntilAsync(
+            () => !PortIsOpen(script.HttpsPort) && !PortIsOpen(script.AuthPort) && !PortIsOpen(script.RecordingsPort),
+            TimeSpan.FromSeconds(20),
+            "every service has stopped"
+        );
     }
 
     private static bool PortIsOpen(int port)

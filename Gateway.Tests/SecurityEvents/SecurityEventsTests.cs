@@ -12,7 +12,9 @@ public sealed class SecurityEventsTests
     public async Task Refusals_AreCountedByRouteStatusAndReason_AndABurstFromOneIpIsLogged()
     {
         await using var backend = await FakeBackend.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = backend.Url.ToString() });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = backend.Url.ToString() }
+        );
         var meters = gateway.Services.GetRequiredService<IMeterFactory>();
         var measurements = new ConcurrentQueue<(long Value, Dictionary<string, object?> Tags)>();
         using var listener = new MeterListener();
@@ -23,7 +25,9 @@ public sealed class SecurityEventsTests
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => measurements.Enqueue((value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+        listener.SetMeasurementEventCallback<long>(
+            (_, value, tags, _) => measurements.Enqueue((value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value)))
+        );
         listener.Start();
 
         using var anonymous = gateway.CreateAnonymousClient();
@@ -39,9 +43,16 @@ public sealed class SecurityEventsTests
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
 
         Assert.Equal(21, measurements.Count);
-        Assert.Equal(20, measurements.Count(m => Equals(m.Tags["status"], 401) && Equals(m.Tags["reason"], "missing-token") && Equals(m.Tags["route"], "recordings")));
+        Assert.Equal(
+            20,
+            measurements.Count(m =>
+                Equals(m.Tags["status"], 401) && Equals(m.Tags["reason"], "missing-token") && Equals(m.Tags["route"], "recordings")
+            )
+        );
         Assert.Single(measurements, m => Equals(m.Tags["status"], 403) && Equals(m.Tags["route"], "audit-recordings"));
-        Assert.Single(gateway.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Burst of refused requests", StringComparison.Ordinal)
-            && e.Properties["ClientIp"].ToString() == "\"127.0.0.1\"");
+        Assert.Single(gateway.Logs.Events, e =>
+            e.MessageTemplate.Text.StartsWith("Burst of refused requests", StringComparison.Ordinal)
+            && e.Properties["ClientIp"].ToString() == "\"127.0.0.1\""
+        );
     }
 }

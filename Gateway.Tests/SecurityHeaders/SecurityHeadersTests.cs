@@ -24,10 +24,10 @@ public sealed class SecurityHeadersTests(FakeServicesGateway services) : IClassF
     };
 
     [Theory]
-    [InlineData("/api/recordings", HttpStatusCode.OK)]          // proxied
-    [InlineData("/no-such-page", HttpStatusCode.NotFound)]      // gateway error
-    [InlineData("/", HttpStatusCode.OK)]                        // static file (sign-in page)
-    [InlineData("/css/site.css", HttpStatusCode.OK)]            // static asset
+    [InlineData("/api/recordings", HttpStatusCode.OK)] // proxied
+    [InlineData("/no-such-page", HttpStatusCode.NotFound)] // gateway error
+    [InlineData("/", HttpStatusCode.OK)] // static file (sign-in page)
+    [InlineData("/css/site.css", HttpStatusCode.OK)] // static asset
     public async Task EveryResponse_CarriesAllSecurityHeaders(string path, HttpStatusCode status)
     {
         using var client = _gateway.CreateClient();
@@ -41,7 +41,17 @@ public sealed class SecurityHeadersTests(FakeServicesGateway services) : IClassF
         }
 
         var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
-        foreach (var directive in new[] { "default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'", "form-action 'self'" })
+        foreach (
+            var directive in new[]
+            {
+                "default-src 'self'",
+                "script-src 'self'",
+                "object-src 'none'",
+                "base-uri 'self'",
+                "frame-ancestors 'none'",
+                "form-action 'self'",
+            }
+        )
         {
             Assert.Contains(directive, csp, StringComparison.Ordinal);
         }

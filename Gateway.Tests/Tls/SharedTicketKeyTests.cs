@@ -29,7 +29,11 @@ public sealed partial class SharedTicketKeyTests
         foreach (var version in Versions)
         {
             Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumedHandshakeAsync(first.Port, version), StringComparison.Ordinal);
-            Assert.Contains("New, TLSv1.", await OpenSsl.ResumedHandshakeAsync(first.Port, version, resumeOnPort: second.Port), StringComparison.Ordinal);
+            Assert.Contains(
+                "New, TLSv1.",
+                await OpenSsl.ResumedHandshakeAsync(first.Port, version, resumeOnPort: second.Port),
+                StringComparison.Ordinal
+            );
         }
     }
 
@@ -59,13 +63,21 @@ public sealed partial class SharedTicketKeyTests
         foreach (var version in Versions)
         {
             Assert.Contains("New, TLSv1.", await OpenSsl.ResumeAsync(second.Port, version, sessions[version]), StringComparison.Ordinal);
-            Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumedHandshakeAsync(second.Port, version, resumeOnPort: first.Port), StringComparison.Ordinal);
+            Assert.Contains(
+                "Reused, TLSv1.",
+                await OpenSsl.ResumedHandshakeAsync(second.Port, version, resumeOnPort: first.Port),
+                StringComparison.Ordinal
+            );
         }
 
         // A file of the wrong length is refused and said so; the key in use stays.
         await File.WriteAllBytesAsync(keyFile, RandomNumberGenerator.GetBytes(48));
         await first.Process.WaitForLineAsync(WrongLength(), TimeSpan.FromSeconds(10));
-        Assert.Contains("Reused, TLSv1.3", await OpenSsl.ResumedHandshakeAsync(second.Port, "-tls1_3", resumeOnPort: first.Port), StringComparison.Ordinal);
+        Assert.Contains(
+            "Reused, TLSv1.3",
+            await OpenSsl.ResumedHandshakeAsync(second.Port, "-tls1_3", resumeOnPort: first.Port),
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
@@ -81,7 +93,9 @@ public sealed partial class SharedTicketKeyTests
 
         Assert.Equal("Degraded", status);
         Assert.Contains("not shared: TLS session resumption is off", description, StringComparison.Ordinal);
-        Assert.Contains(gateway.Logs.Events, e => e.MessageTemplate.Text.StartsWith("TLS session ticket keys are not shared", StringComparison.Ordinal));
+        Assert.Contains(gateway.Logs.Events, e =>
+            e.MessageTemplate.Text.StartsWith("TLS session ticket keys are not shared", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
@@ -95,8 +109,16 @@ public sealed partial class SharedTicketKeyTests
 
         foreach (var version in Versions)
         {
-            Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumedHandshakeAsync(first.Port, version, resumeOnPort: second.Port), StringComparison.Ordinal);
-            Assert.Contains("Reused, TLSv1.", await OpenSsl.ResumedHandshakeAsync(second.Port, version, resumeOnPort: first.Port), StringComparison.Ordinal);
+            Assert.Contains(
+                "Reused, TLSv1.",
+                await OpenSsl.ResumedHandshakeAsync(first.Port, version, resumeOnPort: second.Port),
+                StringComparison.Ordinal
+            );
+            Assert.Contains(
+                "Reused, TLSv1.",
+                await OpenSsl.ResumedHandshakeAsync(second.Port, version, resumeOnPort: first.Port),
+                StringComparison.Ordinal
+            );
         }
     }
 

@@ -34,8 +34,8 @@ public sealed class TlsTests
     }
 
     [Theory]
-    [InlineData("ECDHE-ECDSA-AES128-SHA")]   // CBC with SHA-1: not in Mozilla intermediate
-    [InlineData("AES128-GCM-SHA256")]        // no forward secrecy
+    [InlineData("ECDHE-ECDSA-AES128-SHA")] // CBC with SHA-1: not in Mozilla intermediate
+    [InlineData("AES128-GCM-SHA256")] // no forward secrecy
     public async Task Tls12_WeakCiphers_AreRefused(string cipher)
     {
         await using var gateway = await GatewayHost.StartAsync();
@@ -53,7 +53,9 @@ public sealed class TlsTests
         // the operator is told why returning clients pay a full handshake (the run-script test shows the other side).
         await using var gateway = await GatewayHost.StartAsync();
 
-        var warning = Assert.Single(gateway.Logs.Events, e => e.MessageTemplate.Text.StartsWith("TLS session resumption off", StringComparison.Ordinal));
+        var warning = Assert.Single(gateway.Logs.Events, e =>
+            e.MessageTemplate.Text.StartsWith("TLS session resumption off", StringComparison.Ordinal)
+        );
         Assert.Equal(Serilog.Events.LogEventLevel.Warning, warning.Level);
         var returning = await OpenSsl.ResumedHandshakeAsync(gateway.HttpsUrl.Port, "-tls1_2");
         Assert.Contains("New, TLSv1.2", returning, StringComparison.Ordinal);
@@ -69,7 +71,11 @@ public sealed class TlsTests
 
         // "Connection: close": the gateway answers, then ends the connection. s_client prints "closed" only when a
         // close_notify alert arrived; a bare socket close would look like a truncated response.
-        var output = await OpenSsl.RequestAsync(gateway.HttpsUrl.Port, version, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        var output = await OpenSsl.RequestAsync(
+            gateway.HttpsUrl.Port,
+            version,
+            "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        );
 
         Assert.Contains("HTTP/1.1 200 OK", output, StringComparison.Ordinal);
         Assert.Contains("\nclosed\n", output, StringComparison.Ordinal);
@@ -84,7 +90,11 @@ public sealed class TlsTests
 
         var renewed = gateway.Certificate.WriteNew("localhost-renewed");
 
-        await Wait.UntilAsync(async () => await ServedThumbprintAsync(gateway) == renewed, TimeSpan.FromSeconds(15), "the renewed certificate is served");
+        await Wait.UntilAsync(
+            async () => await ServedThumbprintAsync(gateway) == renewed,
+            TimeSpan.FromSeconds(15),
+            "the renewed certificate is served"
+        );
         using var client = gateway.CreateClient();
         using var response = await client.GetAsync("/health");
         Assert.True(response.IsSuccessStatusCode);
@@ -96,11 +106,16 @@ public sealed class TlsTests
         await using var gateway = await GatewayHost.StartAsync();
         var served = await ServedThumbprintAsync(gateway);
 
-        await File.WriteAllTextAsync(gateway.Certificate.CertificatePath, "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
+        await File.WriteAllTextAsync(
+            gateway.Certificate.CertificatePath,
+            "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n"
+        );
         // Give the watcher time to see the change and refuse it: then the old certificate must still be served.
         await Wait.UntilAsync(
             () => Task.FromResult(gateway.Logs.Events.Any(e => e.MessageTemplate.Text.Contains("could not be loaded", StringComparison.Ordinal))),
-            TimeSpan.FromSeconds(15), "the reload failure is logged");
+            TimeSpan.FromSeconds(15),
+            "the reload failure is logged"
+        );
 
         Assert.Equal(served, await ServedThumbprintAsync(gateway));
     }
@@ -110,7 +125,9 @@ public sealed class TlsTests
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", gateway.HttpsUrl.Port);
         await using var ssl = new SslStream(tcp.GetStream(), false, (_, cert, _, _) => cert is not null);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 });
+        await ssl.AuthenticateAsClientAsync(
+            new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 }
+        );
         return ssl.RemoteCertificate!.GetCertHashString();
     }
 

@@ -9,12 +9,14 @@ public sealed class WebhookSourceTests
     public async Task WithAnAllowlist_CallbacksFromOtherAddressesAreRefused403_BeforeAnythingIsForwarded()
     {
         await using var recordings = await FakeBackend.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-            ["TRUSTED_PROXIES"] = "127.0.0.1", // the test client is the proxy; X-Forwarded-For names the caller
-            ["TWILIO_WEBHOOK_ALLOWED_IPS"] = "203.0.113.0/24, 198.51.100.7, 2001:db8::/32",
-        });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
+                ["TRUSTED_PROXIES"] = "127.0.0.1", // the test client is the proxy; X-Forwarded-For names the caller
+                ["TWILIO_WEBHOOK_ALLOWED_IPS"] = "203.0.113.0/24, 198.51.100.7, 2001:db8::/32",
+            }
+        );
         using var client = gateway.CreateAnonymousClient();
 
         foreach (var allowed in new[] { "203.0.113.9", "198.51.100.7", "2001:db8::1" })
@@ -45,11 +47,9 @@ public sealed class WebhookSourceTests
     public async Task WithoutAnAllowlist_EveryAddressMayCall_TheSignatureStaysTheCheck()
     {
         await using var recordings = await FakeBackend.StartAsync();
-        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string>
-        {
-            ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(),
-            ["TRUSTED_PROXIES"] = "127.0.0.1",
-        });
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string> { ["RECORDINGS_SERVICE_URLS"] = recordings.Url.ToString(), ["TRUSTED_PROXIES"] = "127.0.0.1" }
+        );
         using var client = gateway.CreateAnonymousClient();
 
         using var response = await PostCallbackAsync(client, "192.0.2.1");

@@ -13,7 +13,12 @@ namespace Gateway.ApiDocs;
 /// its route demands and the errors the gateway itself can answer. Built from the services' documents, read through
 /// the proxy's own clients (internal TLS included) from a healthy replica, and kept for a minute.
 /// </summary>
-internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, GatewaySettings settings, TimeProvider time, ILogger<PublicApiDocument> logger) : IDisposable
+internal sealed partial class PublicApiDocument(
+    IProxyStateLookup proxy,
+    GatewaySettings settings,
+    TimeProvider time,
+    ILogger<PublicApiDocument> logger
+) : IDisposable
 {
     public static readonly TimeSpan Freshness = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(5);
@@ -49,7 +54,9 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
                 return current?.Json;
             }
 
-            var json = JsonSerializer.SerializeToUtf8Bytes(Merge(settings.PublicBaseUrl, [(GatewayRoutes.AuthCluster, auth), (GatewayRoutes.RecordingsCluster, recordings)]));
+            var json = JsonSerializer.SerializeToUtf8Bytes(
+                Merge(settings.PublicBaseUrl, [(GatewayRoutes.AuthCluster, auth), (GatewayRoutes.RecordingsCluster, recordings)])
+            );
             Volatile.Write(ref _current, new Built(json, time.GetUtcNow()));
             return json;
         }
@@ -70,7 +77,10 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
             return null;
         }
 
-        var destinations = cluster.DestinationsState.AvailableDestinations.Count > 0 ? cluster.DestinationsState.AvailableDestinations : cluster.DestinationsState.AllDestinations;
+        var destinations =
+            cluster.DestinationsState.AvailableDestinations.Count > 0
+                ? cluster.DestinationsState.AvailableDestinations
+                : cluster.DestinationsState.AllDestinations;
         foreach (var destination in destinations)
         {
             var url = new Uri(new Uri(destination.Model.Config.Address.TrimEnd('/') + "/"), "openapi/v1.json");
@@ -87,7 +97,8 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
                     return document;
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex)
+                when (ex is HttpRequestException or OperationCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
             {
                 LogUnreadable(clusterId, url, ex.Message);
             }
@@ -152,7 +163,8 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
             {
                 ["title"] = "Call recordings API",
                 ["version"] = "v1",
-                ["description"] = "Everything the dashboard does, for API clients: sign in (tokens in the body for clients that are not "
+                ["description"] =
+                    "Everything the dashboard does, for API clients: sign in (tokens in the body for clients that are not "
                     + "browsers), find, play, download and delete recordings, manage users, read the audits. Every request goes through "
                     + "this gateway; errors are application/problem+json (RFC 9457).",
             },
@@ -165,8 +177,20 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
                 ["responses"] = GatewayResponses(),
                 ["securitySchemes"] = new JsonObject
                 {
-                    [BearerScheme] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["bearerFormat"] = "JWT", ["description"] = "The access_token of POST /api/auth/login (ES256, 15 minutes by default)." },
-                    [CookieScheme] = new JsonObject { ["type"] = "apiKey", ["in"] = "cookie", ["name"] = Platform.Security.Tokens.TokenConventions.SessionCookie, ["description"] = "The session cookie a browser gets at sign-in." },
+                    [BearerScheme] = new JsonObject
+                    {
+                        ["type"] = "http",
+                        ["scheme"] = "bearer",
+                        ["bearerFormat"] = "JWT",
+                        ["description"] = "The access_token of POST /api/auth/login (ES256, 15 minutes by default).",
+                    },
+                    [CookieScheme] = new JsonObject
+                    {
+                        ["type"] = "apiKey",
+                        ["in"] = "cookie",
+                        ["name"] = Platform.Security.Tokens.TokenConventions.SessionCookie,
+                        ["description"] = "The session cookie a browser gets at sign-in.",
+                    },
                 },
             },
         };
@@ -222,22 +246,51 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
 
     private static JsonObject GatewayResponses()
     {
-        var retryAfter = new JsonObject { ["description"] = "Seconds to wait before trying again.", ["schema"] = new JsonObject { ["type"] = "integer" } };
+        var retryAfter = new JsonObject
+        {
+            ["description"] = "Seconds to wait before trying again.",
+            ["schema"] = new JsonObject { ["type"] = "integer" },
+        };
         return new JsonObject
         {
-            ["Unauthorized"] = Problem("No valid token or session cookie (missing, expired, revoked, or signed by an unknown key).",
-                new JsonObject { ["WWW-Authenticate"] = new JsonObject { ["description"] = "Bearer, with the reason.", ["schema"] = new JsonObject { ["type"] = "string" } } }),
-            ["Forbidden"] = Problem("The token's role does not allow this; or the token may only set up a second factor (\"mfa\": \"totp-setup-required\"); "
-                + "or a browser's request came from an origin that is not allowed."),
+            ["Unauthorized"] = Problem(
+                "No valid token or session cookie (missing, expired, revoked, or signed by an unknown key).",
+                new JsonObject
+                {
+                    ["WWW-Authenticate"] = new JsonObject
+                    {
+                        ["description"] = "Bearer, with the reason.",
+                        ["schema"] = new JsonObject { ["type"] = "string" },
+                    },
+                }
+            ),
+            ["Forbidden"] = Problem(
+                "The token's role does not allow this; or the token may only set up a second factor (\"mfa\": \"totp-setup-required\"); "
+                    + "or a browser's request came from an origin that is not allowed."
+            ),
             ["ContentTooLarge"] = Problem("The body is larger than this route allows."),
-            ["TooManyRequests"] = Problem("Too many requests from this address (or failed sign-ins for this username).", new JsonObject
-            {
-                ["Retry-After"] = retryAfter.DeepClone(),
-                ["RateLimit"] = new JsonObject { ["description"] = "What is left of the limit and when it resets.", ["schema"] = new JsonObject { ["type"] = "string" } },
-                ["RateLimit-Policy"] = new JsonObject { ["description"] = "The limit and its window.", ["schema"] = new JsonObject { ["type"] = "string" } },
-            }),
+            ["TooManyRequests"] = Problem(
+                "Too many requests from this address (or failed sign-ins for this username).",
+                new JsonObject
+                {
+                    ["Retry-After"] = retryAfter.DeepClone(),
+                    ["RateLimit"] = new JsonObject
+                    {
+                        ["description"] = "What is left of the limit and when it resets.",
+                        ["schema"] = new JsonObject { ["type"] = "string" },
+                    },
+                    ["RateLimit-Policy"] = new JsonObject
+                    {
+                        ["description"] = "The limit and its window.",
+                        ["schema"] = new JsonObject { ["type"] = "string" },
+                    },
+                }
+            ),
             ["BadGateway"] = Problem("The service failed while answering."),
-            ["ServiceUnavailable"] = Problem("No replica of the service can answer now, or the signing keys are not read yet.", new JsonObject { ["Retry-After"] = retryAfter }),
+            ["ServiceUnavailable"] = Problem(
+                "No replica of the service can answer now, or the signing keys are not read yet.",
+                new JsonObject { ["Retry-After"] = retryAfter }
+            ),
             ["GatewayTimeout"] = Problem("The service did not answer in time."),
         };
 
@@ -246,7 +299,13 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
             var response = new JsonObject
             {
                 ["description"] = description,
-                ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/ProblemDetails" } } },
+                ["content"] = new JsonObject
+                {
+                    ["application/problem+json"] = new JsonObject
+                    {
+                        ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/ProblemDetails" },
+                    },
+                },
             };
             if (headers is not null)
             {
@@ -258,39 +317,45 @@ internal sealed partial class PublicApiDocument(IProxyStateLookup proxy, Gateway
     }
 
     // The services describe no WebSocket (OpenAPI has no words for one): the gateway names its upgrade here.
-    private static JsonObject LiveEvents() => new()
-    {
-        ["get"] = new JsonObject
+    private static JsonObject LiveEvents() =>
+        new()
         {
-            ["operationId"] = "LiveEvents",
-            ["tags"] = new JsonArray("Live events"),
-            ["summary"] = "Live events over a WebSocket: recordings as they arrive, change or are deleted",
-            ["description"] = "Open with a WebSocket upgrade (or an HTTP/2 extended CONNECT) from an allowed origin. Messages are JSON: "
-                + "{\"type\":\"connected\"} first, then {\"type\":\"recording\",…} per change. The socket closes when the session ends.",
-            ["security"] = new JsonArray(new JsonObject { [BearerScheme] = new JsonArray() }, new JsonObject { [CookieScheme] = new JsonArray() }),
-            ["responses"] = new JsonObject
+            ["get"] = new JsonObject
             {
-                ["101"] = new JsonObject { ["description"] = "Switching Protocols: the WebSocket is open." },
-                ["401"] = new JsonObject { ["$ref"] = "#/components/responses/Unauthorized" },
-                ["403"] = new JsonObject { ["$ref"] = "#/components/responses/Forbidden" },
-                ["429"] = new JsonObject { ["$ref"] = "#/components/responses/TooManyRequests" },
-                ["503"] = new JsonObject { ["$ref"] = "#/components/responses/ServiceUnavailable" },
+                ["operationId"] = "LiveEvents",
+                ["tags"] = new JsonArray("Live events"),
+                ["summary"] = "Live events over a WebSocket: recordings as they arrive, change or are deleted",
+                ["description"] =
+                    "Open with a WebSocket upgrade (or an HTTP/2 extended CONNECT) from an allowed origin. Messages are JSON: "
+                    + "{\"type\":\"connected\"} first, then {\"type\":\"recording\",…} per change. The socket closes when the session ends.",
+                ["security"] = new JsonArray(
+                    new JsonObject { [BearerScheme] = new JsonArray() },
+                    new JsonObject { [CookieScheme] = new JsonArray() }
+                ),
+                ["responses"] = new JsonObject
+                {
+                    ["101"] = new JsonObject { ["description"] = "Switching Protocols: the WebSocket is open." },
+                    ["401"] = new JsonObject { ["$ref"] = "#/components/responses/Unauthorized" },
+                    ["403"] = new JsonObject { ["$ref"] = "#/components/responses/Forbidden" },
+                    ["429"] = new JsonObject { ["$ref"] = "#/components/responses/TooManyRequests" },
+                    ["503"] = new JsonObject { ["$ref"] = "#/components/responses/ServiceUnavailable" },
+                },
             },
-        },
-    };
+        };
 
-    private static string TagDescription(string tag) => tag switch
-    {
-        "Sign-in" => "Sessions: sign in, refresh, sign out, who am I.",
-        "Second factor" => "A signed-in user's own TOTP second factor.",
-        "Users" => "Accounts and roles (admins).",
-        "Keys" => "The public keys that verify access tokens.",
-        "Recordings" => "Call recordings: list, details, audio, delete, sync.",
-        "Webhooks" => "What Twilio calls.",
-        "Live events" => "Changes pushed to the dashboard as they happen.",
-        "Audit" => "Who did what (admins).",
-        _ => tag,
-    };
+    private static string TagDescription(string tag) =>
+        tag switch
+        {
+            "Sign-in" => "Sessions: sign in, refresh, sign out, who am I.",
+            "Second factor" => "A signed-in user's own TOTP second factor.",
+            "Users" => "Accounts and roles (admins).",
+            "Keys" => "The public keys that verify access tokens.",
+            "Recordings" => "Call recordings: list, details, audio, delete, sync.",
+            "Webhooks" => "What Twilio calls.",
+            "Live events" => "Changes pushed to the dashboard as they happen.",
+            "Audit" => "Who did what (admins).",
+            _ => tag,
+        };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Cluster} service's API description could not be read from {Url}: {Reason}")]
     private partial void LogUnreadable(string cluster, Uri url, string reason);

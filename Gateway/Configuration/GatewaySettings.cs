@@ -29,6 +29,7 @@ public sealed record GatewaySettings
 
     /// <summary>PUBLIC_BASE_URL: the origin the API description names; by default the first of ALLOWED_ORIGINS.</summary>
     public required Uri PublicBaseUrl { get; init; }
+
     /// <summary>INTERNAL_TLS_*: the certificate the gateway presents to the services; null means plain HTTP on loopback.</summary>
     public required InternalTlsSettings? InternalTls { get; init; }
 
@@ -69,8 +70,18 @@ public sealed record GatewaySettings
     {
         var devCertificates = Path.GetFullPath(Path.Combine(reader.Environment.ContentRootPath, "..", "certs", "dev"));
         const string certificateHint = "PEM certificate chain; for a local run, certs/generate-dev-cert.sh creates one";
-        var certificate = reader.ExistingFile("TLS_CERT_PATH", Path.Combine(devCertificates, "localhost.crt"), requiredInProduction: true, certificateHint);
-        var key = reader.ExistingFile("TLS_KEY_PATH", Path.Combine(devCertificates, "localhost.key"), requiredInProduction: true, "PEM private key of TLS_CERT_PATH");
+        var certificate = reader.ExistingFile(
+            "TLS_CERT_PATH",
+            Path.Combine(devCertificates, "localhost.crt"),
+            requiredInProduction: true,
+            certificateHint
+        );
+        var key = reader.ExistingFile(
+            "TLS_KEY_PATH",
+            Path.Combine(devCertificates, "localhost.key"),
+            requiredInProduction: true,
+            "PEM private key of TLS_CERT_PATH"
+        );
         if (certificate is not null && key is not null && PemCertificates.TryLoad(certificate, key, out var problem) is null)
         {
             reader.AddProblem($"TLS_CERT_PATH and TLS_KEY_PATH do not form a usable certificate: {problem}");
@@ -92,7 +103,8 @@ public sealed record GatewaySettings
         // The services need PUBLIC_BASE_URL; the gateway only names it in its API description, so the dashboard's origin
         // (the first allowed origin) serves when it is not set.
         // (Without either, ALLOWED_ORIGINS is the problem named.)
-        var publicBaseUrl = reader.Raw("PUBLIC_BASE_URL") is not null ? reader.PublicBaseUrl("the gateway's public origin, e.g. https://calls.example.com")
+        var publicBaseUrl =
+            reader.Raw("PUBLIC_BASE_URL") is not null ? reader.PublicBaseUrl("the gateway's public origin, e.g. https://calls.example.com")
             : allowedOrigins.Count > 0 ? new Uri(allowedOrigins[0])
             : new Uri($"https://localhost:{httpsPort}");
 
@@ -100,7 +112,9 @@ public sealed record GatewaySettings
         var metricsPort = MetricsSettings.Read(reader).Port;
         if (metricsPort is not null && (metricsPort == httpsPort || metricsPort == httpPort))
         {
-            reader.AddProblem($"METRICS_PORT ({metricsPort}) must differ from PORT ({httpsPort}) and HTTP_PORT ({httpPort}): the scrape port serves nothing else.");
+            reader.AddProblem(
+                $"METRICS_PORT ({metricsPort}) must differ from PORT ({httpsPort}) and HTTP_PORT ({httpPort}): the scrape port serves nothing else."
+            );
         }
 
         return new GatewaySettings
@@ -159,13 +173,20 @@ public sealed record GatewaySettings
             return null;
         }
 
-        if (Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && !reader.IsProduction))
-            && string.IsNullOrEmpty(url.Query) && string.IsNullOrEmpty(url.Fragment) && string.IsNullOrEmpty(url.UserInfo))
+        if (
+            Uri.TryCreate(value, UriKind.Absolute, out var url)
+            && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && !reader.IsProduction))
+            && string.IsNullOrEmpty(url.Query)
+            && string.IsNullOrEmpty(url.Fragment)
+            && string.IsNullOrEmpty(url.UserInfo)
+        )
         {
             return url;
         }
 
-        reader.AddProblem("CDN_BASE_URL must be an absolute https URL without query, such as https://cdn.example.com (http is allowed in Development).");
+        reader.AddProblem(
+            "CDN_BASE_URL must be an absolute https URL without query, such as https://cdn.example.com (http is allowed in Development)."
+        );
         return null;
     }
 }

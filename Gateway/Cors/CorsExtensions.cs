@@ -14,12 +14,16 @@ internal static class CorsExtensions
     {
         var origins = new OriginPolicy(settings);
         services.AddSingleton(origins);
-        services.AddCors(options => options.AddPolicy(PolicyName, policy => policy
-            .SetIsOriginAllowed(origins.IsAllowedCrossOrigin)
-            .AllowCredentials()
-            .WithMethods("GET", "HEAD", "POST", "PUT", "DELETE")
-            .WithHeaders("Content-Type", "Authorization", "Accept")
-            .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
+        services.AddCors(options =>
+            options.AddPolicy(PolicyName, policy =>
+                policy
+                    .SetIsOriginAllowed(origins.IsAllowedCrossOrigin)
+                    .AllowCredentials()
+                    .WithMethods("GET", "HEAD", "POST", "PUT", "DELETE")
+                    .WithHeaders("Content-Type", "Authorization", "Accept")
+                    .SetPreflightMaxAge(TimeSpan.FromMinutes(10))
+            )
+        );
         return services;
     }
 

@@ -25,7 +25,12 @@ internal sealed partial class DashboardAssets
 
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
-    private DashboardAssets(Uri? cdnBaseUrl, Dictionary<string, Asset> assets, Dictionary<string, string> hashedPaths, Dictionary<string, byte[]> pages)
+    private DashboardAssets(
+        Uri? cdnBaseUrl,
+        Dictionary<string, Asset> assets,
+        Dictionary<string, string> hashedPaths,
+        Dictionary<string, byte[]> pages
+    )
     {
         CdnBaseUrl = cdnBaseUrl;
         Assets = assets;
@@ -51,10 +56,12 @@ internal sealed partial class DashboardAssets
         var manifest = built is null ? null : Path.Combine(built, ManifestFile);
         var (hashed, assets) = manifest is not null && File.Exists(manifest) ? Load(built!, manifest) : Fingerprint(all);
         var prefix = cdnBaseUrl?.ToString().TrimEnd('/') ?? "";
-        var pages = all.Where(file => file.Key.EndsWith(".html", StringComparison.Ordinal)).ToDictionary(
-            file => file.Key,
-            file => Encoding.UTF8.GetBytes(RewritePage(Encoding.UTF8.GetString(file.Value), hashed, assets, prefix)),
-            StringComparer.Ordinal);
+        var pages = all.Where(file => file.Key.EndsWith(".html", StringComparison.Ordinal))
+            .ToDictionary(
+                file => file.Key,
+                file => Encoding.UTF8.GetBytes(RewritePage(Encoding.UTF8.GetString(file.Value), hashed, assets, prefix)),
+                StringComparer.Ordinal
+            );
         return new DashboardAssets(cdnBaseUrl, assets, hashed, pages);
     }
 
@@ -67,33 +74,37 @@ internal sealed partial class DashboardAssets
     private static string RewritePage(string page, Dictionary<string, string> hashed, Dictionary<string, Asset> assets, string prefix)
     {
         var imported = new SortedSet<string>(StringComparer.Ordinal);
-        var rewritten = PageReference().Replace(page, match =>
-        {
-            if (!hashed.TryGetValue(match.Groups["path"].Value, out var name))
+        var rewritten = PageReference()
+            .Replace(page, match =>
             {
-                return match.Value;
-            }
+                if (!hashed.TryGetValue(match.Groups["path"].Value, out var name))
+                {
+                    return match.Value;
+                }
 
-            var reference = $"{match.Groups["attribute"].Value}=\"{prefix}{name}\"";
-            if (!name.EndsWith(".js", StringComparison.Ordinal) && !name.EndsWith(".css", StringComparison.Ordinal))
-            {
-                return reference;
-            }
+                var reference = $"{match.Groups["attribute"].Value}=\"{prefix}{name}\"";
+                if (!name.EndsWith(".js", StringComparison.Ordinal) && !name.EndsWith(".css", StringComparison.Ordinal))
+                {
+                    return reference;
+                }
 
-            if (name.EndsWith(".js", StringComparison.Ordinal))
-            {
-                AddImports(name, assets, imported);
-            }
+                if (name.EndsWith(".js", StringComparison.Ordinal))
+                {
+                    AddImports(name, assets, imported);
+                }
 
-            return $"{reference} integrity=\"{Integrity(assets[name].Content)}\" crossorigin=\"anonymous\"";
-        });
+                return $"{reference} integrity=\"{Integrity(assets[name].Content)}\" crossorigin=\"anonymous\"";
+            });
         if (imported.Count == 0)
         {
             return rewritten;
         }
 
-        var preloads = string.Concat(imported.Select(name =>
-            $"<link rel=\"modulepreload\" href=\"{prefix}{name}\" integrity=\"{Integrity(assets[name].Content)}\" crossorigin=\"anonymous\">\n  "));
+        var preloads = string.Concat(
+            imported.Select(name =>
+                $"<link rel=\"modulepreload\" href=\"{prefix}{name}\" integrity=\"{Integrity(assets[name].Content)}\" crossorigin=\"anonymous\">\n  "
+            )
+        );
         // Before the first script, so the preloads are in the module map before any import asks for a module.
         var at = rewritten.IndexOf("<script", StringComparison.Ordinal);
         return at < 0 ? rewritten : rewritten[..at] + preloads + rewritten[at..];
@@ -133,7 +144,10 @@ internal sealed partial class DashboardAssets
             File.WriteAllBytes(file, asset.Content);
         }
 
-        File.WriteAllText(Path.Combine(destination, ManifestFile), System.Text.Json.JsonSerializer.Serialize(new SortedDictionary<string, string>(hashed, StringComparer.Ordinal)));
+        File.WriteAllText(
+            Path.Combine(destination, ManifestFile),
+            System.Text.Json.JsonSerializer.Serialize(new SortedDictionary<string, string>(hashed, StringComparer.Ordinal))
+        );
     }
 
     private static (Dictionary<string, string> Hashed, Dictionary<string, Asset> Assets) Load(string built, string manifest)
@@ -141,8 +155,12 @@ internal sealed partial class DashboardAssets
         var hashed = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(manifest))!;
         var assets = hashed.Values.ToDictionary(
             name => name,
-            name => new Asset(File.ReadAllBytes(Path.Combine(built, name.TrimStart('/'))), ContentTypes.TryGetContentType(name, out var type) ? type : "application/octet-stream"),
-            StringComparer.Ordinal);
+            name => new Asset(
+                File.ReadAllBytes(Path.Combine(built, name.TrimStart('/'))),
+                ContentTypes.TryGetContentType(name, out var type) ? type : "application/octet-stream"
+            ),
+            StringComparer.Ordinal
+        );
         return (new Dictionary<string, string>(hashed, StringComparer.Ordinal), assets);
     }
 
@@ -168,17 +186,20 @@ internal sealed partial class DashboardAssets
             {
                 // Relative imports point at the imported module's hashed name (resolved from this module's folder).
                 var folder = path[..(path.LastIndexOf('/') + 1)];
-                var text = RelativeImport().Replace(Encoding.UTF8.GetString(content), match =>
-                {
-                    var target = Resolve(folder, match.Groups["path"].Value);
-                    if (!all.ContainsKey(target))
+                var text = RelativeImport()
+                    .Replace(Encoding.UTF8.GetString(content), match =>
                     {
-                        throw new InvalidOperationException($"{path} imports {match.Groups["path"].Value}, which is not a file of the dashboard.");
-                    }
+                        var target = Resolve(folder, match.Groups["path"].Value);
+                        if (!all.ContainsKey(target))
+                        {
+                            throw new InvalidOperationException(
+                                $"{path} imports {match.Groups["path"].Value}, which is not a file of the dashboard."
+                            );
+                        }
 
-                    var name = HashedPathOf(target, visiting);
-                    return match.Groups["before"].Value + "./" + Relative(folder, name) + match.Groups["quote"].Value;
-                });
+                        var name = HashedPathOf(target, visiting);
+                        return match.Groups["before"].Value + "./" + Relative(folder, name) + match.Groups["quote"].Value;
+                    });
                 content = Encoding.UTF8.GetBytes(text);
             }
 
@@ -219,7 +240,9 @@ internal sealed partial class DashboardAssets
 
     // From a module's folder to a file in the same folder or below (the dashboard's modules import only siblings).
     private static string Relative(string folder, string path) =>
-        path.StartsWith(folder, StringComparison.Ordinal) ? path[folder.Length..] : throw new InvalidOperationException($"{path} is not below {folder}.");
+        path.StartsWith(folder, StringComparison.Ordinal)
+            ? path[folder.Length..]
+            : throw new InvalidOperationException($"{path} is not below {folder}.");
 
     private static byte[] Read(IFileProvider files, string path)
     {

@@ -14,10 +14,16 @@ internal static class DashboardExtensions
 {
     private const string SignedInFolder = "app";
 
-    public static IServiceCollection AddDashboard(this IServiceCollection services, Uri? cdnBaseUrl) => services
-        .AddSingleton<IAuthorizationMiddlewareResultHandler, DashboardSignInRedirect>()
-        .AddSingleton(provider => DashboardAssets.Build(provider.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider, cdnBaseUrl,
-            Path.Combine(AppContext.BaseDirectory, DashboardAssets.BuildFolder)));
+    public static IServiceCollection AddDashboard(this IServiceCollection services, Uri? cdnBaseUrl) =>
+        services
+            .AddSingleton<IAuthorizationMiddlewareResultHandler, DashboardSignInRedirect>()
+            .AddSingleton(provider =>
+                DashboardAssets.Build(
+                    provider.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider,
+                    cdnBaseUrl,
+                    Path.Combine(AppContext.BaseDirectory, DashboardAssets.BuildFolder)
+                )
+            );
 
     /// <summary>
     /// The sign-in page at <c>/</c> and the dashboard's files from wwwroot, each file its own endpoint (listed at
@@ -38,13 +44,15 @@ internal static class DashboardExtensions
             var routes = Path.GetFileName(file) == "index.html" ? new[] { "/" + file, "/" + file[..^"index.html".Length] } : ["/" + file];
             // Pages load their scripts and styles by hashed name (from CDN_BASE_URL when set) and are never stored.
             var content = page ? assets.Pages["/" + file] : null;
-            RequestDelegate handler = content is null ? serve : context =>
-            {
-                context.Response.Headers[HeaderNames.CacheControl] = "no-store";
-                context.Response.ContentType = "text/html; charset=utf-8";
-                context.Response.ContentLength = content.Length;
-                return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(content).AsTask();
-            };
+            RequestDelegate handler = content is null
+                ? serve
+                : context =>
+                {
+                    context.Response.Headers[HeaderNames.CacheControl] = "no-store";
+                    context.Response.ContentType = "text/html; charset=utf-8";
+                    context.Response.ContentLength = content.Length;
+                    return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(content).AsTask();
+                };
 
             foreach (var route in routes)
             {
@@ -62,15 +70,18 @@ internal static class DashboardExtensions
         foreach (var (path, asset) in assets.Assets)
         {
             app.MapMethods(path, [HttpMethods.Get, HttpMethods.Head], context =>
-            {
-                var headers = context.Response.Headers;
-                headers[HeaderNames.CacheControl] = "public, max-age=31536000, immutable";
-                headers.AccessControlAllowOrigin = "*";
-                context.Items[SecurityHeaders.SecurityHeadersMiddleware.CrossOriginAssetItem] = true;
-                context.Response.ContentType = asset.ContentType;
-                context.Response.ContentLength = asset.Content.Length;
-                return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(asset.Content).AsTask();
-            }).WithDisplayName("dashboard asset " + path).WithMetadata(RouteFacts.NotLimited).AllowAnonymous();
+                {
+                    var headers = context.Response.Headers;
+                    headers[HeaderNames.CacheControl] = "public, max-age=31536000, immutable";
+                    headers.AccessControlAllowOrigin = "*";
+                    context.Items[SecurityHeaders.SecurityHeadersMiddleware.CrossOriginAssetItem] = true;
+                    context.Response.ContentType = asset.ContentType;
+                    context.Response.ContentLength = asset.Content.Length;
+                    return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(asset.Content).AsTask();
+                })
+                .WithDisplayName("dashboard asset " + path)
+                .WithMetadata(RouteFacts.NotLimited)
+                .AllowAnonymous();
         }
 
         return app;
@@ -81,22 +92,26 @@ internal static class DashboardExtensions
     private static RequestDelegate StaticFiles(WebApplication app)
     {
         var branch = ((IEndpointRouteBuilder)app).CreateApplicationBuilder();
-        branch.Use((context, next) =>
-        {
-            context.SetEndpoint(null);
-            return next(context);
-        });
-        branch.UseDefaultFiles();
-        branch.UseStaticFiles(new StaticFileOptions
-        {
-            OnPrepareResponse = context =>
+        branch.Use(
+            (context, next) =>
             {
-                if (!context.Context.Response.Headers.ContainsKey(HeaderNames.CacheControl))
+                context.SetEndpoint(null);
+                return next(context);
+            }
+        );
+        branch.UseDefaultFiles();
+        branch.UseStaticFiles(
+            new StaticFileOptions
+            {
+                OnPrepareResponse = context =>
                 {
-                    context.Context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
-                }
-            },
-        });
+                    if (!context.Context.Response.Headers.ContainsKey(HeaderNames.CacheControl))
+                    {
+                        context.Context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+                    }
+                },
+            }
+        );
         return branch.Build();
     }
 
@@ -131,9 +146,12 @@ internal sealed class DashboardSignInRedirect : IAuthorizationMiddlewareResultHa
 
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        if (authorizeResult.Challenged && context.GetEndpoint()?.Metadata.GetMetadata<DashboardFile>() is not null
+        if (
+            authorizeResult.Challenged
+            && context.GetEndpoint()?.Metadata.GetMetadata<DashboardFile>() is not null
             && !context.Items.ContainsKey(Platform.Security.Tokens.PlatformAuthentication.NoKeysYetItem)
-            && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+            && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+        )
         {
             context.Response.Redirect("/", permanent: false);
             return Task.CompletedTask;

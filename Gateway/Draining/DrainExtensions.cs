@@ -18,31 +18,33 @@ internal static class DrainExtensions
     public static WebApplication UseGatewayDrain(this WebApplication app)
     {
         var drain = app.Services.GetRequiredService<GracefulDrain>();
-        app.Use((context, next) =>
-        {
-            if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
+        app.Use(
+            (context, next) =>
             {
-                context.Features.Set<IHttpUpgradeFeature>(new DrainedUpgrade(upgrade, context, drain.Drained));
-            }
-            else if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect)
-            {
-                context.Features.Set<IHttpExtendedConnectFeature>(new DrainedExtendedConnect(connect, context, drain.Drained));
-            }
-            else if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
-            {
-                context.Response.OnStarting(() =>
+                if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
                 {
-                    if (drain.IsDraining)
+                    context.Features.Set<IHttpUpgradeFeature>(new DrainedUpgrade(upgrade, context, drain.Drained));
+                }
+                else if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect)
+                {
+                    context.Features.Set<IHttpExtendedConnectFeature>(new DrainedExtendedConnect(connect, context, drain.Drained));
+                }
+                else if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+                {
+                    context.Response.OnStarting(() =>
                     {
-                        context.Response.Headers.Connection = "close";
-                    }
+                        if (drain.IsDraining)
+                        {
+                            context.Response.Headers.Connection = "close";
+                        }
 
-                    return Task.CompletedTask;
-                });
+                        return Task.CompletedTask;
+                    });
+                }
+
+                return next(context);
             }
-
-            return next(context);
-        });
+        );
         return app;
     }
 
@@ -79,7 +81,8 @@ internal static class DrainExtensions
         public async Task<Stream> UpgradeAsync() => Tunnel(await inner.UpgradeAsync(), context, drained);
     }
 
-    private sealed class DrainedExtendedConnect(IHttpExtendedConnectFeature inner, HttpContext context, CancellationToken drained) : IHttpExtendedConnectFeature
+    private sealed class DrainedExtendedConnect(IHttpExtendedConnectFeature inner, HttpContext context, CancellationToken drained)
+        : IHttpExtendedConnectFeature
     {
         public bool IsExtendedConnect => inner.IsExtendedConnect;
 

@@ -49,7 +49,14 @@ internal sealed class WebSocketFrames
             {
                 var length7 = _header[1] & 0x7F;
                 var masked = (_header[1] & 0x80) != 0;
-                _headerNeeded = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + (masked ? 4 : 0);
+                _headerNeeded =
+                    2
+                    + (
+                        length7 == 126 ? 2
+                        : length7 == 127 ? 8
+                        : 0
+                    )
+                    + (masked ? 4 : 0);
             }
 
             if (_headerLength >= 2 && _headerLength == _headerNeeded)

@@ -43,9 +43,12 @@ internal sealed class HttpsRedirectMiddleware(RequestDelegate next, GatewaySetti
             return _httpsPort;
         }
 
-        var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses
-            .Select(address => BindingAddress.Parse(address))
-            .FirstOrDefault(address => address.Scheme == Uri.UriSchemeHttps)?.Port ?? 443;
+        var bound = server
+            .Features.Get<IServerAddressesFeature>()
+            ?.Addresses.Select(address => BindingAddress.Parse(address))
+            .FirstOrDefault(address => address.Scheme == Uri.UriSchemeHttps)
+            ?.Port
+            ?? 443;
         return _httpsPort = bound;
     }
 }

@@ -15,7 +15,15 @@ internal sealed class OriginCheckMiddleware(RequestDelegate next, OriginPolicy o
     {
         var request = context.Request;
         var webSocket = IsWebSocketUpgrade(context);
-        if (!webSocket && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method)))
+        if (
+            !webSocket
+            && (
+                HttpMethods.IsGet(request.Method)
+                || HttpMethods.IsHead(request.Method)
+                || HttpMethods.IsOptions(request.Method)
+                || HttpMethods.IsTrace(request.Method)
+            )
+        )
         {
             return next(context);
         }
@@ -30,15 +38,24 @@ internal sealed class OriginCheckMiddleware(RequestDelegate next, OriginPolicy o
         }
 
         context.Items[PlatformAuthentication.RefusalReasonItem] = webSocket ? "websocket-origin" : "csrf-origin";
-        return context.WriteProblemAsync(StatusCodes.Status403Forbidden, "Origin not allowed",
-            origin.Length == 0 ? "This request needs an Origin header." : "Requests from this origin may not use the session.");
+        return context.WriteProblemAsync(
+            StatusCodes.Status403Forbidden,
+            "Origin not allowed",
+            origin.Length == 0 ? "This request needs an Origin header." : "Requests from this origin may not use the session."
+        );
     }
 
     /// <summary>An HTTP/1.1 <c>Upgrade: websocket</c> or an HTTP/2 extended CONNECT for <c>websocket</c>.</summary>
     public static bool IsWebSocketUpgrade(HttpContext context) =>
         context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase)
-        || (HttpMethods.IsConnect(context.Request.Method)
-            && string.Equals(context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>()?.Protocol, "websocket", StringComparison.OrdinalIgnoreCase));
+        || (
+            HttpMethods.IsConnect(context.Request.Method)
+            && string.Equals(
+                context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>()?.Protocol,
+                "websocket",
+                StringComparison.OrdinalIgnoreCase
+            )
+        );
 }
 
 internal static partial class OriginCheckExtensions

@@ -20,8 +20,10 @@ internal sealed class ClusterHealthCheck(IProxyStateLookup proxy, string cluster
 
         var state = cluster.DestinationsState;
         var description = $"{state.AvailableDestinations.Count} of {state.AllDestinations.Count} destinations healthy";
-        return Task.FromResult(state.AvailableDestinations.Count > 0
-            ? HealthCheckResult.Healthy(description)
-            : HealthCheckResult.Degraded(description + ": its requests are answered 503"));
+        return Task.FromResult(
+            state.AvailableDestinations.Count > 0
+                ? HealthCheckResult.Healthy(description)
+                : HealthCheckResult.Degraded(description + ": its requests are answered 503")
+        );
     }
 }

@@ -14,8 +14,16 @@ internal sealed class ClusterMetrics
     public ClusterMetrics(IMeterFactory meters, IProxyStateLookup proxy)
     {
         var meter = meters.Create(SecurityEventsMiddleware.MeterName);
-        meter.CreateObservableGauge("gateway.cluster.destinations", () => Measure(proxy, healthyOnly: false), description: "Destinations (service replicas) known per cluster");
-        meter.CreateObservableGauge("gateway.cluster.healthy_destinations", () => Measure(proxy, healthyOnly: true), description: "Destinations passing health checks per cluster; 0 means the cluster's routes answer 503");
+        meter.CreateObservableGauge(
+            "gateway.cluster.destinations",
+            () => Measure(proxy, healthyOnly: false),
+            description: "Destinations (service replicas) known per cluster"
+        );
+        meter.CreateObservableGauge(
+            "gateway.cluster.healthy_destinations",
+            () => Measure(proxy, healthyOnly: true),
+            description: "Destinations passing health checks per cluster; 0 means the cluster's routes answer 503"
+        );
     }
 
     private static IEnumerable<Measurement<int>> Measure(IProxyStateLookup proxy, bool healthyOnly)
@@ -27,7 +35,8 @@ internal sealed class ClusterMetrics
                 var state = cluster.DestinationsState;
                 yield return new Measurement<int>(
                     healthyOnly ? state.AvailableDestinations.Count : state.AllDestinations.Count,
-                    new KeyValuePair<string, object?>("cluster", clusterId));
+                    new KeyValuePair<string, object?>("cluster", clusterId)
+                );
             }
         }
     }

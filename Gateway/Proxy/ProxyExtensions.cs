@@ -11,9 +11,14 @@ internal static class ProxyExtensions
     // Response headers that only the gateway decides: a backend's values are dropped before ours are applied.
     private static readonly string[] GatewayOwnedResponseHeaders =
     [
-        "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
-        "Access-Control-Allow-Methods", "Access-Control-Expose-Headers", "Access-Control-Max-Age",
-        "Server", "X-Powered-By",
+        "Access-Control-Allow-Origin",
+        "Access-Control-Allow-Credentials",
+        "Access-Control-Allow-Headers",
+        "Access-Control-Allow-Methods",
+        "Access-Control-Expose-Headers",
+        "Access-Control-Max-Age",
+        "Server",
+        "X-Powered-By",
     ];
 
     // Request headers a client could use to pose as the gateway or as a proxy in front of it.
@@ -24,9 +29,12 @@ internal static class ProxyExtensions
 
     public static IServiceCollection AddGatewayProxy(this IServiceCollection services, GatewaySettings settings, bool telemetryExported)
     {
-        services.AddSingleton<IForwarderHttpClientFactory>(provider =>
-            new GatewayHttpClientFactory(telemetryExported, provider.GetService<Platform.Security.InternalTls.InternalCertificates>()));
-        services.AddReverseProxy()
+        services.AddSingleton<IForwarderHttpClientFactory>(provider => new GatewayHttpClientFactory(
+            telemetryExported,
+            provider.GetService<Platform.Security.InternalTls.InternalCertificates>()
+        ));
+        services
+            .AddReverseProxy()
             .LoadFromMemory(GatewayRoutes.Routes, GatewayRoutes.Clusters(settings))
             // A service URL may name a host with several addresses (docker compose --scale, a Kubernetes headless
             // service): each address is a replica, and the name is resolved again every 15 s.
@@ -58,11 +66,14 @@ internal static class ProxyExtensions
         var health = services.AddHealthChecks();
         foreach (var cluster in new[] { GatewayRoutes.AuthCluster, GatewayRoutes.RecordingsCluster })
         {
-            health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
-                cluster,
-                provider => new ClusterHealthCheck(provider.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>(), cluster),
-                failureStatus: null,
-                tags: null));
+            health.Add(
+                new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                    cluster,
+                    provider => new ClusterHealthCheck(provider.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>(), cluster),
+                    failureStatus: null,
+                    tags: null
+                )
+            );
         }
 
         services.AddSingleton<ClusterMetrics>();
@@ -74,13 +85,14 @@ internal static class ProxyExtensions
     {
         app.Services.GetRequiredService<ClusterMetrics>(); // its gauges exist from now on
         app.MapReverseProxy(proxy =>
-        {
-            proxy.Use(ProxyErrorMiddleware.InvokeAsync);
-            proxy.UseSessionAffinity();
-            proxy.Use(RetryMiddleware.InvokeAsync);
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        }).ConfigureEndpoints(GatewayRoutes.AddFacts);
+            {
+                proxy.Use(ProxyErrorMiddleware.InvokeAsync);
+                proxy.UseSessionAffinity();
+                proxy.Use(RetryMiddleware.InvokeAsync);
+                proxy.UseLoadBalancing();
+                proxy.UsePassiveHealthChecks();
+            })
+            .ConfigureEndpoints(GatewayRoutes.AddFacts);
         return app;
     }
 }

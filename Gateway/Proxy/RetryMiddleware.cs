@@ -29,8 +29,12 @@ internal static partial class RetryMiddleware
 
         var repeatable = idempotentPost || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
         var error = context.GetForwarderErrorFeature()?.Error;
-        if (!repeatable || !(error == ForwarderError.Request || (idempotentPost && error == ForwarderError.RequestBodyDestination))
-            || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        if (
+            !repeatable
+            || !(error == ForwarderError.Request || (idempotentPost && error == ForwarderError.RequestBodyDestination))
+            || context.Response.HasStarted
+            || context.RequestAborted.IsCancellationRequested
+        )
         {
             return;
         }
@@ -50,7 +54,11 @@ internal static partial class RetryMiddleware
         proxy.AvailableDestinations = others;
         context.Features.Set<IForwarderErrorFeature>(null);
         context.Response.StatusCode = StatusCodes.Status200OK;
-        Log.Retried(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RetryMiddleware)), context.Request.Method, failed?.DestinationId);
+        Log.Retried(
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RetryMiddleware)),
+            context.Request.Method,
+            failed?.DestinationId
+        );
         await next();
     }
 

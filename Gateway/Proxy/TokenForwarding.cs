@@ -40,6 +40,10 @@ internal static class TokenForwarding
     }
 
     private static bool IsPlainBearer(StringValues header) =>
-        header.Count == 1 && header[0] is { Length: > 7 } value && value.StartsWith("Bearer ", StringComparison.Ordinal)
-        && !char.IsWhiteSpace(value[7]) && !char.IsWhiteSpace(value[^1]) && value.AsSpan(7).IndexOfAny(' ', ',') < 0;
+        header.Count == 1
+        && header[0] is { Length: > 7 } value
+        && value.StartsWith("Bearer ", StringComparison.Ordinal)
+        && !char.IsWhiteSpace(value[7])
+        && !char.IsWhiteSpace(value[^1])
+        && value.AsSpan(7).IndexOfAny(' ', ',') < 0;
 }

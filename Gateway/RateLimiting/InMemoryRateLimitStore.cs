@@ -56,7 +56,14 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
             count = ++counter.Count;
         }
 
-        BoundedState.TrimIfFull(_windows, Capacity, _trimming, now, static (w, now) => Volatile.Read(ref w.Ends) <= now.UtcTicks, static w => Volatile.Read(ref w.Count));
+        BoundedState.TrimIfFull(
+            _windows,
+            Capacity,
+            _trimming,
+            now,
+            static (w, now) => Volatile.Read(ref w.Ends) <= now.UtcTicks,
+            static w => Volatile.Read(ref w.Count)
+        );
 
         return ValueTask.FromResult(new WindowCount(count, new DateTimeOffset(start + window.Ticks, TimeSpan.Zero)));
     }
@@ -124,7 +131,14 @@ internal sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
     {
         var now = _time.GetUtcNow();
         var state = _devices.GetOrAdd(deviceId, static _ => new SignInState());
-        BoundedState.TrimIfFull(_devices, Capacity, _trimming, now, static (s, now) => now - s.LastFailure >= DeviceTokens.Lifetime, static s => s.Count);
+        BoundedState.TrimIfFull(
+            _devices,
+            Capacity,
+            _trimming,
+            now,
+            static (s, now) => now - s.LastFailure >= DeviceTokens.Lifetime,
+            static s => s.Count
+        );
 
         lock (state)
         {

@@ -34,13 +34,14 @@ internal sealed class GatewayRateLimits(GatewaySettings settings)
     public RateLimitPolicy? For(HttpContext context) => Named(RouteFacts.For(context).RateLimitPolicy);
 
     /// <exception cref="InvalidOperationException">A route names a policy that does not exist (a typo must not leave a route unlimited).</exception>
-    public RateLimitPolicy? Named(string? name) => name switch
-    {
-        null => null,
-        RateLimitPolicies.Global => Global,
-        RateLimitPolicies.Login => Login,
-        RateLimitPolicies.Webhook => Webhook,
-        RateLimitPolicies.SecondFactor => SecondFactor,
-        _ => throw new InvalidOperationException($"No rate-limit policy is named \"{name}\"."),
-    };
+    public RateLimitPolicy? Named(string? name) =>
+        name switch
+        {
+            null => null,
+            RateLimitPolicies.Global => Global,
+            RateLimitPolicies.Login => Login,
+            RateLimitPolicies.Webhook => Webhook,
+            RateLimitPolicies.SecondFactor => SecondFactor,
+            _ => throw new InvalidOperationException($"No rate-limit policy is named \"{name}\"."),
+        };
 }

@@ -14,7 +14,12 @@ namespace Gateway.RateLimiting;
 /// (<see cref="KnownDevices"/>) is exempt from it and from sign-in shedding, within a small budget of its own.
 /// </summary>
 internal sealed class RateLimitingMiddleware(
-    RequestDelegate next, GatewayRateLimits policies, IRateLimitStore store, KnownDevices devices, TimeProvider time)
+    RequestDelegate next,
+    GatewayRateLimits policies,
+    IRateLimitStore store,
+    KnownDevices devices,
+    TimeProvider time
+)
 {
     /// <summary>After the AuthService says it is too busy hashing, sign-ins are answered here for this long.</summary>
     public static readonly TimeSpan BusyShedding = TimeSpan.FromSeconds(1);
@@ -46,7 +51,12 @@ internal sealed class RateLimitingMiddleware(
         headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{policy.Name}\";r={Math.Max(0, policy.Limit - hit.Count)};t={reset}");
         if (hit.Count > policy.Limit)
         {
-            await RefuseAsync(context, policy.Name, reset, $"More than {policy.Limit} requests in {(long)policy.Window.TotalSeconds} s from this address.");
+            await RefuseAsync(
+                context,
+                policy.Name,
+                reset,
+                $"More than {policy.Limit} requests in {(long)policy.Window.TotalSeconds} s from this address."
+            );
             return;
         }
 
@@ -74,7 +84,16 @@ internal sealed class RateLimitingMiddleware(
         if (device is not null && !await store.TryBeginDeviceSignInAsync(device, context.RequestAborted))
         {
             // The device has had its failures: its cookie counts no more, here or anywhere after.
-            context.Response.Cookies.Delete(DeviceTokens.Cookie, new CookieOptions { Secure = true, HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
+            context.Response.Cookies.Delete(
+                DeviceTokens.Cookie,
+                new CookieOptions
+                {
+                    Secure = true,
+                    HttpOnly = true,
+                    SameSite = SameSiteMode.Strict,
+                    Path = "/",
+                }
+            );
             device = null;
         }
 
@@ -135,7 +154,12 @@ internal sealed class RateLimitingMiddleware(
         }
 
         context.Items[PlatformAuthentication.RefusalReasonItem] = "sign-in-busy";
-        await context.WriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Busy", "Too many sign-ins at once; try again in a second.", retryAfterSeconds: 1);
+        await context.WriteProblemAsync(
+            StatusCodes.Status503ServiceUnavailable,
+            "Busy",
+            "Too many sign-ins at once; try again in a second.",
+            retryAfterSeconds: 1
+        );
         return true;
     }
 
@@ -187,7 +211,9 @@ internal static class RateLimitingExtensions
         {
             services.AddSingleton<RedisRateLimitStore>();
             services.AddSingleton<IRateLimitStore>(provider => provider.GetRequiredService<RedisRateLimitStore>());
-            services.AddHealthChecks().AddCheck<SharedRateLimitsHealthCheck>("rate-limits", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+            services
+                .AddHealthChecks()
+                .AddCheck<SharedRateLimitsHealthCheck>("rate-limits", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
         }
         else
         {
@@ -223,8 +249,13 @@ internal static class RateLimitingExtensions
 internal sealed class SharedRateLimitsHealthCheck(RedisRateLimitStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
-        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context,
+        CancellationToken cancellationToken = default
+    ) =>
         await store.CheckAsync()
             ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("shared")
-            : new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult(context.Registration.FailureStatus, "counting alone: Redis does not answer");
+            : new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult(
+                context.Registration.FailureStatus,
+                "counting alone: Redis does not answer"
+            );
 }

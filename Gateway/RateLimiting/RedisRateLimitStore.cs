@@ -13,7 +13,8 @@ namespace Gateway.RateLimiting;
 /// RedisRateLimiting package: that package answers with its own headers and rounding, and has no per-username state;
 /// here the IETF headers and the exact <c>Retry-After</c> stay the middleware's, whatever store counts.)
 /// </summary>
-internal sealed partial class RedisRateLimitStore(IConnectionMultiplexer redis, InMemoryRateLimitStore local, ILogger<RedisRateLimitStore> logger) : IRateLimitStore
+internal sealed partial class RedisRateLimitStore(IConnectionMultiplexer redis, InMemoryRateLimitStore local, ILogger<RedisRateLimitStore> logger)
+    : IRateLimitStore
 {
     private const string Prefix = RedisSettings.KeyPrefix + "rate-limit:";
 
@@ -73,48 +74,99 @@ internal sealed partial class RedisRateLimitStore(IConnectionMultiplexer redis, 
 
     /// <summary>Asks Redis (readiness does, every probe): true when the counters are shared, after a quiet outage too.</summary>
     public async Task<bool> CheckAsync() =>
-        await SharedAsync(async database =>
-        {
-            await database.PingAsync();
-            return true;
-        }, () => ValueTask.FromResult(false));
+        await SharedAsync(
+            async database =>
+            {
+                await database.PingAsync();
+                return true;
+            },
+            () => ValueTask.FromResult(false)
+        );
 
     public ValueTask<WindowCount> HitAsync(string key, TimeSpan window, CancellationToken cancellationToken) =>
-        SharedAsync(async database =>
-        {
-            var result = (RedisResult[])(await database.ScriptEvaluateAsync(HitScript, [Prefix + "window:" + key], [(long)window.TotalMilliseconds]))!;
-            return new WindowCount((long)result[0], DateTimeOffset.FromUnixTimeMilliseconds((long)result[1]));
-        }, () => local.HitAsync(key, window, cancellationToken));
+        SharedAsync(
+            async database =>
+            {
+                var result = (RedisResult[])
+                    (await database.ScriptEvaluateAsync(HitScript, [Prefix + "window:" + key], [(long)window.TotalMilliseconds]))!;
+                return new WindowCount((long)result[0], DateTimeOffset.FromUnixTimeMilliseconds((long)result[1]));
+            },
+            () => local.HitAsync(key, window, cancellationToken)
+        );
 
     // The hit's own window (its key names the window's start), never a later one.
     public ValueTask ReturnAsync(string key, TimeSpan window, WindowCount hit, CancellationToken cancellationToken) =>
         SharedAsync(
-            database => database.ScriptEvaluateAsync(ReturnScript, [$"{Prefix}window:{key}:{hit.ResetsAt.ToUnixTimeMilliseconds() - (long)window.TotalMilliseconds}"]),
-            () => Done(local.ReturnAsync(key, window, hit, cancellationToken), RedisResult.Create(0))).AsVoid();
+                database =>
+                    database.ScriptEvaluateAsync(
+                        ReturnScript,
+                        [$"{Prefix}window:{key}:{hit.ResetsAt.ToUnixTimeMilliseconds() - (long)window.TotalMilliseconds}"]
+                    ),
+                () => Done(local.ReturnAsync(key, window, hit, cancellationToken), RedisResult.Create(0))
+            )
+            .AsVoid();
 
     public ValueTask<TimeSpan> TryBeginSignInAsync(string username, CancellationToken cancellationToken) =>
-        SharedAsync(async database => TimeSpan.FromMilliseconds((long)await database.ScriptEvaluateAsync(BeginSignInScript, [SignInKey(username)],
-                [(long)InMemoryRateLimitStore.FailureMemory.TotalMilliseconds, SignInSlowdown.FreeFailures, (long)SignInSlowdown.MaxDelay.TotalMilliseconds])),
-            () => local.TryBeginSignInAsync(username, cancellationToken));
+        SharedAsync(
+            async database =>
+                TimeSpan.FromMilliseconds(
+                    (long)
+                        await database.ScriptEvaluateAsync(
+                            BeginSignInScript,
+                            [SignInKey(username)],
+                            [
+                                (long)InMemoryRateLimitStore.FailureMemory.TotalMilliseconds,
+                                SignInSlowdown.FreeFailures,
+                                (long)SignInSlowdown.MaxDelay.TotalMilliseconds,
+                            ]
+                        )
+                ),
+            () => local.TryBeginSignInAsync(username, cancellationToken)
+        );
 
-    public ValueTask EndSignInAsync(string username, SignInOutcome outcome, CancellationToken cancellationToken) => outcome switch
-    {
-        SignInOutcome.Succeeded => SharedAsync(database => database.KeyDeleteAsync(SignInKey(username)), () => Done(local.EndSignInAsync(username, outcome, cancellationToken))).AsVoid(),
-        SignInOutcome.Undecided => SharedAsync(database => database.ScriptEvaluateAsync(UncountScript, [SignInKey(username)]), () => Done(local.EndSignInAsync(username, outcome, cancellationToken), RedisResult.Create(0))).AsVoid(),
-        _ => ValueTask.CompletedTask, // a failure stays counted
-    };
+    public ValueTask EndSignInAsync(string username, SignInOutcome outcome, CancellationToken cancellationToken) =>
+        outcome switch
+        {
+            SignInOutcome.Succeeded => SharedAsync(
+                    database => database.KeyDeleteAsync(SignInKey(username)),
+                    () => Done(local.EndSignInAsync(username, outcome, cancellationToken))
+                )
+                .AsVoid(),
+            SignInOutcome.Undecided => SharedAsync(
+                    database => database.ScriptEvaluateAsync(UncountScript, [SignInKey(username)]),
+                    () => Done(local.EndSignInAsync(username, outcome, cancellationToken), RedisResult.Create(0))
+                )
+                .AsVoid(),
+            _ => ValueTask.CompletedTask, // a failure stays counted
+        };
 
     public ValueTask<bool> TryBeginDeviceSignInAsync(string deviceId, CancellationToken cancellationToken) =>
-        SharedAsync(async database => (long)await database.ScriptEvaluateAsync(BeginDeviceScript, [DeviceKey(deviceId)],
-                [DeviceTokens.FailureBudget, (long)DeviceTokens.Lifetime.TotalMilliseconds]) == 1,
-            () => local.TryBeginDeviceSignInAsync(deviceId, cancellationToken));
+        SharedAsync(
+            async database =>
+                (long)
+                    await database.ScriptEvaluateAsync(
+                        BeginDeviceScript,
+                        [DeviceKey(deviceId)],
+                        [DeviceTokens.FailureBudget, (long)DeviceTokens.Lifetime.TotalMilliseconds]
+                    ) == 1,
+            () => local.TryBeginDeviceSignInAsync(deviceId, cancellationToken)
+        );
 
-    public ValueTask EndDeviceSignInAsync(string deviceId, SignInOutcome outcome, CancellationToken cancellationToken) => outcome switch
-    {
-        SignInOutcome.Succeeded => SharedAsync(database => database.KeyDeleteAsync(DeviceKey(deviceId)), () => Done(local.EndDeviceSignInAsync(deviceId, outcome, cancellationToken))).AsVoid(),
-        SignInOutcome.Undecided => SharedAsync(database => database.ScriptEvaluateAsync(UncountScript, [DeviceKey(deviceId)]), () => Done(local.EndDeviceSignInAsync(deviceId, outcome, cancellationToken), RedisResult.Create(0))).AsVoid(),
-        _ => ValueTask.CompletedTask,
-    };
+    public ValueTask EndDeviceSignInAsync(string deviceId, SignInOutcome outcome, CancellationToken cancellationToken) =>
+        outcome switch
+        {
+            SignInOutcome.Succeeded => SharedAsync(
+                    database => database.KeyDeleteAsync(DeviceKey(deviceId)),
+                    () => Done(local.EndDeviceSignInAsync(deviceId, outcome, cancellationToken))
+                )
+                .AsVoid(),
+            SignInOutcome.Undecided => SharedAsync(
+                    database => database.ScriptEvaluateAsync(UncountScript, [DeviceKey(deviceId)]),
+                    () => Done(local.EndDeviceSignInAsync(deviceId, outcome, cancellationToken), RedisResult.Create(0))
+                )
+                .AsVoid(),
+            _ => ValueTask.CompletedTask,
+        };
 
     private static RedisKey SignInKey(string username) => Prefix + "username:" + username;
 
@@ -165,7 +217,10 @@ internal sealed partial class RedisRateLimitStore(IConnectionMultiplexer redis, 
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Rate limits: Redis does not answer ({Reason}); this gateway counts alone until it does (limits apply per gateway)")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "Rate limits: Redis does not answer ({Reason}); this gateway counts alone until it does (limits apply per gateway)"
+    )]
     private partial void LogAlone(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rate limits: shared through Redis again")]

@@ -21,8 +21,12 @@ internal sealed class SecondFactorSlowdown(RequestDelegate next, IRateLimitStore
         var wait = await store.TryBeginSignInAsync(username, context.RequestAborted);
         if (wait > TimeSpan.Zero)
         {
-            await RateLimitingMiddleware.RefuseAsync(context, "second-factor-username", RateLimitingMiddleware.Seconds(wait),
-                "Too many wrong codes for this user; wait before trying again.");
+            await RateLimitingMiddleware.RefuseAsync(
+                context,
+                "second-factor-username",
+                RateLimitingMiddleware.Seconds(wait),
+                "Too many wrong codes for this user; wait before trying again."
+            );
             return;
         }
 

@@ -30,13 +30,14 @@ internal static class GatewayRoutes
     /// <summary>One row of the table.</summary>
     public sealed record Route(string Id, string Cluster, string Path, string Policy, string[]? Methods, string RateLimit, long? BodyLimit)
     {
-        public RouteConfig Config => new()
-        {
-            RouteId = Id,
-            ClusterId = Cluster,
-            AuthorizationPolicy = Policy,
-            Match = new RouteMatch { Path = Path, Methods = Methods },
-        };
+        public RouteConfig Config =>
+            new()
+            {
+                RouteId = Id,
+                ClusterId = Cluster,
+                AuthorizationPolicy = Policy,
+                Match = new RouteMatch { Path = Path, Methods = Methods },
+            };
     }
 
     /// <summary>The routes that check a second-factor code (confirming one, turning it off).</summary>
@@ -54,18 +55,66 @@ internal static class GatewayRoutes
         new("auth-me", AuthCluster, "/api/auth/me", GatewayPolicies.Enrolling, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
         new("auth-logout", AuthCluster, "/api/auth/logout", GatewayPolicies.Enrolling, Post, RateLimitPolicies.Global, SignInBodyBytes),
         new("auth-mfa-setup", AuthCluster, "/api/auth/mfa/totp/setup", GatewayPolicies.Enrolling, Post, RateLimitPolicies.Global, SignInBodyBytes),
-        new("auth-mfa-confirm", AuthCluster, "/api/auth/mfa/totp/confirm", GatewayPolicies.Enrolling, Post, RateLimitPolicies.Global, SignInBodyBytes),
+        new(
+            "auth-mfa-confirm",
+            AuthCluster,
+            "/api/auth/mfa/totp/confirm",
+            GatewayPolicies.Enrolling,
+            Post,
+            RateLimitPolicies.Global,
+            SignInBodyBytes
+        ),
         new("auth-mfa-disable", AuthCluster, "/api/auth/mfa/totp", GatewayPolicies.SignedIn, Delete, RateLimitPolicies.SecondFactor, SignInBodyBytes),
         new("jwks", AuthCluster, "/.well-known/jwks.json", GatewayPolicies.Anonymous, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new("openid-configuration", AuthCluster, "/.well-known/openid-configuration", GatewayPolicies.Anonymous, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new(
+            "openid-configuration",
+            AuthCluster,
+            "/.well-known/openid-configuration",
+            GatewayPolicies.Anonymous,
+            Read,
+            RateLimitPolicies.Global,
+            MaxRequestBodyBytes
+        ),
         new("users", AuthCluster, "/api/users/{**rest}", GatewayPolicies.Admin, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
         new("audit-auth", AuthCluster, "/api/audit/auth", GatewayPolicies.Admin, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new("recordings", RecordingsCluster, "/api/recordings/{**rest}", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new("recordings-delete", RecordingsCluster, "/api/recordings/{sid}", GatewayPolicies.Admin, Delete, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new(
+            "recordings",
+            RecordingsCluster,
+            "/api/recordings/{**rest}",
+            GatewayPolicies.SignedIn,
+            null,
+            RateLimitPolicies.Global,
+            MaxRequestBodyBytes
+        ),
+        new(
+            "recordings-delete",
+            RecordingsCluster,
+            "/api/recordings/{sid}",
+            GatewayPolicies.Admin,
+            Delete,
+            RateLimitPolicies.Global,
+            MaxRequestBodyBytes
+        ),
         new("recordings-sync", RecordingsCluster, "/api/recordings/sync", GatewayPolicies.Admin, Post, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new("audit-recordings", RecordingsCluster, "/api/audit/recordings", GatewayPolicies.Admin, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new(
+            "audit-recordings",
+            RecordingsCluster,
+            "/api/audit/recordings",
+            GatewayPolicies.Admin,
+            Read,
+            RateLimitPolicies.Global,
+            MaxRequestBodyBytes
+        ),
         // Twilio sends many callbacks from few addresses: its own, generous limit, since refusing one loses a recording.
-        new(TwilioCallbackRoute, RecordingsCluster, "/webhooks/recording", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Webhook, BodyLimits.TwilioCallbackBytes),
+        new(
+            TwilioCallbackRoute,
+            RecordingsCluster,
+            "/webhooks/recording",
+            GatewayPolicies.Anonymous,
+            Post,
+            RateLimitPolicies.Webhook,
+            BodyLimits.TwilioCallbackBytes
+        ),
         // No method constraint: browsers open WebSockets over HTTP/2 as an extended CONNECT, over HTTP/1.1 as GET.
         // No body limit of its own: an upgraded connection's limit is read-only (routing would warn on every socket);
         // Kestrel's overall limit still holds for a plain request with a body.
@@ -87,8 +136,11 @@ internal static class GatewayRoutes
         int[]? bestScore = null;
         foreach (var route in Table)
         {
-            if (route.Cluster != cluster || (route.Methods is not null && !route.Methods.Contains(method, StringComparer.OrdinalIgnoreCase))
-                || Precedence(route.Path.Split('/', StringSplitOptions.RemoveEmptyEntries), segments) is not { } score)
+            if (
+                route.Cluster != cluster
+                || (route.Methods is not null && !route.Methods.Contains(method, StringComparer.OrdinalIgnoreCase))
+                || Precedence(route.Path.Split('/', StringSplitOptions.RemoveEmptyEntries), segments) is not { } score
+            )
             {
                 continue;
             }
@@ -142,8 +194,14 @@ internal static class GatewayRoutes
     public static void AddFacts(IEndpointConventionBuilder endpoint, RouteConfig config)
     {
         var route = Table.Single(r => r.Id == config.RouteId);
-        endpoint.WithMetadata(new RouteFacts(route.RateLimit, TwilioCallback: route.Id == TwilioCallbackRoute, SecondFactorCode: SecondFactorCodeRoutes.Contains(route.Id),
-                Idempotent: route.Id == TwilioCallbackRoute));
+        endpoint.WithMetadata(
+            new RouteFacts(
+                route.RateLimit,
+                TwilioCallback: route.Id == TwilioCallbackRoute,
+                SecondFactorCode: SecondFactorCodeRoutes.Contains(route.Id),
+                Idempotent: route.Id == TwilioCallbackRoute
+            )
+        );
         if (route.BodyLimit is { } bytes)
         {
             endpoint.WithBodyLimit(bytes);
@@ -151,57 +209,57 @@ internal static class GatewayRoutes
     }
 
     public static IReadOnlyList<ClusterConfig> Clusters(GatewaySettings settings) =>
-    [
-        Cluster(AuthCluster, settings.AuthServiceUrls, settings.HealthCheckInterval),
-        Cluster(RecordingsCluster, settings.RecordingsServiceUrls, settings.HealthCheckInterval),
-    ];
+        [
+            Cluster(AuthCluster, settings.AuthServiceUrls, settings.HealthCheckInterval),
+            Cluster(RecordingsCluster, settings.RecordingsServiceUrls, settings.HealthCheckInterval),
+        ];
 
     /// <summary>How long a readiness probe may take before it counts as failed.</summary>
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
-    private static ClusterConfig Cluster(string id, IReadOnlyList<Uri> urls, TimeSpan healthInterval) => new()
-    {
-        ClusterId = id,
-        LoadBalancingPolicy = "PowerOfTwoChoices",
-        // One failed probe takes a replica out: a stopping replica answers /health/ready 503 on purpose (and keeps
-        // serving for SHUTDOWN_DRAIN_SECONDS), so the gateway must move away within one interval, not two.
-        Metadata = new Dictionary<string, string> { ["ConsecutiveFailuresHealthPolicy.Threshold"] = "1" },
-        Destinations = urls
-            .Select((url, index) => (Name: $"{id}-{index + 1}", Config: new DestinationConfig { Address = url.ToString() }))
-            .ToDictionary(destination => destination.Name, destination => destination.Config),
-        HealthCheck = new HealthCheckConfig
+    private static ClusterConfig Cluster(string id, IReadOnlyList<Uri> urls, TimeSpan healthInterval) =>
+        new()
         {
-            // A replica that fails its probes gets no traffic, even when that leaves none: a quick 503 beats
-            // sending users to a service known to be down (YARP's default "panic" mode would).
-            AvailableDestinationsPolicy = "HealthyAndUnknown",
-            // Active: each replica's readiness, so a stopped or stopping (draining) replica leaves rotation within one
-            // interval. Readiness is 503 only while draining or before any signing key is known; a degraded dependency
-            // (database, Redis) keeps it 200.
-            Active = new ActiveHealthCheckConfig
+            ClusterId = id,
+            LoadBalancingPolicy = "PowerOfTwoChoices",
+            // One failed probe takes a replica out: a stopping replica answers /health/ready 503 on purpose (and keeps
+            // serving for SHUTDOWN_DRAIN_SECONDS), so the gateway must move away within one interval, not two.
+            Metadata = new Dictionary<string, string> { ["ConsecutiveFailuresHealthPolicy.Threshold"] = "1" },
+            Destinations = urls.Select((url, index) => (Name: $"{id}-{index + 1}", Config: new DestinationConfig { Address = url.ToString() }))
+                .ToDictionary(destination => destination.Name, destination => destination.Config),
+            HealthCheck = new HealthCheckConfig
             {
-                Enabled = true,
-                Interval = healthInterval,
-                // 5 s whatever the interval: a replica that is only slow under load is not taken out for a one-second
-                // delay (one failed probe takes it out). Probes never overlap: YARP starts the next one an interval
-                // after the last one ended.
-                Timeout = ProbeTimeout,
-                Policy = "ConsecutiveFailures",
-                Path = ServiceDefaults.Health.HealthEndpoints.ReadyPath,
+                // A replica that fails its probes gets no traffic, even when that leaves none: a quick 503 beats
+                // sending users to a service known to be down (YARP's default "panic" mode would).
+                AvailableDestinationsPolicy = "HealthyAndUnknown",
+                // Active: each replica's readiness, so a stopped or stopping (draining) replica leaves rotation within one
+                // interval. Readiness is 503 only while draining or before any signing key is known; a degraded dependency
+                // (database, Redis) keeps it 200.
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = healthInterval,
+                    // 5 s whatever the interval: a replica that is only slow under load is not taken out for a one-second
+                    // delay (one failed probe takes it out). Probes never overlap: YARP starts the next one an interval
+                    // after the last one ended.
+                    Timeout = ProbeTimeout,
+                    Policy = "ConsecutiveFailures",
+                    Path = ServiceDefaults.Health.HealthEndpoints.ReadyPath,
+                },
+                // Passive: failing proxied requests take a replica out between probes.
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = "TransportFailureRate",
+                    ReactivationPeriod = TimeSpan.FromSeconds(30),
+                },
             },
-            // Passive: failing proxied requests take a replica out between probes.
-            Passive = new PassiveHealthCheckConfig
+            HttpRequest = new ForwarderRequestConfig
             {
-                Enabled = true,
-                Policy = "TransportFailureRate",
-                ReactivationPeriod = TimeSpan.FromSeconds(30),
+                // HTTP/1.1 to the services (WebSocket upgrades included); no activity for a minute ends the request.
+                Version = HttpVersion.Version11,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                ActivityTimeout = TimeSpan.FromSeconds(60),
             },
-        },
-        HttpRequest = new ForwarderRequestConfig
-        {
-            // HTTP/1.1 to the services (WebSocket upgrades included); no activity for a minute ends the request.
-            Version = HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            ActivityTimeout = TimeSpan.FromSeconds(60),
-        },
-    };
+        };
 }

@@ -38,9 +38,15 @@ internal sealed partial class SecurityEventsMiddleware
             return;
         }
 
-        var reason = context.Items.TryGetValue(PlatformAuthentication.RefusalReasonItem, out var value) && value is string text
-            ? text
-            : status switch { StatusCodes.Status401Unauthorized => "unauthenticated", StatusCodes.Status403Forbidden => "forbidden", _ => "rate-limit" };
+        var reason =
+            context.Items.TryGetValue(PlatformAuthentication.RefusalReasonItem, out var value) && value is string text
+                ? text
+                : status switch
+                {
+                    StatusCodes.Status401Unauthorized => "unauthenticated",
+                    StatusCodes.Status403Forbidden => "forbidden",
+                    _ => "rate-limit",
+                };
         var route = context.GetEndpoint()?.DisplayName ?? "(none)";
         _refusals.Add(1, new("route", route), new("status", status), new("reason", reason));
 
@@ -51,7 +57,10 @@ internal sealed partial class SecurityEventsMiddleware
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Burst of refused requests from {ClientIp}: {Count} within a minute (latest: {Reason} on {Route})")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Burst of refused requests from {ClientIp}: {Count} within a minute (latest: {Reason} on {Route})"
+    )]
     private partial void LogBurst(string clientIp, int count, string reason, string route);
 }
 

@@ -11,9 +11,9 @@ internal sealed class SecurityHeadersMiddleware
 {
     /// <summary>The dashboard needs only same-origin scripts, styles, images, audio and connections (fetch, WebSocket).</summary>
     public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; " +
-        "font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; " +
-        "script-src-attr 'none'; upgrade-insecure-requests";
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
+        + "font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; "
+        + "script-src-attr 'none'; upgrade-insecure-requests";
 
     /// <summary>
     /// A page that must run an inline script of its own (the API reference at /docs) puts a fresh nonce here: its

@@ -15,8 +15,12 @@ internal sealed class CertificateHealthCheck(CertificateStore certificates, Time
     {
         var now = time.GetUtcNow();
         var until = string.Create(CultureInfo.InvariantCulture, $"valid until {certificates.NotAfter:yyyy-MM-dd HH:mm} UTC");
-        var result = now > certificates.NotAfter ? HealthCheckResult.Unhealthy("expired: " + until)
-            : now < certificates.NotBefore ? HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"not valid before {certificates.NotBefore:yyyy-MM-dd HH:mm} UTC"))
+        var result =
+            now > certificates.NotAfter ? HealthCheckResult.Unhealthy("expired: " + until)
+            : now < certificates.NotBefore
+                ? HealthCheckResult.Unhealthy(
+                    string.Create(CultureInfo.InvariantCulture, $"not valid before {certificates.NotBefore:yyyy-MM-dd HH:mm} UTC")
+                )
             : certificates.NotAfter - now < RenewalWarning ? HealthCheckResult.Degraded("expires soon: " + until)
             : HealthCheckResult.Healthy(until);
         return Task.FromResult(result);

@@ -55,15 +55,16 @@ internal sealed partial class CertificateStore : IDisposable
     public bool ResumptionEnabled => _cipherPolicy is null;
 
     /// <summary>TLS options for one handshake: the current certificate, TLS 1.2/1.3, intermediate ciphers (by OpenSSL's configuration or by policy).</summary>
-    public SslServerAuthenticationOptions CreateServerOptions() => new()
-    {
-        ServerCertificateContext = _current,
-        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        CipherSuitesPolicy = _cipherPolicy,
-        ApplicationProtocols = Protocols,
-        ClientCertificateRequired = false,
-        CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
-    };
+    public SslServerAuthenticationOptions CreateServerOptions() =>
+        new()
+        {
+            ServerCertificateContext = _current,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CipherSuitesPolicy = _cipherPolicy,
+            ApplicationProtocols = Protocols,
+            ClientCertificateRequired = false,
+            CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        };
 
     private void Reload()
     {
@@ -89,12 +90,21 @@ internal sealed partial class CertificateStore : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving TLS certificate {Subject}, valid until {NotAfter:u}")]
     private partial void LogServing(string subject, DateTime notAfter);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "TLS session resumption on: OpenSSL's configuration holds the server to the intermediate cipher suites")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "TLS session resumption on: OpenSSL's configuration holds the server to the intermediate cipher suites"
+    )]
     private partial void LogResumptionOn();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "TLS session resumption off: OpenSSL's configuration (OPENSSL_CONF={OpenSslConf}) does not restrict the cipher suites, so .NET's cipher policy does, and .NET then keeps no TLS session cache. Start the gateway with OPENSSL_CONF naming Tls/openssl.cnf (deploy/run.sh and the image do).")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "TLS session resumption off: OpenSSL's configuration (OPENSSL_CONF={OpenSslConf}) does not restrict the cipher suites, so .NET's cipher policy does, and .NET then keeps no TLS session cache. Start the gateway with OPENSSL_CONF naming Tls/openssl.cnf (deploy/run.sh and the image do)."
+    )]
     private partial void LogResumptionOff(string openSslConf);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The changed TLS certificate files could not be loaded; still serving the previous certificate: {Problem}")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "The changed TLS certificate files could not be loaded; still serving the previous certificate: {Problem}"
+    )]
     private partial void LogReloadFailed(string? problem);
 }

@@ -11,21 +11,29 @@ namespace Gateway.Tls;
 /// </summary>
 internal static class CloseNotify
 {
-    public static ConnectionDelegate SendOnClose(ConnectionDelegate next) => async connection =>
-    {
-        await next(connection);
-        if (connection.Features.Get<ISslStreamFeature>()?.SslStream is { } tls)
+    public static ConnectionDelegate SendOnClose(ConnectionDelegate next) =>
+        async connection =>
         {
-            try
+            await next(connection);
+            if (connection.Features.Get<ISslStreamFeature>()?.SslStream is { } tls)
             {
-                // A peer that reads nothing cannot hold the connection open: the alert gets 5 s to be written.
-                await tls.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(5));
+                try
+                {
+                    // A peer that reads nothing cannot hold the connection open: the alert gets 5 s to be written.
+                    await tls.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(5));
+                }
+                catch (Exception e)
+                    when (e
+                            is IOException
+                                or ObjectDisposedException
+                                or InvalidOperationException
+                                or NotSupportedException
+                                or TimeoutException
+                                or System.Security.Authentication.AuthenticationException
+                    )
+                {
+                    // The peer is already gone (or will not read): nothing more to tell it.
+                }
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException
-                or NotSupportedException or TimeoutException or System.Security.Authentication.AuthenticationException)
-            {
-                // The peer is already gone (or will not read): nothing more to tell it.
-            }
-        }
-    };
+        };
 }

@@ -9,7 +9,11 @@ namespace Gateway.Tls;
 internal static class LoopbackHandshake
 {
     /// <returns>Whether the handshake succeeded; <paramref name="authenticated"/> sees the server's stream when it did.</returns>
-    public static async Task<bool> RunAsync(SslServerAuthenticationOptions server, SslClientAuthenticationOptions client, Action<SslStream>? authenticated = null)
+    public static async Task<bool> RunAsync(
+        SslServerAuthenticationOptions server,
+        SslClientAuthenticationOptions client,
+        Action<SslStream>? authenticated = null
+    )
     {
         var certificate = server.ServerCertificateContext?.TargetCertificate
             ?? throw new ArgumentException("The server options name no certificate context.", nameof(server));
@@ -22,7 +26,8 @@ internal static class LoopbackHandshake
         await using var serverStream = new SslStream(accepted.GetStream());
         // The client trusts exactly the certificate being served: the handshake is with ourselves.
         await using var clientStream = new SslStream(tcpClient.GetStream(), false, (_, served, _, _) =>
-            served is not null && served.GetCertHashString() == certificate.GetCertHashString());
+            served is not null && served.GetCertHashString() == certificate.GetCertHashString()
+        );
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         var serving = serverStream.AuthenticateAsServerAsync(server, timeout.Token);
         var connecting = clientStream.AuthenticateAsClientAsync(client, timeout.Token);

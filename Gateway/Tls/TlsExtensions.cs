@@ -15,9 +15,12 @@ internal static class TlsExtensions
     /// </summary>
     public static WebApplicationBuilder AddTlsListeners(this WebApplicationBuilder builder, GatewaySettings settings)
     {
-        builder.Services.AddSingleton(services =>
-            new CertificateStore(settings.CertificatePath, settings.KeyPath, services.GetRequiredService<ILogger<CertificateStore>>(),
-                services.GetRequiredService<CertificateExpiry>()));
+        builder.Services.AddSingleton(services => new CertificateStore(
+            settings.CertificatePath,
+            settings.KeyPath,
+            services.GetRequiredService<ILogger<CertificateStore>>(),
+            services.GetRequiredService<CertificateExpiry>()
+        ));
         builder.Services.TryAddSingleton<CertificateExpiry>();
         builder.Services.AddHealthChecks().AddCheck<CertificateHealthCheck>("certificate");
         if (settings.TicketKeyFile is not null || settings.Redis is not null)
@@ -25,12 +28,16 @@ internal static class TlsExtensions
             builder.Services.AddSingleton(services => new SharedTicketKeys(
                 services.GetRequiredService<CertificateStore>(),
                 settings.TicketKeyFile,
-                settings.TicketKeyFile is null ? new RedisTicketKeys(services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()) : null,
+                settings.TicketKeyFile is null
+                    ? new RedisTicketKeys(services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>())
+                    : null,
                 services.GetRequiredService<TimeProvider>(),
-                services.GetRequiredService<ILogger<SharedTicketKeys>>()));
+                services.GetRequiredService<ILogger<SharedTicketKeys>>()
+            ));
             builder.Services.AddHostedService(services => services.GetRequiredService<SharedTicketKeys>());
-            builder.Services.AddHealthChecks().AddCheck<SharedTicketKeysHealthCheck>(
-                "tls-session-tickets", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+            builder
+                .Services.AddHealthChecks()
+                .AddCheck<SharedTicketKeysHealthCheck>("tls-session-tickets", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -41,11 +48,13 @@ internal static class TlsExtensions
             kestrel.ListenAnyIP(settings.HttpsPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(new TlsHandshakeCallbackOptions
-                {
-                    OnConnection = _ => ValueTask.FromResult(certificates.CreateServerOptions()),
-                    HandshakeTimeout = TimeSpan.FromSeconds(10),
-                });
+                listen.UseHttps(
+                    new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = _ => ValueTask.FromResult(certificates.CreateServerOptions()),
+                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    }
+                );
                 listen.Use(CloseNotify.SendOnClose);
                 if (ticketKeys is not null)
                 {

@@ -24,16 +24,18 @@ internal static class WebhookSources
             return app;
         }
 
-        app.Use((context, next) =>
-        {
-            if (!RouteFacts.For(context).TwilioCallback || IsAllowed(context.Connection.RemoteIpAddress, allowed))
+        app.Use(
+            (context, next) =>
             {
-                return next(context);
-            }
+                if (!RouteFacts.For(context).TwilioCallback || IsAllowed(context.Connection.RemoteIpAddress, allowed))
+                {
+                    return next(context);
+                }
 
-            context.Items[PlatformAuthentication.RefusalReasonItem] = "webhook-source";
-            return context.WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", "Callbacks are not accepted from this address.");
-        });
+                context.Items[PlatformAuthentication.RefusalReasonItem] = "webhook-source";
+                return context.WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", "Callbacks are not accepted from this address.");
+            }
+        );
         return app;
     }
 

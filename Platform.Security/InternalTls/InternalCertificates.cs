@@ -59,7 +59,8 @@ public sealed partial class InternalCertificates : IDisposable
             // The host name must match and a certificate be presented; the chain is judged against the deployment CA only.
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None
-                && certificate is X509Certificate2 server && Trusts(server, ServerAuthentication, "server"),
+                && certificate is X509Certificate2 server
+                && Trusts(server, ServerAuthentication, "server"),
         };
         // Renewed certificates reach pooled connections too.
         handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
@@ -106,7 +107,8 @@ public sealed partial class InternalCertificates : IDisposable
 
         if (!Chains(certificate, authorities, purpose: null, out var status))
         {
-            problem = $"{InternalTlsSettings.CertificateVariable} ({certificate.Subject}) is not a valid certificate of {InternalTlsSettings.AuthorityVariable}: {status}";
+            problem =
+                $"{InternalTlsSettings.CertificateVariable} ({certificate.Subject}) is not a valid certificate of {InternalTlsSettings.AuthorityVariable}: {status}";
             certificate.Dispose();
             return null;
         }
@@ -148,8 +150,10 @@ public sealed partial class InternalCertificates : IDisposable
         }
 
         var previous = _current;
-        if (next.Certificate.Thumbprint == previous.Certificate.Thumbprint
-            && next.Authorities.Select(a => a.Thumbprint).SequenceEqual(previous.Authorities.Select(a => a.Thumbprint)))
+        if (
+            next.Certificate.Thumbprint == previous.Certificate.Thumbprint
+            && next.Authorities.Select(a => a.Thumbprint).SequenceEqual(previous.Authorities.Select(a => a.Thumbprint))
+        )
         {
             return;
         }
@@ -162,12 +166,21 @@ public sealed partial class InternalCertificates : IDisposable
 
     internal sealed record Loaded(X509Certificate2 Certificate, X509Certificate2Collection Authorities);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Internal TLS: presenting {Subject}, valid until {NotAfter:u}; trusting the deployment CA only")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Internal TLS: presenting {Subject}, valid until {NotAfter:u}; trusting the deployment CA only"
+    )]
     private partial void LogUsing(string subject, DateTime notAfter);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Internal TLS: the changed certificate files could not be loaded; still using the previous ones: {Problem}")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "Internal TLS: the changed certificate files could not be loaded; still using the previous ones: {Problem}"
+    )]
     private partial void LogReloadFailed(string? problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Internal TLS: refused a {Role} certificate that the deployment CA did not issue for that use: {Subject} ({Status})")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Internal TLS: refused a {Role} certificate that the deployment CA did not issue for that use: {Subject} ({Status})"
+    )]
     private partial void LogRefused(string role, string subject, string status);
 }

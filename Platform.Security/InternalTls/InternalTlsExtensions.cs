@@ -26,7 +26,8 @@ public static class InternalTlsExtensions
 
         builder.Services.AddInternalTlsClient(settings);
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.ConfigureHttpsDefaults(kestrel.ApplicationServices.GetRequiredService<InternalCertificates>().ConfigureServer));
+            kestrel.ConfigureHttpsDefaults(kestrel.ApplicationServices.GetRequiredService<InternalCertificates>().ConfigureServer)
+        );
         return builder;
     }
 
@@ -47,7 +48,9 @@ public static class InternalTlsExtensions
         services.AddSingleton<InternalCertificates>();
         foreach (var client in new[] { JwksKeyCache.HttpClientName, RevocationFeedFollower.HttpClientName })
         {
-            services.AddHttpClient(client).ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredService<InternalCertificates>().CreateHandler());
+            services
+                .AddHttpClient(client)
+                .ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredService<InternalCertificates>().CreateHandler());
         }
 
         return services;
@@ -82,10 +85,16 @@ internal sealed partial class PlatformClientsOnly(RequestDelegate next, ILogger<
 
         // The connection's own address: nothing the request says about itself is believed.
         LogRefused(context.Connection.RemoteIpAddress, context.Request.Method);
-        return context.WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden",
-            "This service accepts only the platform's own processes: connect through the gateway.");
+        return context.WriteProblemAsync(
+            StatusCodes.Status403Forbidden,
+            "Forbidden",
+            "This service accepts only the platform's own processes: connect through the gateway."
+        );
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Internal TLS: refused a {Method} request from {RemoteAddress} that presented no certificate of the deployment CA")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Internal TLS: refused a {Method} request from {RemoteAddress} that presented no certificate of the deployment CA"
+    )]
     private partial void LogRefused(System.Net.IPAddress? remoteAddress, string method);
 }

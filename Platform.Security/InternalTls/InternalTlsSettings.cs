@@ -30,7 +30,9 @@ public sealed record InternalTlsSettings(string AuthorityPath, string Certificat
 
         if (missing.Count > 0)
         {
-            reader.AddProblem($"{string.Join(" and ", missing)} must be set as well: internal TLS takes {string.Join(", ", names)} together ({Hint}).");
+            reader.AddProblem(
+                $"{string.Join(" and ", missing)} must be set as well: internal TLS takes {string.Join(", ", names)} together ({Hint})."
+            );
             return null;
         }
 
@@ -74,8 +76,10 @@ public sealed record InternalTlsSettings(string AuthorityPath, string Certificat
 
             if (settings is null && !binding.IsUnixPipe && !IsLoopback(binding.Host))
             {
-                reader.AddProblem($"The service listens on {url}, beyond loopback, without internal TLS: set {AuthorityVariable}, "
-                    + $"{CertificateVariable} and {KeyVariable} so that only the platform's own processes can connect ({Hint}).");
+                reader.AddProblem(
+                    $"The service listens on {url}, beyond loopback, without internal TLS: set {AuthorityVariable}, "
+                        + $"{CertificateVariable} and {KeyVariable} so that only the platform's own processes can connect ({Hint})."
+                );
             }
             else if (settings is not null && !binding.IsUnixPipe && !string.Equals(binding.Scheme, "https", StringComparison.OrdinalIgnoreCase))
             {
@@ -98,8 +102,10 @@ public sealed record InternalTlsSettings(string AuthorityPath, string Certificat
         }
         else if (settings is null && !IsLoopbackOnly(url))
         {
-            reader.AddProblem($"{name} has {url}, beyond loopback, without internal TLS: set {AuthorityVariable}, {CertificateVariable} "
-                + $"and {KeyVariable} ({Hint}).");
+            reader.AddProblem(
+                $"{name} has {url}, beyond loopback, without internal TLS: set {AuthorityVariable}, {CertificateVariable} "
+                    + $"and {KeyVariable} ({Hint})."
+            );
         }
     }
 

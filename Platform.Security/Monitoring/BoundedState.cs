@@ -16,7 +16,13 @@ public static class BoundedState
     /// </summary>
     /// <remarks>Static callbacks with <paramref name="now"/> passed in: nothing is allocated on the common path.</remarks>
     public static void TrimIfFull<TKey, TState>(
-        ConcurrentDictionary<TKey, TState> map, int capacity, Lock gate, DateTimeOffset now, Func<TState, DateTimeOffset, bool> expired, Func<TState, long> events)
+        ConcurrentDictionary<TKey, TState> map,
+        int capacity,
+        Lock gate,
+        DateTimeOffset now,
+        Func<TState, DateTimeOffset, bool> expired,
+        Func<TState, long> events
+    )
         where TKey : notnull
     {
         if (map.Count <= capacity || !gate.TryEnter())

@@ -45,7 +45,8 @@ public sealed class BurstDetector : IDisposable
             key,
             static (_, now) => new Burst(now, 1),
             (_, current, now) => now - current.Start > _window ? new Burst(now, 1) : current with { Count = current.Count + 1 },
-            now);
+            now
+        );
         if (_bursts.Count > _capacity)
         {
             BoundedState.TrimIfFull(_bursts, _capacity, _trimming, now, (b, now) => now - b.Start > _window, static b => b.Count);

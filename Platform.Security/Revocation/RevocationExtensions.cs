@@ -32,8 +32,10 @@ internal sealed class RevocationFeedHealthCheck(RevocationFeedFollower follower,
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var last = follower.LastSuccess;
-        return Task.FromResult(last is not null && time.GetUtcNow() - last.Value <= options.PollInterval * 3
-            ? HealthCheckResult.Healthy("read recently")
-            : new HealthCheckResult(context.Registration.FailureStatus, last is null ? "not read yet" : $"last read {last.Value:u}"));
+        return Task.FromResult(
+            last is not null && time.GetUtcNow() - last.Value <= options.PollInterval * 3
+                ? HealthCheckResult.Healthy("read recently")
+                : new HealthCheckResult(context.Registration.FailureStatus, last is null ? "not read yet" : $"last read {last.Value:u}")
+        );
     }
 }

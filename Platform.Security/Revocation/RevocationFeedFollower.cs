@@ -14,7 +14,12 @@ public sealed record RevocationFeedOptions(Uri FeedUrl, TimeSpan PollInterval);
 /// expire (at most ACCESS_TOKEN_MINUTES) and every failed poll is logged; readiness reports the feed as degraded.
 /// </summary>
 public sealed partial class RevocationFeedFollower(
-    IHttpClientFactory httpClients, RevokedSessions revoked, RevocationFeedOptions options, TimeProvider time, ILogger<RevocationFeedFollower> logger) : BackgroundService
+    IHttpClientFactory httpClients,
+    RevokedSessions revoked,
+    RevocationFeedOptions options,
+    TimeProvider time,
+    ILogger<RevocationFeedFollower> logger
+) : BackgroundService
 {
     public const string HttpClientName = "revocation-feed";
 
@@ -91,8 +96,10 @@ public sealed partial class RevocationFeedFollower(
             {
                 await PollAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is HttpRequestException or System.Text.Json.JsonException or InvalidOperationException
-                || (ex is TaskCanceledException && !stoppingToken.IsCancellationRequested))
+            catch (Exception ex)
+                when (ex is HttpRequestException or System.Text.Json.JsonException or InvalidOperationException
+                    || (ex is TaskCanceledException && !stoppingToken.IsCancellationRequested)
+                )
             {
                 _failures++;
                 LogFailed(options.FeedUrl, _failures, ex.Message);
@@ -109,10 +116,16 @@ public sealed partial class RevocationFeedFollower(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read the revocation feed {FeedUrl} ({Failures} failed polls): {Reason}. Revoked sessions stay usable until their tokens expire.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Cannot read the revocation feed {FeedUrl} ({Failures} failed polls): {Reason}. Revoked sessions stay usable until their tokens expire."
+    )]
     private partial void LogFailed(Uri feedUrl, int failures, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The revocation feed {FeedUrl} started over (cursor {Cursor}, feed at {Head}, or a new epoch: its database restored or revoke-all run); reading it again from the start")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "The revocation feed {FeedUrl} started over (cursor {Cursor}, feed at {Head}, or a new epoch: its database restored or revoke-all run); reading it again from the start"
+    )]
     private partial void LogStartedOver(Uri feedUrl, long cursor, long head);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revocation feed readable again after {Failures} failed polls")]

@@ -17,7 +17,10 @@ public static class RevocationPush
     public static readonly RedisChannel Channel = RedisChannel.Literal(RedisSettings.KeyPrefix + "revocations");
 
     public static string Serialize(IReadOnlyList<(string Sid, DateTimeOffset ExpiresAt)> sessions, DateTimeOffset? revokedBefore) =>
-        JsonSerializer.Serialize(new PushMessage([.. sessions.Select(s => new FeedSession(s.Sid, s.ExpiresAt))], revokedBefore), PushJsonContext.Default.PushMessage);
+        JsonSerializer.Serialize(
+            new PushMessage([.. sessions.Select(s => new FeedSession(s.Sid, s.ExpiresAt))], revokedBefore),
+            PushJsonContext.Default.PushMessage
+        );
 
     internal static PushMessage? Deserialize(string json)
     {

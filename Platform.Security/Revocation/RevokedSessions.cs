@@ -31,10 +31,10 @@ public sealed class RevokedSessions(TimeProvider time)
     {
         var seconds = at.ToUnixTimeSeconds();
         long current;
-        while (seconds > (current = Interlocked.Read(ref _revokedBeforeSeconds))
-            && Interlocked.CompareExchange(ref _revokedBeforeSeconds, seconds, current) != current)
-        {
-        }
+        while (
+            seconds > (current = Interlocked.Read(ref _revokedBeforeSeconds))
+            && Interlocked.CompareExchange(ref _revokedBeforeSeconds, seconds, current) != current
+        ) { }
     }
 
     public void Add(string sessionId, DateTimeOffset expiresAt) => _revoked[sessionId] = expiresAt;

@@ -16,7 +16,9 @@ public sealed class CertificateExpiry
     private readonly ConcurrentDictionary<string, Func<DateTime>> _certificates = new(StringComparer.Ordinal);
 
     public CertificateExpiry(IMeterFactory meters) =>
-        meters.Create(MeterName).CreateObservableGauge("tls.certificate.not_after", Measure, unit: "s", description: "When the certificate expires (Unix time)");
+        meters
+            .Create(MeterName)
+            .CreateObservableGauge("tls.certificate.not_after", Measure, unit: "s", description: "When the certificate expires (Unix time)");
 
     /// <summary>Reports <paramref name="notAfter"/> under <paramref name="certificate"/> from now on.</summary>
     public void Observe(string certificate, Func<DateTime> notAfter) => _certificates[certificate] = notAfter;
@@ -24,5 +26,6 @@ public sealed class CertificateExpiry
     private IEnumerable<Measurement<long>> Measure() =>
         _certificates.Select(entry => new Measurement<long>(
             new DateTimeOffset(entry.Value().ToUniversalTime(), TimeSpan.Zero).ToUnixTimeSeconds(),
-            new KeyValuePair<string, object?>("certificate", entry.Key)));
+            new KeyValuePair<string, object?>("certificate", entry.Key)
+        ));
 }

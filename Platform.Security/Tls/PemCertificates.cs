@@ -65,7 +65,8 @@ public static class PemCertificates
         {
             var authorities = new X509Certificate2Collection();
             authorities.ImportFromPemFile(path);
-            problem = authorities.Count == 0 ? "it holds no PEM certificate"
+            problem =
+                authorities.Count == 0 ? "it holds no PEM certificate"
                 : authorities.Any(IsAuthority) ? null
                 : "none of its certificates is a certificate authority (basicConstraints CA:TRUE)";
             return problem is null ? authorities : null;

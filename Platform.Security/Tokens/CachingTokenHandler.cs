@@ -50,8 +50,11 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler
     private async Task<TokenValidationResult> ValidateAndRememberAsync(string token, TokenValidationParameters validationParameters)
     {
         var result = await base.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid && result.SecurityToken is JsonWebToken jwt
-            && _time.GetUtcNow().UtcDateTime < jwt.ValidTo + validationParameters.ClockSkew)
+        if (
+            result.IsValid
+            && result.SecurityToken is JsonWebToken jwt
+            && _time.GetUtcNow().UtcDateTime < jwt.ValidTo + validationParameters.ClockSkew
+        )
         {
             if (_validated.Count >= Capacity)
             {
@@ -82,8 +85,7 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler
         }
     }
 
-    private bool IsStillGood(ValidatedToken hit, TimeSpan skew) =>
-        _time.GetUtcNow().UtcDateTime <= hit.ValidTo + skew && _keys.Contains(hit.Kid);
+    private bool IsStillGood(ValidatedToken hit, TimeSpan skew) => _time.GetUtcNow().UtcDateTime <= hit.ValidTo + skew && _keys.Contains(hit.Kid);
 }
 
 /// <summary>A token that passed validation, with what every request needs from it read once.</summary>
@@ -100,8 +102,10 @@ public sealed class ValidatedToken
 
     /// <summary>What revocation is checked against: the <c>sid</c> claim and <c>iat</c> (Unix seconds); null when missing or malformed.</summary>
     internal static (string? Session, long? IssuedAt) SessionOf(ClaimsPrincipal? principal) =>
-        (principal?.FindFirst(TokenConventions.SessionClaim)?.Value,
-         long.TryParse(principal?.FindFirst("iat")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iat) ? iat : null);
+        (
+            principal?.FindFirst(TokenConventions.SessionClaim)?.Value,
+            long.TryParse(principal?.FindFirst("iat")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var iat) ? iat : null
+        );
 
     internal Task<TokenValidationResult> Result { get; }
 

@@ -17,7 +17,8 @@ public sealed record JwksOptions(Uri JwksUrl, TimeSpan RefreshInterval, TimeSpan
 /// stay in use, every failure is logged, and the next read comes sooner: 1 s, 2 s, 4 s… up to the refresh interval
 /// (a service started before the AuthService accepts tokens within seconds of it coming up, not half a minute).
 /// </summary>
-public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOptions options, TimeProvider time, ILogger<JwksKeyCache> logger) : BackgroundService
+public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOptions options, TimeProvider time, ILogger<JwksKeyCache> logger)
+    : BackgroundService
 {
     public const string HttpClientName = "jwks";
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
@@ -34,8 +35,7 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
     /// <summary>False until a JWKS with at least one usable key has been read: until then no token can be checked.</summary>
     public bool HasKeys => _keys.Count > 0;
 
-    public IEnumerable<SecurityKey> KeysFor(string? kid) =>
-        kid is not null && _keys.TryGetValue(kid, out var key) ? [key] : [];
+    public IEnumerable<SecurityKey> KeysFor(string? kid) => kid is not null && _keys.TryGetValue(kid, out var key) ? [key] : [];
 
     /// <summary>
     /// Before validating a token with an unknown <c>kid</c>: re-read JWKS, unless that was done within the last
@@ -75,9 +75,13 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
             var keys = new Dictionary<string, SecurityKey>(StringComparer.Ordinal);
             foreach (var key in new JsonWebKeySet(json).Keys)
             {
-                if (key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv == JsonWebKeyECTypes.P256
-                    && (string.IsNullOrEmpty(key.Alg) || key.Alg == SecurityAlgorithms.EcdsaSha256) && !string.IsNullOrEmpty(key.KeyId)
-                    && !key.HasPrivateKey)
+                if (
+                    key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve
+                    && key.Crv == JsonWebKeyECTypes.P256
+                    && (string.IsNullOrEmpty(key.Alg) || key.Alg == SecurityAlgorithms.EcdsaSha256)
+                    && !string.IsNullOrEmpty(key.KeyId)
+                    && !key.HasPrivateKey
+                )
                 {
                     keys[key.KeyId] = key;
                 }
@@ -92,8 +96,10 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
             LastSuccess = time.GetUtcNow();
             return true;
         }
-        catch (Exception ex) when (ex is HttpRequestException or ArgumentException or System.Text.Json.JsonException
-            || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex)
+            when (ex is HttpRequestException or ArgumentException or System.Text.Json.JsonException
+                || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            )
         {
             LogFailed(options.JwksUrl, ex.Message, _keys.Count);
             return false;

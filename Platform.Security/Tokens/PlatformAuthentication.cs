@@ -32,88 +32,94 @@ public static class PlatformAuthentication
         services.AddHostedService(provider => provider.GetRequiredService<JwksKeyCache>());
         services.AddSingleton<CachingTokenHandler>();
         services.AddSingleton(provider => new HeldTokenCheck(
-            provider.GetRequiredService<RevokedSessions>(), provider.GetRequiredService<JwksKeyCache>().Contains, provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<RevokedSessions>(),
+            provider.GetRequiredService<JwksKeyCache>().Contains,
+            provider.GetRequiredService<TimeProvider>()
+        ));
         services.AddRevocationFeed(new RevocationFeedOptions(settings.RevocationFeedUrl, settings.RevocationPollInterval));
         services.AddHealthChecks().AddCheck<JwksHealthCheck>("jwks");
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<JwksKeyCache, CachingTokenHandler, RevokedSessions, TimeProvider>((options, keys, handler, revoked, time) =>
-            {
-                options.MapInboundClaims = false;
-                // Nothing reads the token back from the ticket (the gateway forwards the request's own); saving it
-                // would copy it into the authentication properties on every request.
-                options.SaveToken = false;
-                options.TokenHandlers.Clear();
-                options.TokenHandlers.Add(handler);
-                options.TokenValidationParameters = TokenValidation.CreateParameters(keys.KeysFor, time);
-                options.Events = new JwtBearerEvents
+        services
+            .AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<JwksKeyCache, CachingTokenHandler, RevokedSessions, TimeProvider>(
+                (options, keys, handler, revoked, time) =>
                 {
-                    OnMessageReceived = context =>
+                    options.MapInboundClaims = false;
+                    // Nothing reads the token back from the ticket (the gateway forwards the request's own); saving it
+                    // would copy it into the authentication properties on every request.
+                    options.SaveToken = false;
+                    options.TokenHandlers.Clear();
+                    options.TokenHandlers.Add(handler);
+                    options.TokenValidationParameters = TokenValidation.CreateParameters(keys.KeysFor, time);
+                    options.Events = new JwtBearerEvents
                     {
-                        var token = RequestToken.Locate(context.Request, out _);
-                        if (token.IsEmpty)
+                        OnMessageReceived = context =>
                         {
-                            context.HttpContext.Items[RefusalReasonItem] = "missing-token";
-                            context.NoResult();
-                            return Task.CompletedTask;
-                        }
+                            var token = RequestToken.Locate(context.Request, out _);
+                            if (token.IsEmpty)
+                            {
+                                context.HttpContext.Items[RefusalReasonItem] = "missing-token";
+                                context.NoResult();
+                                return Task.CompletedTask;
+                            }
 
-                        // A token validated before and still good: served from the cache here, before JwtBearer copies
-                        // the token, clones its validation parameters and builds its contexts for every request.
-                        if (handler.TryRecall(token, options.TokenValidationParameters.ClockSkew, out var validated))
+                            // A token validated before and still good: served from the cache here, before JwtBearer copies
+                            // the token, clones its validation parameters and builds its contexts for every request.
+                            if (handler.TryRecall(token, options.TokenValidationParameters.ClockSkew, out var validated))
+                            {
+                                if (Refuse(revoked, context.HttpContext, validated.Session, validated.IssuedAt))
+                                {
+                                    context.Fail("The session has ended.");
+                                }
+                                else
+                                {
+                                    context.Principal = validated.Principal;
+                                    context.Success();
+                                }
+
+                                return Task.CompletedTask;
+                            }
+
+                            var value = token.ToString();
+                            context.Token = value;
+                            // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a second).
+                            return !handler.Remembers(value) && Kid(value) is { } kid && !keys.Contains(kid)
+                                ? ReadKeysAsync(context, kid)
+                                : Task.CompletedTask;
+                        },
+                        OnChallenge = context => context.HttpContext.Items.ContainsKey(NoKeysYetItem) ? NotReadyAsync(context) : Task.CompletedTask,
+                        OnForbidden = ExplainForbiddenAsync,
+                        OnTokenValidated = context =>
                         {
-                            if (Refuse(revoked, context.HttpContext, validated.Session, validated.IssuedAt))
+                            var (session, issuedAt) = ValidatedToken.SessionOf(context.Principal);
+                            if (Refuse(revoked, context.HttpContext, session, issuedAt))
                             {
                                 context.Fail("The session has ended.");
                             }
-                            else
-                            {
-                                context.Principal = validated.Principal;
-                                context.Success();
-                            }
 
                             return Task.CompletedTask;
-                        }
-
-                        var value = token.ToString();
-                        context.Token = value;
-                        // A token naming a key we have not seen: perhaps a new key; re-read JWKS (at most once a second).
-                        return !handler.Remembers(value) && Kid(value) is { } kid && !keys.Contains(kid)
-                            ? ReadKeysAsync(context, kid)
-                            : Task.CompletedTask;
-                    },
-                    OnChallenge = context => context.HttpContext.Items.ContainsKey(NoKeysYetItem) ? NotReadyAsync(context) : Task.CompletedTask,
-                    OnForbidden = ExplainForbiddenAsync,
-                    OnTokenValidated = context =>
-                    {
-                        var (session, issuedAt) = ValidatedToken.SessionOf(context.Principal);
-                        if (Refuse(revoked, context.HttpContext, session, issuedAt))
+                        },
+                        OnAuthenticationFailed = context =>
                         {
-                            context.Fail("The session has ended.");
+                            context.HttpContext.Items.TryAdd(RefusalReasonItem, "invalid-token");
+                            return Task.CompletedTask;
+                        },
+                    };
+
+                    async Task ReadKeysAsync(MessageReceivedContext context, string kid)
+                    {
+                        await keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted);
+                        if (!keys.HasKeys)
+                        {
+                            // This process has not read the AuthService's keys yet (it started first, or cannot reach it): the
+                            // token may well be good, so it is neither accepted nor called invalid.
+                            context.HttpContext.Items[NoKeysYetItem] = true;
+                            context.NoResult();
                         }
-
-                        return Task.CompletedTask;
-                    },
-                    OnAuthenticationFailed = context =>
-                    {
-                        context.HttpContext.Items.TryAdd(RefusalReasonItem, "invalid-token");
-                        return Task.CompletedTask;
-                    },
-                };
-
-                async Task ReadKeysAsync(MessageReceivedContext context, string kid)
-                {
-                    await keys.EnsureKnownAsync(kid, context.HttpContext.RequestAborted);
-                    if (!keys.HasKeys)
-                    {
-                        // This process has not read the AuthService's keys yet (it started first, or cannot reach it): the
-                        // token may well be good, so it is neither accepted nor called invalid.
-                        context.HttpContext.Items[NoKeysYetItem] = true;
-                        context.NoResult();
                     }
                 }
-            });
+            );
         return services;
 
         // A token of an ended session (signed out, revoked, or issued before a revoke-all) is refused, cached or not.
@@ -134,8 +140,12 @@ public static class PlatformAuthentication
     {
         context.HandleResponse();
         // (A browser asking for a page, Accept: text/html, gets the status and Retry-After without a body.)
-        return context.HttpContext.WriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Not ready",
-            "The signing keys have not been read yet; try again in a moment.", retryAfterSeconds: 1);
+        return context.HttpContext.WriteProblemAsync(
+            StatusCodes.Status503ServiceUnavailable,
+            "Not ready",
+            "The signing keys have not been read yet; try again in a moment.",
+            retryAfterSeconds: 1
+        );
     }
 
     /// <summary>
@@ -150,8 +160,12 @@ public static class PlatformAuthentication
         }
 
         context.HttpContext.Items.TryAdd(RefusalReasonItem, "second-factor-setup-required");
-        return context.HttpContext.WriteProblemAsync(StatusCodes.Status403Forbidden, "Second factor required",
-            "Administrators must set up a second factor first (POST /api/auth/mfa/totp/setup, then /confirm).", extension: ("mfa", "totp-setup-required"));
+        return context.HttpContext.WriteProblemAsync(
+            StatusCodes.Status403Forbidden,
+            "Second factor required",
+            "Administrators must set up a second factor first (POST /api/auth/mfa/totp/setup, then /confirm).",
+            extension: ("mfa", "totp-setup-required")
+        );
     }
 
     private static string? Kid(string token)
@@ -174,7 +188,5 @@ public static class PlatformAuthentication
 internal sealed class JwksHealthCheck(JwksKeyCache keys) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(keys.HasKeys
-            ? HealthCheckResult.Healthy("keys loaded")
-            : HealthCheckResult.Unhealthy("no signing keys read yet"));
+        Task.FromResult(keys.HasKeys ? HealthCheckResult.Healthy("keys loaded") : HealthCheckResult.Unhealthy("no signing keys read yet"));
 }

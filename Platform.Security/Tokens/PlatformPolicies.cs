@@ -20,7 +20,8 @@ public static class PlatformPolicies
 
     public static IServiceCollection AddPlatformAuthorization(this IServiceCollection services)
     {
-        services.AddAuthorizationBuilder()
+        services
+            .AddAuthorizationBuilder()
             .SetDefaultPolicy(FullAccess().Build())
             .AddPolicy(SignedIn, FullAccess().Build())
             .AddPolicy(Admin, FullAccess().RequireRole(TokenConventions.AdminRole).Build())
@@ -29,5 +30,7 @@ public static class PlatformPolicies
     }
 
     private static AuthorizationPolicyBuilder FullAccess() =>
-        new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireAssertion(context => !context.User.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim));
+        new AuthorizationPolicyBuilder()
+            .RequireAuthenticatedUser()
+            .RequireAssertion(context => !context.User.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim));
 }

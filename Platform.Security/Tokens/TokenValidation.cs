@@ -11,28 +11,29 @@ public static class TokenValidation
     /// header, a required <c>exp</c>, <c>nbf</c>, 30 s of clock skew, with time from <paramref name="time"/> so tests
     /// can move it.
     /// </summary>
-    public static TokenValidationParameters CreateParameters(Func<string?, IEnumerable<SecurityKey>> keysForKid, TimeProvider time) => new()
-    {
-        ValidIssuer = TokenConventions.Issuer,
-        ValidAudience = TokenConventions.Audience,
-        ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-        ValidTypes = [TokenConventions.TokenType],
-        TypeValidator = ValidateType,
-        ClockSkew = TokenConventions.ClockSkew,
-        RequireExpirationTime = true,
-        RequireSignedTokens = true,
-        ValidateIssuerSigningKey = true,
-        NameClaimType = "sub",
-        RoleClaimType = TokenConventions.RoleClaim,
-        IssuerSigningKeyResolver = (_, _, kid, _) => keysForKid(kid),
-        LifetimeValidator = (notBefore, expires, _, parameters) =>
+    public static TokenValidationParameters CreateParameters(Func<string?, IEnumerable<SecurityKey>> keysForKid, TimeProvider time) =>
+        new()
         {
-            var now = time.GetUtcNow().UtcDateTime;
-            return expires is not null
-                && now <= expires.Value + parameters.ClockSkew
-                && (notBefore is null || notBefore.Value <= now + parameters.ClockSkew);
-        },
-    };
+            ValidIssuer = TokenConventions.Issuer,
+            ValidAudience = TokenConventions.Audience,
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+            ValidTypes = [TokenConventions.TokenType],
+            TypeValidator = ValidateType,
+            ClockSkew = TokenConventions.ClockSkew,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = true,
+            NameClaimType = "sub",
+            RoleClaimType = TokenConventions.RoleClaim,
+            IssuerSigningKeyResolver = (_, _, kid, _) => keysForKid(kid),
+            LifetimeValidator = (notBefore, expires, _, parameters) =>
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                return expires is not null
+                    && now <= expires.Value + parameters.ClockSkew
+                    && (notBefore is null || notBefore.Value <= now + parameters.ClockSkew);
+            },
+        };
 
     /// <summary>
     /// <c>typ</c> must be <c>at+jwt</c>, and the header must carry no <c>crit</c>: RFC 7515 §4.1.11 requires refusing a
@@ -43,7 +44,9 @@ public static class TokenValidation
     {
         if (token is JsonWebToken jwt && jwt.TryGetHeaderValue<object>("crit", out _))
         {
-            throw new SecurityTokenInvalidTypeException("The token's header names critical extensions (crit) that this verifier does not understand.");
+            throw new SecurityTokenInvalidTypeException(
+                "The token's header names critical extensions (crit) that this verifier does not understand."
+            );
         }
 
         if (type is null || !parameters.ValidTypes.Contains(type, StringComparer.Ordinal))

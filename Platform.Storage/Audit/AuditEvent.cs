@@ -1,7 +1,16 @@
 namespace Platform.Storage.Audit;
 
 /// <summary>One audited event: who did what to what, from where, and how it ended.</summary>
-public sealed record AuditEvent(long Id, DateTimeOffset At, string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail);
+public sealed record AuditEvent(
+    long Id,
+    DateTimeOffset At,
+    string Action,
+    string? Actor,
+    string? Target,
+    string? ClientIp,
+    string Outcome,
+    string? Detail
+);
 
 /// <summary>An entry to write: who did what to what, from where, and how it ended.</summary>
 public sealed record AuditEntry(string Action, string? Actor, string? Target, string? ClientIp, string Outcome, string? Detail);
@@ -12,7 +21,15 @@ public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? NextCurs
 /// <summary>An append-only audit trail, kept for AUDIT_RETENTION_DAYS. SQLite now; PostgreSQL implements the same for several machines.</summary>
 public interface IAuditLog
 {
-    Task WriteAsync(string action, string? actor, string? target, string? clientIp, string outcome, string? detail = null, CancellationToken cancellationToken = default);
+    Task WriteAsync(
+        string action,
+        string? actor,
+        string? target,
+        string? clientIp,
+        string outcome,
+        string? detail = null,
+        CancellationToken cancellationToken = default
+    );
 
     /// <summary>Several entries in one transaction (one commit), for writers that aggregate.</summary>
     Task WriteAllAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default);

@@ -10,7 +10,10 @@ public static class AuditExtensions
         where TDatabase : ServiceDatabase
     {
         services.AddSingleton(settings);
-        services.AddSingleton<IAuditLog>(provider => new AuditLog(provider.GetRequiredService<TDatabase>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IAuditLog>(provider => new AuditLog(
+            provider.GetRequiredService<TDatabase>(),
+            provider.GetRequiredService<TimeProvider>()
+        ));
         services.AddSingleton<AuditRetention>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditRetention>());
         return services;

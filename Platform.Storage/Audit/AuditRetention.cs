@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Platform.Storage.Audit;
 
 /// <summary>Once an hour (and at start-up), deletes audit entries older than AUDIT_RETENTION_DAYS.</summary>
-public sealed partial class AuditRetention(IAuditLog audit, AuditSettings settings, TimeProvider time, ILogger<AuditRetention> logger) : BackgroundService
+public sealed partial class AuditRetention(IAuditLog audit, AuditSettings settings, TimeProvider time, ILogger<AuditRetention> logger)
+    : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -44,8 +45,7 @@ public sealed partial class AuditRetention(IAuditLog audit, AuditSettings settin
             {
                 LogFailed(ex);
             }
-        }
-        while (await WaitAsync(timer, stoppingToken));
+        } while (await WaitAsync(timer, stoppingToken));
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)

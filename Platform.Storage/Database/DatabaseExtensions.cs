@@ -56,7 +56,10 @@ internal sealed partial class DatabaseStartup(ServiceDatabase database, ILogger<
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Database {Database} unavailable at start-up: {Reason}; data requests answer 503 until it answers, retrying")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "Database {Database} unavailable at start-up: {Reason}; data requests answer 503 until it answers, retrying"
+    )]
     private partial void LogUnavailable(string database, string reason);
 }
 

@@ -36,7 +36,10 @@ public sealed record DatabaseSettings(string DataDirectory, string? PostgresConn
     {
         problem = null;
         NpgsqlConnectionStringBuilder builder;
-        if (value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        if (
+            value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+        )
         {
             if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || string.IsNullOrEmpty(url.Host))
             {
@@ -62,14 +65,17 @@ public sealed record DatabaseSettings(string DataDirectory, string? PostgresConn
                 var parts = pair.Split('=', 2);
                 var name = Uri.UnescapeDataString(parts[0]);
                 var setting = parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : "";
-                if (name.Equals("sslmode", StringComparison.OrdinalIgnoreCase)
-                    && Enum.TryParse<SslMode>(setting.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var mode))
+                if (
+                    name.Equals("sslmode", StringComparison.OrdinalIgnoreCase)
+                    && Enum.TryParse<SslMode>(setting.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var mode)
+                )
                 {
                     builder.SslMode = mode;
                 }
                 else
                 {
-                    problem = $"has the query parameter \"{name}\"{(name.Equals("sslmode", StringComparison.OrdinalIgnoreCase) ? $" with the unknown value \"{setting}\"" : "")}; only sslmode (disable, allow, prefer, require, verify-ca, verify-full) is read.";
+                    problem =
+                        $"has the query parameter \"{name}\"{(name.Equals("sslmode", StringComparison.OrdinalIgnoreCase) ? $" with the unknown value \"{setting}\"" : "")}; only sslmode (disable, allow, prefer, require, verify-ca, verify-full) is read.";
                     return null;
                 }
             }

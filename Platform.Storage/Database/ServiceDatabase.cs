@@ -32,7 +32,13 @@ public abstract partial class ServiceDatabase : IAsyncDisposable
     /// <param name="name">The SQLite file's name and the PostgreSQL schema: what the service owns.</param>
     /// <param name="durable">SQLite: synchronous=FULL (a commit survives a power cut) rather than NORMAL (a crash).</param>
     /// <param name="migrations">Every migration of this database, from <see cref="Migration.Load"/>.</param>
-    protected ServiceDatabase(DatabaseSettings settings, string name, bool durable, Func<DatabaseEngine, IReadOnlyList<Migration>> migrations, ILogger logger)
+    protected ServiceDatabase(
+        DatabaseSettings settings,
+        string name,
+        bool durable,
+        Func<DatabaseEngine, IReadOnlyList<Migration>> migrations,
+        ILogger logger
+    )
     {
         Name = name;
         _logger = logger;
@@ -50,7 +56,8 @@ public abstract partial class ServiceDatabase : IAsyncDisposable
             }
 
             _postgres = builder.Build();
-            Description = $"PostgreSQL {builder.ConnectionStringBuilder.Host}:{builder.ConnectionStringBuilder.Port}/{builder.ConnectionStringBuilder.Database}, schema {name}";
+            Description =
+                $"PostgreSQL {builder.ConnectionStringBuilder.Host}:{builder.ConnectionStringBuilder.Port}/{builder.ConnectionStringBuilder.Database}, schema {name}";
         }
         else
         {
@@ -136,7 +143,11 @@ public abstract partial class ServiceDatabase : IAsyncDisposable
     /// </summary>
     public Task TakeTurnAsync(DbConnection connection, DbTransaction transaction, string resource) =>
         Engine == DatabaseEngine.PostgreSql
-            ? connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", new { key = $"recordings-platform/{resource}" }, transaction)
+            ? connection.ExecuteAsync(
+                "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
+                new { key = $"recordings-platform/{resource}" },
+                transaction
+            )
             : Task.CompletedTask;
 
     /// <summary>

@@ -33,9 +33,12 @@ public static class SqliteSingleReplica
         {
             throw new SettingsException(
                 $"{service} cannot start: another {service} is running on the SQLite database in DATA_DIR {settings.DataDirectory}."
-                + Environment.NewLine + "  SQLite serves one replica. To run several, give every replica DATABASE_URL (PostgreSQL);"
-                + Environment.NewLine + "  with docker compose: docker compose -f docker-compose.yml -f docker-compose.scale.yml up."
-                + Environment.NewLine);
+                    + Environment.NewLine
+                    + "  SQLite serves one replica. To run several, give every replica DATABASE_URL (PostgreSQL);"
+                    + Environment.NewLine
+                    + "  with docker compose: docker compose -f docker-compose.yml -f docker-compose.scale.yml up."
+                    + Environment.NewLine
+            );
         }
 
         // A hosted service is resolved by the host, so the container disposes it (releasing the lock) with the host.

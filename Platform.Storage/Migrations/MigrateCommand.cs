@@ -34,7 +34,12 @@ public static class MigrateCommand
     }
 
     /// <returns>0 when the database is up to date; 69 (unavailable) when it cannot be reached.</returns>
-    public static async Task<int> RunAsync(ServiceDatabase database, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(
+        ServiceDatabase database,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellationToken = default
+    )
     {
         try
         {

@@ -29,11 +29,19 @@ public sealed partial record Migration(string Component, int Version, string Nam
             var match = FileName().Match(resource[prefix.Length..]);
             if (!match.Success)
             {
-                throw new InvalidOperationException($"Migration {resource} of {assembly.GetName().Name} is not named NNNN_name.sql or NNNN_name.{{sqlite|postgresql}}.sql.");
+                throw new InvalidOperationException(
+                    $"Migration {resource} of {assembly.GetName().Name} is not named NNNN_name.sql or NNNN_name.{{sqlite|postgresql}}.sql."
+                );
             }
 
-            files.Add((int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), match.Groups[2].Value,
-                match.Groups[3].Success ? match.Groups[3].Value : null, resource));
+            files.Add(
+                (
+                    int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
+                    match.Groups[2].Value,
+                    match.Groups[3].Success ? match.Groups[3].Value : null,
+                    resource
+                )
+            );
         }
 
         var migrations = new List<Migration>();
@@ -42,10 +50,17 @@ public sealed partial record Migration(string Component, int Version, string Nam
             var shared = step.Where(file => file.Engine is null).ToList();
             var own = step.Where(file => file.Engine == wanted).ToList();
             var other = step.Where(file => file.Engine is not null && file.Engine != wanted).ToList();
-            if (step.Select(file => file.Name).Distinct(StringComparer.Ordinal).Count() > 1 || shared.Count > 1 || own.Count > 1
-                || (shared.Count == 1 && (own.Count > 0 || other.Count > 0)) || (shared.Count == 0 && (own.Count != 1 || other.Count != 1)))
+            if (
+                step.Select(file => file.Name).Distinct(StringComparer.Ordinal).Count() > 1
+                || shared.Count > 1
+                || own.Count > 1
+                || (shared.Count == 1 && (own.Count > 0 || other.Count > 0))
+                || (shared.Count == 0 && (own.Count != 1 || other.Count != 1))
+            )
             {
-                throw new InvalidOperationException($"The {component} migration {step.Key:D4} must be one file for both engines, or one for each: found {string.Join(", ", step.Select(file => file.Resource[prefix.Length..]))}.");
+                throw new InvalidOperationException(
+                    $"The {component} migration {step.Key:D4} must be one file for both engines, or one for each: found {string.Join(", ", step.Select(file => file.Resource[prefix.Length..]))}."
+                );
             }
 
             var chosen = shared.Count == 1 ? shared[0] : own[0];

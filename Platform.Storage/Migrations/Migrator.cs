@@ -22,14 +22,20 @@ public static class Migrator
         """;
 
     /// <returns>The migrations applied by this call (none when all were applied already).</returns>
-    internal static async Task<IReadOnlyList<Migration>> ApplyAsync(ServiceDatabase database, IReadOnlyList<Migration> migrations, CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<Migration>> ApplyAsync(
+        ServiceDatabase database,
+        IReadOnlyList<Migration> migrations,
+        CancellationToken cancellationToken
+    )
     {
         var postgres = database.Engine == DatabaseEngine.PostgreSql;
         var lockKey = $"recordings-platform/migrations/{database.Name}";
         await using var connection = await database.OpenWithoutMigratingAsync(cancellationToken);
         if (postgres)
         {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition("SELECT pg_advisory_lock(hashtextextended(@lockKey, 0))", new { lockKey }, cancellationToken: cancellationToken)
+            );
         }
 
         try
@@ -54,8 +60,15 @@ public static class Migrator
                 await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(
                     "INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (@Component, @Version, @Name, @at)",
-                    new { migration.Component, migration.Version, migration.Name, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
-                    transaction);
+                    new
+                    {
+                        migration.Component,
+                        migration.Version,
+                        migration.Name,
+                        at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    },
+                    transaction
+                );
                 await transaction.CommitAsync(cancellationToken);
                 applied.Add(migration);
             }
@@ -74,5 +87,7 @@ public static class Migrator
     private static async Task<bool> IsAppliedAsync(DbConnection connection, DbTransaction transaction, Migration migration) =>
         await connection.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM schema_migrations WHERE component = @Component AND version = @Version",
-            new { migration.Component, Version = (long)migration.Version }, transaction) > 0;
+            new { migration.Component, Version = (long)migration.Version },
+            transaction
+        ) > 0;
 }

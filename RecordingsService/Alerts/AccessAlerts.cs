@@ -11,7 +11,13 @@ namespace RecordingsService.Alerts;
 /// above ACCESS_ALERT_THRESHOLD, one <c>access-alert</c> audit entry per user and window, a warning, the metric and the
 /// alert webhook. Nothing here can fail the user's request: a database fault only skips the check, loudly.
 /// </summary>
-public sealed partial class AccessAlerts(IAuditLog audit, ServiceDefaults.Alerts.Alerts alerts, RecordingsSettings settings, TimeProvider time, ILogger<AccessAlerts> logger)
+public sealed partial class AccessAlerts(
+    IAuditLog audit,
+    ServiceDefaults.Alerts.Alerts alerts,
+    RecordingsSettings settings,
+    TimeProvider time,
+    ILogger<AccessAlerts> logger
+)
 {
     private static readonly string[] Watched = [RecordingAuditActions.Play, RecordingAuditActions.Download, RecordingAuditActions.Delete];
     private static readonly string[] AlertActions = [RecordingAuditActions.AccessAlert];
@@ -44,7 +50,10 @@ public sealed partial class AccessAlerts(IAuditLog audit, ServiceDefaults.Alerts
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Unusual recording access by {User}: {Count} plays, downloads or deletes within {Minutes} minutes, last from {ClientIp}")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Unusual recording access by {User}: {Count} plays, downloads or deletes within {Minutes} minutes, last from {ClientIp}"
+    )]
     private partial void LogUnusualAccess(string user, long count, double minutes, string? clientIp);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Access by {User} could not be checked for unusual patterns (the database: {Reason})")]

@@ -20,16 +20,34 @@ internal static partial class AudioEndpoints
 {
     public static IEndpointRouteBuilder MapAudio(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/recordings/{sid}/audio", StreamAsync).WithName("RecordingAudio").WithSummary("A recording's audio from Twilio (MP3 or WAV), with Range requests for seeking").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn)
-            .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg", additionalContentTypes: ["audio/wav"]).Produces(StatusCodes.Status206PartialContent)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status504GatewayTimeout);
+        app.MapGet("/api/recordings/{sid}/audio", StreamAsync)
+            .WithName("RecordingAudio")
+            .WithSummary("A recording's audio from Twilio (MP3 or WAV), with Range requests for seeking")
+            .WithTags("Recordings")
+            .RequireAuthorization(PlatformPolicies.SignedIn)
+            .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg", additionalContentTypes: ["audio/wav"])
+            .Produces(StatusCodes.Status206PartialContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
         return app;
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult, ValidationProblem>> StreamAsync(
-        string sid, string? format, string? download, HttpContext context, ClaimsPrincipal user, IRecordingStore store, ITwilioRecordings twilio,
-        AudioAccessAudit accessAudit, RecordingsSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string sid,
+        string? format,
+        string? download,
+        HttpContext context,
+        ClaimsPrincipal user,
+        IRecordingStore store,
+        ITwilioRecordings twilio,
+        AudioAccessAudit accessAudit,
+        RecordingsSettings settings,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken
+    )
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -67,8 +85,11 @@ internal static partial class AudioEndpoints
         {
             // Twilio did not answer within TWILIO_TIMEOUT_SECONDS: say so, rather than hold the player (and a connection) longer.
             LogUnreachable(loggers.CreateLogger(typeof(AudioEndpoints)), sid, ex.Message);
-            return TypedResults.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "Audio unavailable",
-                detail: $"Twilio did not answer within {settings.TwilioTimeout.TotalSeconds:0} s; try again.");
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status504GatewayTimeout,
+                title: "Audio unavailable",
+                detail: $"Twilio did not answer within {settings.TwilioTimeout.TotalSeconds:0} s; try again."
+            );
         }
         catch (HttpRequestException ex)
         {
@@ -81,7 +102,11 @@ internal static partial class AudioEndpoints
             switch (media.StatusCode)
             {
                 case HttpStatusCode.NotFound:
-                    return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No audio", detail: "Twilio has no media for this recording.");
+                    return TypedResults.Problem(
+                        statusCode: StatusCodes.Status404NotFound,
+                        title: "No audio",
+                        detail: "Twilio has no media for this recording."
+                    );
                 case HttpStatusCode.RequestedRangeNotSatisfiable:
                     context.Response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
                     CopyHeader(media, context, HeaderNames.ContentRange);
@@ -94,8 +119,13 @@ internal static partial class AudioEndpoints
             }
 
             // Whatever part is served, before a byte of it: once per play, not per seek.
-            await accessAudit.RecordAsync(user.Identity?.Name, sid, asAttachment ? RecordingAuditActions.Download : RecordingAuditActions.Play,
-                context.ClientIp(), format);
+            await accessAudit.RecordAsync(
+                user.Identity?.Name,
+                sid,
+                asAttachment ? RecordingAuditActions.Download : RecordingAuditActions.Play,
+                context.ClientIp(),
+                format
+            );
 
             var response = context.Response;
             response.StatusCode = (int)media.StatusCode;
@@ -128,7 +158,11 @@ internal static partial class AudioEndpoints
     }
 
     private static ProblemHttpResult TwilioUnavailable() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Audio unavailable", detail: "Twilio could not be reached; try again.");
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status502BadGateway,
+            title: "Audio unavailable",
+            detail: "Twilio could not be reached; try again."
+        );
 
     [GeneratedRegex(@"^bytes=\d*-\d*$")]
     private static partial Regex SingleRange();

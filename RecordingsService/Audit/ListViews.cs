@@ -48,8 +48,16 @@ public sealed partial class ListViews(IAuditLog audit, TimeProvider time, ILogge
         }
 
         var until = Time.GetUtcNow();
-        var entries = batch.Select(e => new AuditEntry(RecordingAuditActions.List, e.Key.User, null, e.Key.Source, "success",
-            $"{e.Value.Lists} {(e.Value.Lists == 1 ? "list" : "lists")}, {e.Value.Shown} recordings shown in the minute to {until.UtcDateTime:u}")).ToList();
+        var entries = batch
+            .Select(e => new AuditEntry(
+                RecordingAuditActions.List,
+                e.Key.User,
+                null,
+                e.Key.Source,
+                "success",
+                $"{e.Value.Lists} {(e.Value.Lists == 1 ? "list" : "lists")}, {e.Value.Shown} recordings shown in the minute to {until.UtcDateTime:u}"
+            ))
+            .ToList();
         try
         {
             await audit.WriteAllAsync(entries, cancellationToken);
@@ -62,6 +70,9 @@ public sealed partial class ListViews(IAuditLog audit, TimeProvider time, ILogge
 
     private readonly record struct Key(string User, string Source);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The list audit for {Entries} user(s) could not be written (the database: {Reason}); those list views are not in the audit")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "The list audit for {Entries} user(s) could not be written (the database: {Reason}); those list views are not in the audit"
+    )]
     private partial void LogAuditUnavailable(int entries, string reason);
 }

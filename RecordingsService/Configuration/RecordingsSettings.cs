@@ -83,7 +83,11 @@ public sealed partial record RecordingsSettings : IInternalServiceSettings
             reader.AddProblem("TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits.");
         }
 
-        var authToken = reader.RequiredInProduction("TWILIO_AUTH_TOKEN", "development-auth-token", "the account's auth token; it signs Twilio's callbacks");
+        var authToken = reader.RequiredInProduction(
+            "TWILIO_AUTH_TOKEN",
+            "development-auth-token",
+            "the account's auth token; it signs Twilio's callbacks"
+        );
         var publicBaseUrl = reader.PublicBaseUrl("the public origin Twilio calls, e.g. https://calls.example.com");
         var internalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl);
         var dataDirectory = reader.DataDirectory();
@@ -117,7 +121,9 @@ public sealed partial record RecordingsSettings : IInternalServiceSettings
         var secondary = reader.Raw("TWILIO_AUTH_TOKEN_SECONDARY");
         if (secondary is not null && secondary == primary)
         {
-            reader.AddProblem("TWILIO_AUTH_TOKEN_SECONDARY is the same as TWILIO_AUTH_TOKEN: set it to the other token during a change, or unset it.");
+            reader.AddProblem(
+                "TWILIO_AUTH_TOKEN_SECONDARY is the same as TWILIO_AUTH_TOKEN: set it to the other token during a change, or unset it."
+            );
         }
 
         return secondary;

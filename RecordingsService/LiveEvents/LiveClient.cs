@@ -16,7 +16,10 @@ internal sealed class LiveClient(WebSocket socket, string user, HeldToken token,
     /// <summary>Checked every few seconds as the HTTP path checks a token: the socket ends with its session.</summary>
     public HeldToken Token { get; } = token;
     public string? ClientIp { get; } = clientIp;
-    public Channel<ReadOnlyMemory<byte>> Queue { get; } = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    public Channel<ReadOnlyMemory<byte>> Queue { get; } =
+        Channel.CreateBounded<ReadOnlyMemory<byte>>(
+            new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }
+        );
     public CancellationTokenSource Closing { get; } = new();
     public string? CloseReason { get; set; }
 }

@@ -41,7 +41,15 @@ internal sealed partial class LiveEventHub : BackgroundService
 
     private readonly IRecordingStore _store;
 
-    public LiveEventHub(HeldTokenCheck tokens, ListViews listViews, TimeProvider time, IMeterFactory meters, IOptions<JsonOptions> json, IRecordingStore store, ILogger<LiveEventHub> logger)
+    public LiveEventHub(
+        HeldTokenCheck tokens,
+        ListViews listViews,
+        TimeProvider time,
+        IMeterFactory meters,
+        IOptions<JsonOptions> json,
+        IRecordingStore store,
+        ILogger<LiveEventHub> logger
+    )
     {
         _store = store;
         _json = json.Value.SerializerOptions;
@@ -53,7 +61,10 @@ internal sealed partial class LiveEventHub : BackgroundService
         // A gauge read when scraped (an up-down counter is exported to Prometheus as a counter, with no series until the first client).
         meter.CreateObservableGauge("recordings.live.clients", () => _clients.Count, description: "Connected WebSocket clients");
         _sent = meter.CreateCounter<long>("recordings.live.events_sent", description: "Events written to WebSocket clients");
-        _dropped = meter.CreateCounter<long>("recordings.live.clients_dropped", description: "Clients disconnected for not reading or for an ended session");
+        _dropped = meter.CreateCounter<long>(
+            "recordings.live.clients_dropped",
+            description: "Clients disconnected for not reading or for an ended session"
+        );
     }
 
     public int Count => _clients.Count;
@@ -118,9 +129,7 @@ internal sealed partial class LiveEventHub : BackgroundService
 
             await CloseAsync(client);
             // Aborted without a reason of ours: it stopped answering pings (KeepAliveTimeout) or the connection broke.
-            var reason = client.CloseReason
-                ?? (client.Socket.State == WebSocketState.Aborted ? "unresponsive or lost"
-                : "closed");
+            var reason = client.CloseReason ?? (client.Socket.State == WebSocketState.Aborted ? "unresponsive or lost" : "closed");
             LogDisconnected(client.User, client.ClientIp, reason);
             client.Closing.Dispose();
         }
@@ -220,9 +229,7 @@ internal sealed partial class LiveEventHub : BackgroundService
                 CheckTokens();
             }
         }
-        catch (OperationCanceledException)
-        {
-        }
+        catch (OperationCanceledException) { }
     }
 
     private void Drop(LiveClient client, string reason, string? detail = null)
@@ -255,9 +262,7 @@ internal sealed partial class LiveEventHub : BackgroundService
                 _sent.Add(1);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
-        {
-        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException) { }
     }
 
     private static async Task ReceiveAsync(LiveClient client, CancellationToken cancellationToken)
@@ -275,9 +280,7 @@ internal sealed partial class LiveEventHub : BackgroundService
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
-        {
-        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException) { }
     }
 
     private static async Task CloseAsync(LiveClient client)
@@ -300,9 +303,7 @@ internal sealed partial class LiveEventHub : BackgroundService
         {
             await client.Socket.CloseOutputAsync(status, description, timeout.Token);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
-        {
-        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException) { }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Live events: could not replay the gap of {User} ({Reason}); live events go on")]

@@ -17,31 +17,62 @@ internal static class LiveEventsEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapLiveEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ws", async Task<Results<EmptyHttpResult, ProblemHttpResult>> (HttpContext context, ClaimsPrincipal user, LiveEventHub hub, ServiceDefaults.Hosting.GracefulDrain drain) =>
-        {
-            if (!context.WebSockets.IsWebSocketRequest)
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "WebSocket required", detail: "Connect with a WebSocket upgrade.");
-            }
-
-            DateTimeOffset? since = null;
-            if (context.Request.Query.TryGetValue("since", out var sinceValue))
-            {
-                if (sinceValue.Count != 1 || !DateTimeOffset.TryParse(sinceValue[0], CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
-                    || parsed.Year < 2000 || parsed.Year > 9000)
+        app.MapGet(
+                "/ws",
+                async Task<Results<EmptyHttpResult, ProblemHttpResult>> (
+                    HttpContext context,
+                    ClaimsPrincipal user,
+                    LiveEventHub hub,
+                    ServiceDefaults.Hosting.GracefulDrain drain
+                ) =>
                 {
-                    return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid since", detail: "since must be one ISO 8601 time, such as the at or updatedAt of the last event.");
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        return TypedResults.Problem(
+                            statusCode: StatusCodes.Status400BadRequest,
+                            title: "WebSocket required",
+                            detail: "Connect with a WebSocket upgrade."
+                        );
+                    }
+
+                    DateTimeOffset? since = null;
+                    if (context.Request.Query.TryGetValue("since", out var sinceValue))
+                    {
+                        if (
+                            sinceValue.Count != 1
+                            || !DateTimeOffset.TryParse(
+                                sinceValue[0],
+                                CultureInfo.InvariantCulture,
+                                System.Globalization.DateTimeStyles.AssumeUniversal,
+                                out var parsed
+                            )
+                            || parsed.Year < 2000
+                            || parsed.Year > 9000
+                        )
+                        {
+                            return TypedResults.Problem(
+                                statusCode: StatusCodes.Status400BadRequest,
+                                title: "Invalid since",
+                                detail: "since must be one ISO 8601 time, such as the at or updatedAt of the last event."
+                            );
+                        }
+
+                        since = parsed;
+                    }
+
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync(
+                        new WebSocketAcceptContext { KeepAliveInterval = PingInterval, KeepAliveTimeout = PingInterval * 2 }
+                    );
+                    var client = new LiveClient(socket, user.Identity?.Name ?? "?", HeldToken.From(context), context.ClientIp());
+                    // Open until the drain is over: by then the gateway sends the reconnecting dashboard to another replica.
+                    await hub.RunAsync(client, since, drain.Drained);
+                    return TypedResults.Empty;
                 }
-
-                since = parsed;
-            }
-
-            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = PingInterval, KeepAliveTimeout = PingInterval * 2 });
-            var client = new LiveClient(socket, user.Identity?.Name ?? "?", HeldToken.From(context), context.ClientIp());
-            // Open until the drain is over: by then the gateway sends the reconnecting dashboard to another replica.
-            await hub.RunAsync(client, since, drain.Drained);
-            return TypedResults.Empty;
-        }).RequireAuthorization(PlatformPolicies.SignedIn).WithName("LiveEvents").WithTags("Live events").ExcludeFromDescription();
+            )
+            .RequireAuthorization(PlatformPolicies.SignedIn)
+            .WithName("LiveEvents")
+            .WithTags("Live events")
+            .ExcludeFromDescription();
         return app;
     }
 }

@@ -239,12 +239,21 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
 
     private sealed record GapNotice(string Replica, DateTimeOffset Since);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Live events: Redis is away ({Reason}); this replica's changes go to its own dashboards until it is back, then every dashboard catches up")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Live events: Redis is away ({Reason}); this replica's changes go to its own dashboards until it is back, then every dashboard catches up"
+    )]
     private partial void LogGapBegins(string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Live events: Redis is back; every replica's dashboards catch up on changes since {Since}")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Live events: Redis is back; every replica's dashboards catch up on changes since {Since}"
+    )]
     private partial void LogGapEnded(DateTimeOffset since);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Live events: dashboards could not catch up after a gap ({Reason}); a reconnecting dashboard replays it")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Live events: dashboards could not catch up after a gap ({Reason}); a reconnecting dashboard replays it"
+    )]
     private partial void LogCatchUpFailed(string reason);
 }

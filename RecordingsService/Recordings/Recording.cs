@@ -14,7 +14,8 @@ public sealed record Recording(
     DateTimeOffset? StartTime,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    int? ErrorCode);
+    int? ErrorCode
+);
 
 /// <summary>Recording statuses and the order in which they may follow each other.</summary>
 public static partial class RecordingStatus
@@ -34,13 +35,14 @@ public static partial class RecordingStatus
     /// A status only replaces one of lower rank: in-progress, then a final status (completed, absent, failed), then
     /// deleted. So a retried or late callback never overwrites a newer state, and a deleted recording stays deleted.
     /// </summary>
-    public static int Rank(string status) => status switch
-    {
-        InProgress => 1,
-        Completed or Absent or Failed => 2,
-        Deleted => 3,
-        _ => 0,
-    };
+    public static int Rank(string status) =>
+        status switch
+        {
+            InProgress => 1,
+            Completed or Absent or Failed => 2,
+            Deleted => 3,
+            _ => 0,
+        };
 
     public static bool IsRecordingSid(string? value) => value is not null && RecordingSid().IsMatch(value);
 

@@ -20,7 +20,14 @@ public sealed record DeletionResult(TwilioDeleteOutcome Twilio, bool RecordedHer
 /// that commit published to live clients; deletions are then audited. Replays and out-of-order statuses change
 /// nothing and publish nothing.
 /// </summary>
-public sealed partial class RecordingChanges(RecordingWriter writer, ITwilioRecordings twilio, IRecordingEvents events, IAuditLog audit, TimeProvider time, ILogger<RecordingChanges> logger)
+public sealed partial class RecordingChanges(
+    RecordingWriter writer,
+    ITwilioRecordings twilio,
+    IRecordingEvents events,
+    IAuditLog audit,
+    TimeProvider time,
+    ILogger<RecordingChanges> logger
+)
 {
     /// <returns>The recording as now stored, or null when this report changed nothing.</returns>
     public async Task<Recording?> ApplyAsync(Recording reported, CancellationToken cancellationToken)
@@ -94,9 +101,23 @@ public sealed partial class RecordingChanges(RecordingWriter writer, ITwilioReco
 
     private static string Join(string first, string? second) => second is null ? first : $"{first}; {second}";
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {RecordingSid} was deleted at Twilio, but the database did not take its new status ({Reason})")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "Recording {RecordingSid} was deleted at Twilio, but the database did not take its new status ({Reason})"
+    )]
     private partial void LogNotRecorded(string recordingSid, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Audit entry not written (the database: {Reason}): {Action} by {Actor} of {Target} from {ClientIp}: {Outcome} ({Detail})")]
-    private partial void LogAuditUnwritten(string action, string? actor, string target, string? clientIp, string outcome, string? detail, string reason);
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "Audit entry not written (the database: {Reason}): {Action} by {Actor} of {Target} from {ClientIp}: {Outcome} ({Detail})"
+    )]
+    private partial void LogAuditUnwritten(
+        string action,
+        string? actor,
+        string target,
+        string? clientIp,
+        string outcome,
+        string? detail,
+        string reason
+    );
 }

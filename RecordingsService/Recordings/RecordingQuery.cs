@@ -5,7 +5,15 @@ using Microsoft.IdentityModel.Tokens;
 namespace RecordingsService.Recordings;
 
 /// <summary>The list filters, validated. The cursor is opaque to clients: the position after the last row shown.</summary>
-public sealed record RecordingQuery(int Limit, long? AfterSortAt, string? AfterSid, string? CallSid, string? Status, DateTimeOffset? From, DateTimeOffset? To)
+public sealed record RecordingQuery(
+    int Limit,
+    long? AfterSortAt,
+    string? AfterSid,
+    string? CallSid,
+    string? Status,
+    DateTimeOffset? From,
+    DateTimeOffset? To
+)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
@@ -15,8 +23,10 @@ public sealed record RecordingQuery(int Limit, long? AfterSortAt, string? AfterS
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var limit = DefaultLimit;
-        if (query.TryGetValue("limit", out var limitValue)
-            && (!int.TryParse(limitValue, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        if (
+            query.TryGetValue("limit", out var limitValue)
+            && (!int.TryParse(limitValue, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit)
+        )
         {
             errors["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."];
         }
@@ -60,19 +70,19 @@ public sealed record RecordingQuery(int Limit, long? AfterSortAt, string? AfterS
         try
         {
             var parts = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(value)).Split(':');
-            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var at) && RecordingStatus.IsRecordingSid(parts[1]))
+            if (
+                parts.Length == 2
+                && long.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var at)
+                && RecordingStatus.IsRecordingSid(parts[1])
+            )
             {
                 sortAt = at;
                 sid = parts[1];
                 return true;
             }
         }
-        catch (FormatException)
-        {
-        }
-        catch (ArgumentException)
-        {
-        }
+        catch (FormatException) { }
+        catch (ArgumentException) { }
 
         return false;
     }
@@ -84,8 +94,16 @@ public sealed record RecordingQuery(int Limit, long? AfterSortAt, string? AfterS
             return null;
         }
 
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
-            && value.ToString().Length >= 10 && char.IsDigit(value.ToString()[0]))
+        if (
+            DateTimeOffset.TryParse(
+                value,
+                CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+                out var parsed
+            )
+            && value.ToString().Length >= 10
+            && char.IsDigit(value.ToString()[0])
+        )
         {
             return parsed;
         }

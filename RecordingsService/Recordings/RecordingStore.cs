@@ -6,8 +6,8 @@ namespace RecordingsService.Recordings;
 internal sealed class RecordingStore(RecordingsDatabase database) : IRecordingStore
 {
     private const string Columns =
-        "sid AS Sid, account_sid AS AccountSid, call_sid AS CallSid, status AS Status, duration_seconds AS DurationSeconds, channels AS Channels, " +
-        "source AS Source, start_time AS StartTime, sort_at AS SortAt, created_at AS CreatedAt, updated_at AS UpdatedAt, error_code AS ErrorCode";
+        "sid AS Sid, account_sid AS AccountSid, call_sid AS CallSid, status AS Status, duration_seconds AS DurationSeconds, channels AS Channels, "
+        + "source AS Source, start_time AS StartTime, sort_at AS SortAt, created_at AS CreatedAt, updated_at AS UpdatedAt, error_code AS ErrorCode";
 
     // Keeps what the newer callback does not say (a final callback may omit the start time, say).
     private const string Upsert = $"""
@@ -36,21 +36,25 @@ internal sealed class RecordingStore(RecordingsDatabase database) : IRecordingSt
         {
             var now = recording.UpdatedAt.ToUnixTimeMilliseconds();
             var startTime = recording.StartTime?.ToUnixTimeMilliseconds();
-            var row = await connection.QuerySingleOrDefaultAsync<Row>(Upsert, new
-            {
-                recording.Sid,
-                recording.AccountSid,
-                recording.CallSid,
-                recording.Status,
-                Rank = RecordingStatus.Rank(recording.Status),
-                recording.DurationSeconds,
-                recording.Channels,
-                recording.Source,
-                StartTime = startTime,
-                SortAt = startTime ?? now,
-                Now = now,
-                recording.ErrorCode,
-            }, transaction);
+            var row = await connection.QuerySingleOrDefaultAsync<Row>(
+                Upsert,
+                new
+                {
+                    recording.Sid,
+                    recording.AccountSid,
+                    recording.CallSid,
+                    recording.Status,
+                    Rank = RecordingStatus.Rank(recording.Status),
+                    recording.DurationSeconds,
+                    recording.Channels,
+                    recording.Source,
+                    StartTime = startTime,
+                    SortAt = startTime ?? now,
+                    Now = now,
+                    recording.ErrorCode,
+                },
+                transaction
+            );
             changed.Add(row?.ToRecording());
         }
 
@@ -97,21 +101,24 @@ internal sealed class RecordingStore(RecordingsDatabase database) : IRecordingSt
         var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
         var sql = $"SELECT {Columns} FROM recordings {where} ORDER BY sort_at DESC, sid DESC LIMIT @Take";
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<Row>(sql, new
-        {
-            query.AfterSortAt,
-            query.AfterSid,
-            query.CallSid,
-            query.Status,
-            From = query.From?.ToUnixTimeMilliseconds(),
-            To = query.To?.ToUnixTimeMilliseconds(),
-            Take = query.Limit + 1,
-        })).ToList();
+        var rows = (
+            await connection.QueryAsync<Row>(
+                sql,
+                new
+                {
+                    query.AfterSortAt,
+                    query.AfterSid,
+                    query.CallSid,
+                    query.Status,
+                    From = query.From?.ToUnixTimeMilliseconds(),
+                    To = query.To?.ToUnixTimeMilliseconds(),
+                    Take = query.Limit + 1,
+                }
+            )
+        ).ToList();
         var more = rows.Count > query.Limit;
         var page = rows.Take(query.Limit).ToList();
-        return new RecordingPage(
-            [.. page.Select(r => r.ToRecording())],
-            more ? RecordingQuery.EncodeCursor(page[^1].SortAt, page[^1].Sid) : null);
+        return new RecordingPage([.. page.Select(r => r.ToRecording())], more ? RecordingQuery.EncodeCursor(page[^1].SortAt, page[^1].Sid) : null);
     }
 
     public async Task<IReadOnlyList<Recording>> UpdatedSinceAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken = default)
@@ -119,7 +126,8 @@ internal sealed class RecordingStore(RecordingsDatabase database) : IRecordingSt
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(
             $"SELECT {Columns} FROM recordings WHERE updated_at >= @since ORDER BY updated_at, sid LIMIT @limit",
-            new { since = since.ToUnixTimeMilliseconds(), limit });
+            new { since = since.ToUnixTimeMilliseconds(), limit }
+        );
         return [.. rows.Select(r => r.ToRecording())];
     }
 
@@ -128,21 +136,44 @@ internal sealed class RecordingStore(RecordingsDatabase database) : IRecordingSt
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(
             $"SELECT {Columns} FROM recordings WHERE sort_at < @cutoff AND status <> @deleted ORDER BY sort_at LIMIT @limit",
-            new { cutoff = cutoff.ToUnixTimeMilliseconds(), deleted = RecordingStatus.Deleted, limit });
+            new
+            {
+                cutoff = cutoff.ToUnixTimeMilliseconds(),
+                deleted = RecordingStatus.Deleted,
+                limit,
+            }
+        );
         return [.. rows.Select(r => r.ToRecording())];
     }
 
-    private sealed record Row(string Sid, string AccountSid, string CallSid, string Status, long? DurationSeconds, long? Channels, string? Source,
-        long? StartTime, long SortAt, long CreatedAt, long UpdatedAt, long? ErrorCode)
+    private sealed record Row(
+        string Sid,
+        string AccountSid,
+        string CallSid,
+        string Status,
+        long? DurationSeconds,
+        long? Channels,
+        string? Source,
+        long? StartTime,
+        long SortAt,
+        long CreatedAt,
+        long UpdatedAt,
+        long? ErrorCode
+    )
     {
-        public Recording ToRecording() => new(
-            Sid, AccountSid, CallSid, Status,
-            DurationSeconds is null ? null : (int)DurationSeconds.Value,
-            Channels is null ? null : (int)Channels.Value,
-            Source,
-            StartTime is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(StartTime.Value),
-            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
-            DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
-            ErrorCode is null ? null : (int)ErrorCode.Value);
+        public Recording ToRecording() =>
+            new(
+                Sid,
+                AccountSid,
+                CallSid,
+                Status,
+                DurationSeconds is null ? null : (int)DurationSeconds.Value,
+                Channels is null ? null : (int)Channels.Value,
+                Source,
+                StartTime is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(StartTime.Value),
+                DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
+                DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
+                ErrorCode is null ? null : (int)ErrorCode.Value
+            );
     }
 }

@@ -12,11 +12,9 @@ public sealed partial class RecordingWriter(IRecordingStore store, ILogger<Recor
 {
     private const int MaxBatch = 256;
 
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(10_000)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
+        new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }
+    );
 
     /// <returns>The recording as stored if this write changed it; null when it changed nothing (a replay or an older status).</returns>
     public async Task<Recording?> WriteAsync(Recording recording, CancellationToken cancellationToken) =>

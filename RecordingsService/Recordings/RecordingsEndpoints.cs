@@ -18,20 +18,44 @@ internal static class RecordingsEndpoints
 {
     public static IEndpointRouteBuilder MapRecordingsApi(this IEndpointRouteBuilder app)
     {
-        var recordings = app.MapGroup("/api/recordings").WithTags("Recordings").RequireAuthorization(PlatformPolicies.SignedIn)
+        var recordings = app.MapGroup("/api/recordings")
+            .WithTags("Recordings")
+            .RequireAuthorization(PlatformPolicies.SignedIn)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         recordings.MapGet("/", ListAsync).WithName("ListRecordings").WithSummary("Recordings, newest first, filtered and paged by cursor");
-        recordings.MapGet("/{sid}", GetAsync).WithName("GetRecording").WithSummary("One recording's details")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        recordings.MapDelete("/{sid}", DeleteAsync).WithName("DeleteRecording").WithSummary("Delete a recording at Twilio and mark it deleted here").RequireAuthorization(PlatformPolicies.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        recordings.MapPost("/sync", SyncAsync).WithName("SyncRecordings").WithSummary("Read Twilio's recording list and store what callbacks missed").RequireAuthorization(PlatformPolicies.Admin)
-            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status502BadGateway);
+        recordings
+            .MapGet("/{sid}", GetAsync)
+            .WithName("GetRecording")
+            .WithSummary("One recording's details")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        recordings
+            .MapDelete("/{sid}", DeleteAsync)
+            .WithName("DeleteRecording")
+            .WithSummary("Delete a recording at Twilio and mark it deleted here")
+            .RequireAuthorization(PlatformPolicies.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        recordings
+            .MapPost("/sync", SyncAsync)
+            .WithName("SyncRecordings")
+            .WithSummary("Read Twilio's recording list and store what callbacks missed")
+            .RequireAuthorization(PlatformPolicies.Admin)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
         return app;
     }
 
-    private static async Task<Results<Ok<RecordingPage>, ValidationProblem>> ListAsync(HttpContext context, ClaimsPrincipal user, IRecordingStore store, ListViews listViews, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RecordingPage>, ValidationProblem>> ListAsync(
+        HttpContext context,
+        ClaimsPrincipal user,
+        IRecordingStore store,
+        ListViews listViews,
+        CancellationToken cancellationToken
+    )
     {
         var (query, errors) = RecordingQuery.Parse(context.Request.Query);
         if (query is null)
@@ -44,7 +68,14 @@ internal static class RecordingsEndpoints
         return TypedResults.Ok(page);
     }
 
-    private static async Task<Results<Ok<Recording>, ProblemHttpResult>> GetAsync(string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Recording>, ProblemHttpResult>> GetAsync(
+        string sid,
+        HttpContext context,
+        ClaimsPrincipal user,
+        IRecordingStore store,
+        IAuditLog audit,
+        CancellationToken cancellationToken
+    )
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -68,8 +99,16 @@ internal static class RecordingsEndpoints
     /// changed; 202 deleted at Twilio, the "deleted" status waiting in the spool for the database.
     /// </summary>
     private static async Task<Results<NoContent, Accepted<DeletionPending>, ProblemHttpResult>> DeleteAsync(
-        string sid, HttpContext context, ClaimsPrincipal user, IRecordingStore store, RecordingChanges changes, IAuditLog audit, Webhooks.WebhookSpool spool,
-        Alerts.AccessAlerts accessAlerts, CancellationToken cancellationToken)
+        string sid,
+        HttpContext context,
+        ClaimsPrincipal user,
+        IRecordingStore store,
+        RecordingChanges changes,
+        IAuditLog audit,
+        Webhooks.WebhookSpool spool,
+        Alerts.AccessAlerts accessAlerts,
+        CancellationToken cancellationToken
+    )
     {
         if (!RecordingStatus.IsRecordingSid(sid))
         {
@@ -88,7 +127,11 @@ internal static class RecordingsEndpoints
         var result = await changes.DeleteAsync(recording, new Deletion(RecordingAuditActions.Delete, actor, clientIp, null), CancellationToken.None);
         if (result.Twilio == TwilioDeleteOutcome.Failed)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio did not delete the recording", detail: "Nothing was changed; try again.");
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status502BadGateway,
+                title: "Twilio did not delete the recording",
+                detail: "Nothing was changed; try again."
+            );
         }
 
         await accessAlerts.CheckAsync(actor, clientIp);
@@ -96,15 +139,28 @@ internal static class RecordingsEndpoints
         {
             // Stored, like a callback, as soon as the database answers; the spool survives a restart.
             await spool.AppendAsync(result.Deleted, CancellationToken.None);
-            return TypedResults.Accepted($"/api/recordings/{sid}", new DeletionPending(sid, "deleted-at-twilio",
-                "Deleted at Twilio. This service's database did not answer; the recording is marked deleted here as soon as it does."));
+            return TypedResults.Accepted(
+                $"/api/recordings/{sid}",
+                new DeletionPending(
+                    sid,
+                    "deleted-at-twilio",
+                    "Deleted at Twilio. This service's database did not answer; the recording is marked deleted here as soon as it does."
+                )
+            );
         }
 
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<SyncResult>, ProblemHttpResult>> SyncAsync(
-        HttpContext context, ClaimsPrincipal user, ITwilioRecordings twilio, RecordingChanges changes, IAuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context,
+        ClaimsPrincipal user,
+        ITwilioRecordings twilio,
+        RecordingChanges changes,
+        IAuditLog audit,
+        TimeProvider time,
+        CancellationToken cancellationToken
+    )
     {
         var seen = 0;
         var changed = 0;
@@ -124,20 +180,44 @@ internal static class RecordingsEndpoints
 
             changed += await changes.ApplyAsync(batch, cancellationToken);
         }
-        catch (Exception ex) when (ex is global::Twilio.Exceptions.ApiException or global::Twilio.Exceptions.ApiConnectionException or HttpRequestException)
+        catch (Exception ex)
+            when (ex is global::Twilio.Exceptions.ApiException or global::Twilio.Exceptions.ApiConnectionException or HttpRequestException)
         {
-            await audit.WriteAsync(RecordingAuditActions.Sync, user.Identity?.Name, null, context.ClientIp(), "failed", $"after {seen} recordings", cancellationToken);
-            return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Twilio's recording list could not be read", detail: $"{changed} recording(s) were filled in before the failure.");
+            await audit.WriteAsync(
+                RecordingAuditActions.Sync,
+                user.Identity?.Name,
+                null,
+                context.ClientIp(),
+                "failed",
+                $"after {seen} recordings",
+                cancellationToken
+            );
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status502BadGateway,
+                title: "Twilio's recording list could not be read",
+                detail: $"{changed} recording(s) were filled in before the failure."
+            );
         }
 
-        await audit.WriteAsync(RecordingAuditActions.Sync, user.Identity?.Name, null, context.ClientIp(), "success", $"{seen} seen, {changed} changed", cancellationToken);
+        await audit.WriteAsync(
+            RecordingAuditActions.Sync,
+            user.Identity?.Name,
+            null,
+            context.ClientIp(),
+            "success",
+            $"{seen} seen, {changed} changed",
+            cancellationToken
+        );
         return TypedResults.Ok(new SyncResult(seen, changed));
     }
 
     internal static ProblemHttpResult InvalidSid() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid recording SID", detail: "A recording SID is RE followed by 32 hexadecimal digits.");
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status400BadRequest,
+            title: "Invalid recording SID",
+            detail: "A recording SID is RE followed by 32 hexadecimal digits."
+        );
 
     internal static ProblemHttpResult NotFound(string sid) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such recording", detail: $"There is no recording {sid}.");
-
 }

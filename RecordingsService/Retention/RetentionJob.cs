@@ -12,8 +12,13 @@ namespace RecordingsService.Retention;
 /// replicas on one PostgreSQL database, one runs it at a time (the others skip that hour's run).
 /// </summary>
 internal sealed partial class RetentionJob(
-    RecordingsSettings settings, IRecordingStore store, RecordingChanges changes, Storage.RecordingsDatabase database, TimeProvider time, ILogger<RetentionJob> logger)
-    : BackgroundService
+    RecordingsSettings settings,
+    IRecordingStore store,
+    RecordingChanges changes,
+    Storage.RecordingsDatabase database,
+    TimeProvider time,
+    ILogger<RetentionJob> logger
+) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -98,7 +103,10 @@ internal sealed partial class RetentionJob(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted {Deleted} recording(s) older than {Days} days; {Skipped} left for the next run")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Retention: deleted {Deleted} recording(s) older than {Days} days; {Skipped} left for the next run"
+    )]
     private partial void LogRun(int deleted, int skipped, int days);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recording retention: another replica is running it; skipped this run")]

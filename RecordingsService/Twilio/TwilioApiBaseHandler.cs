@@ -13,7 +13,12 @@ internal sealed class TwilioApiBaseHandler(Uri apiBase) : DelegatingHandler
     {
         if (request.RequestUri is { } uri)
         {
-            request.RequestUri = new UriBuilder(uri) { Scheme = apiBase.Scheme, Host = apiBase.Host, Port = apiBase.Port }.Uri;
+            request.RequestUri = new UriBuilder(uri)
+            {
+                Scheme = apiBase.Scheme,
+                Host = apiBase.Host,
+                Port = apiBase.Port,
+            }.Uri;
         }
 
         return base.SendAsync(request, cancellationToken);

@@ -22,7 +22,10 @@ internal sealed class TwilioRecordings(IHttpClientFactory httpClients, Recording
     public async Task<HttpResponseMessage> GetMediaAsync(string sid, string format, string? range, CancellationToken cancellationToken)
     {
         var client = httpClients.CreateClient(HttpClientName);
-        using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get, new Uri(TwilioApiBaseHandler.TwilioOrigin, $"/2010-04-01/Accounts/{settings.AccountSid}/Recordings/{sid}.{format}"));
+        using var request = new HttpRequestMessage(
+            System.Net.Http.HttpMethod.Get,
+            new Uri(TwilioApiBaseHandler.TwilioOrigin, $"/2010-04-01/Accounts/{settings.AccountSid}/Recordings/{sid}.{format}")
+        );
         request.Headers.Authorization = BasicAuth();
         if (range is not null)
         {
@@ -70,13 +73,18 @@ internal sealed class TwilioRecordings(IHttpClientFactory httpClients, Recording
             }
 
             yield return new Recording(
-                resource.Sid, settings.AccountSid, resource.CallSid, status,
+                resource.Sid,
+                settings.AccountSid,
+                resource.CallSid,
+                status,
                 int.TryParse(resource.Duration, out var duration) && duration >= 0 ? duration : null,
                 resource.Channels,
                 resource.Source?.ToString() is { Length: > 0 } source ? Pascal(source) : null,
                 resource.StartTime is { } start ? new DateTimeOffset(DateTime.SpecifyKind(start, DateTimeKind.Utc)) : null,
-                now, now,
-                resource.ErrorCode);
+                now,
+                now,
+                resource.ErrorCode
+            );
         }
     }
 
@@ -87,15 +95,16 @@ internal sealed class TwilioRecordings(IHttpClientFactory httpClients, Recording
         new(settings.AccountSid, settings.AuthToken, httpClient: new SystemNetHttpClient(httpClients.CreateClient(HttpClientName)));
 
     // The library spells sources in lower case ("recordverb"); callbacks use Twilio's names ("RecordVerb").
-    private static string Pascal(string source) => source switch
-    {
-        "recordverb" => "RecordVerb",
-        "dialverb" => "DialVerb",
-        "conference" => "Conference",
-        "outboundapi" => "OutboundAPI",
-        "trunking" => "Trunking",
-        "startcallrecordingapi" => "StartCallRecordingAPI",
-        "startconferencerecordingapi" => "StartConferenceRecordingAPI",
-        _ => source,
-    };
+    private static string Pascal(string source) =>
+        source switch
+        {
+            "recordverb" => "RecordVerb",
+            "dialverb" => "DialVerb",
+            "conference" => "Conference",
+            "outboundapi" => "OutboundAPI",
+            "trunking" => "Trunking",
+            "startcallrecordingapi" => "StartCallRecordingAPI",
+            "startconferencerecordingapi" => "StartConferenceRecordingAPI",
+            _ => source,
+        };
 }

@@ -18,7 +18,8 @@ public sealed record RecordingCallbackForm(
     [property: System.Text.Json.Serialization.JsonPropertyName("RecordingChannels")] int? RecordingChannels,
     [property: System.Text.Json.Serialization.JsonPropertyName("RecordingSource")] string? RecordingSource,
     [property: System.Text.Json.Serialization.JsonPropertyName("RecordingStartTime")] string? RecordingStartTime,
-    [property: System.Text.Json.Serialization.JsonPropertyName("ErrorCode")] int? ErrorCode);
+    [property: System.Text.Json.Serialization.JsonPropertyName("ErrorCode")] int? ErrorCode
+);
 
 /// <summary>The fields of Twilio's recording status callback, validated.</summary>
 public static partial class RecordingCallback
@@ -28,7 +29,10 @@ public static partial class RecordingCallback
 
     /// <returns>The recording, or the problems keyed by field; <paramref name="wrongAccount"/> when AccountSid is not ours.</returns>
     public static (Recording? Recording, Dictionary<string, string[]> Errors, bool WrongAccount) Parse(
-        IReadOnlyDictionary<string, string> fields, string accountSid, DateTimeOffset now)
+        IReadOnlyDictionary<string, string> fields,
+        string accountSid,
+        DateTimeOffset now
+    )
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var account = Field(fields, "AccountSid");
@@ -72,7 +76,10 @@ public static partial class RecordingCallback
             startTime = ParseRfc2822(start);
             if (startTime is null)
             {
-                errors["RecordingStartTime"] = ["RecordingStartTime must be an RFC 2822 date as Twilio sends it, e.g. Mon, 16 Aug 2010 03:45:01 +0000."];
+                errors["RecordingStartTime"] =
+                [
+                    "RecordingStartTime must be an RFC 2822 date as Twilio sends it, e.g. Mon, 16 Aug 2010 03:45:01 +0000.",
+                ];
             }
         }
 
@@ -94,7 +101,13 @@ public static partial class RecordingCallback
         }
 
         var normalized = $"{match.Groups["date"].Value} {match.Groups["sign"].Value}{match.Groups["hh"].Value}:{match.Groups["mm"].Value}";
-        return DateTimeOffset.TryParseExact(normalized, ["d MMM yyyy HH:mm:ss zzz", "d MMM yyyy HH:mm zzz"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
+        return DateTimeOffset.TryParseExact(
+            normalized,
+            ["d MMM yyyy HH:mm:ss zzz", "d MMM yyyy HH:mm zzz"],
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.None,
+            out var parsed
+        )
             ? parsed.ToUniversalTime()
             : null;
     }

@@ -13,7 +13,13 @@ namespace RecordingsService.Webhooks;
 /// counted under the source "(many sources)". A minute with <see cref="BurstThreshold"/> or more refused (403) callbacks
 /// is a burst: one <c>callback-alert</c> entry and one alert (metric, alert webhook) naming its largest sources.
 /// </summary>
-public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics metrics, ServiceDefaults.Alerts.Alerts alerts, TimeProvider time, ILogger<RefusedCallbacks> logger) : MinuteAudit(time)
+public sealed partial class RefusedCallbacks(
+    IAuditLog audit,
+    WebhookMetrics metrics,
+    ServiceDefaults.Alerts.Alerts alerts,
+    TimeProvider time,
+    ILogger<RefusedCallbacks> logger
+) : MinuteAudit(time)
 {
     public const int Capacity = 10_000;
 
@@ -57,15 +63,26 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
         var entries = batch.OrderByDescending(entry => entry.Value).ToList();
         // One transaction (one commit) for the whole minute, however many sources it saw.
         var refused = entries.Where(e => e.Key.Outcome == "refused").ToList();
-        var burst = refused.Sum(e => e.Value) >= BurstThreshold
-            ? $"{refused.Sum(e => e.Value)} refused recording callbacks in the minute to {until:u}, from {string.Join(", ", refused.GroupBy(e => e.Key.Source).Take(5).Select(g => $"{g.Key} ({g.Sum(e => e.Value)})"))}"
-            : null;
+        var burst =
+            refused.Sum(e => e.Value) >= BurstThreshold
+                ? $"{refused.Sum(e => e.Value)} refused recording callbacks in the minute to {until:u}, from {string.Join(", ", refused.GroupBy(e => e.Key.Source).Take(5).Select(g => $"{g.Key} ({g.Sum(e => e.Value)})"))}"
+                : null;
         try
         {
-            await audit.WriteAllAsync([
-                .. entries.Select(e => new AuditEntry(RecordingAuditActions.WebhookRefused, null, null, e.Key.Source, e.Key.Outcome, $"{e.Value} {e.Key.Outcome}: {e.Key.Reason}")),
-                .. burst is null ? [] : new[] { new AuditEntry(RecordingAuditActions.CallbackAlert, null, null, null, "alert", burst) },
-            ], cancellationToken);
+            await audit.WriteAllAsync(
+                [
+                    .. entries.Select(e => new AuditEntry(
+                        RecordingAuditActions.WebhookRefused,
+                        null,
+                        null,
+                        e.Key.Source,
+                        e.Key.Outcome,
+                        $"{e.Value} {e.Key.Outcome}: {e.Key.Reason}"
+                    )),
+                    .. burst is null ? [] : new[] { new AuditEntry(RecordingAuditActions.CallbackAlert, null, null, null, "alert", burst) },
+                ],
+                cancellationToken
+            );
         }
         catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
@@ -75,7 +92,10 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
 
         if (burst is not null)
         {
-            alerts.Raise("refused-callbacks", "Call recordings: " + burst + ". Someone may be sending forged callbacks, or the Twilio auth token changed.");
+            alerts.Raise(
+                "refused-callbacks",
+                "Call recordings: " + burst + ". Someone may be sending forged callbacks, or the Twilio auth token changed."
+            );
         }
 
         foreach (var (key, count) in entries.Take(20))
@@ -89,14 +109,23 @@ public sealed partial class RefusedCallbacks(IAuditLog audit, WebhookMetrics met
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The refused-callback audit for {Sources} source(s) could not be written (the database: {Reason}); logged only")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "The refused-callback audit for {Sources} source(s) could not be written (the database: {Reason}); logged only"
+    )]
     private partial void LogAuditUnavailable(int sources, string reason);
 
     private readonly record struct Key(string Source, string Outcome, string Reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording callbacks from {Sources} more sources: {Count} refused or invalid in the minute to {Until:u} (see the audit)")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Recording callbacks from {Sources} more sources: {Count} refused or invalid in the minute to {Until:u} (see the audit)"
+    )]
     private partial void LogMoreSources(int sources, long count, DateTimeOffset until);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording callbacks from {ClientIp}: {Count} {Outcome} ({Reason}) in the minute to {Until:u}")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Recording callbacks from {ClientIp}: {Count} {Outcome} ({Reason}) in the minute to {Until:u}"
+    )]
     private partial void LogRefused(string clientIp, long count, string outcome, string reason, DateTimeOffset until);
 }

@@ -27,7 +27,15 @@ public sealed partial class SecondaryTokenCallbacks(IAuditLog audit, TimeProvide
         LogSecondary(count, until);
         try
         {
-            await audit.WriteAsync(RecordingAuditActions.WebhookSecondaryToken, null, null, null, "accepted", $"{count} callback(s) signed with TWILIO_AUTH_TOKEN_SECONDARY", cancellationToken);
+            await audit.WriteAsync(
+                RecordingAuditActions.WebhookSecondaryToken,
+                null,
+                null,
+                null,
+                "accepted",
+                $"{count} callback(s) signed with TWILIO_AUTH_TOKEN_SECONDARY",
+                cancellationToken
+            );
         }
         catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {
@@ -35,9 +43,15 @@ public sealed partial class SecondaryTokenCallbacks(IAuditLog audit, TimeProvide
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} recording callback(s) signed with TWILIO_AUTH_TOKEN_SECONDARY in the minute to {Until:u}")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "{Count} recording callback(s) signed with TWILIO_AUTH_TOKEN_SECONDARY in the minute to {Until:u}"
+    )]
     private partial void LogSecondary(long count, DateTimeOffset until);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The audit of {Count} callback(s) signed with the secondary token could not be written (the database: {Reason}); logged only")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "The audit of {Count} callback(s) signed with the secondary token could not be written (the database: {Reason}); logged only"
+    )]
     private partial void LogAuditUnavailable(long count, string reason);
 }

@@ -21,19 +21,33 @@ internal static partial class WebhookEndpoints
 {
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/recording", HandleAsync).AllowAnonymous().WithName("RecordingCallback").WithTags("Webhooks")
+        app.MapPost("/webhooks/recording", HandleAsync)
+            .AllowAnonymous()
+            .WithName("RecordingCallback")
+            .WithTags("Webhooks")
             .WithSummary("Twilio's recording status callback (stored once per recording and status)")
-            .WithDescription("Called by Twilio, not by people: the X-Twilio-Signature header must be Twilio's signature of this URL and form with the account's auth token, else 403.")
+            .WithDescription(
+                "Called by Twilio, not by people: the X-Twilio-Signature header must be Twilio's signature of this URL and form with the account's auth token, else 403."
+            )
             .WithRequestBody(typeof(RecordingCallbackForm), "application/x-www-form-urlencoded")
-            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithBodyLimit(BodyLimits.TwilioCallbackBytes);
         return app;
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> HandleAsync(
-        HttpContext context, TwilioSignature signatures, RecordingChanges changes, WebhookSpool spool, RefusedCallbacks refusals,
-        SecondaryTokenCallbacks secondaryToken, WebhookMetrics metrics, RecordingsSettings settings, TimeProvider time)
+        HttpContext context,
+        TwilioSignature signatures,
+        RecordingChanges changes,
+        WebhookSpool spool,
+        RefusedCallbacks refusals,
+        SecondaryTokenCallbacks secondaryToken,
+        WebhookMetrics metrics,
+        RecordingsSettings settings,
+        TimeProvider time
+    )
     {
         var request = context.Request;
         var clientIp = context.ClientIp();
@@ -108,13 +122,22 @@ internal static partial class WebhookEndpoints
         }
 
         return signatures.FormSignedBy(url, form, signature) is { } formSignedBy
-            ? new Verification(null, formSignedBy, form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal))
+            ? new Verification(
+                null,
+                formSignedBy,
+                form.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal)
+            )
             : Verification.Refuse("wrong-signature");
     }
 
     /// <summary>Stored durably and idempotently, or, with the database away, kept in the spool: 204 either way.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> StoreAsync(
-        Recording recording, HttpContext context, RecordingChanges changes, WebhookSpool spool, WebhookMetrics metrics)
+        Recording recording,
+        HttpContext context,
+        RecordingChanges changes,
+        WebhookSpool spool,
+        WebhookMetrics metrics
+    )
     {
         Recording? changed;
         try
@@ -134,7 +157,11 @@ internal static partial class WebhookEndpoints
             {
                 metrics.Received.Add(1, new KeyValuePair<string, object?>("outcome", "store-failed"));
                 context.Response.Headers.RetryAfter = "5";
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not stored", detail: "The recording could not be stored; please retry.");
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "Not stored",
+                    detail: "The recording could not be stored; please retry."
+                );
             }
         }
 

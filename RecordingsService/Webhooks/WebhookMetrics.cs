@@ -11,7 +11,10 @@ public sealed class WebhookMetrics
     public WebhookMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
-        AuthenticationFailures = meter.CreateCounter<long>("recordings.webhook.auth_failures", description: "Callbacks refused for a missing or wrong signature or a foreign account");
+        AuthenticationFailures = meter.CreateCounter<long>(
+            "recordings.webhook.auth_failures",
+            description: "Callbacks refused for a missing or wrong signature or a foreign account"
+        );
         Received = meter.CreateCounter<long>("recordings.webhook.received", description: "Callbacks by outcome");
     }
 

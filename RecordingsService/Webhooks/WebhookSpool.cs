@@ -37,8 +37,13 @@ public sealed partial class WebhookSpool : BackgroundService
         _logger = logger;
         Directory.CreateDirectory(_directory);
         _depth = Pending().Count;
-        meters.Create(WebhookMetrics.MeterName).CreateObservableGauge("recordings.webhook.spool_depth", () => Depth,
-            description: "Callbacks acknowledged to Twilio but not yet in the database (waiting for it to answer)");
+        meters
+            .Create(WebhookMetrics.MeterName)
+            .CreateObservableGauge(
+                "recordings.webhook.spool_depth",
+                () => Depth,
+                description: "Callbacks acknowledged to Twilio but not yet in the database (waiting for it to answer)"
+            );
     }
 
     /// <summary>Callbacks acknowledged but not yet in the database.</summary>
@@ -48,7 +53,10 @@ public sealed partial class WebhookSpool : BackgroundService
     public async Task AppendAsync(Recording recording, CancellationToken cancellationToken)
     {
         // Names sort in arrival order, across restarts too; the instance keeps two replicas' names apart.
-        var name = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Interlocked.Increment(ref _sequence):D10}-{_instance}.json");
+        var name = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{DateTime.UtcNow.Ticks:D19}-{Interlocked.Increment(ref _sequence):D10}-{_instance}.json"
+        );
         var path = Path.Combine(_directory, name);
         // Written under another name and renamed once on disk, so the replay never reads half a file.
         var writing = path + ".writing";
@@ -193,7 +201,10 @@ public sealed partial class WebhookSpool : BackgroundService
         base.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback for {Sid} spooled: the database did not take it; it is stored when the database answers")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Callback for {Sid} spooled: the database did not take it; it is stored when the database answers"
+    )]
     private partial void LogSpooled(string sid);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Spooled callback for {Sid} stored")]
@@ -202,7 +213,10 @@ public sealed partial class WebhookSpool : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Depth} spooled callback(s) still waiting for the database: {Reason}")]
     private partial void LogStillFailing(int depth, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Spooled callback for {Sid} refused by the database; kept in webhook-spool/failed for an operator")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "Spooled callback for {Sid} refused by the database; kept in webhook-spool/failed for an operator"
+    )]
     private partial void LogSetAside(Exception exception, string sid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Spool file {File} was cut short (a crash before it was acknowledged); removed")]
@@ -213,7 +227,12 @@ public sealed partial class WebhookSpool : BackgroundService
 internal sealed class WebhookSpoolHealthCheck(WebhookSpool spool) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(spool.Depth == 0
-            ? HealthCheckResult.Healthy("empty")
-            : new HealthCheckResult(context.Registration.FailureStatus, string.Create(CultureInfo.InvariantCulture, $"{spool.Depth} callback(s) waiting for the database")));
+        Task.FromResult(
+            spool.Depth == 0
+                ? HealthCheckResult.Healthy("empty")
+                : new HealthCheckResult(
+                    context.Registration.FailureStatus,
+                    string.Create(CultureInfo.InvariantCulture, $"{spool.Depth} callback(s) waiting for the database")
+                )
+        );
 }

@@ -20,7 +20,10 @@ public sealed record AlertSettings(Uri? WebhookUrl)
             return new AlertSettings((Uri?)null);
         }
 
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && !reader.IsProduction)))
+        if (
+            !Uri.TryCreate(value, UriKind.Absolute, out var url)
+            || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && !reader.IsProduction))
+        )
         {
             // The URL is a secret (a Slack webhook's path is its credential): never repeated in a message.
             reader.AddProblem("ALERT_WEBHOOK_URL must be an absolute https URL (http is allowed in Development).");
@@ -42,7 +45,9 @@ public sealed partial class Alerts : BackgroundService
     public const string HttpClientName = "alert-webhook";
     private const int QueueLimit = 1000;
 
-    private readonly Channel<string> _queue = Channel.CreateBounded<string>(new BoundedChannelOptions(QueueLimit) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<string> _queue = Channel.CreateBounded<string>(
+        new BoundedChannelOptions(QueueLimit) { FullMode = BoundedChannelFullMode.DropWrite }
+    );
     private readonly Counter<long> _raised;
     private readonly AlertSettings _settings;
     private readonly IHttpClientFactory _httpClients;
@@ -53,7 +58,9 @@ public sealed partial class Alerts : BackgroundService
         _settings = settings;
         _httpClients = httpClients;
         _logger = logger;
-        _raised = meters.Create(TelemetryExtensions.MeterPrefix + "Alerts").CreateCounter<long>("alerts.raised", description: "Alerts raised, by kind");
+        _raised = meters
+            .Create(TelemetryExtensions.MeterPrefix + "Alerts")
+            .CreateCounter<long>("alerts.raised", description: "Alerts raised, by kind");
     }
 
     /// <summary>Counts the alert and queues it for the webhook; returns at once.</summary>

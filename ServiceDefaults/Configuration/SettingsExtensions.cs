@@ -19,10 +19,13 @@ public static class SettingsExtensions
         var settings = read(reader);
         if (reader.Problems.Count > 0)
         {
-            var message = $"{builder.Environment.ApplicationName} cannot start ({builder.Environment.EnvironmentName}): "
+            var message =
+                $"{builder.Environment.ApplicationName} cannot start ({builder.Environment.EnvironmentName}): "
                 + $"{reader.Problems.Count} configuration problem(s):{Environment.NewLine}"
                 + string.Join(Environment.NewLine, reader.Problems.Select(p => "  - " + p))
-                + Environment.NewLine + "Set them as environment variables (or in appsettings.json) and start again." + Environment.NewLine;
+                + Environment.NewLine
+                + "Set them as environment variables (or in appsettings.json) and start again."
+                + Environment.NewLine;
             throw new SettingsException(message);
         }
 

@@ -58,8 +58,7 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
             return fallback;
         }
 
-        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed)
-            || parsed < min || parsed > max)
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed < min || parsed > max)
         {
             _problems.Add($"{name} must be a whole number from {min} to {max} (got \"{Shorten(value)}\").");
             return fallback;
@@ -160,7 +159,9 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
             }
             else
             {
-                _problems.Add($"{name} has \"{Shorten(entry)}\", which is not an exact origin like https://calls.example.com (no path, no wildcard).");
+                _problems.Add(
+                    $"{name} has \"{Shorten(entry)}\", which is not an exact origin like https://calls.example.com (no path, no wildcard)."
+                );
             }
         }
 
@@ -201,9 +202,11 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
 
         if (!File.Exists(path))
         {
-            _problems.Add(Raw(name) is null
-                ? $"{name} is not set and the default {path} does not exist ({hint})."
-                : $"{name} points to {path}, which does not exist.");
+            _problems.Add(
+                Raw(name) is null
+                    ? $"{name} is not set and the default {path} does not exist ({hint})."
+                    : $"{name} points to {path}, which does not exist."
+            );
             return null;
         }
 
@@ -240,8 +243,7 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
     /// </summary>
     public IReadOnlyList<string> ListeningUrls(string fallback)
     {
-        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren()
-            .Select(endpoint => endpoint["Url"]).OfType<string>().ToList();
+        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint["Url"]).OfType<string>().ToList();
         if (endpoints.Count > 0)
         {
             return endpoints;
@@ -252,8 +254,10 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
 
     /// <summary>The one URL rule: absolute, http or https, no query, no credentials.</summary>
     private static bool IsHttpUrl(string value, out Uri uri) =>
-        Uri.TryCreate(value, UriKind.Absolute, out uri!) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
-        && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.UserInfo);
+        Uri.TryCreate(value, UriKind.Absolute, out uri!)
+        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+        && string.IsNullOrEmpty(uri.Query)
+        && string.IsNullOrEmpty(uri.UserInfo);
 
     private static string Shorten(string value) => value.Length <= 80 ? value : value[..80] + "…";
 

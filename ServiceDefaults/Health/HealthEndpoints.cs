@@ -37,16 +37,11 @@ public static class HealthEndpoints
     public static RouteGroupBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         var probes = app.MapGroup("");
-        probes.MapHealthChecks(LivePath, new HealthCheckOptions
-        {
-            Predicate = check => check.Tags.Contains(LiveTag),
-            ResponseWriter = WriteStatusOnly,
-        }).DisableHttpMetrics();
+        probes
+            .MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag), ResponseWriter = WriteStatusOnly })
+            .DisableHttpMetrics();
 
-        probes.MapHealthChecks(ReadyPath, new HealthCheckOptions
-        {
-            ResponseWriter = WriteWithChecks,
-        }).DisableHttpMetrics();
+        probes.MapHealthChecks(ReadyPath, new HealthCheckOptions { ResponseWriter = WriteWithChecks }).DisableHttpMetrics();
 
         return probes;
     }
@@ -56,8 +51,8 @@ public static class HealthEndpoints
 
     private static Task WriteWithChecks(HttpContext context, HealthReport report)
     {
-        var checks = report.Entries
-            .Where(entry => entry.Key != "self")
+        var checks = report
+            .Entries.Where(entry => entry.Key != "self")
             .ToDictionary(entry => entry.Key, entry => new HealthCheckState(entry.Value.Status.ToString(), entry.Value.Description));
         return context.Response.WriteAsJsonAsync(new ReadinessStatus(report.Status.ToString(), checks), HealthJsonContext.Default.ReadinessStatus);
     }
@@ -69,7 +64,10 @@ public sealed record HealthCheckState(string Status, string? Description);
 
 public sealed record ReadinessStatus(string Status, IReadOnlyDictionary<string, HealthCheckState> Checks);
 
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
+)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(HealthStatus))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ReadinessStatus))]
 internal sealed partial class HealthJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

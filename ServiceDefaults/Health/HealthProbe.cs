@@ -19,7 +19,9 @@ public static class HealthProbe
     public static Task<int> RunForServiceAsync(string defaultUrl, TextWriter output)
     {
         var urls = Environment.GetEnvironmentVariable("ASPNETCORE_URLS");
-        var first = string.IsNullOrWhiteSpace(urls) ? defaultUrl : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        var first = string.IsNullOrWhiteSpace(urls)
+            ? defaultUrl
+            : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
         return RunAsync(ReadinessUrl(first), Environment.GetEnvironmentVariable("INTERNAL_TLS_CERT"), output);
     }
 
@@ -45,8 +47,14 @@ public static class HealthProbe
             await output.WriteLineAsync($"{target}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             return response.IsSuccessStatusCode ? 0 : 1;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or UnauthorizedAccessException
-            or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex)
+            when (ex
+                    is HttpRequestException
+                        or TaskCanceledException
+                        or IOException
+                        or UnauthorizedAccessException
+                        or System.Security.Cryptography.CryptographicException
+            )
         {
             await output.WriteLineAsync($"{target}: {ex.Message}");
             return 1;

@@ -13,7 +13,9 @@ namespace ServiceDefaults.Hosting;
 /// than the gateway's health interval); then <see cref="Drained"/> fires (live-event sockets close with 1001, so
 /// dashboards reconnect to another replica) and the server stops, finishing the requests in flight.
 /// </summary>
-public sealed partial class GracefulDrain(IHostApplicationLifetime lifetime, DrainSettings settings, ILogger<GracefulDrain> logger) : IHostedService, IDisposable
+public sealed partial class GracefulDrain(IHostApplicationLifetime lifetime, DrainSettings settings, ILogger<GracefulDrain> logger)
+    : IHostedService,
+        IDisposable
 {
     private readonly CancellationTokenSource _drained = new();
     private CancellationTokenRegistration _registration;
@@ -51,7 +53,10 @@ public sealed partial class GracefulDrain(IHostApplicationLifetime lifetime, Dra
         _drained.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: not ready from now, still serving for {Seconds} s so the gateway moves traffic away first")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Stopping: not ready from now, still serving for {Seconds} s so the gateway moves traffic away first"
+    )]
     private partial void LogDraining(double seconds);
 }
 

@@ -22,14 +22,16 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             httpContext.Response.Headers.Connection = "close";
         }
 
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails =
+        return await problems.TryWriteAsync(
+            new ProblemDetailsContext
             {
-                Status = bad.StatusCode,
-                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
-            },
-        });
+                HttpContext = httpContext,
+                ProblemDetails =
+                {
+                    Status = bad.StatusCode,
+                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                },
+            }
+        );
     }
 }

@@ -28,23 +28,28 @@ public static class BodyLimits
     public const int TwilioCallbackBytes = 64 * 1024;
 
     public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new BodyLimit(bytes));
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new BodyLimit(bytes));
 
     /// <summary>After <c>UseRouting</c>, before anything that reads a body.</summary>
     public static IApplicationBuilder UseBodyLimits(this IApplicationBuilder app) =>
-        app.Use(static (context, next) =>
-        {
-            // The endpoint's own limit, else the server's (Kestrel's overall limit).
-            var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
-                ?? context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-            return limit is not null && context.Request.ContentLength > limit ? TooLargeAsync(context, limit.Value) : next(context);
-        });
+        app.Use(
+            static (context, next) =>
+            {
+                // The endpoint's own limit, else the server's (Kestrel's overall limit).
+                var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
+                    ?? context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+                return limit is not null && context.Request.ContentLength > limit ? TooLargeAsync(context, limit.Value) : next(context);
+            }
+        );
 
     private static Task TooLargeAsync(HttpContext context, long limit)
     {
         // The client may still be sending: don't keep the connection for a body nobody will read.
         context.Response.Headers.Connection = "close";
-        return context.WriteProblemAsync(StatusCodes.Status413PayloadTooLarge, "Request body too large", $"This endpoint accepts at most {limit} bytes.");
+        return context.WriteProblemAsync(
+            StatusCodes.Status413PayloadTooLarge,
+            "Request body too large",
+            $"This endpoint accepts at most {limit} bytes."
+        );
     }
 }

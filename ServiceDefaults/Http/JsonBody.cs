@@ -8,20 +8,29 @@ namespace ServiceDefaults.Http;
 /// <summary>Reads a JSON request body with a clear problem for each way it can be wrong.</summary>
 public static class JsonBody
 {
-    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(
+        HttpRequest request,
+        JsonTypeInfo<T> type,
+        CancellationToken cancellationToken
+    )
         where T : class
     {
         if (!request.HasJsonContentType())
         {
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "Send the body as application/json."));
+            return (
+                null,
+                TypedResults.Problem(
+                    statusCode: StatusCodes.Status415UnsupportedMediaType,
+                    title: "Unsupported media type",
+                    detail: "Send the body as application/json."
+                )
+            );
         }
 
         try
         {
             var value = await JsonSerializer.DeserializeAsync(request.Body, type, cancellationToken);
-            return value is null
-                ? (null, Invalid("The body must be a JSON object."))
-                : (value, null);
+            return value is null ? (null, Invalid("The body must be a JSON object.")) : (value, null);
         }
         catch (JsonException)
         {

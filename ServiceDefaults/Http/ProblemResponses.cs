@@ -14,12 +14,23 @@ public static class ProblemResponses
 {
     /// <summary>Sets the status (and <c>Retry-After</c>) and writes the problem.</summary>
     public static Task WriteProblemAsync(
-        this HttpContext context, int status, string title, string detail, long? retryAfterSeconds = null, (string Name, string Value)? extension = null) =>
-        context.TryWriteProblemAsync(status, title, detail, retryAfterSeconds, extension).AsTask();
+        this HttpContext context,
+        int status,
+        string title,
+        string detail,
+        long? retryAfterSeconds = null,
+        (string Name, string Value)? extension = null
+    ) => context.TryWriteProblemAsync(status, title, detail, retryAfterSeconds, extension).AsTask();
 
     /// <returns>False when no problem writer accepts the request (its <c>Accept</c> excludes JSON): the status stands, without a body.</returns>
     public static ValueTask<bool> TryWriteProblemAsync(
-        this HttpContext context, int status, string title, string detail, long? retryAfterSeconds = null, (string Name, string Value)? extension = null)
+        this HttpContext context,
+        int status,
+        string title,
+        string detail,
+        long? retryAfterSeconds = null,
+        (string Name, string Value)? extension = null
+    )
     {
         context.Response.StatusCode = status;
         if (retryAfterSeconds is { } seconds)
@@ -27,7 +38,16 @@ public static class ProblemResponses
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        var problem = new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = status, Title = title, Detail = detail } };
+        var problem = new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = status,
+                Title = title,
+                Detail = detail,
+            },
+        };
         if (extension is var (name, value))
         {
             problem.ProblemDetails.Extensions[name] = value;

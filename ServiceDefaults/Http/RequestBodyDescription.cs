@@ -13,13 +13,15 @@ public static class RequestBodyDescription
 {
     public static TBuilder WithRequestBody<TBuilder>(this TBuilder builder, Type body, string contentType, bool required = true)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
-        {
-            var schema = await context.GetOrCreateSchemaAsync(body, null, cancellationToken);
-            operation.RequestBody = new OpenApiRequestBody
+        builder.AddOpenApiOperationTransformer(
+            async (operation, context, cancellationToken) =>
             {
-                Required = required,
-                Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new OpenApiMediaType { Schema = schema } },
-            };
-        });
+                var schema = await context.GetOrCreateSchemaAsync(body, null, cancellationToken);
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = required,
+                    Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new OpenApiMediaType { Schema = schema } },
+                };
+            }
+        );
 }

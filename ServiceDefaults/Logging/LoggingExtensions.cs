@@ -21,58 +21,73 @@ public static class LoggingExtensions
     {
         var development = builder.Environment.IsDevelopment();
         var serviceName = builder.Environment.ApplicationName;
-        builder.Services.AddSerilog((services, logger) =>
-        {
-            logger
-                .MinimumLevel.Information()
-                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-                .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
-                // Each failed probe would log a stack trace every interval; the health state changes are logged instead.
-                .MinimumLevel.Override("Yarp.ReverseProxy.Health.ActiveHealthCheckMonitor", LogEventLevel.Error)
-                .ReadFrom.Configuration(builder.Configuration)
-                .Enrich.FromLogContext()
-                .Enrich.WithProperty("Service", serviceName);
+        builder.Services.AddSerilog(
+            (services, logger) =>
+            {
+                logger
+                    .MinimumLevel.Information()
+                    .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                    .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                    .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+                    .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
+                    // Each failed probe would log a stack trace every interval; the health state changes are logged instead.
+                    .MinimumLevel.Override("Yarp.ReverseProxy.Health.ActiveHealthCheckMonitor", LogEventLevel.Error)
+                    .ReadFrom.Configuration(builder.Configuration)
+                    .Enrich.FromLogContext()
+                    .Enrich.WithProperty("Service", serviceName);
 
-            // Formatting and writing happen on a background thread, off the request path. If output cannot keep up
-            // (10,000 lines behind), further lines are dropped rather than slowing requests down (in Production the
-            // next batch says how many).
-            if (development)
-            {
-                logger.WriteTo.Async(
-                    sink => sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service}: {Message:lj}{NewLine}{Exception}"),
-                    bufferSize: 10_000,
-                    blockWhenFull: false);
-            }
-            else
-            {
-                logger.WriteTo.Sink(new PeriodicBatchingSink(
-                    new StandardOutputSink(new CompactJsonFormatter()), TimeSpan.FromMilliseconds(10), queueLimit: 10_000, batchSizeLimit: 1_000));
-            }
+                // Formatting and writing happen on a background thread, off the request path. If output cannot keep up
+                // (10,000 lines behind), further lines are dropped rather than slowing requests down (in Production the
+                // next batch says how many).
+                if (development)
+                {
+                    logger.WriteTo.Async(
+                        sink => sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service}: {Message:lj}{NewLine}{Exception}"),
+                        bufferSize: 10_000,
+                        blockWhenFull: false
+                    );
+                }
+                else
+                {
+                    logger.WriteTo.Sink(
+                        new PeriodicBatchingSink(
+                            new StandardOutputSink(new CompactJsonFormatter()),
+                            TimeSpan.FromMilliseconds(10),
+                            queueLimit: 10_000,
+                            batchSizeLimit: 1_000
+                        )
+                    );
+                }
 
-            // Also over OTLP beside standard output when an endpoint is set; the sink reads the standard OTEL_EXPORTER_OTLP_*
-            // and OTEL_RESOURCE_ATTRIBUTES/OTEL_SERVICE_NAME settings itself, batches on its own thread and drops
-            // rather than blocks when the collector is away.
-            if (Telemetry.TelemetryExtensions.IsExported(builder.Configuration))
-            {
-                logger.WriteTo.OpenTelemetry(
-                    options => options.ResourceAttributes = new Dictionary<string, object> { ["service.name"] = serviceName },
-                    name => builder.Configuration[name]);
-            }
+                // Also over OTLP beside standard output when an endpoint is set; the sink reads the standard OTEL_EXPORTER_OTLP_*
+                // and OTEL_RESOURCE_ATTRIBUTES/OTEL_SERVICE_NAME settings itself, batches on its own thread and drops
+                // rather than blocks when the collector is away.
+                if (Telemetry.TelemetryExtensions.IsExported(builder.Configuration))
+                {
+                    logger.WriteTo.OpenTelemetry(
+                        options => options.ResourceAttributes = new Dictionary<string, object> { ["service.name"] = serviceName },
+                        name => builder.Configuration[name]
+                    );
+                }
 
-            // Extra sinks registered by the host (tests capture events this way).
-            foreach (var sink in services.GetServices<ILogEventSink>())
-            {
-                logger.WriteTo.Sink(sink);
-            }
-        }, preserveStaticLogger: true); // each host its own logger: no process-wide Log.Logger to share or overwrite
+                // Extra sinks registered by the host (tests capture events this way).
+                foreach (var sink in services.GetServices<ILogEventSink>())
+                {
+                    logger.WriteTo.Sink(sink);
+                }
+            },
+            preserveStaticLogger: true
+        ); // each host its own logger: no process-wide Log.Logger to share or overwrite
 
         var serilogFactory = builder.Services.Last(service => service.ServiceType == typeof(ILoggerFactory));
         builder.Services.Remove(serilogFactory);
         builder.Services.AddSingleton<ILoggerFactory>(services => new CachingLoggerFactory(
-            (ILoggerFactory)(serilogFactory.ImplementationFactory?.Invoke(services) ?? serilogFactory.ImplementationInstance
-                ?? throw new InvalidOperationException("Serilog's logger factory is registered in an unexpected way."))));
+            (ILoggerFactory)(
+                serilogFactory.ImplementationFactory?.Invoke(services)
+                ?? serilogFactory.ImplementationInstance
+                ?? throw new InvalidOperationException("Serilog's logger factory is registered in an unexpected way.")
+            )
+        ));
 
         return builder;
     }

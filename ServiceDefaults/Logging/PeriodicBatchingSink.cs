@@ -17,8 +17,9 @@ namespace ServiceDefaults.Logging;
 /// </summary>
 internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
 {
-    private static readonly MessageTemplate DroppedTemplate =
-        new MessageTemplateParser().Parse("{DroppedEvents} log events were dropped: the log output did not keep up");
+    private static readonly MessageTemplate DroppedTemplate = new MessageTemplateParser().Parse(
+        "{DroppedEvents} log events were dropped: the log output did not keep up"
+    );
 
     private readonly Channel<LogEvent> _queue;
     private readonly IBatchedLogEventSink _target;
@@ -40,7 +41,9 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
         _target = target;
         _batchSizeLimit = batchSizeLimit;
         _batch = new List<LogEvent>(batchSizeLimit + 1);
-        _queue = Channel.CreateBounded<LogEvent>(new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _queue = Channel.CreateBounded<LogEvent>(
+            new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }
+        );
         _period = period;
         _shutdownWait = shutdownWait ?? TimeSpan.FromSeconds(10);
         using (ExecutionContext.SuppressFlow())
@@ -73,9 +76,7 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
                 await DrainAsync().ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested) { }
 
         await DrainAsync().ConfigureAwait(false); // what is left at shutdown
     }
@@ -87,8 +88,18 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
             var dropped = Interlocked.Exchange(ref _dropped, 0);
             if (dropped > 0)
             {
-                _batch.Add(new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Warning, null, DroppedTemplate,
-                    [new LogEventProperty("DroppedEvents", new ScalarValue(dropped)), new LogEventProperty(Constants.SourceContextPropertyName, new ScalarValue("Logging"))]));
+                _batch.Add(
+                    new LogEvent(
+                        DateTimeOffset.UtcNow,
+                        LogEventLevel.Warning,
+                        null,
+                        DroppedTemplate,
+                        [
+                            new LogEventProperty("DroppedEvents", new ScalarValue(dropped)),
+                            new LogEventProperty(Constants.SourceContextPropertyName, new ScalarValue("Logging")),
+                        ]
+                    )
+                );
             }
 
             while (_batch.Count < _batchSizeLimit && _queue.Reader.TryRead(out var logEvent))

@@ -13,8 +13,9 @@ namespace ServiceDefaults.Logging;
 /// </summary>
 internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger logger)
 {
-    private static readonly MessageTemplate Template =
-        new MessageTemplateParser().Parse("HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms from {ClientIp} as {User}");
+    private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
+        "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms from {ClientIp} as {User}"
+    );
 
     private static readonly ScalarValue Anonymous = new("-");
     private static readonly ScalarValue Unnamed = new("(unnamed)");
@@ -40,8 +41,10 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
 
     private void Write(HttpContext context, long started, int status, Exception? exception)
     {
-        var level = exception is not null || status >= 500 ? LogEventLevel.Error
-            : status == 200 && (Health.HealthEndpoints.IsProbe(context.Request.Path) || context.GetEndpoint()?.Metadata.GetMetadata<RoutineRequest>() is not null)
+        var level =
+            exception is not null || status >= 500 ? LogEventLevel.Error
+            : status == 200
+            && (Health.HealthEndpoints.IsProbe(context.Request.Path) || context.GetEndpoint()?.Metadata.GetMetadata<RoutineRequest>() is not null)
                 ? LogEventLevel.Verbose
             : LogEventLevel.Information;
         if (!_logger.IsEnabled(level))
@@ -50,7 +53,9 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
         }
 
         var user = context.User.Identity is { IsAuthenticated: true } identity
-            ? identity.Name is { } name ? new ScalarValue(name) : Unnamed
+            ? identity.Name is { } name
+                ? new ScalarValue(name)
+                : Unnamed
             : Anonymous;
         var address = context.Connection.RemoteIpAddress is { } ip ? new ScalarValue(ip.ToString()) : NoAddress;
         var properties = new Dictionary<string, LogEventPropertyValue>(capacity: 12) // room for what enrichers add (service, source, request and connection ids)
@@ -63,7 +68,16 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
             ["User"] = user,
         };
         var activity = Activity.Current;
-        _logger.Write(LogEvent.UnstableAssembleFromParts(
-            DateTimeOffset.UtcNow, level, exception, Template, properties, activity?.TraceId ?? default, activity?.SpanId ?? default));
+        _logger.Write(
+            LogEvent.UnstableAssembleFromParts(
+                DateTimeOffset.UtcNow,
+                level,
+                exception,
+                Template,
+                properties,
+                activity?.TraceId ?? default,
+                activity?.SpanId ?? default
+            )
+        );
     }
 }

@@ -10,14 +10,11 @@ public sealed class RoutineRequest
 {
     public static readonly RoutineRequest Instance = new();
 
-    private RoutineRequest()
-    {
-    }
+    private RoutineRequest() { }
 }
 
 public static class RoutineRequestExtensions
 {
     public static TBuilder AsRoutineRequest<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(RoutineRequest.Instance);
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(RoutineRequest.Instance);
 }

@@ -12,11 +12,13 @@ namespace ServiceDefaults.Logging;
 /// </summary>
 internal sealed class StandardOutputSink(ITextFormatter formatter, Stream output) : IBatchedLogEventSink, IDisposable
 {
-    private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024) { AutoFlush = false };
-
-    public StandardOutputSink(ITextFormatter formatter) : this(formatter, Console.OpenStandardOutput())
+    private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024)
     {
-    }
+        AutoFlush = false,
+    };
+
+    public StandardOutputSink(ITextFormatter formatter)
+        : this(formatter, Console.OpenStandardOutput()) { }
 
     public async Task EmitBatchAsync(IReadOnlyCollection<LogEvent> batch)
     {

@@ -34,9 +34,7 @@ internal sealed partial class NativeMemoryTrimmer(TimeProvider time, ILogger<Nat
         {
             LogNotGlibc(e.Message);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
     }
 
     [LoggerMessage(LogLevel.Information, "Native memory is not trimmed: this C library has no malloc_trim ({Reason}).")]

@@ -16,12 +16,17 @@ public static class ClientIpExtensions
     /// processes can (the handshake refuses any other), so the gateway is trusted by its certificate wherever it runs,
     /// with no address to configure.
     /// </summary>
-    public static IServiceCollection AddClientIp(this IServiceCollection services, IReadOnlyList<IPNetwork> trustedProxies, bool forwardedByGateway = false)
+    public static IServiceCollection AddClientIp(
+        this IServiceCollection services,
+        IReadOnlyList<IPNetwork> trustedProxies,
+        bool forwardedByGateway = false
+    )
     {
         services.Configure<ForwardedHeadersOptions>(options =>
         {
             // With empty lists the framework would believe every sender: no trusted proxy means no forwarding at all.
-            options.ForwardedHeaders = trustedProxies.Count == 0 ? ForwardedHeaders.None
+            options.ForwardedHeaders =
+                trustedProxies.Count == 0 ? ForwardedHeaders.None
                 : forwardedByGateway ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost
                 : ForwardedHeaders.XForwardedFor;
             // The framework trusts loopback by default; nothing is trusted unless configured.
@@ -57,15 +62,17 @@ public static class ClientIpExtensions
         }
 
         // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d; one client should have one address in logs and limits.
-        app.Use(static (context, next) =>
-        {
-            if (context.Connection.RemoteIpAddress is { } address)
+        app.Use(
+            static (context, next) =>
             {
-                context.Connection.RemoteIpAddress = ClientAddress.Normalize(address);
-            }
+                if (context.Connection.RemoteIpAddress is { } address)
+                {
+                    context.Connection.RemoteIpAddress = ClientAddress.Normalize(address);
+                }
 
-            return next(context);
-        });
+                return next(context);
+            }
+        );
         return app;
     }
 }

@@ -34,5 +34,7 @@ public static class ClientKey
 
     /// <summary>For an address already written as text (as the services receive it); anything unparsable is its own key.</summary>
     public static string For(string? address) =>
-        address is null ? Unknown : IPAddress.TryParse(address, out var parsed) ? For(parsed) : address;
+        address is null ? Unknown
+        : IPAddress.TryParse(address, out var parsed) ? For(parsed)
+        : address;
 }

@@ -32,7 +32,11 @@ public static class RedisExtensions
             var multiplexer = ConnectionMultiplexer.Connect(settings.Options);
             RedisLog.Connecting(logger, settings.Description, multiplexer.IsConnected);
             var meter = provider.GetRequiredService<IMeterFactory>().Create(MeterName);
-            meter.CreateObservableGauge("redis.connected", () => multiplexer.IsConnected ? 1 : 0, description: "1 while this process is connected to Redis, else 0");
+            meter.CreateObservableGauge(
+                "redis.connected",
+                () => multiplexer.IsConnected ? 1 : 0,
+                description: "1 while this process is connected to Redis, else 0"
+            );
             var failures = meter.CreateCounter<long>("redis.connection_failures", description: "Connections to Redis lost or refused");
             multiplexer.ConnectionFailed += (_, e) =>
             {
@@ -51,7 +55,11 @@ public static class RedisExtensions
 internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(redis.IsConnected ? HealthCheckResult.Healthy("connected") : new HealthCheckResult(context.Registration.FailureStatus, "not connected: each process falls back to its own state"));
+        Task.FromResult(
+            redis.IsConnected
+                ? HealthCheckResult.Healthy("connected")
+                : new HealthCheckResult(context.Registration.FailureStatus, "not connected: each process falls back to its own state")
+        );
 }
 
 internal static partial class RedisLog

@@ -18,7 +18,8 @@ public sealed record RedisSettings(ConfigurationOptions Options)
     /// <summary>Where, for logs: never the password.</summary>
     public string Description =>
         string.Join(",", Options.EndPoints.Select(e => e is System.Net.DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : e.ToString()))
-        + (Options.Ssl ? " (TLS)" : "") + $" db {Options.DefaultDatabase ?? 0}";
+        + (Options.Ssl ? " (TLS)" : "")
+        + $" db {Options.DefaultDatabase ?? 0}";
 
     /// <returns>Null when REDIS_URL is unset (or invalid: then a problem is recorded).</returns>
     public static RedisSettings? Read(SettingsReader reader)
@@ -42,7 +43,11 @@ public sealed record RedisSettings(ConfigurationOptions Options)
     public static ConfigurationOptions? TryParse(string value, out string? problem)
     {
         problem = null;
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != "redis" && url.Scheme != "rediss") || string.IsNullOrEmpty(url.Host))
+        if (
+            !Uri.TryCreate(value, UriKind.Absolute, out var url)
+            || (url.Scheme != "redis" && url.Scheme != "rediss")
+            || string.IsNullOrEmpty(url.Host)
+        )
         {
             problem = "must be redis://[:password@]host:port[/db] or rediss://… for TLS.";
             return null;

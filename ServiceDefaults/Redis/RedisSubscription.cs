@@ -8,7 +8,12 @@ namespace ServiceDefaults.Redis;
 /// <see cref="Start"/> returns anyway and the subscription is retried every 2 s until it holds. Once it holds, the
 /// multiplexer renews it after a reconnection by itself. For the hosted services that listen on a channel.
 /// </summary>
-public sealed partial class RedisSubscription(IConnectionMultiplexer redis, RedisChannel channel, Action<RedisChannel, RedisValue> handler, ILogger logger) : IDisposable
+public sealed partial class RedisSubscription(
+    IConnectionMultiplexer redis,
+    RedisChannel channel,
+    Action<RedisChannel, RedisValue> handler,
+    ILogger logger
+) : IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _subscribing = Task.CompletedTask;

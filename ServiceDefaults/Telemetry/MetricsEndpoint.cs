@@ -33,7 +33,9 @@ public static class MetricsEndpoint
         }
         else
         {
-            var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            var urls = builder
+                .Configuration[WebHostDefaults.ServerUrlsKey]
+                ?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
             builder.WebHost.UseUrls([.. urls, metricsUrl]);
         }
 
@@ -48,26 +50,32 @@ public static class MetricsEndpoint
             return app;
         }
 
-        app.MapWhen(context => context.Connection.LocalPort == port, metrics =>
-        {
-            metrics.Use((context, next) =>
+        app.MapWhen(
+            context => context.Connection.LocalPort == port,
+            metrics =>
             {
-                // Scrapes are not requests anyone made of the service: they stay out of its request metrics.
-                if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
-                {
-                    tags.MetricsDisabled = true;
-                }
+                metrics.Use(
+                    (context, next) =>
+                    {
+                        // Scrapes are not requests anyone made of the service: they stay out of its request metrics.
+                        if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
+                        {
+                            tags.MetricsDisabled = true;
+                        }
 
-                return next(context);
-            });
-            metrics.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
-                HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals(Path, StringComparison.Ordinal));
-            metrics.Run(context =>
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
-            });
-        });
+                        return next(context);
+                    }
+                );
+                metrics.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
+                    HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals(Path, StringComparison.Ordinal)
+                );
+                metrics.Run(context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                });
+            }
+        );
         return app;
     }
 }

@@ -33,7 +33,8 @@ public static class TelemetryExtensions
             return builder;
         }
 
-        var telemetry = builder.Services.AddOpenTelemetry()
+        var telemetry = builder
+            .Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
             .WithMetrics(meters =>
             {
@@ -52,10 +53,11 @@ public static class TelemetryExtensions
         if (exported)
         {
             telemetry
-                .WithTracing(tracing => tracing
-                    .AddAspNetCoreInstrumentation(options =>
-                        options.Filter = context => !Health.HealthEndpoints.IsProbe(context.Request.Path))
-                    .AddHttpClientInstrumentation())
+                .WithTracing(tracing =>
+                    tracing
+                        .AddAspNetCoreInstrumentation(options => options.Filter = context => !Health.HealthEndpoints.IsProbe(context.Request.Path))
+                        .AddHttpClientInstrumentation()
+                )
                 .UseOtlpExporter();
         }
 
@@ -63,6 +65,5 @@ public static class TelemetryExtensions
     }
 
     /// <summary>True when traces, metrics and logs leave the process over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT is set).</summary>
-    public static bool IsExported(IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+    public static bool IsExported(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 }

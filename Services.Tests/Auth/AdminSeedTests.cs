@@ -18,7 +18,10 @@ public sealed class AdminSeedTests
         }
 
         const string newPassword = "the-new-admin-password";
-        await using var second = new AuthHost(new Dictionary<string, string> { ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(newPassword, 10) }, data);
+        await using var second = new AuthHost(
+            new Dictionary<string, string> { ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(newPassword, 10) },
+            data
+        );
         using var client = second.Client();
         using var oldPassword = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
 
@@ -28,7 +31,9 @@ public sealed class AdminSeedTests
         using var refresh = await second.RefreshAsync(old.RefreshToken);
         Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
         var audit = await second.AuditAsync(fresh.AccessToken);
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "admin-seeded" && e.GetProperty("outcome").GetString() == "password-replaced");
+        Assert.Contains(audit, e =>
+            e.GetProperty("action").GetString() == "admin-seeded" && e.GetProperty("outcome").GetString() == "password-replaced"
+        );
     }
 
     [Fact]
@@ -90,13 +95,18 @@ public sealed class AdminSeedTests
             Assert.Equal(HttpStatusCode.Unauthorized, seeded.StatusCode);
             var other = await second.SignInAsync("ops", OtherAdminPassword);
             using var users = await second.SendAsync(HttpMethod.Get, "/api/users", other.AccessToken);
-            var names = (await users.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).EnumerateArray().Select(user => user.GetProperty("username").GetString());
+            var names = (await users.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>())
+                .EnumerateArray()
+                .Select(user => user.GetProperty("username").GetString());
             Assert.Equal(["ops"], names);
         }
 
         // A new hash is the operator's explicit reset: the administrator is back.
         const string restored = "restored-admin-password";
-        await using var third = new AuthHost(new Dictionary<string, string> { ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(restored, 10) }, data);
+        await using var third = new AuthHost(
+            new Dictionary<string, string> { ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(restored, 10) },
+            data
+        );
         await third.SignInAsync("admin", restored);
     }
 
@@ -127,7 +137,19 @@ public sealed class AdminSeedTests
             Assert.Equal(HttpStatusCode.Conflict, alone.StatusCode);
         }
 
-        using (var created = await host.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "ops", password = OtherAdminPassword, role = "admin" }))
+        using (
+            var created = await host.SendAsync(
+                HttpMethod.Post,
+                "/api/users",
+                admin.AccessToken,
+                new
+                {
+                    username = "ops",
+                    password = OtherAdminPassword,
+                    role = "admin",
+                }
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }

@@ -12,17 +12,21 @@ public sealed class AuthStartupCheckTests
     {
         using var temporary = TemporaryDirectory.Create("auth-prod-");
         var data = temporary.Path;
-        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = environmentName,
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["DATA_DIR"] = data,
-            ["ADMIN_USERNAME"] = "admin",
-            ["ADMIN_PASSWORD_HASH"] = null,
-            ["JWT_KEYS_DIR"] = null,
-            ["ACCESS_TOKEN_MINUTES"] = "soon",
-            ["MFA_REQUIRED_FOR_ADMINS"] = "yes",
-        });
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            [],
+            environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["DATA_DIR"] = data,
+                ["ADMIN_USERNAME"] = "admin",
+                ["ADMIN_PASSWORD_HASH"] = null,
+                ["JWT_KEYS_DIR"] = null,
+                ["ACCESS_TOKEN_MINUTES"] = "soon",
+                ["MFA_REQUIRED_FOR_ADMINS"] = "yes",
+            }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Contains("MFA_REQUIRED_FOR_ADMINS must be true or false (got \"yes\")", stderr, StringComparison.Ordinal);
@@ -38,15 +42,19 @@ public sealed class AuthStartupCheckTests
     {
         using var temporary = TemporaryDirectory.Create("auth-prod-");
         var data = temporary.Path;
-        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["DATA_DIR"] = data,
-            ["ADMIN_USERNAME"] = "admin",
-            ["ADMIN_PASSWORD_HASH"] = "plaintext-password",
-            ["JWT_KEYS_DIR"] = Path.Combine(data, "keys"),
-        });
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            [],
+            environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["DATA_DIR"] = data,
+                ["ADMIN_USERNAME"] = "admin",
+                ["ADMIN_PASSWORD_HASH"] = "plaintext-password",
+                ["JWT_KEYS_DIR"] = Path.Combine(data, "keys"),
+            }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Contains("has no active signing key", stderr, StringComparison.Ordinal);

@@ -97,13 +97,17 @@ public sealed class DataEncryptionTests
     public async Task AMalformedKey_StopsTheStart_WithoutPrintingIt(string name, string value)
     {
         using var data = TemporaryDirectory.Create("auth-badkey-");
-        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["DATA_DIR"] = data.Path,
-            [name] = value,
-        });
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            [],
+            environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["DATA_DIR"] = data.Path,
+                [name] = value,
+            }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Contains($"{name} must be 32 random bytes, base64", stderr, StringComparison.Ordinal);
@@ -113,7 +117,19 @@ public sealed class DataEncryptionTests
     private static async Task<(string Secret, IReadOnlyList<string> Codes)> EnrolBobAsync(AuthHost host)
     {
         var admin = await host.SignInAsync();
-        using (var created = await host.SendAsync(HttpMethod.Post, "/api/users/", admin.AccessToken, new { username = "bob", password = BobPassword, role = "viewer" }))
+        using (
+            var created = await host.SendAsync(
+                HttpMethod.Post,
+                "/api/users/",
+                admin.AccessToken,
+                new
+                {
+                    username = "bob",
+                    password = BobPassword,
+                    role = "viewer",
+                }
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
@@ -121,25 +137,46 @@ public sealed class DataEncryptionTests
         var bob = await host.SignInAsync("bob", BobPassword);
         using var setup = await host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/setup", bob.AccessToken);
         var secret = (await setup.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
-        using var confirm = await host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/confirm", bob.AccessToken, new { code = TotpCalculator.Code(secret, host.Time.GetUtcNow()) });
+        using var confirm = await host.SendAsync(
+            HttpMethod.Post,
+            "/api/auth/mfa/totp/confirm",
+            bob.AccessToken,
+            new { code = TotpCalculator.Code(secret, host.Time.GetUtcNow()) }
+        );
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
-        var codes = (await confirm.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        var codes = (await confirm.Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("recoveryCodes")
+            .EnumerateArray()
+            .Select(c => c.GetString()!)
+            .ToList();
         return (secret, codes);
     }
 
     private static async Task<HttpResponseMessage> LoginAsync(AuthHost host, string code)
     {
         using var client = host.Client();
-        return await client.PostAsJsonAsync("/api/auth/login", new { username = "bob", password = BobPassword, code });
+        return await client.PostAsJsonAsync(
+            "/api/auth/login",
+            new
+            {
+                username = "bob",
+                password = BobPassword,
+                code,
+            }
+        );
     }
 
     // The database and its write-ahead log, as a thief copying the folder would read them.
     private static string ReadDatabaseFiles(string dataDirectory) =>
-        string.Concat(Directory.GetFiles(dataDirectory, "auth.db*").Select(file =>
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var memory = new MemoryStream();
-            stream.CopyTo(memory);
-            return Encoding.Latin1.GetString(memory.ToArray());
-        }));
+        string.Concat(
+            Directory
+                .GetFiles(dataDirectory, "auth.db*")
+                .Select(file =>
+                {
+                    using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                    using var memory = new MemoryStream();
+                    stream.CopyTo(memory);
+                    return Encoding.Latin1.GetString(memory.ToArray());
+                })
+        );
 }

@@ -12,7 +12,19 @@ public sealed class OpenApiTests
 
         var document = await client.GetStringAsync("/openapi/v1.json");
 
-        foreach (var path in new[] { "/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/auth/me", "/api/users", "/api/users/{username}", "/api/audit/auth", "/.well-known/jwks.json" })
+        foreach (
+            var path in new[]
+            {
+                "/api/auth/login",
+                "/api/auth/refresh",
+                "/api/auth/logout",
+                "/api/auth/me",
+                "/api/users",
+                "/api/users/{username}",
+                "/api/audit/auth",
+                "/.well-known/jwks.json",
+            }
+        )
         {
             Assert.Contains($"\"{path}\"", document, StringComparison.Ordinal);
         }

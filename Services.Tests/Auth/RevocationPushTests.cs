@@ -30,7 +30,11 @@ public sealed class RevocationPushTests
             Assert.Equal(signIn.SessionId, pushed.RootElement.GetProperty("sessions")[0].GetProperty("sid").GetString());
         }
 
-        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"], environment: auth.CommandEnvironment(new Dictionary<string, string> { ["REDIS_URL"] = redis.Url }));
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["sessions", "revoke-all"],
+            environment: auth.CommandEnvironment(new Dictionary<string, string> { ["REDIS_URL"] = redis.Url })
+        );
         Assert.True(exitCode == 0, stderr);
         using var all = JsonDocument.Parse(await messages.Reader.ReadAsync(timeout.Token));
         Assert.True(all.RootElement.GetProperty("revokedBefore").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));

@@ -60,14 +60,16 @@ public sealed class SecondFactorTests : IAsyncLifetime
         var bob = await CreateAndSignInBobAsync();
         var secret = await SetupAsync(bob.AccessToken);
 
-        foreach (var (body, status) in new (object, HttpStatusCode)[]
-        {
-            (new { code = WrongCode(secret) }, HttpStatusCode.BadRequest),
-            (new { code = "12345" }, HttpStatusCode.BadRequest),
-            (new { code = "abcdef" }, HttpStatusCode.BadRequest),
-            (new { }, HttpStatusCode.BadRequest),
-            (new { code = 123456 }, HttpStatusCode.BadRequest),
-        })
+        foreach (
+            var (body, status) in new (object, HttpStatusCode)[]
+            {
+                (new { code = WrongCode(secret) }, HttpStatusCode.BadRequest),
+                (new { code = "12345" }, HttpStatusCode.BadRequest),
+                (new { code = "abcdef" }, HttpStatusCode.BadRequest),
+                (new { }, HttpStatusCode.BadRequest),
+                (new { code = 123456 }, HttpStatusCode.BadRequest),
+            }
+        )
         {
             using var refused = await _host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/confirm", bob.AccessToken, body);
             Assert.Equal(status, refused.StatusCode);
@@ -86,10 +88,17 @@ public sealed class SecondFactorTests : IAsyncLifetime
         // Once on, neither a new setup nor a second confirmation.
         using var again = await _host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/setup", bob.AccessToken);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        using var reconfirm = await _host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/confirm", bob.AccessToken, new { code = TotpCalculator.Code(secret, _host.Time.GetUtcNow()) });
+        using var reconfirm = await _host.SendAsync(
+            HttpMethod.Post,
+            "/api/auth/mfa/totp/confirm",
+            bob.AccessToken,
+            new { code = TotpCalculator.Code(secret, _host.Time.GetUtcNow()) }
+        );
         Assert.Equal(HttpStatusCode.Conflict, reconfirm.StatusCode);
         var admin = await _host.SignInAsync();
-        Assert.Contains(await _host.AuditAsync(admin.AccessToken), e => e.GetProperty("action").GetString() == "mfa-enabled" && e.GetProperty("target").GetString() == "bob");
+        Assert.Contains(await _host.AuditAsync(admin.AccessToken), e =>
+            e.GetProperty("action").GetString() == "mfa-enabled" && e.GetProperty("target").GetString() == "bob"
+        );
     }
 
     [Fact]
@@ -153,8 +162,11 @@ public sealed class SecondFactorTests : IAsyncLifetime
         var audit = await _host.AuditAsync(admin.AccessToken);
         Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("detail").GetString() == "code-required");
         Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("detail").GetString() == "wrong-code");
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "success"
-            && e.GetProperty("detail").GetString() == "with a totp");
+        Assert.Contains(audit, e =>
+            e.GetProperty("action").GetString() == "sign-in"
+            && e.GetProperty("outcome").GetString() == "success"
+            && e.GetProperty("detail").GetString() == "with a totp"
+        );
     }
 
     [Fact]
@@ -184,8 +196,24 @@ public sealed class SecondFactorTests : IAsyncLifetime
     public async Task Login_WithACodeThatIsNoString_OrTooLong_IsABadRequest()
     {
         using var client = _host.Client();
-        using var number = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword, code = 123456 });
-        using var tooLong = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword, code = new string('1', 65) });
+        using var number = await client.PostAsJsonAsync(
+            "/api/auth/login",
+            new
+            {
+                username = "admin",
+                password = AuthHost.AdminPassword,
+                code = 123456,
+            }
+        );
+        using var tooLong = await client.PostAsJsonAsync(
+            "/api/auth/login",
+            new
+            {
+                username = "admin",
+                password = AuthHost.AdminPassword,
+                code = new string('1', 65),
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, number.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
@@ -210,14 +238,23 @@ public sealed class SecondFactorTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         }
 
-        using (var off = await _host.SendAsync(HttpMethod.Delete, "/api/auth/mfa/totp", bob.AccessToken, new { code = TotpCalculator.Code(secret, _host.Time.GetUtcNow()) }))
+        using (
+            var off = await _host.SendAsync(
+                HttpMethod.Delete,
+                "/api/auth/mfa/totp",
+                bob.AccessToken,
+                new { code = TotpCalculator.Code(secret, _host.Time.GetUtcNow()) }
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.NoContent, off.StatusCode);
         }
 
         await _host.SignInAsync("bob", BobPassword);
         var admin = await _host.SignInAsync();
-        Assert.Contains(await _host.AuditAsync(admin.AccessToken), e => e.GetProperty("action").GetString() == "mfa-disabled" && e.GetProperty("target").GetString() == "bob");
+        Assert.Contains(await _host.AuditAsync(admin.AccessToken), e =>
+            e.GetProperty("action").GetString() == "mfa-disabled" && e.GetProperty("target").GetString() == "bob"
+        );
     }
 
     [Fact]
@@ -225,7 +262,9 @@ public sealed class SecondFactorTests : IAsyncLifetime
     {
         var bob = await CreateAndSignInBobAsync();
         var secret = await SetupAsync(bob.AccessToken);
-        using (var wrongConfirm = await _host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/confirm", bob.AccessToken, new { code = WrongCode(secret) }))
+        using (
+            var wrongConfirm = await _host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/confirm", bob.AccessToken, new { code = WrongCode(secret) })
+        )
         {
             Assert.Equal(HttpStatusCode.BadRequest, wrongConfirm.StatusCode);
         }
@@ -240,10 +279,19 @@ public sealed class SecondFactorTests : IAsyncLifetime
 
         var admin = await _host.SignInAsync();
         var audit = await _host.AuditAsync(admin.AccessToken);
-        Assert.Single(audit, e => e.GetProperty("action").GetString() == "mfa-code" && e.GetProperty("target").GetString() == "bob"
-            && e.GetProperty("detail").GetString() == "wrong-code (confirm)");
-        Assert.Equal(AuthService.Audit.SignInMonitor.WarningThreshold, audit.Count(e => e.GetProperty("action").GetString() == "mfa-code" && e.GetProperty("target").GetString() == "bob"
-            && e.GetProperty("detail").GetString() == "wrong-code (turn off)"));
+        Assert.Single(audit, e =>
+            e.GetProperty("action").GetString() == "mfa-code"
+            && e.GetProperty("target").GetString() == "bob"
+            && e.GetProperty("detail").GetString() == "wrong-code (confirm)"
+        );
+        Assert.Equal(
+            AuthService.Audit.SignInMonitor.WarningThreshold,
+            audit.Count(e =>
+                e.GetProperty("action").GetString() == "mfa-code"
+                && e.GetProperty("target").GetString() == "bob"
+                && e.GetProperty("detail").GetString() == "wrong-code (turn off)"
+            )
+        );
         Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in-alert" && e.GetProperty("target").GetString() == "bob");
     }
 
@@ -280,8 +328,11 @@ public sealed class SecondFactorTests : IAsyncLifetime
 
         Assert.Contains(bob.SessionId, await _host.RevokedSessionsAsync());
         await _host.SignInAsync("bob", BobPassword);
-        Assert.Contains(await _host.AuditAsync(admin.AccessToken), e => e.GetProperty("action").GetString() == "mfa-reset"
-            && e.GetProperty("actor").GetString() == "admin" && e.GetProperty("target").GetString() == "bob");
+        Assert.Contains(await _host.AuditAsync(admin.AccessToken), e =>
+            e.GetProperty("action").GetString() == "mfa-reset"
+            && e.GetProperty("actor").GetString() == "admin"
+            && e.GetProperty("target").GetString() == "bob"
+        );
     }
 
     [Fact]
@@ -311,7 +362,11 @@ public sealed class SecondFactorTests : IAsyncLifetime
         Assert.Contains("bob's second factor is removed and 1 session(s) ended", stdout, StringComparison.Ordinal);
         await _host.SignInAsync("bob", BobPassword);
 
-        var (unknownExit, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["mfa", "reset", "nobody"], environment: _host.CommandEnvironment());
+        var (unknownExit, _, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["mfa", "reset", "nobody"],
+            environment: _host.CommandEnvironment()
+        );
         Assert.Equal(1, unknownExit);
         Assert.Contains("no user named nobody", stderr, StringComparison.Ordinal);
     }
@@ -343,7 +398,12 @@ public sealed class SecondFactorTests : IAsyncLifetime
         using (var setup = await host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/setup", admin.AccessToken))
         {
             var secret = (await setup.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
-            using var confirm = await host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/confirm", admin.AccessToken, new { code = TotpCalculator.Code(secret, host.Time.GetUtcNow()) });
+            using var confirm = await host.SendAsync(
+                HttpMethod.Post,
+                "/api/auth/mfa/totp/confirm",
+                admin.AccessToken,
+                new { code = TotpCalculator.Code(secret, host.Time.GetUtcNow()) }
+            );
             Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         }
 
@@ -355,7 +415,17 @@ public sealed class SecondFactorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
 
         // Viewers are not asked.
-        using var created = await host.SendAsync(HttpMethod.Post, "/api/users/", access, new { username = "vera", password = BobPassword, role = "viewer" });
+        using var created = await host.SendAsync(
+            HttpMethod.Post,
+            "/api/users/",
+            access,
+            new
+            {
+                username = "vera",
+                password = BobPassword,
+                role = "viewer",
+            }
+        );
         var vera = await host.SignInAsync("vera", BobPassword);
         Assert.False(Jwt.Payload(vera.AccessToken).TryGetProperty("mfa_enroll", out _));
     }
@@ -363,7 +433,17 @@ public sealed class SecondFactorTests : IAsyncLifetime
     private async Task<SignIn> CreateAndSignInBobAsync()
     {
         var admin = await _host.SignInAsync();
-        using var created = await _host.SendAsync(HttpMethod.Post, "/api/users/", admin.AccessToken, new { username = "bob", password = BobPassword, role = "viewer" });
+        using var created = await _host.SendAsync(
+            HttpMethod.Post,
+            "/api/users/",
+            admin.AccessToken,
+            new
+            {
+                username = "bob",
+                password = BobPassword,
+                role = "viewer",
+            }
+        );
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return await _host.SignInAsync("bob", BobPassword);
     }
@@ -377,9 +457,17 @@ public sealed class SecondFactorTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<string>> ConfirmAsync(string accessToken, string secret)
     {
-        using var response = await _host.SendAsync(HttpMethod.Post, "/api/auth/mfa/totp/confirm", accessToken, new { code = TotpCalculator.Code(secret, _host.Time.GetUtcNow()) });
+        using var response = await _host.SendAsync(
+            HttpMethod.Post,
+            "/api/auth/mfa/totp/confirm",
+            accessToken,
+            new { code = TotpCalculator.Code(secret, _host.Time.GetUtcNow()) }
+        );
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!)];
+        return
+        [
+            .. (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!),
+        ];
     }
 
     private async Task<JsonElement> MeAsync(string accessToken)
@@ -391,7 +479,15 @@ public sealed class SecondFactorTests : IAsyncLifetime
     private async Task<HttpResponseMessage> LoginAsync(string username, string password, string? code)
     {
         using var client = _host.Client();
-        return await client.PostAsJsonAsync("/api/auth/login", new { username, password, code });
+        return await client.PostAsJsonAsync(
+            "/api/auth/login",
+            new
+            {
+                username,
+                password,
+                code,
+            }
+        );
     }
 
     // A code of none of the accepted steps (the current one ±1).
@@ -399,7 +495,10 @@ public sealed class SecondFactorTests : IAsyncLifetime
     {
         var now = _host.Time.GetUtcNow();
         var valid = new[] { -30, 0, 30 }.Select(s => TotpCalculator.Code(secret, now.AddSeconds(s))).ToHashSet();
-        return Enumerable.Range(0, 1000).Select(i => i.ToString("000000", System.Globalization.CultureInfo.InvariantCulture)).First(c => !valid.Contains(c));
+        return Enumerable
+            .Range(0, 1000)
+            .Select(i => i.ToString("000000", System.Globalization.CultureInfo.InvariantCulture))
+            .First(c => !valid.Contains(c));
     }
 
     private static string Spaced(string code) => code[..3] + " " + code[3..];

@@ -62,7 +62,9 @@ public sealed class SessionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var cookies = response.Headers.GetValues("Set-Cookie").ToList();
         Assert.Contains(cookies, c => c.StartsWith("__Host-session=ey", StringComparison.Ordinal));
-        Assert.Contains(cookies, c => c.StartsWith("__Secure-refresh=", StringComparison.Ordinal) && !c.Contains(signIn.RefreshToken, StringComparison.Ordinal));
+        Assert.Contains(cookies, c =>
+            c.StartsWith("__Secure-refresh=", StringComparison.Ordinal) && !c.Contains(signIn.RefreshToken, StringComparison.Ordinal)
+        );
     }
 
     [Theory]
@@ -114,8 +116,12 @@ public sealed class SessionTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
         var cleared = logout.Headers.GetValues("Set-Cookie").ToList();
-        Assert.Contains(cleared, c => c.StartsWith("__Host-session=;", StringComparison.Ordinal) && c.Contains("expires=Thu, 01 Jan 1970", StringComparison.Ordinal));
-        Assert.Contains(cleared, c => c.StartsWith("__Secure-refresh=;", StringComparison.Ordinal) && c.Contains("path=/api/auth", StringComparison.Ordinal));
+        Assert.Contains(cleared, c =>
+            c.StartsWith("__Host-session=;", StringComparison.Ordinal) && c.Contains("expires=Thu, 01 Jan 1970", StringComparison.Ordinal)
+        );
+        Assert.Contains(cleared, c =>
+            c.StartsWith("__Secure-refresh=;", StringComparison.Ordinal) && c.Contains("path=/api/auth", StringComparison.Ordinal)
+        );
         using var me = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", signIn.AccessToken);
         Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
         using var refresh = await _host.RefreshAsync(signIn.RefreshToken);
@@ -154,16 +160,12 @@ public sealed class SessionTests : IAsyncLifetime
     {
         var first = await _host.SignInAsync();
         var second = await _host.SignInAsync();
-        using (await _host.SendAsync(HttpMethod.Post, "/api/auth/logout", first.AccessToken))
-        {
-        }
+        using (await _host.SendAsync(HttpMethod.Post, "/api/auth/logout", first.AccessToken)) { }
 
         using var client = _host.Client();
         var all = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/internal/revocations?since=0");
         var cursor = all.GetProperty("cursor").GetInt64();
-        using (await _host.SendAsync(HttpMethod.Post, "/api/auth/logout", second.AccessToken))
-        {
-        }
+        using (await _host.SendAsync(HttpMethod.Post, "/api/auth/logout", second.AccessToken)) { }
 
         var next = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/internal/revocations?since={cursor}");
         Assert.Equal([second.SessionId], next.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("sid").GetString()));

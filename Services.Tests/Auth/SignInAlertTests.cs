@@ -43,13 +43,17 @@ public sealed class SignInAlertTests
     public async Task AnAlertUrlThatIsNoHttpsUrl_StopsTheStart_WithoutRepeatingIt(string value)
     {
         using var data = TemporaryDirectory.Create("auth-alert-");
-        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["DATA_DIR"] = data.Path,
-            ["ALERT_WEBHOOK_URL"] = value,
-        });
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            [],
+            environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["DATA_DIR"] = data.Path,
+                ["ALERT_WEBHOOK_URL"] = value,
+            }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Contains("ALERT_WEBHOOK_URL must be an absolute https URL", stderr, StringComparison.Ordinal);

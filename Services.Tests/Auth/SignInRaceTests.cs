@@ -17,7 +17,19 @@ public sealed class SignInRaceTests
         // bcrypt at cost 14 (about a second here): the sign-in is still hashing when the admin acts.
         await using var host = new AuthHost(new Dictionary<string, string> { ["BCRYPT_WORK_FACTOR"] = "14", ["HASHING_CONCURRENCY"] = "2" });
         var admin = await host.SignInAsync();
-        using (var created = await host.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "vera", password = "vera-s-password-1", role = "admin" }))
+        using (
+            var created = await host.SendAsync(
+                HttpMethod.Post,
+                "/api/users",
+                admin.AccessToken,
+                new
+                {
+                    username = "vera",
+                    password = "vera-s-password-1",
+                    role = "admin",
+                }
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
@@ -27,9 +39,12 @@ public sealed class SignInRaceTests
         var signingIn = client.PostAsJsonAsync("/api/auth/login", new { username = "vera", password = "vera-s-password-1" });
         await Wait.UntilAsync(() => hasher.InFlight > 0, TimeSpan.FromSeconds(10), "vera's password is being checked");
 
-        using (var changed = change == "disabled"
-            ? await host.SendAsync(HttpMethod.Put, "/api/users/vera", admin.AccessToken, new { disabled = true })
-            : await host.SendAsync(HttpMethod.Delete, "/api/users/vera", admin.AccessToken))
+        using (
+            var changed =
+                change == "disabled"
+                    ? await host.SendAsync(HttpMethod.Put, "/api/users/vera", admin.AccessToken, new { disabled = true })
+                    : await host.SendAsync(HttpMethod.Delete, "/api/users/vera", admin.AccessToken)
+        )
         {
             Assert.True(changed.IsSuccessStatusCode);
         }

@@ -59,10 +59,18 @@ public sealed class SignInTests : IAsyncLifetime
 
         var admin = await _host.SignInAsync();
         var audit = await _host.AuditAsync(admin.AccessToken);
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "failure"
-            && e.GetProperty("target").GetString() == "nobody" && e.GetProperty("detail").GetString() == "unknown-user");
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "failure"
-            && e.GetProperty("target").GetString() == "admin" && e.GetProperty("detail").GetString() == "wrong-password");
+        Assert.Contains(audit, e =>
+            e.GetProperty("action").GetString() == "sign-in"
+            && e.GetProperty("outcome").GetString() == "failure"
+            && e.GetProperty("target").GetString() == "nobody"
+            && e.GetProperty("detail").GetString() == "unknown-user"
+        );
+        Assert.Contains(audit, e =>
+            e.GetProperty("action").GetString() == "sign-in"
+            && e.GetProperty("outcome").GetString() == "failure"
+            && e.GetProperty("target").GetString() == "admin"
+            && e.GetProperty("detail").GetString() == "wrong-password"
+        );
     }
 
     [Fact]
@@ -91,7 +99,10 @@ public sealed class SignInTests : IAsyncLifetime
     public async Task Login_FromABrowser_SetsTheCookies_ButPutsNoTokenInTheBody(string header, string value)
     {
         using var client = _host.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username = "admin", password = AuthHost.AdminPassword }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+        {
+            Content = JsonContent.Create(new { username = "admin", password = AuthHost.AdminPassword }),
+        };
         request.Headers.Add(header, value);
 
         using var response = await client.SendAsync(request);
@@ -243,9 +254,7 @@ public sealed class SignInTests : IAsyncLifetime
     {
         await using var host = new AuthHost(new Dictionary<string, string> { ["AUDIT_RETENTION_DAYS"] = "30" });
         using (var client = host.Client())
-        using (await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "an-old-wrong-password" }))
-        {
-        }
+        using (await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "an-old-wrong-password" })) { }
 
         // 31 days on, the hourly run (on the test's clock) deletes what is older than 30 days; run it once more to be sure.
         host.Time.Advance(TimeSpan.FromDays(31));
@@ -278,22 +287,28 @@ public sealed class SignInTests : IAsyncLifetime
         await using var host = new AuthHost(new Dictionary<string, string> { ["HASHING_CONCURRENCY"] = "1", ["BCRYPT_WORK_FACTOR"] = "12" });
         _ = host.Client(); // start the host before the flood
 
-        var attempts = Enumerable.Range(0, 24).Select(async i =>
-        {
-            using var client = host.Client();
-            using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = $"user{i}", password = "wrong-password-123" });
-            return (response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta);
-        });
+        var attempts = Enumerable
+            .Range(0, 24)
+            .Select(async i =>
+            {
+                using var client = host.Client();
+                using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = $"user{i}", password = "wrong-password-123" });
+                return (response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta);
+            });
         var results = await Task.WhenAll(attempts);
 
         var busy = results.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
         Assert.True(busy.Count >= 12, $"only {busy.Count} of 24 were refused as busy");
         Assert.All(busy, r => Assert.Equal(TimeSpan.FromSeconds(1), r.RetryAfter));
-        Assert.All(results, r => Assert.True(r.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable, r.StatusCode.ToString()));
+        Assert.All(results, r =>
+            Assert.True(r.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable, r.StatusCode.ToString())
+        );
         // A refusal does no work: only the attempts that were hashed were judged (and audited) as failed sign-ins.
         var judged = results.Count(r => r.StatusCode == HttpStatusCode.Unauthorized);
         var admin = await host.SignInAsync();
-        var failures = (await host.AuditAsync(admin.AccessToken)).Count(e => e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "failure");
+        var failures = (await host.AuditAsync(admin.AccessToken)).Count(e =>
+            e.GetProperty("action").GetString() == "sign-in" && e.GetProperty("outcome").GetString() == "failure"
+        );
         Assert.Equal(judged, failures);
     }
 
@@ -305,9 +320,27 @@ public sealed class SignInTests : IAsyncLifetime
         // guess's work, so it ends while the first guess is still being hashed, also on a loaded machine where the
         // low-priority hashing threads get little CPU (queued guesses give up after 5 s, so "still queued" cannot be
         // what the test waits on).
-        await using var host = new AuthHost(new Dictionary<string, string> { ["HASHING_CONCURRENCY"] = "1", ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(AuthHost.AdminPassword, 14) });
+        await using var host = new AuthHost(
+            new Dictionary<string, string>
+            {
+                ["HASHING_CONCURRENCY"] = "1",
+                ["ADMIN_PASSWORD_HASH"] = BCrypt.Net.BCrypt.HashPassword(AuthHost.AdminPassword, 14),
+            }
+        );
         var admin = await host.SignInAsync();
-        using (var created = await host.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "vera", password = VeraPassword, role = "viewer" }))
+        using (
+            var created = await host.SendAsync(
+                HttpMethod.Post,
+                "/api/users",
+                admin.AccessToken,
+                new
+                {
+                    username = "vera",
+                    password = VeraPassword,
+                    role = "viewer",
+                }
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
@@ -316,17 +349,20 @@ public sealed class SignInTests : IAsyncLifetime
         var device = before.Cookies.Single(c => c.StartsWith("__Host-device=", StringComparison.Ordinal)).Split(';')[0];
 
         var firstRefusal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var flood = Enumerable.Range(0, 12).Select(async i =>
-        {
-            using var client = host.Client();
-            using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = $"wrong-password-{i}" });
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+        var flood = Enumerable
+            .Range(0, 12)
+            .Select(async i =>
             {
-                firstRefusal.TrySetResult();
-            }
+                using var client = host.Client();
+                using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = $"wrong-password-{i}" });
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    firstRefusal.TrySetResult();
+                }
 
-            return response.StatusCode;
-        }).ToList();
+                return response.StatusCode;
+            })
+            .ToList();
         await firstRefusal.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         // The common lane is full: vera without her device cookie is refused, and so is an attempt on another username
@@ -342,7 +378,12 @@ public sealed class SignInTests : IAsyncLifetime
 
     private const string VeraPassword = "viewer-password-1";
 
-    private static async Task<HttpStatusCode> SignInStatusAsync(AuthHost host, string? cookie, string username = "admin", string password = AuthHost.AdminPassword)
+    private static async Task<HttpStatusCode> SignInStatusAsync(
+        AuthHost host,
+        string? cookie,
+        string username = "admin",
+        string password = AuthHost.AdminPassword
+    )
     {
         using var client = host.Client();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };

@@ -13,7 +13,17 @@ public sealed class UserManagementTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _admin = await _host.SignInAsync();
-        using var created = await _host.SendAsync(HttpMethod.Post, "/api/users", _admin.AccessToken, new { username = "Vera", password = ViewerPassword, role = "viewer" });
+        using var created = await _host.SendAsync(
+            HttpMethod.Post,
+            "/api/users",
+            _admin.AccessToken,
+            new
+            {
+                username = "Vera",
+                password = ViewerPassword,
+                role = "viewer",
+            }
+        );
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
     }
 
@@ -25,7 +35,11 @@ public sealed class UserManagementTests : IAsyncLifetime
         var vera = await _host.SignInAsync("vera", ViewerPassword);
 
         using var me = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", vera.AccessToken);
-        Assert.StartsWith("{\"username\":\"vera\",\"role\":\"viewer\",\"expiresAt\":", await me.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "{\"username\":\"vera\",\"role\":\"viewer\",\"expiresAt\":",
+            await me.Content.ReadAsStringAsync(),
+            StringComparison.Ordinal
+        );
         using var list = await _host.SendAsync(HttpMethod.Get, "/api/users", _admin.AccessToken);
         var body = await list.Content.ReadAsStringAsync();
         Assert.Contains("\"username\":\"vera\"", body, StringComparison.Ordinal);
@@ -78,15 +92,15 @@ public sealed class UserManagementTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
         var audit = await _host.AuditAsync(_admin.AccessToken);
         Assert.Contains(audit, e => e.GetProperty("action").GetString() == "sessions-revoked" && e.GetProperty("target").GetString() == "vera");
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() is "user-updated" or "user-deleted" && e.GetProperty("actor").GetString() == "admin");
+        Assert.Contains(audit, e =>
+            e.GetProperty("action").GetString() is "user-updated" or "user-deleted" && e.GetProperty("actor").GetString() == "admin"
+        );
     }
 
     [Fact]
     public async Task DisabledUser_CannotSignIn_WithTheSameAnswerAsAWrongPassword()
     {
-        using (await _host.SendAsync(HttpMethod.Put, "/api/users/vera", _admin.AccessToken, new { disabled = true }))
-        {
-        }
+        using (await _host.SendAsync(HttpMethod.Put, "/api/users/vera", _admin.AccessToken, new { disabled = true })) { }
 
         using var client = _host.Client();
         using var disabled = await client.PostAsJsonAsync("/api/auth/login", new { username = "vera", password = ViewerPassword });
@@ -99,9 +113,7 @@ public sealed class UserManagementTests : IAsyncLifetime
     [Fact]
     public async Task PasswordReset_NewPasswordWorks_OldDoesNot()
     {
-        using (await _host.SendAsync(HttpMethod.Put, "/api/users/vera", _admin.AccessToken, new { password = "a-brand-new-password" }))
-        {
-        }
+        using (await _host.SendAsync(HttpMethod.Put, "/api/users/vera", _admin.AccessToken, new { password = "a-brand-new-password" })) { }
 
         using var client = _host.Client();
         using var old = await client.PostAsJsonAsync("/api/auth/login", new { username = "vera", password = ViewerPassword });
@@ -111,17 +123,97 @@ public sealed class UserManagementTests : IAsyncLifetime
 
     public static readonly TheoryData<object, HttpStatusCode> BadCreations = new()
     {
-        { new { username = "vera", password = "another-password-1", role = "viewer" }, HttpStatusCode.Conflict },
-        { new { username = "VERA", password = "another-password-1", role = "viewer" }, HttpStatusCode.Conflict },
-        { new { username = "x", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
-        { new { username = "<img src=x>", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
+        {
+            new
+            {
+                username = "vera",
+                password = "another-password-1",
+                role = "viewer",
+            },
+            HttpStatusCode.Conflict
+        },
+        {
+            new
+            {
+                username = "VERA",
+                password = "another-password-1",
+                role = "viewer",
+            },
+            HttpStatusCode.Conflict
+        },
+        {
+            new
+            {
+                username = "x",
+                password = "another-password-1",
+                role = "viewer",
+            },
+            HttpStatusCode.BadRequest
+        },
+        {
+            new
+            {
+                username = "<img src=x>",
+                password = "another-password-1",
+                role = "viewer",
+            },
+            HttpStatusCode.BadRequest
+        },
         // A trailing newline passed ^…$ and made the Location header fail: 500. Control characters are refused.
-        { new { username = "newuser\n", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
-        { new { username = "new\tuser", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
-        { new { username = "newuser\u0000", password = "another-password-1", role = "viewer" }, HttpStatusCode.BadRequest },
-        { new { username = "newuser", password = "short", role = "viewer" }, HttpStatusCode.BadRequest },
-        { new { username = "newuser", password = new string('€', 25), role = "viewer" }, HttpStatusCode.BadRequest },
-        { new { username = "newuser", password = "another-password-1", role = "root" }, HttpStatusCode.BadRequest },
+        {
+            new
+            {
+                username = "newuser\n",
+                password = "another-password-1",
+                role = "viewer",
+            },
+            HttpStatusCode.BadRequest
+        },
+        {
+            new
+            {
+                username = "new\tuser",
+                password = "another-password-1",
+                role = "viewer",
+            },
+            HttpStatusCode.BadRequest
+        },
+        {
+            new
+            {
+                username = "newuser\u0000",
+                password = "another-password-1",
+                role = "viewer",
+            },
+            HttpStatusCode.BadRequest
+        },
+        {
+            new
+            {
+                username = "newuser",
+                password = "short",
+                role = "viewer",
+            },
+            HttpStatusCode.BadRequest
+        },
+        {
+            new
+            {
+                username = "newuser",
+                password = new string('€', 25),
+                role = "viewer",
+            },
+            HttpStatusCode.BadRequest
+        },
+        {
+            new
+            {
+                username = "newuser",
+                password = "another-password-1",
+                role = "root",
+            },
+            HttpStatusCode.BadRequest
+        },
         { new { username = "newuser", password = "another-password-1" }, HttpStatusCode.BadRequest },
     };
 

@@ -48,8 +48,12 @@ public sealed class HashPasswordTests
     [Fact]
     public async Task HashPassword_UsesTheConfiguredWorkFactor()
     {
-        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["hash-password"], "correct horse battery staple\n",
-            environment: new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "11" });
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["hash-password"],
+            "correct horse battery staple\n",
+            environment: new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "11" }
+        );
 
         Assert.True(exitCode == 0, stderr);
         Assert.Equal("11", stdout.TrimEnd('\n').Split('$')[2]);
@@ -58,8 +62,12 @@ public sealed class HashPasswordTests
     [Fact]
     public async Task HashPassword_WithAnInvalidWorkFactor_SaysSoAndPrintsNoHash()
     {
-        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["hash-password"], "correct horse battery staple\n",
-            environment: new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "40" });
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["hash-password"],
+            "correct horse battery staple\n",
+            environment: new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "40" }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Empty(stdout);

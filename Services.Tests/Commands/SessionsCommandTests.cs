@@ -35,8 +35,11 @@ public sealed class SessionsCommandTests
     {
         using var temporary = TemporaryDirectory.Create("no-data-");
         var empty = temporary.Path;
-        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"],
-            environment: new Dictionary<string, string?> { ["DATA_DIR"] = empty, ["ASPNETCORE_ENVIRONMENT"] = "Development" });
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["sessions", "revoke-all"],
+            environment: new Dictionary<string, string?> { ["DATA_DIR"] = empty, ["ASPNETCORE_ENVIRONMENT"] = "Development" }
+        );
 
         Assert.Equal(1, exitCode);
         Assert.Contains(Path.Combine(empty, "auth.db"), stderr, StringComparison.Ordinal);
@@ -51,12 +54,19 @@ public sealed class SessionsCommandTests
         var signIn = await host.SignInAsync();
         using var temporary = TemporaryDirectory.Create("auth-cwd-");
         var workingDirectory = temporary.Path;
-        await File.WriteAllTextAsync(Path.Combine(workingDirectory, "appsettings.json"),
-            System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["DATA_DIR"] = host.DataDirectory }));
+        await File.WriteAllTextAsync(
+            Path.Combine(workingDirectory, "appsettings.json"),
+            System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["DATA_DIR"] = host.DataDirectory })
+        );
         var environment = host.CommandEnvironment();
         environment.Remove("DATA_DIR");
 
-        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["sessions", "revoke-all"], environment: environment, workingDirectory: workingDirectory);
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["sessions", "revoke-all"],
+            environment: environment,
+            workingDirectory: workingDirectory
+        );
 
         Assert.True(exitCode == 0, stderr);
         Assert.Contains("1 session(s) ended", stdout, StringComparison.Ordinal);

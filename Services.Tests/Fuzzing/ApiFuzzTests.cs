@@ -18,10 +18,39 @@ public sealed class ApiFuzzTests
 
     private static readonly string[] Strings =
     [
-        "", " ", "a", "admin", "vera", "RE0123456789abcdef0123456789abcdef", "REffffffffffffffffffffffffffffffff\n", "../../etc/passwd",
-        "%00", "\u0000", "\t", "\u202e", "😀", "<script>alert(1)</script>", "' OR 1=1 --", "-1", "0", "1", "200", "201", "2147483648",
-        "99999999999999999999", "1e3", "NaN", "true", "null", "2026-11-28T09:30:00Z", "2026-13-45", "completed", "deleted", "CA0123",
-        new string('x', 300), new string('é', 2000),
+        "",
+        " ",
+        "a",
+        "admin",
+        "vera",
+        "RE0123456789abcdef0123456789abcdef",
+        "REffffffffffffffffffffffffffffffff\n",
+        "../../etc/passwd",
+        "%00",
+        "\u0000",
+        "\t",
+        "\u202e",
+        "😀",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "-1",
+        "0",
+        "1",
+        "200",
+        "201",
+        "2147483648",
+        "99999999999999999999",
+        "1e3",
+        "NaN",
+        "true",
+        "null",
+        "2026-11-28T09:30:00Z",
+        "2026-13-45",
+        "completed",
+        "deleted",
+        "CA0123",
+        new string('x', 300),
+        new string('é', 2000),
     ];
 
     public static TheoryData<string> Services() => ["auth", "recordings"];
@@ -39,9 +68,11 @@ public sealed class ApiFuzzTests
 
         using var documentClient = clientOf();
         using var document = JsonDocument.Parse(await documentClient.GetStringAsync("/openapi/v1.json"));
-        var operations = (from path in document.RootElement.GetProperty("paths").EnumerateObject()
-                          from operation in path.Value.EnumerateObject()
-                          select (Path: path.Name, Method: operation.Name.ToUpperInvariant(), Operation: operation.Value.Clone())).ToList();
+        var operations = (
+            from path in document.RootElement.GetProperty("paths").EnumerateObject()
+            from operation in path.Value.EnumerateObject()
+            select (Path: path.Name, Method: operation.Name.ToUpperInvariant(), Operation: operation.Value.Clone())
+        ).ToList();
         Assert.NotEmpty(operations);
         Assert.Contains(operations, o => IsAdminOnly(o.Operation));
 
@@ -55,7 +86,12 @@ public sealed class ApiFuzzTests
             for (var i = 0; i < CallsPerOperation; i++)
             {
                 // Mostly no one and viewers (what must be refused), sometimes an admin (what must not break).
-                var who = random.Next(10) switch { < 4 => "nobody", < 8 => "viewer", _ => "admin" };
+                var who = random.Next(10) switch
+                {
+                    < 4 => "nobody",
+                    < 8 => "viewer",
+                    _ => "admin",
+                };
                 var verb = random.Next(12) == 0 ? new[] { "PATCH", "PUT", "DELETE", "POST", "GET", "OPTIONS" }[random.Next(6)] : method;
                 using var request = new HttpRequestMessage(new HttpMethod(verb), Target(path, operation, random));
                 if (who != "nobody")
@@ -79,7 +115,9 @@ public sealed class ApiFuzzTests
                 var status = (int)response.StatusCode;
                 // Twilio's own failures are declared answers (502, 504: the fake Twilio here knows no recording);
                 // any other 5xx, and a 500 above all, is a fault of ours.
-                var declared = verb == method && operation.GetProperty("responses").TryGetProperty(status.ToString(System.Globalization.CultureInfo.InvariantCulture), out _);
+                var declared =
+                    verb == method
+                    && operation.GetProperty("responses").TryGetProperty(status.ToString(System.Globalization.CultureInfo.InvariantCulture), out _);
                 if (status >= 500 && (status == 500 || !declared))
                 {
                     failures.Enqueue($"{verb} {request.RequestUri} as {who}: {status} {await response.Content.ReadAsStringAsync()}");
@@ -108,7 +146,14 @@ public sealed class ApiFuzzTests
             }
 
             // A NUL in the path never reaches an app (Kestrel answers 400; the in-memory test server throws): left out.
-            target.Append('/').Append(segment.StartsWith('{') ? Uri.EscapeDataString(Value(random).Replace("\0", "", StringComparison.Ordinal)).Replace("%2500", "", StringComparison.Ordinal) : segment);
+            target
+                .Append('/')
+                .Append(
+                    segment.StartsWith('{')
+                        ? Uri.EscapeDataString(Value(random).Replace("\0", "", StringComparison.Ordinal))
+                            .Replace("%2500", "", StringComparison.Ordinal)
+                        : segment
+                );
         }
 
         var query = new List<string>();
@@ -140,8 +185,20 @@ public sealed class ApiFuzzTests
         {
             0 => "{}",
             1 => "[]",
-            2 => "{\"username\":" + JsonSerializer.Serialize(Value(random)) + ",\"password\":" + JsonSerializer.Serialize(Value(random)) + ",\"role\":" + JsonSerializer.Serialize(Pick(random, ["admin", "viewer", "root", ""])) + "}",
-            3 => "{\"role\":" + JsonSerializer.Serialize(Value(random)) + ",\"disabled\":" + Pick(random, ["true", "false", "1", "\"yes\"", "null"]) + ",\"password\":" + Pick(random, ["null", "12", "\"short\"", JsonSerializer.Serialize(Value(random))]) + "}",
+            2 => "{\"username\":"
+                + JsonSerializer.Serialize(Value(random))
+                + ",\"password\":"
+                + JsonSerializer.Serialize(Value(random))
+                + ",\"role\":"
+                + JsonSerializer.Serialize(Pick(random, ["admin", "viewer", "root", ""]))
+                + "}",
+            3 => "{\"role\":"
+                + JsonSerializer.Serialize(Value(random))
+                + ",\"disabled\":"
+                + Pick(random, ["true", "false", "1", "\"yes\"", "null"])
+                + ",\"password\":"
+                + Pick(random, ["null", "12", "\"short\"", JsonSerializer.Serialize(Value(random))])
+                + "}",
             4 => "{\"refresh_token\":" + JsonSerializer.Serialize(Value(random)) + "}",
             5 => new string('[', 2000) + new string(']', 2000),
             _ => RandomText(random, random.Next(0, 500)),

@@ -53,7 +53,9 @@ public sealed class AuthHost : WebApplicationFactory<AuthSettings>
 
         return environment;
     }
+
     public string KeysDirectory => _settings["JWT_KEYS_DIR"];
+
     /// <summary>Starts at the real time: the command-line tools the tests run use the real clock.</summary>
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
@@ -79,7 +81,8 @@ public sealed class AuthHost : WebApplicationFactory<AuthSettings>
         return new SignIn(
             json.RootElement.GetProperty("access_token").GetString()!,
             json.RootElement.GetProperty("refresh_token").GetString()!,
-            response.Headers.GetValues("Set-Cookie").ToList());
+            response.Headers.GetValues("Set-Cookie").ToList()
+        );
     }
 
     /// <summary>An authenticated request with a bearer token.</summary>

@@ -98,15 +98,30 @@ public sealed class RecordingsHost : WebApplicationFactory<RecordingsSettings>
     public async Task<string> ViewerTokenAsync()
     {
         var admin = await Auth.SignInAsync();
-        using (await Auth.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "vera", password = "viewer-password-1", role = "viewer" }))
-        {
-        }
+        using (
+            await Auth.SendAsync(
+                HttpMethod.Post,
+                "/api/users",
+                admin.AccessToken,
+                new
+                {
+                    username = "vera",
+                    password = "viewer-password-1",
+                    role = "viewer",
+                }
+            )
+        ) { }
 
         return (await Auth.SignInAsync("vera", "viewer-password-1")).AccessToken;
     }
 
     /// <summary>A recording status callback as Twilio posts it, signed for <paramref name="signedUrl"/> (default: the public URL).</summary>
-    public static HttpRequestMessage Callback(IReadOnlyList<KeyValuePair<string, string>> fields, string? signedUrl = null, string? signature = null, string pathAndQuery = "/webhooks/recording")
+    public static HttpRequestMessage Callback(
+        IReadOnlyList<KeyValuePair<string, string>> fields,
+        string? signedUrl = null,
+        string? signature = null,
+        string pathAndQuery = "/webhooks/recording"
+    )
     {
         var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(fields) };
         request.Headers.Add("X-Twilio-Signature", signature ?? Sign(signedUrl ?? PublicBaseUrl + pathAndQuery, fields));
@@ -114,11 +129,19 @@ public sealed class RecordingsHost : WebApplicationFactory<RecordingsSettings>
     }
 
     /// <summary>Twilio's signature (<see cref="TwilioSigner"/>) with this host's auth token unless another is given.</summary>
-    public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> fields, string authToken = AuthToken) => TwilioSigner.Sign(url, fields, authToken);
+    public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> fields, string authToken = AuthToken) =>
+        TwilioSigner.Sign(url, fields, authToken);
 
     public static List<KeyValuePair<string, string>> Fields(
-        string recordingSid, string status = "completed", string callSid = "CA0123456789abcdef0123456789abcdef", string? duration = "42",
-        string accountSid = AccountSid, string? startTime = "Sat, 28 Nov 2026 09:30:00 +0000", string? channels = "1", string? source = "RecordVerb")
+        string recordingSid,
+        string status = "completed",
+        string callSid = "CA0123456789abcdef0123456789abcdef",
+        string? duration = "42",
+        string accountSid = AccountSid,
+        string? startTime = "Sat, 28 Nov 2026 09:30:00 +0000",
+        string? channels = "1",
+        string? source = "RecordVerb"
+    )
     {
         var fields = new List<KeyValuePair<string, string>>
         {

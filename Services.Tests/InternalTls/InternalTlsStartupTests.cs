@@ -17,7 +17,11 @@ public sealed class InternalTlsStartupTests
         var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(service, [], environment: environment);
 
         Assert.Equal(78, exitCode);
-        Assert.Contains("beyond loopback, without internal TLS: set INTERNAL_TLS_CA, INTERNAL_TLS_CERT and INTERNAL_TLS_KEY", stderr, StringComparison.Ordinal);
+        Assert.Contains(
+            "beyond loopback, without internal TLS: set INTERNAL_TLS_CA, INTERNAL_TLS_CERT and INTERNAL_TLS_KEY",
+            stderr,
+            StringComparison.Ordinal
+        );
         Assert.DoesNotContain("Now listening", stdout, StringComparison.Ordinal);
     }
 
@@ -39,7 +43,11 @@ public sealed class InternalTlsStartupTests
         (exitCode, _, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: plain);
         Assert.Equal(78, exitCode);
         Assert.Contains("listens on http://127.0.0.1:0 in plain HTTP although internal TLS is set", stderr, StringComparison.Ordinal);
-        Assert.Contains("JWKS_URL has http://127.0.0.1:5001/.well-known/jwks.json: with internal TLS the services are called over https", stderr, StringComparison.Ordinal);
+        Assert.Contains(
+            "JWKS_URL has http://127.0.0.1:5001/.well-known/jwks.json: with internal TLS the services are called over https",
+            stderr,
+            StringComparison.Ordinal
+        );
 
         var foreign = WithCertificates(Development(data.Path), ours.Path, theirs.Path);
         (exitCode, _, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: foreign);
@@ -48,17 +56,18 @@ public sealed class InternalTlsStartupTests
         Assert.DoesNotContain("PRIVATE KEY", stderr, StringComparison.Ordinal);
     }
 
-    private static Dictionary<string, string?> Development(string data) => new()
-    {
-        ["ASPNETCORE_ENVIRONMENT"] = "Development",
-        ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-        ["DATA_DIR"] = data,
-        ["INTERNAL_TLS_CA"] = null,
-        ["INTERNAL_TLS_CERT"] = null,
-        ["INTERNAL_TLS_KEY"] = null,
-        ["JWKS_URL"] = null,
-        ["REVOCATION_FEED_URL"] = null,
-    };
+    private static Dictionary<string, string?> Development(string data) =>
+        new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["DATA_DIR"] = data,
+            ["INTERNAL_TLS_CA"] = null,
+            ["INTERNAL_TLS_CERT"] = null,
+            ["INTERNAL_TLS_KEY"] = null,
+            ["JWKS_URL"] = null,
+            ["REVOCATION_FEED_URL"] = null,
+        };
 
     private static Dictionary<string, string?> WithCertificates(Dictionary<string, string?> environment, string authority, string certificates)
     {

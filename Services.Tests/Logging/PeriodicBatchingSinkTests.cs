@@ -42,7 +42,11 @@ public sealed class PeriodicBatchingSinkTests
         Assert.Equal(3, sink.PendingDropped);
         target.Blocked.SetResult();
 
-        await Wait.UntilAsync(() => target.Warnings.Count == 1 && target.Lines.Count == 4, TimeSpan.FromSeconds(5), "the queued lines and the drop are written");
+        await Wait.UntilAsync(
+            () => target.Warnings.Count == 1 && target.Lines.Count == 4,
+            TimeSpan.FromSeconds(5),
+            "the queued lines and the drop are written"
+        );
         Assert.Equal([1, 2, 3, 4], target.Lines);
         Assert.Equal(LogEventLevel.Warning, target.Warnings[0].Level);
         Assert.Equal("3", target.Warnings[0].Properties["DroppedEvents"].ToString());
@@ -69,7 +73,13 @@ public sealed class PeriodicBatchingSinkTests
     public async Task Dispose_WithAnOutputThatNeverTakesTheLines_GivesUpAfterTheShutdownWait()
     {
         var target = new RecordingTarget { Blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var sink = new PeriodicBatchingSink(target, TimeSpan.FromMilliseconds(10), queueLimit: 100, batchSizeLimit: 10, shutdownWait: TimeSpan.FromMilliseconds(300));
+        var sink = new PeriodicBatchingSink(
+            target,
+            TimeSpan.FromMilliseconds(10),
+            queueLimit: 100,
+            batchSizeLimit: 10,
+            shutdownWait: TimeSpan.FromMilliseconds(300)
+        );
         sink.Emit(Line(1));
         await target.Entered.Task.WaitAsync(TimeSpan.FromSeconds(5));
 
@@ -109,9 +119,36 @@ public sealed class PeriodicBatchingSinkTests
         public volatile bool FailNext;
         public bool Disposed { get; private set; }
 
-        public IReadOnlyList<int> Lines { get { lock (_gate) { return [.. _lines]; } } }
-        public IReadOnlyList<LogEvent> Warnings { get { lock (_gate) { return [.. _warnings]; } } }
-        public IReadOnlyList<int> BatchSizes { get { lock (_gate) { return [.. _batchSizes]; } } }
+        public IReadOnlyList<int> Lines
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+        public IReadOnlyList<LogEvent> Warnings
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _warnings];
+                }
+            }
+        }
+        public IReadOnlyList<int> BatchSizes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _batchSizes];
+                }
+            }
+        }
 
         public async Task EmitBatchAsync(IReadOnlyCollection<LogEvent> batch)
         {

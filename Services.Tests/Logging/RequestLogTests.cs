@@ -17,7 +17,9 @@ public sealed class RequestLogTests
     {
         await using var auth = new AuthHost();
         var sink = new CapturingSink();
-        await using var host = auth.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
+        await using var host = auth.WithWebHostBuilder(builder =>
+            builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink))
+        );
         using var client = host.CreateClient();
 
         using var poll = await client.GetAsync("/internal/revocations?since=0");
@@ -26,7 +28,11 @@ public sealed class RequestLogTests
         Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badPoll.StatusCode);
 
-        await Wait.UntilAsync(() => sink.RequestLines.Any(line => line.Path == "/api/auth/me"), TimeSpan.FromSeconds(5), "the request log has the /me line");
+        await Wait.UntilAsync(
+            () => sink.RequestLines.Any(line => line.Path == "/api/auth/me"),
+            TimeSpan.FromSeconds(5),
+            "the request log has the /me line"
+        );
         Assert.DoesNotContain(sink.RequestLines, line => line is { Path: "/internal/revocations", Status: 200 });
         Assert.Contains(sink.RequestLines, line => line is { Path: "/internal/revocations", Status: 400 });
     }
@@ -40,11 +46,16 @@ public sealed class RequestLogTests
         public void Emit(LogEvent logEvent)
         {
             // What reaches standard output: Information and above.
-            if (logEvent.Level >= LogEventLevel.Information
-                && logEvent.Properties.TryGetValue("RequestPath", out var path) && logEvent.Properties.TryGetValue("StatusCode", out var status)
-                && logEvent.Properties.ContainsKey("Elapsed"))
+            if (
+                logEvent.Level >= LogEventLevel.Information
+                && logEvent.Properties.TryGetValue("RequestPath", out var path)
+                && logEvent.Properties.TryGetValue("StatusCode", out var status)
+                && logEvent.Properties.ContainsKey("Elapsed")
+            )
             {
-                _lines.Enqueue((((ScalarValue)path).Value?.ToString() ?? "", Convert.ToInt32(((ScalarValue)status).Value, CultureInfo.InvariantCulture)));
+                _lines.Enqueue(
+                    (((ScalarValue)path).Value?.ToString() ?? "", Convert.ToInt32(((ScalarValue)status).Value, CultureInfo.InvariantCulture))
+                );
             }
         }
     }

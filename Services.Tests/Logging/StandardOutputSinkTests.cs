@@ -16,8 +16,18 @@ public sealed class StandardOutputSinkTests
         using var output = new MemoryStream();
         using var sink = new StandardOutputSink(new CompactJsonFormatter(), output);
         var template = new MessageTemplateParser().Parse("HTTP {RequestMethod} {RequestPath} responded {StatusCode}");
-        LogEvent Line(string path, int status) => new(DateTimeOffset.UnixEpoch, LogEventLevel.Information, null, template,
-            [new LogEventProperty("RequestMethod", new ScalarValue("GET")), new LogEventProperty("RequestPath", new ScalarValue(path)), new LogEventProperty("StatusCode", new ScalarValue(status))]);
+        LogEvent Line(string path, int status) =>
+            new(
+                DateTimeOffset.UnixEpoch,
+                LogEventLevel.Information,
+                null,
+                template,
+                [
+                    new LogEventProperty("RequestMethod", new ScalarValue("GET")),
+                    new LogEventProperty("RequestPath", new ScalarValue(path)),
+                    new LogEventProperty("StatusCode", new ScalarValue(status)),
+                ]
+            );
 
         await sink.EmitBatchAsync([Line("/api/recordings", 200), Line("/api/users", 403)]);
 
@@ -56,23 +66,24 @@ public sealed class StandardOutputSinkTests
             return new FreshLogger();
         }
 
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
+        public void AddProvider(ILoggerProvider provider) { }
 
-        public void Dispose()
-        {
-        }
+        public void Dispose() { }
     }
 
     private sealed class FreshLogger : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => false;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-        }
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        ) { }
     }
 }

@@ -28,12 +28,20 @@ public sealed class BackgroundThreadsTests
 
         // Many completions at once make the pool add threads; a pool thread created by a low-priority thread
         // would inherit its nice value and serve requests slowly from then on.
-        var niceAfterAwait = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
-        {
-            await threads.RunAsync(() => { Thread.SpinWait(10_000); return 0; });
-            Thread.SpinWait(20_000); // keep pool threads busy, so more are created
-            return CurrentThreadNice();
-        }));
+        var niceAfterAwait = await Task.WhenAll(
+            Enumerable
+                .Range(0, 200)
+                .Select(async _ =>
+                {
+                    await threads.RunAsync(() =>
+                    {
+                        Thread.SpinWait(10_000);
+                        return 0;
+                    });
+                    Thread.SpinWait(20_000); // keep pool threads busy, so more are created
+                    return CurrentThreadNice();
+                })
+        );
 
         Assert.All(niceAfterAwait, nice => Assert.True(nice < BackgroundThreads.Nice, $"a pool thread runs at nice {nice}"));
     }

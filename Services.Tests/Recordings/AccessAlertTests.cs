@@ -22,15 +22,23 @@ public sealed class AccessAlertTests : IAsyncLifetime
     {
         // The receiver fails every post: alerts must still be raised once, and never fail the user's requests.
         _receiver.Given(Request.Create().WithPath("/hooks/alert").UsingPost()).RespondWith(Response.Create().WithStatusCode(500));
-        _host = new RecordingsHost(new Dictionary<string, string>
-        {
-            ["ACCESS_ALERT_THRESHOLD"] = "3",
-            ["ACCESS_ALERT_WINDOW_MINUTES"] = "10",
-            ["ALERT_WEBHOOK_URL"] = _receiver.Url + "/hooks/alert",
-        });
+        _host = new RecordingsHost(
+            new Dictionary<string, string>
+            {
+                ["ACCESS_ALERT_THRESHOLD"] = "3",
+                ["ACCESS_ALERT_WINDOW_MINUTES"] = "10",
+                ["ALERT_WEBHOOK_URL"] = _receiver.Url + "/hooks/alert",
+            }
+        );
         await _host.StartAsync();
         _admin = await _host.AdminTokenAsync();
-        _host.Twilio.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher(@"^/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/RE[0-9a-f]{32}\.mp3$")).UsingGet())
+        _host
+            .Twilio.Given(
+                Request
+                    .Create()
+                    .WithPath(new WireMock.Matchers.RegexMatcher(@"^/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/RE[0-9a-f]{32}\.mp3$"))
+                    .UsingGet()
+            )
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/mpeg").WithBody(new byte[100]));
     }
 
@@ -67,14 +75,20 @@ public sealed class AccessAlertTests : IAsyncLifetime
         using var client = _host.Client();
         for (var i = 0; i < RefusedCallbacks.BurstThreshold; i++)
         {
-            using var refused = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid()), signature: "forged"));
+            using var refused = await client.SendAsync(
+                RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid()), signature: "forged")
+            );
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
 
         await _host.Services.GetRequiredService<RefusedCallbacks>().FlushAsync(CancellationToken.None);
 
         var alert = Assert.Single(await AlertsAsync("callback-alert"));
-        Assert.StartsWith($"{RefusedCallbacks.BurstThreshold} refused recording callbacks in the minute", alert.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"{RefusedCallbacks.BurstThreshold} refused recording callbacks in the minute",
+            alert.GetProperty("detail").GetString(),
+            StringComparison.Ordinal
+        );
         Assert.Contains("forged callbacks", (await PostedAsync(1))[0], StringComparison.Ordinal);
     }
 

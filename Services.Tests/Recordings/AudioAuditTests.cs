@@ -25,7 +25,8 @@ public sealed class AudioAuditTests : IAsyncLifetime
             using var stored = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid)));
             Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
             // Twilio serves the whole file whatever Range says, as it may.
-            _host.Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings/{sid}.mp3").UsingGet())
+            _host
+                .Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings/{sid}.mp3").UsingGet())
                 .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/mpeg").WithBody(Audio));
         }
     }
@@ -49,8 +50,16 @@ public sealed class AudioAuditTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, _sids[0], "bytes=10-", download: true));
 
         var audit = await AuditAsync();
-        Assert.Single(audit, e => e.GetProperty("action").GetString() == "play" && e.GetProperty("actor").GetString() == "vera" && e.GetProperty("target").GetString() == _sids[0]);
-        Assert.Single(audit, e => e.GetProperty("action").GetString() == "download" && e.GetProperty("actor").GetString() == "vera" && e.GetProperty("target").GetString() == _sids[0]);
+        Assert.Single(audit, e =>
+            e.GetProperty("action").GetString() == "play"
+            && e.GetProperty("actor").GetString() == "vera"
+            && e.GetProperty("target").GetString() == _sids[0]
+        );
+        Assert.Single(audit, e =>
+            e.GetProperty("action").GetString() == "download"
+            && e.GetProperty("actor").GetString() == "vera"
+            && e.GetProperty("target").GetString() == _sids[0]
+        );
     }
 
     [Fact]

@@ -31,17 +31,27 @@ public sealed class DeleteOrderTests
         }
 
         var store = host.Services.GetRequiredService<IRecordingStore>();
-        await Wait.UntilAsync(async () => (await store.FindAsync(sid))?.Status == RecordingStatus.Deleted, TimeSpan.FromSeconds(15), "the deletion is recorded");
+        await Wait.UntilAsync(
+            async () => (await store.FindAsync(sid))?.Status == RecordingStatus.Deleted,
+            TimeSpan.FromSeconds(15),
+            "the deletion is recorded"
+        );
         var audit = await AuditAsync(host, admin);
         Assert.Single(audit, e => e.GetProperty("action").GetString() == "delete-requested" && e.GetProperty("target").GetString() == sid);
-        Assert.Single(audit, e => e.GetProperty("action").GetString() == "delete" && e.GetProperty("target").GetString() == sid && e.GetProperty("outcome").GetString() == "success");
+        Assert.Single(audit, e =>
+            e.GetProperty("action").GetString() == "delete"
+            && e.GetProperty("target").GetString() == sid
+            && e.GetProperty("outcome").GetString() == "success"
+        );
     }
 
     [Fact]
     public async Task TheDatabaseDownBeforehand_Is503_AndTwilioIsNotAsked()
     {
         await using var postgres = await PostgresServer.StartAsync();
-        await using var host = new RecordingsHost(new Dictionary<string, string> { ["DATABASE_URL"] = postgres.UrlFor(await postgres.CreateDatabaseAsync()) });
+        await using var host = new RecordingsHost(
+            new Dictionary<string, string> { ["DATABASE_URL"] = postgres.UrlFor(await postgres.CreateDatabaseAsync()) }
+        );
         await host.StartAsync();
         var sid = await StoreAsync(host);
         StubTwilioDelete(host, sid, delay: TimeSpan.Zero);
@@ -59,18 +69,24 @@ public sealed class DeleteOrderTests
     public async Task TheDatabaseGoingDownWhileTwilioDeletes_Is202_AndTheDeletionIsStoredWhenItIsBack()
     {
         await using var postgres = await PostgresServer.StartAsync();
-        await using var host = new RecordingsHost(new Dictionary<string, string> { ["DATABASE_URL"] = postgres.UrlFor(await postgres.CreateDatabaseAsync()) });
+        await using var host = new RecordingsHost(
+            new Dictionary<string, string> { ["DATABASE_URL"] = postgres.UrlFor(await postgres.CreateDatabaseAsync()) }
+        );
         await host.StartAsync();
         var sid = await StoreAsync(host);
         var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         host.Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings/{sid}.json").UsingDelete())
-            .RespondWith(Response.Create().WithCallback(_ =>
-            {
-                asked.SetResult();
-                answer.Task.Wait(TimeSpan.FromSeconds(30));
-                return new WireMock.ResponseMessage { StatusCode = 204 };
-            }));
+            .RespondWith(
+                Response
+                    .Create()
+                    .WithCallback(_ =>
+                    {
+                        asked.SetResult();
+                        answer.Task.Wait(TimeSpan.FromSeconds(30));
+                        return new WireMock.ResponseMessage { StatusCode = 204 };
+                    })
+            );
         var admin = await host.AdminTokenAsync();
 
         using var client = host.Client(admin);
@@ -86,17 +102,21 @@ public sealed class DeleteOrderTests
 
         await postgres.StartAgainAsync();
         var store = host.Services.GetRequiredService<IRecordingStore>();
-        await Wait.UntilAsync(async () =>
-        {
-            try
+        await Wait.UntilAsync(
+            async () =>
             {
-                return (await store.FindAsync(sid))?.Status == RecordingStatus.Deleted;
-            }
-            catch (Npgsql.NpgsqlException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(30), "the spooled deletion is stored");
+                try
+                {
+                    return (await store.FindAsync(sid))?.Status == RecordingStatus.Deleted;
+                }
+                catch (Npgsql.NpgsqlException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            "the spooled deletion is stored"
+        );
         var audit = await AuditAsync(host, admin);
         Assert.Single(audit, e => e.GetProperty("action").GetString() == "delete-requested" && e.GetProperty("target").GetString() == sid);
     }

@@ -21,10 +21,25 @@ public sealed class LiveEventsTests : IDisposable
         _revoked = new RevokedSessions(_time);
         var json = new Microsoft.AspNetCore.Http.Json.JsonOptions();
         ServiceDefaults.Http.ApiJson.Configure(json.SerializerOptions);
-        _database = new RecordingsService.Storage.RecordingsDatabase(new Platform.Storage.Database.DatabaseSettings(_data.Path, null), NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance);
+        _database = new RecordingsService.Storage.RecordingsDatabase(
+            new Platform.Storage.Database.DatabaseSettings(_data.Path, null),
+            NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance
+        );
         var tokens = new Platform.Security.Tokens.HeldTokenCheck(_revoked, _ => true, _time);
-        var listViews = new RecordingsService.Audit.ListViews(new Platform.Storage.Audit.AuditLog(_database, _time), _time, NullLogger<RecordingsService.Audit.ListViews>.Instance);
-        _hub = new LiveEventHub(tokens, listViews, _time, _meters, Microsoft.Extensions.Options.Options.Create(json), new RecordingStore(_database), NullLogger<LiveEventHub>.Instance);
+        var listViews = new RecordingsService.Audit.ListViews(
+            new Platform.Storage.Audit.AuditLog(_database, _time),
+            _time,
+            NullLogger<RecordingsService.Audit.ListViews>.Instance
+        );
+        _hub = new LiveEventHub(
+            tokens,
+            listViews,
+            _time,
+            _meters,
+            Microsoft.Extensions.Options.Options.Create(json),
+            new RecordingStore(_database),
+            NullLogger<LiveEventHub>.Instance
+        );
     }
 
     private readonly TemporaryDirectory _data = TemporaryDirectory.Create("live-events-");
@@ -108,7 +123,14 @@ public sealed class LiveEventsTests : IDisposable
         await WaitAsync(() => socket.Count == 1 + changes);
 
         Assert.Null(socket.CloseDescription); // not dropped as "too slow"
-        Assert.Equal(changes, socket.Sent.Skip(1).Select(m => JsonDocument.Parse(m).RootElement.GetProperty("recording").GetProperty("sid").GetString()).Distinct().Count());
+        Assert.Equal(
+            changes,
+            socket
+                .Sent.Skip(1)
+                .Select(m => JsonDocument.Parse(m).RootElement.GetProperty("recording").GetProperty("sid").GetString())
+                .Distinct()
+                .Count()
+        );
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(5));
     }
@@ -137,7 +159,11 @@ public sealed class LiveEventsTests : IDisposable
     {
         await _hub.StartAsync(CancellationToken.None);
         var socket = new RecordingSocket();
-        var run = _hub.RunAsync(new LiveClient(socket, "vera", Token("session-1", DateTimeOffset.MaxValue), null), since: null, CancellationToken.None);
+        var run = _hub.RunAsync(
+            new LiveClient(socket, "vera", Token("session-1", DateTimeOffset.MaxValue), null),
+            since: null,
+            CancellationToken.None
+        );
         await WaitAsync(() => _hub.Count == 1);
 
         _revoked.Add("session-1", _time.GetUtcNow().AddMinutes(15));
@@ -151,7 +177,11 @@ public sealed class LiveEventsTests : IDisposable
     {
         await _hub.StartAsync(CancellationToken.None);
         var socket = new RecordingSocket();
-        var run = _hub.RunAsync(new LiveClient(socket, "vera", Token("session-2", _time.GetUtcNow().AddMinutes(1)), null), since: null, CancellationToken.None);
+        var run = _hub.RunAsync(
+            new LiveClient(socket, "vera", Token("session-2", _time.GetUtcNow().AddMinutes(1)), null),
+            since: null,
+            CancellationToken.None
+        );
         await WaitAsync(() => _hub.Count == 1);
 
         _time.Advance(TimeSpan.FromMinutes(1));
@@ -166,18 +196,34 @@ public sealed class LiveEventsTests : IDisposable
     private async Task AdvanceUntilAsync(Task run)
     {
         // The hub checks sessions on a 2 s timer of the fake clock: move it on until the client is gone.
-        await Wait.UntilAsync(() =>
-        {
-            _time.Advance(TimeSpan.FromSeconds(2));
-            return run.IsCompleted;
-        }, TimeSpan.FromSeconds(5), "the client is disconnected");
+        await Wait.UntilAsync(
+            () =>
+            {
+                _time.Advance(TimeSpan.FromSeconds(2));
+                return run.IsCompleted;
+            },
+            TimeSpan.FromSeconds(5),
+            "the client is disconnected"
+        );
         await run;
     }
 
     private static Recording Recording(int i)
     {
         var now = DateTimeOffset.UtcNow;
-        return new Recording($"RE{i:x32}", "AC0123456789abcdef0123456789abcdef", "CA0123456789abcdef0123456789abcdef", "completed", i, 1, null, now, now, now, null);
+        return new Recording(
+            $"RE{i:x32}",
+            "AC0123456789abcdef0123456789abcdef",
+            "CA0123456789abcdef0123456789abcdef",
+            "completed",
+            i,
+            1,
+            null,
+            now,
+            now,
+            now,
+            null
+        );
     }
 
     private static Task WaitAsync(Func<bool> condition) => Wait.UntilAsync(condition, TimeSpan.FromSeconds(5), "the hub has done it");
@@ -211,7 +257,12 @@ public sealed class LiveEventsTests : IDisposable
         public override string? SubProtocol => null;
         private WebSocketCloseStatus? _closeStatus;
 
-        public override async Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        public override async Task SendAsync(
+            ArraySegment<byte> buffer,
+            WebSocketMessageType messageType,
+            bool endOfMessage,
+            CancellationToken cancellationToken
+        )
         {
             if (Stalled)
             {
@@ -249,9 +300,7 @@ public sealed class LiveEventsTests : IDisposable
 
         public override void Abort() => _state = WebSocketState.Aborted;
 
-        public override void Dispose()
-        {
-        }
+        public override void Dispose() { }
     }
 
     private sealed class TestMeterFactory : IMeterFactory

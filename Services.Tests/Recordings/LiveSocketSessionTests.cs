@@ -30,7 +30,19 @@ public sealed class LiveSocketSessionTests
         await using var host = new RecordingsHost();
         await host.StartAsync();
         var admin = await host.Auth.SignInAsync();
-        using (var created = await host.Auth.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "vera", password = Password, role = "admin" }))
+        using (
+            var created = await host.Auth.SendAsync(
+                HttpMethod.Post,
+                "/api/users",
+                admin.AccessToken,
+                new
+                {
+                    username = "vera",
+                    password = Password,
+                    role = "admin",
+                }
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
@@ -43,7 +55,12 @@ public sealed class LiveSocketSessionTests
             "disabled" => await host.Auth.SendAsync(HttpMethod.Put, "/api/users/vera", admin.AccessToken, new { disabled = true }),
             "demoted" => await host.Auth.SendAsync(HttpMethod.Put, "/api/users/vera", admin.AccessToken, new { role = "viewer" }),
             "deleted" => await host.Auth.SendAsync(HttpMethod.Delete, "/api/users/vera", admin.AccessToken),
-            "password-reset" => await host.Auth.SendAsync(HttpMethod.Put, "/api/users/vera", admin.AccessToken, new { password = "a-new-password-for-vera" }),
+            "password-reset" => await host.Auth.SendAsync(
+                HttpMethod.Put,
+                "/api/users/vera",
+                admin.AccessToken,
+                new { password = "a-new-password-for-vera" }
+            ),
             _ => null,
         };
         if (change == "revoke-all")
@@ -90,11 +107,15 @@ public sealed class LiveSocketSessionTests
         // Past the expiry and its 30 s of clock skew, on the service's clock; its check comes every 2 s of that clock.
         time.SetUtcNow(expires + TokenConventions.ClockSkew + TimeSpan.FromSeconds(1));
         var closing = AssertClosedAsync(socket);
-        await Wait.UntilAsync(() =>
-        {
-            time.Advance(TimeSpan.FromSeconds(2));
-            return closing.IsCompleted;
-        }, TimeSpan.FromSeconds(15), "the socket is closed");
+        await Wait.UntilAsync(
+            () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(2));
+                return closing.IsCompleted;
+            },
+            TimeSpan.FromSeconds(15),
+            "the socket is closed"
+        );
         await closing;
     }
 
@@ -121,8 +142,11 @@ public sealed class LiveSocketSessionTests
         using var admin = host.Client(await host.AdminTokenAsync());
         var audit = await admin.GetStringAsync("/api/audit/recordings?limit=50");
         var entries = JsonDocument.Parse(audit).RootElement.GetProperty("items").EnumerateArray().ToList();
-        Assert.Contains(entries, entry => entry.GetProperty("action").GetString() == "list" && entry.GetProperty("actor").GetString() == "vera"
-            && entry.GetProperty("detail").GetString()!.StartsWith("1 list, 2 recordings shown", StringComparison.Ordinal));
+        Assert.Contains(entries, entry =>
+            entry.GetProperty("action").GetString() == "list"
+            && entry.GetProperty("actor").GetString() == "vera"
+            && entry.GetProperty("detail").GetString()!.StartsWith("1 list, 2 recordings shown", StringComparison.Ordinal)
+        );
     }
 
     private static async Task<WebSocket> ConnectAsync(RecordingsHost host, string token, DateTimeOffset? since = null)
@@ -146,8 +170,7 @@ public sealed class LiveSocketSessionTests
         do
         {
             received = await socket.ReceiveAsync(buffer, timeout.Token);
-        }
-        while (received.MessageType != WebSocketMessageType.Close);
+        } while (received.MessageType != WebSocketMessageType.Close);
 
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, received.CloseStatus);
         Assert.Equal("session ended", received.CloseStatusDescription);

@@ -23,9 +23,24 @@ public sealed class StoredRecordings : IAsyncLifetime
         await Host.StartAsync();
         Viewer = await Host.ViewerTokenAsync();
         // 120 recordings an hour apart: even ones on call A, odd ones on call B; every fifth failed.
-        Stored = [.. Enumerable.Range(0, 120).Select(i => new Recording(
-            $"RE{i:x32}", RecordingsHost.AccountSid, i % 2 == 0 ? CallA : CallB, i % 5 == 0 ? "failed" : "completed",
-            i, 1, "RecordVerb", Start.AddHours(i), Start, Start, null))];
+        Stored =
+        [
+            .. Enumerable
+                .Range(0, 120)
+                .Select(i => new Recording(
+                    $"RE{i:x32}",
+                    RecordingsHost.AccountSid,
+                    i % 2 == 0 ? CallA : CallB,
+                    i % 5 == 0 ? "failed" : "completed",
+                    i,
+                    1,
+                    "RecordVerb",
+                    Start.AddHours(i),
+                    Start,
+                    Start,
+                    null
+                )),
+        ];
         await Host.Services.GetRequiredService<IRecordingStore>().UpsertAsync(Stored);
     }
 
@@ -54,8 +69,7 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
             seen.AddRange(page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("sid").GetString()!));
             cursor = page.GetProperty("nextCursor").GetString();
             pages++;
-        }
-        while (cursor is not null);
+        } while (cursor is not null);
 
         Assert.Equal(3, pages);
         Assert.Equal(_stored.OrderByDescending(r => r.StartTime).Select(r => r.Sid), seen);
@@ -75,8 +89,10 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
         Assert.All(byCall, r => Assert.Equal(CallA, r.GetProperty("callSid").GetString()));
         Assert.Equal(24, byStatus.Count);
         Assert.Equal(10, byTime.Count);
-        Assert.Equal(_stored.Where(r => r.CallSid == CallA && r.Status == "failed" && r.StartTime >= Start.AddHours(10)).Select(r => r.Sid),
-            combined.Select(r => r.GetProperty("sid").GetString()).Reverse());
+        Assert.Equal(
+            _stored.Where(r => r.CallSid == CallA && r.Status == "failed" && r.StartTime >= Start.AddHours(10)).Select(r => r.Sid),
+            combined.Select(r => r.GetProperty("sid").GetString()).Reverse()
+        );
     }
 
     [Theory]
@@ -109,7 +125,8 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
         using var document = JsonDocument.Parse(json);
         Assert.Equal(
             ["accountSid", "callSid", "channels", "createdAt", "durationSeconds", "errorCode", "sid", "source", "startTime", "status", "updatedAt"],
-            document.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray());
+            document.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray()
+        );
         Assert.Equal("2026-11-01T07:00:00.000Z", document.RootElement.GetProperty("startTime").GetString());
     }
 
@@ -149,14 +166,10 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
         using var client = _host.Client(_viewer);
         for (var i = 0; i < 30; i++)
         {
-            using (await client.GetAsync("/api/recordings?limit=5"))
-            {
-            }
+            using (await client.GetAsync("/api/recordings?limit=5")) { }
         }
 
-        using (await client.GetAsync($"/api/recordings/{_stored[3].Sid}"))
-        {
-        }
+        using (await client.GetAsync($"/api/recordings/{_stored[3].Sid}")) { }
 
         // Thirty lists in a minute are one entry, written when the minute is flushed (as the background loop does).
         Assert.Equal(before, (await AuditListsAsync(admin)).Count);
@@ -170,8 +183,12 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
 
     // Newest first, as the audit API lists them.
     private static async Task<List<JsonElement>> AuditListsAsync(HttpClient admin) =>
-        [.. (await admin.GetFromJsonAsync<JsonElement>("/api/audit/recordings?limit=200")).GetProperty("items").EnumerateArray()
-            .Where(e => e.GetProperty("action").GetString() == "list" && e.GetProperty("actor").GetString() == "vera")];
+        [
+            .. (await admin.GetFromJsonAsync<JsonElement>("/api/audit/recordings?limit=200"))
+                .GetProperty("items")
+                .EnumerateArray()
+                .Where(e => e.GetProperty("action").GetString() == "list" && e.GetProperty("actor").GetString() == "vera"),
+        ];
 
     private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
 

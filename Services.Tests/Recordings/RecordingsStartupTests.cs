@@ -13,16 +13,20 @@ public sealed partial class RecordingsStartupTests
     {
         using var temporary = TemporaryDirectory.Create("recordings-prod-");
         var data = temporary.Path;
-        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = environmentName,
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["DATA_DIR"] = data,
-            ["TWILIO_ACCOUNT_SID"] = "not-a-sid",
-            ["TWILIO_AUTH_TOKEN"] = null,
-            ["PUBLIC_BASE_URL"] = null,
-            ["RECORDING_RETENTION_DAYS"] = "-3",
-        });
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(
+            "RecordingsService",
+            [],
+            environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["DATA_DIR"] = data,
+                ["TWILIO_ACCOUNT_SID"] = "not-a-sid",
+                ["TWILIO_AUTH_TOKEN"] = null,
+                ["PUBLIC_BASE_URL"] = null,
+                ["RECORDING_RETENTION_DAYS"] = "-3",
+            }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Contains("TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits", stderr, StringComparison.Ordinal);
@@ -36,14 +40,18 @@ public sealed partial class RecordingsStartupTests
     public async Task ASecondaryTokenEqualToThePrimary_StopsTheStart()
     {
         using var temporary = TemporaryDirectory.Create("recordings-prod-");
-        var (exitCode, _, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["DATA_DIR"] = temporary.Path,
-            ["TWILIO_AUTH_TOKEN"] = "same-token-0123",
-            ["TWILIO_AUTH_TOKEN_SECONDARY"] = "same-token-0123",
-        });
+        var (exitCode, _, stderr) = await Processes.RunBuiltAsync(
+            "RecordingsService",
+            [],
+            environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["DATA_DIR"] = temporary.Path,
+                ["TWILIO_AUTH_TOKEN"] = "same-token-0123",
+                ["TWILIO_AUTH_TOKEN_SECONDARY"] = "same-token-0123",
+            }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Contains("TWILIO_AUTH_TOKEN_SECONDARY is the same as TWILIO_AUTH_TOKEN", stderr, StringComparison.Ordinal);
@@ -58,7 +66,16 @@ public sealed partial class RecordingsStartupTests
 
         var document = await client.GetStringAsync("/openapi/v1.json");
 
-        foreach (var path in new[] { "/api/recordings", "/api/recordings/{sid}", "/api/recordings/{sid}/audio", "/api/recordings/sync", "/api/audit/recordings" })
+        foreach (
+            var path in new[]
+            {
+                "/api/recordings",
+                "/api/recordings/{sid}",
+                "/api/recordings/{sid}/audio",
+                "/api/recordings/sync",
+                "/api/audit/recordings",
+            }
+        )
         {
             Assert.Contains($"\"{path}\"", document, StringComparison.Ordinal);
         }
@@ -79,9 +96,17 @@ public sealed partial class RecordingsStartupTests
         await using var first = RunningProcess.Start("dotnet", [Repository.BuiltDll("RecordingsService")], environment);
         await first.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(60));
 
-        var second = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" });
+        var second = await Processes.RunBuiltAsync(
+            "RecordingsService",
+            [],
+            environment: new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" }
+        );
         Assert.Equal(78, second.ExitCode);
-        Assert.Contains($"RecordingsService cannot start: another RecordingsService is running on the SQLite database in DATA_DIR {data.Path}", second.StandardError, StringComparison.Ordinal);
+        Assert.Contains(
+            $"RecordingsService cannot start: another RecordingsService is running on the SQLite database in DATA_DIR {data.Path}",
+            second.StandardError,
+            StringComparison.Ordinal
+        );
         Assert.Contains("give every replica DATABASE_URL", second.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", second.StandardOutput + second.StandardError, StringComparison.Ordinal);
 
@@ -107,7 +132,11 @@ public sealed partial class RecordingsStartupTests
     public async Task Probe_WithNothingListening_FailsWithTheReason()
     {
         using var port = PortReservation.Reserve();
-        var probe = await Processes.RunBuiltAsync("RecordingsService", ["probe"], environment: new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = $"https://0.0.0.0:{port.Port}" });
+        var probe = await Processes.RunBuiltAsync(
+            "RecordingsService",
+            ["probe"],
+            environment: new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = $"https://0.0.0.0:{port.Port}" }
+        );
 
         Assert.Equal(1, probe.ExitCode);
         Assert.Contains($"https://127.0.0.1:{port.Port}/health/ready: Connection refused", probe.StandardOutput, StringComparison.Ordinal);

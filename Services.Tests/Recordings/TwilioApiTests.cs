@@ -15,7 +15,12 @@ namespace Services.Tests.Recordings;
 public sealed class TwilioApiTests : IAsyncLifetime
 {
     private static readonly byte[] Audio = [.. Enumerable.Range(0, 1000).Select(i => (byte)(i % 251))];
-    private readonly RecordingsHost _host = new(new Dictionary<string, string> { ["TWILIO_TIMEOUT_SECONDS"] = "5", ["TWILIO_AUTH_TOKEN_SECONDARY"] = "the-next-auth-token" }) { Time = new FakeTimeProvider(DateTimeOffset.UtcNow) };
+    private readonly RecordingsHost _host = new(
+        new Dictionary<string, string> { ["TWILIO_TIMEOUT_SECONDS"] = "5", ["TWILIO_AUTH_TOKEN_SECONDARY"] = "the-next-auth-token" }
+    )
+    {
+        Time = new FakeTimeProvider(DateTimeOffset.UtcNow),
+    };
     private string _admin = null!;
     private string _viewer = null!;
     private string _sid = null!;
@@ -35,13 +40,23 @@ public sealed class TwilioApiTests : IAsyncLifetime
         using var stored = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(_sid)));
         Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
 
-        _host.Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet().WithHeader("Range", "bytes=100-199"))
+        _host
+            .Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet().WithHeader("Range", "bytes=100-199"))
             .AtPriority(1)
-            .RespondWith(Response.Create().WithStatusCode(206).WithHeader("Content-Type", "audio/mpeg").WithHeader("Content-Range", "bytes 100-199/1000").WithBody(Audio[100..200]));
-        _host.Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet())
+            .RespondWith(
+                Response
+                    .Create()
+                    .WithStatusCode(206)
+                    .WithHeader("Content-Type", "audio/mpeg")
+                    .WithHeader("Content-Range", "bytes 100-199/1000")
+                    .WithBody(Audio[100..200])
+            );
+        _host
+            .Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet())
             .AtPriority(2)
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/mpeg").WithBody(Audio));
-        _host.Twilio.Given(Request.Create().WithPath(MediaPath("wav")).UsingGet())
+        _host
+            .Twilio.Given(Request.Create().WithPath(MediaPath("wav")).UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/x-wav").WithBody(Audio[..10]));
     }
 
@@ -61,7 +76,8 @@ public sealed class TwilioApiTests : IAsyncLifetime
         Assert.Null(response.Content.Headers.ContentDisposition);
 
         var sent = Assert.Single(_host.Twilio.LogEntries, e => e.RequestMessage.Path == MediaPath());
-        var expected = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{RecordingsHost.AccountSid}:{RecordingsHost.AuthToken}"));
+        var expected =
+            "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{RecordingsHost.AccountSid}:{RecordingsHost.AuthToken}"));
         Assert.Equal(expected, sent.RequestMessage.Headers!["Authorization"].Single());
         Assert.DoesNotContain(response.Headers, h => h.Value.Any(v => v.Contains(RecordingsHost.AuthToken, StringComparison.Ordinal)));
     }
@@ -78,7 +94,9 @@ public sealed class TwilioApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         Assert.Equal("bytes 100-199/1000", response.Content.Headers.ContentRange?.ToString());
         Assert.Equal(Audio[100..200], await response.Content.ReadAsByteArrayAsync());
-        Assert.Contains(_host.Twilio.LogEntries, e => e.RequestMessage.Headers!.TryGetValue("Range", out var range) && range.Single() == "bytes=100-199");
+        Assert.Contains(_host.Twilio.LogEntries, e =>
+            e.RequestMessage.Headers!.TryGetValue("Range", out var range) && range.Single() == "bytes=100-199"
+        );
     }
 
     [Fact]
@@ -108,7 +126,10 @@ public sealed class TwilioApiTests : IAsyncLifetime
     [Fact]
     public async Task Audio_TwilioHasNoMedia_Is404()
     {
-        _host.Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet()).AtPriority(0).RespondWith(Response.Create().WithStatusCode(404).WithBody("{\"message\":\"not found\"}"));
+        _host
+            .Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet())
+            .AtPriority(0)
+            .RespondWith(Response.Create().WithStatusCode(404).WithBody("{\"message\":\"not found\"}"));
         using var client = _host.Client(_viewer);
         using var response = await client.GetAsync($"/api/recordings/{_sid}/audio");
 
@@ -121,7 +142,10 @@ public sealed class TwilioApiTests : IAsyncLifetime
     [InlineData(401)]
     public async Task Audio_TwilioFailing_Is502WithoutTwiliosAnswer(int twilioStatus)
     {
-        _host.Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet()).AtPriority(0).RespondWith(Response.Create().WithStatusCode(twilioStatus).WithBody("internal secret detail"));
+        _host
+            .Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet())
+            .AtPriority(0)
+            .RespondWith(Response.Create().WithStatusCode(twilioStatus).WithBody("internal secret detail"));
         using var client = _host.Client(_viewer);
         using var response = await client.GetAsync($"/api/recordings/{_sid}/audio");
 
@@ -135,9 +159,7 @@ public sealed class TwilioApiTests : IAsyncLifetime
         await using var host = new RecordingsHost(new Dictionary<string, string> { ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9" });
         await host.StartAsync();
         var sid = RecordingsHost.NewRecordingSid();
-        using (await host.Client().SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid))))
-        {
-        }
+        using (await host.Client().SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid)))) { }
 
         using var client = host.Client(await host.AdminTokenAsync());
         using var response = await client.GetAsync($"/api/recordings/{sid}/audio");
@@ -149,7 +171,9 @@ public sealed class TwilioApiTests : IAsyncLifetime
     [Fact]
     public async Task Audio_TwilioTooSlow_Is504AfterTheTimeout_WhileOtherRequestsAreAnswered()
     {
-        _host.Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet()).AtPriority(0)
+        _host
+            .Twilio.Given(Request.Create().WithPath(MediaPath()).UsingGet())
+            .AtPriority(0)
             .RespondWith(Response.Create().WithStatusCode(200).WithBody(Audio).WithDelay(TimeSpan.FromSeconds(20)));
         using var client = _host.Client(_viewer);
 
@@ -181,21 +205,15 @@ public sealed class TwilioApiTests : IAsyncLifetime
     public async Task PlayAndDownload_AreAudited_OncePerPlayNotPerSeek()
     {
         using var client = _host.Client(_viewer);
-        using (await client.GetAsync($"/api/recordings/{_sid}/audio"))
-        {
-        }
+        using (await client.GetAsync($"/api/recordings/{_sid}/audio")) { }
 
         using (var seek = new HttpRequestMessage(HttpMethod.Get, $"/api/recordings/{_sid}/audio"))
         {
             seek.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100, 199);
-            using (await client.SendAsync(seek))
-            {
-            }
+            using (await client.SendAsync(seek)) { }
         }
 
-        using (await client.GetAsync($"/api/recordings/{_sid}/audio?download=1"))
-        {
-        }
+        using (await client.GetAsync($"/api/recordings/{_sid}/audio?download=1")) { }
 
         var audit = await AuditAsync();
         Assert.Single(audit, e => e.GetProperty("action").GetString() == "play" && e.GetProperty("actor").GetString() == "vera");
@@ -216,13 +234,19 @@ public sealed class TwilioApiTests : IAsyncLifetime
         Assert.Equal("deleted", recording.GetProperty("status").GetString());
         using var audio = await client.GetAsync($"/api/recordings/{_sid}/audio");
         Assert.Equal(HttpStatusCode.NotFound, audio.StatusCode);
-        Assert.Contains(await AuditAsync(), e => e.GetProperty("action").GetString() == "delete" && e.GetProperty("outcome").GetString() == "success" && e.GetProperty("actor").GetString() == "admin");
+        Assert.Contains(await AuditAsync(), e =>
+            e.GetProperty("action").GetString() == "delete"
+            && e.GetProperty("outcome").GetString() == "success"
+            && e.GetProperty("actor").GetString() == "admin"
+        );
     }
 
     [Fact]
     public async Task Delete_WhenTwilioFails_Is502_AndNothingChanges()
     {
-        _host.Twilio.Given(Request.Create().WithPath(ResourcePath).UsingDelete()).RespondWith(Response.Create().WithStatusCode(500).WithBody("{\"code\":20500,\"message\":\"oops\",\"status\":500}"));
+        _host
+            .Twilio.Given(Request.Create().WithPath(ResourcePath).UsingDelete())
+            .RespondWith(Response.Create().WithStatusCode(500).WithBody("{\"code\":20500,\"message\":\"oops\",\"status\":500}"));
         using var client = _host.Client(_admin);
 
         using var response = await client.DeleteAsync($"/api/recordings/{_sid}");
@@ -261,8 +285,11 @@ public sealed class TwilioApiTests : IAsyncLifetime
             start = 0,
             end = 1,
         };
-        _host.Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings.json").UsingGet())
-            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(JsonSerializer.Serialize(page)));
+        _host
+            .Twilio.Given(Request.Create().WithPath($"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings.json").UsingGet())
+            .RespondWith(
+                Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(JsonSerializer.Serialize(page))
+            );
         using var client = _host.Client(_admin);
 
         using var response = await client.PostAsync("/api/recordings/sync", null);
@@ -278,10 +305,25 @@ public sealed class TwilioApiTests : IAsyncLifetime
     [Fact]
     public async Task Retention_DeletesOnlyOlderRecordings_AtTwilioAndHere_AuditingEach()
     {
-        await using var host = new RecordingsHost(new Dictionary<string, string> { ["RECORDING_RETENTION_DAYS"] = "30" }) { Time = new FakeTimeProvider(DateTimeOffset.UtcNow) };
+        await using var host = new RecordingsHost(new Dictionary<string, string> { ["RECORDING_RETENTION_DAYS"] = "30" })
+        {
+            Time = new FakeTimeProvider(DateTimeOffset.UtcNow),
+        };
         await host.StartAsync();
         var now = host.Time!.GetUtcNow();
-        var old = new Recording(RecordingsHost.NewRecordingSid(), RecordingsHost.AccountSid, "CA0123456789abcdef0123456789abcdef", "completed", 5, 1, null, now.AddDays(-31), now, now, null);
+        var old = new Recording(
+            RecordingsHost.NewRecordingSid(),
+            RecordingsHost.AccountSid,
+            "CA0123456789abcdef0123456789abcdef",
+            "completed",
+            5,
+            1,
+            null,
+            now.AddDays(-31),
+            now,
+            now,
+            null
+        );
         var recent = old with { Sid = RecordingsHost.NewRecordingSid(), StartTime = now.AddDays(-20) };
         await host.Services.GetRequiredService<IRecordingStore>().UpsertAsync([old, recent]);
         host.Twilio.Given(Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/2010-04-01/Accounts/*/Recordings/*.json")).UsingDelete())
@@ -290,50 +332,70 @@ public sealed class TwilioApiTests : IAsyncLifetime
         var store = host.Services.GetRequiredService<IRecordingStore>();
 
         // The hourly run is due each time the (fake) clock moves an hour.
-        await AdvanceUntilAsync(host.Time, RetentionJob.Interval, async () => (await store.FindAsync(old.Sid))!.Status == "deleted", "the old recording is deleted");
+        await AdvanceUntilAsync(
+            host.Time,
+            RetentionJob.Interval,
+            async () => (await store.FindAsync(old.Sid))!.Status == "deleted",
+            "the old recording is deleted"
+        );
         Assert.Equal("completed", (await store.FindAsync(recent.Sid))!.Status);
-        Assert.Single(host.Twilio.LogEntries, e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path.Contains(old.Sid, StringComparison.Ordinal));
+        Assert.Single(host.Twilio.LogEntries, e =>
+            e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path.Contains(old.Sid, StringComparison.Ordinal)
+        );
 
-        var movedBy = await AdvanceUntilAsync(host.Time, TimeSpan.FromDays(1), async () => (await store.FindAsync(recent.Sid))!.Status == "deleted", "the second recording is deleted once it is old enough");
+        var movedBy = await AdvanceUntilAsync(
+            host.Time,
+            TimeSpan.FromDays(1),
+            async () => (await store.FindAsync(recent.Sid))!.Status == "deleted",
+            "the second recording is deleted once it is old enough"
+        );
         Assert.True(movedBy >= TimeSpan.FromDays(10), $"deleted after only {movedBy.TotalDays} more days");
 
         host.Auth.Time.SetUtcNow(host.Time.GetUtcNow()); // tokens are judged on the service's (moved) clock
         using var admin = host.Client(await host.AdminTokenAsync());
         var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/audit/recordings")).GetProperty("items").EnumerateArray().ToList();
-        Assert.Equal(2, audit.Count(e => e.GetProperty("action").GetString() == "retention-delete" && e.GetProperty("outcome").GetString() == "success"));
+        Assert.Equal(
+            2,
+            audit.Count(e => e.GetProperty("action").GetString() == "retention-delete" && e.GetProperty("outcome").GetString() == "success")
+        );
     }
 
-    private static object TwilioRecording(string sid, string status, string duration) => new
-    {
-        sid,
-        account_sid = RecordingsHost.AccountSid,
-        call_sid = "CA0123456789abcdef0123456789abcdef",
-        status,
-        duration,
-        channels = 1,
-        source = "RecordVerb",
-        start_time = "Fri, 20 Nov 2026 08:00:00 +0000",
-        date_created = "Fri, 20 Nov 2026 08:00:00 +0000",
-        date_updated = "Fri, 20 Nov 2026 08:00:15 +0000",
-        error_code = (int?)null,
-        uri = $"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings/{sid}.json",
-    };
+    private static object TwilioRecording(string sid, string status, string duration) =>
+        new
+        {
+            sid,
+            account_sid = RecordingsHost.AccountSid,
+            call_sid = "CA0123456789abcdef0123456789abcdef",
+            status,
+            duration,
+            channels = 1,
+            source = "RecordVerb",
+            start_time = "Fri, 20 Nov 2026 08:00:00 +0000",
+            date_created = "Fri, 20 Nov 2026 08:00:00 +0000",
+            date_updated = "Fri, 20 Nov 2026 08:00:15 +0000",
+            error_code = (int?)null,
+            uri = $"/2010-04-01/Accounts/{RecordingsHost.AccountSid}/Recordings/{sid}.json",
+        };
 
     /// <summary>Moves the clock a step at a time (the job's timer may not be set yet) until the condition holds.</summary>
     private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, TimeSpan step, Func<Task<bool>> condition, string what)
     {
         var moved = TimeSpan.Zero;
-        await Wait.UntilAsync(async () =>
-        {
-            if (await condition())
+        await Wait.UntilAsync(
+            async () =>
             {
-                return true;
-            }
+                if (await condition())
+                {
+                    return true;
+                }
 
-            time.Advance(step);
-            moved += step;
-            return false;
-        }, TimeSpan.FromSeconds(20), what);
+                time.Advance(step);
+                moved += step;
+                return false;
+            },
+            TimeSpan.FromSeconds(20),
+            what
+        );
         return moved;
     }
 

@@ -41,7 +41,11 @@ public sealed class WebhookSpoolTests
             }
 
             // A refused callback is counted; its minute's audit cannot be written now, and that stops nothing.
-            using (var unsigned = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid()), signature: "forged")))
+            using (
+                var unsigned = await client.SendAsync(
+                    RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid()), signature: "forged")
+                )
+            )
             {
                 Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
             }
@@ -52,7 +56,10 @@ public sealed class WebhookSpoolTests
             using var ready = await client.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
             var spool = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("webhook-spool");
-            Assert.Equal(("Degraded", "20 callback(s) waiting for the database"), (spool.GetProperty("status").GetString(), spool.GetProperty("description").GetString()));
+            Assert.Equal(
+                ("Degraded", "20 callback(s) waiting for the database"),
+                (spool.GetProperty("status").GetString(), spool.GetProperty("description").GetString())
+            );
         }
 
         // The service restarts while the database is still down; then the database comes back.
@@ -61,11 +68,19 @@ public sealed class WebhookSpoolTests
         await postgres.StartAgainAsync();
         using (var client = after.Client())
         {
-            await Wait.UntilAsync(async () =>
-            {
-                using var ready = await client.GetAsync("/health/ready");
-                return (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("webhook-spool").GetProperty("status").GetString() == "Healthy";
-            }, TimeSpan.FromSeconds(30), "the spool has drained");
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    using var ready = await client.GetAsync("/health/ready");
+                    return (await ready.Content.ReadFromJsonAsync<JsonElement>())
+                            .GetProperty("checks")
+                            .GetProperty("webhook-spool")
+                            .GetProperty("status")
+                            .GetString() == "Healthy";
+                },
+                TimeSpan.FromSeconds(30),
+                "the spool has drained"
+            );
         }
 
         var store = after.Services.GetRequiredService<IRecordingStore>();
@@ -105,14 +120,25 @@ public sealed class WebhookSpoolTests
 
         // The survivor spooled nothing itself, yet counts and stores what it finds in the shared spool.
         using var survivorClient = survivor.Client();
-        await Wait.UntilAsync(async () =>
-        {
-            using var ready = await survivorClient.GetAsync("/health/ready");
-            return (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("webhook-spool").GetProperty("description").GetString()
-                == $"{sids.Count} callback(s) waiting for the database";
-        }, TimeSpan.FromSeconds(10), "the survivor reports the other replica's spooled callbacks");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                using var ready = await survivorClient.GetAsync("/health/ready");
+                return (await ready.Content.ReadFromJsonAsync<JsonElement>())
+                        .GetProperty("checks")
+                        .GetProperty("webhook-spool")
+                        .GetProperty("description")
+                        .GetString() == $"{sids.Count} callback(s) waiting for the database";
+            },
+            TimeSpan.FromSeconds(10),
+            "the survivor reports the other replica's spooled callbacks"
+        );
         await postgres.StartAgainAsync();
-        await Wait.UntilAsync(() => !Directory.EnumerateFiles(Path.Combine(data.Path, "webhook-spool"), "*.json").Any(), TimeSpan.FromSeconds(30), "the spool has drained");
+        await Wait.UntilAsync(
+            () => !Directory.EnumerateFiles(Path.Combine(data.Path, "webhook-spool"), "*.json").Any(),
+            TimeSpan.FromSeconds(30),
+            "the spool has drained"
+        );
 
         await using var connection = new NpgsqlConnection(connectionString);
         Assert.Equal((long)sids.Count, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM recordings.recordings"));

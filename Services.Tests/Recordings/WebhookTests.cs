@@ -47,7 +47,11 @@ public sealed class WebhookTests : IAsyncLifetime
             RetentionDays = 0,
             Audit = new(90),
             TwilioTimeout = TimeSpan.FromSeconds(10),
-            Verifier = new Platform.Security.Tokens.VerifierSettings(new Uri("http://localhost/"), new Uri("http://localhost/"), TimeSpan.FromSeconds(1)),
+            Verifier = new Platform.Security.Tokens.VerifierSettings(
+                new Uri("http://localhost/"),
+                new Uri("http://localhost/"),
+                TimeSpan.FromSeconds(1)
+            ),
         };
         var signatures = new TwilioSignature(settings);
         var context = new DefaultHttpContext();
@@ -57,14 +61,24 @@ public sealed class WebhookTests : IAsyncLifetime
         context.Features.Get<IHttpRequestFeature>()!.RawTarget = "/myapp.php?foo=1&bar=2";
         var form = new List<KeyValuePair<string, string>>
         {
-            new("CallSid", "CA1234567890ABCDE"), new("Caller", caller), new("Digits", "1234"), new("From", caller), new("To", "+18005551212"),
+            new("CallSid", "CA1234567890ABCDE"),
+            new("Caller", caller),
+            new("Digits", "1234"),
+            new("From", caller),
+            new("To", "+18005551212"),
         };
 
         var url = signatures.UrlFor(context);
 
         Assert.Equal("https://mycompany.com/myapp.php?foo=1&bar=2", url);
         Assert.Equal(SigningToken.Primary, signatures.FormSignedBy(url, form, signature));
-        Assert.Null(signatures.FormSignedBy(url, form, signature == "0/KCTR6DLpKmkAf8muzZqo1nDgQ=" ? "RSOYDt4T1cUTdK1PDd93/VVr8B8=" : "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
+        Assert.Null(
+            signatures.FormSignedBy(
+                url,
+                form,
+                signature == "0/KCTR6DLpKmkAf8muzZqo1nDgQ=" ? "RSOYDt4T1cUTdK1PDd93/VVr8B8=" : "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+            )
+        );
         Assert.Equal(signature, RecordingsHost.Sign(url, form, "12345"));
     }
 
@@ -106,9 +120,13 @@ public sealed class WebhookTests : IAsyncLifetime
         var served = await GetAsync(sid);
 
         // One contract for both: the same members, and times written the same way (…Z, not +00:00).
-        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(
-            System.Text.Json.Nodes.JsonNode.Parse(served.GetRawText()), System.Text.Json.Nodes.JsonNode.Parse(pushed.GetRawText())),
-            $"API: {served.GetRawText()}{Environment.NewLine}event: {pushed.GetRawText()}");
+        Assert.True(
+            System.Text.Json.Nodes.JsonNode.DeepEquals(
+                System.Text.Json.Nodes.JsonNode.Parse(served.GetRawText()),
+                System.Text.Json.Nodes.JsonNode.Parse(pushed.GetRawText())
+            ),
+            $"API: {served.GetRawText()}{Environment.NewLine}event: {pushed.GetRawText()}"
+        );
         Assert.EndsWith("Z", pushed.GetProperty("updatedAt").GetString(), StringComparison.Ordinal);
     }
 
@@ -129,7 +147,17 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Equal("completed", (await GetAsync(sid)).GetProperty("status").GetString());
     }
 
-    public static TheoryData<string> UnauthenticCallbacks() => ["no-signature", "wrong-signature", "signed-for-host-header", "signed-for-forwarded-host", "signed-without-query", "tampered-field", "other-account", "json-body-hash-mismatch"];
+    public static TheoryData<string> UnauthenticCallbacks() =>
+        [
+            "no-signature",
+            "wrong-signature",
+            "signed-for-host-header",
+            "signed-for-forwarded-host",
+            "signed-without-query",
+            "tampered-field",
+            "other-account",
+            "json-body-hash-mismatch",
+        ];
 
     [Theory]
     [MemberData(nameof(UnauthenticCallbacks))]
@@ -142,8 +170,16 @@ public sealed class WebhookTests : IAsyncLifetime
             "no-signature" => Without(RecordingsHost.Callback(fields)),
             "wrong-signature" => RecordingsHost.Callback(fields, signature: "AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
             "signed-for-host-header" => RecordingsHost.Callback(fields, signedUrl: "http://localhost/webhooks/recording"),
-            "signed-for-forwarded-host" => WithHeader(RecordingsHost.Callback(fields, signedUrl: "https://evil.example/webhooks/recording"), "X-Forwarded-Host", "evil.example"),
-            "signed-without-query" => RecordingsHost.Callback(fields, signedUrl: RecordingsHost.PublicBaseUrl + "/webhooks/recording", pathAndQuery: "/webhooks/recording?extra=1"),
+            "signed-for-forwarded-host" => WithHeader(
+                RecordingsHost.Callback(fields, signedUrl: "https://evil.example/webhooks/recording"),
+                "X-Forwarded-Host",
+                "evil.example"
+            ),
+            "signed-without-query" => RecordingsHost.Callback(
+                fields,
+                signedUrl: RecordingsHost.PublicBaseUrl + "/webhooks/recording",
+                pathAndQuery: "/webhooks/recording?extra=1"
+            ),
             "tampered-field" => Tampered(fields),
             "other-account" => RecordingsHost.Callback(RecordingsHost.Fields(sid, accountSid: "AC" + new string('f', 32))),
             _ => JsonWithWrongHash(sid),
@@ -157,8 +193,11 @@ public sealed class WebhookTests : IAsyncLifetime
         await AssertNotStoredAsync(sid);
         await _host.Services.GetRequiredService<RefusedCallbacks>().FlushAsync(CancellationToken.None);
         var audit = await AuditAsync();
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "webhook-refused" && e.GetProperty("outcome").GetString() == "refused"
-            && e.GetProperty("detail").GetString()!.StartsWith("1 refused: ", StringComparison.Ordinal));
+        Assert.Contains(audit, e =>
+            e.GetProperty("action").GetString() == "webhook-refused"
+            && e.GetProperty("outcome").GetString() == "refused"
+            && e.GetProperty("detail").GetString()!.StartsWith("1 refused: ", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
@@ -170,7 +209,10 @@ public sealed class WebhookTests : IAsyncLifetime
         using var client = _host.Client();
         for (var i = 0; i < 300; i++)
         {
-            using var request = RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid()), signature: "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+            using var request = RecordingsHost.Callback(
+                RecordingsHost.Fields(RecordingsHost.NewRecordingSid()),
+                signature: "AAAAAAAAAAAAAAAAAAAAAAAAAAA="
+            );
             using var response = await client.SendAsync(request);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }
@@ -218,25 +260,26 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    public static TheoryData<string, string, string> InvalidFields() => new()
-    {
-        { "RecordingSid", "RE123", "RecordingSid" },
-        { "RecordingSid", "XX0123456789abcdef0123456789abcdef", "RecordingSid" },
-        { "CallSid", "CA0123456789abcdef0123456789abcdeg", "CallSid" },
-        { "RecordingStatus", "paused", "RecordingStatus" },
-        { "RecordingStatus", "<img src=x onerror=alert(1)>", "RecordingStatus" },
-        { "RecordingDuration", "forty-two", "RecordingDuration" },
-        { "RecordingDuration", "-1", "RecordingDuration" },
-        { "RecordingDuration", "99999999999", "RecordingDuration" },
-        { "RecordingChannels", "3", "RecordingChannels" },
-        { "ErrorCode", "1e3", "ErrorCode" },
-        { "RecordingStartTime", "2026-11-28T09:30:00Z", "RecordingStartTime" },
-        { "RecordingSource", "<script>", "RecordingSource" },
-        // "$" matched before a trailing newline: these were stored.
-        { "RecordingSid", "RE0123456789abcdef0123456789abcdef\n", "RecordingSid" },
-        { "CallSid", "CA0123456789abcdef0123456789abcdef\n", "CallSid" },
-        { "RecordingSource", "RecordVerb\n", "RecordingSource" },
-    };
+    public static TheoryData<string, string, string> InvalidFields() =>
+        new()
+        {
+            { "RecordingSid", "RE123", "RecordingSid" },
+            { "RecordingSid", "XX0123456789abcdef0123456789abcdef", "RecordingSid" },
+            { "CallSid", "CA0123456789abcdef0123456789abcdeg", "CallSid" },
+            { "RecordingStatus", "paused", "RecordingStatus" },
+            { "RecordingStatus", "<img src=x onerror=alert(1)>", "RecordingStatus" },
+            { "RecordingDuration", "forty-two", "RecordingDuration" },
+            { "RecordingDuration", "-1", "RecordingDuration" },
+            { "RecordingDuration", "99999999999", "RecordingDuration" },
+            { "RecordingChannels", "3", "RecordingChannels" },
+            { "ErrorCode", "1e3", "ErrorCode" },
+            { "RecordingStartTime", "2026-11-28T09:30:00Z", "RecordingStartTime" },
+            { "RecordingSource", "<script>", "RecordingSource" },
+            // "$" matched before a trailing newline: these were stored.
+            { "RecordingSid", "RE0123456789abcdef0123456789abcdef\n", "RecordingSid" },
+            { "CallSid", "CA0123456789abcdef0123456789abcdef\n", "CallSid" },
+            { "RecordingSource", "RecordVerb\n", "RecordingSource" },
+        };
 
     [Theory]
     [MemberData(nameof(InvalidFields))]
@@ -296,15 +339,11 @@ public sealed class WebhookTests : IAsyncLifetime
     {
         var sid = RecordingsHost.NewRecordingSid();
         using var client = _host.Client();
-        using (await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid, status: "in-progress", duration: null))))
-        {
-        }
+        using (await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid, status: "in-progress", duration: null)))) { }
 
         Assert.Equal("in-progress", (await GetAsync(sid)).GetProperty("status").GetString());
 
-        using (await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid, status: "completed", duration: "61", startTime: null))))
-        {
-        }
+        using (await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid, status: "completed", duration: "61", startTime: null)))) { }
 
         var completed = await GetAsync(sid);
         Assert.Equal("completed", completed.GetProperty("status").GetString());
@@ -335,7 +374,8 @@ public sealed class WebhookTests : IAsyncLifetime
         client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + _admin;
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            client.ConnectAsync(new Uri(_host.Server.BaseAddress, "ws?since=" + Uri.EscapeDataString(since)), CancellationToken.None));
+            client.ConnectAsync(new Uri(_host.Server.BaseAddress, "ws?since=" + Uri.EscapeDataString(since)), CancellationToken.None)
+        );
         Assert.Contains("400", refused.Message, StringComparison.Ordinal);
     }
 
@@ -352,7 +392,10 @@ public sealed class WebhookTests : IAsyncLifetime
 
         var ws = _host.Server.CreateWebSocketClient();
         ws.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + _admin;
-        using var socket = await ws.ConnectAsync(new Uri(_host.Server.BaseAddress, "ws?since=" + Uri.EscapeDataString(before.ToString("O"))), CancellationToken.None);
+        using var socket = await ws.ConnectAsync(
+            new Uri(_host.Server.BaseAddress, "ws?since=" + Uri.EscapeDataString(before.ToString("O"))),
+            CancellationToken.None
+        );
         Assert.Equal("connected", (await ReceiveAsync(socket)).GetProperty("type").GetString());
         var replayed = new List<string?>();
         while (!replayed.Contains(missed))
@@ -410,24 +453,39 @@ public sealed class WebhookTests : IAsyncLifetime
         await host.StartAsync();
         using var client = host.Client();
         var url = RecordingsHost.PublicBaseUrl + "/webhooks/recording";
-        var (byPrimary, bySecondary, byNeither) = (RecordingsHost.NewRecordingSid(), RecordingsHost.NewRecordingSid(), RecordingsHost.NewRecordingSid());
+        var (byPrimary, bySecondary, byNeither) = (
+            RecordingsHost.NewRecordingSid(),
+            RecordingsHost.NewRecordingSid(),
+            RecordingsHost.NewRecordingSid()
+        );
 
         using var primary = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(byPrimary)));
         var secondaryFields = RecordingsHost.Fields(bySecondary);
-        using var secondary = await client.SendAsync(RecordingsHost.Callback(secondaryFields, signature: RecordingsHost.Sign(url, secondaryFields, next)));
+        using var secondary = await client.SendAsync(
+            RecordingsHost.Callback(secondaryFields, signature: RecordingsHost.Sign(url, secondaryFields, next))
+        );
         var otherFields = RecordingsHost.Fields(byNeither);
-        using var other = await client.SendAsync(RecordingsHost.Callback(otherFields, signature: RecordingsHost.Sign(url, otherFields, "some-other-token")));
+        using var other = await client.SendAsync(
+            RecordingsHost.Callback(otherFields, signature: RecordingsHost.Sign(url, otherFields, "some-other-token"))
+        );
 
-        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NoContent, HttpStatusCode.Forbidden), (primary.StatusCode, secondary.StatusCode, other.StatusCode));
+        Assert.Equal(
+            (HttpStatusCode.NoContent, HttpStatusCode.NoContent, HttpStatusCode.Forbidden),
+            (primary.StatusCode, secondary.StatusCode, other.StatusCode)
+        );
         await host.Services.GetRequiredService<SecondaryTokenCallbacks>().FlushAsync(CancellationToken.None);
         using var admin = host.Client(await host.AdminTokenAsync());
         var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/audit/recordings?limit=200")).GetProperty("items").EnumerateArray().ToList();
-        Assert.Contains(audit, e => e.GetProperty("action").GetString() == "webhook-secondary-token"
-            && e.GetProperty("detail").GetString() == "1 callback(s) signed with TWILIO_AUTH_TOKEN_SECONDARY");
+        Assert.Contains(audit, e =>
+            e.GetProperty("action").GetString() == "webhook-secondary-token"
+            && e.GetProperty("detail").GetString() == "1 callback(s) signed with TWILIO_AUTH_TOKEN_SECONDARY"
+        );
 
         // Without the setting, the next token's signature is just a wrong one.
         var laterFields = RecordingsHost.Fields(RecordingsHost.NewRecordingSid());
-        using var unconfigured = await _host.Client().SendAsync(RecordingsHost.Callback(laterFields, signature: RecordingsHost.Sign(url, laterFields, next)));
+        using var unconfigured = await _host
+            .Client()
+            .SendAsync(RecordingsHost.Callback(laterFields, signature: RecordingsHost.Sign(url, laterFields, next)));
         Assert.Equal(HttpStatusCode.Forbidden, unconfigured.StatusCode);
     }
 

@@ -13,7 +13,10 @@ public sealed class RedisUrlTests
         Assert.Equal("Unspecified/cache.internal:6380", Assert.Single(options.EndPoints).ToString());
         Assert.Equal((3, "app", "p@ss", true), (options.DefaultDatabase, options.User, options.Password, options.Ssl));
         Assert.Equal("cache.internal:6380 (TLS) db 3", new RedisSettings(options).Description); // what logs name: no password
-        Assert.Equal("Unspecified/cache.internal:6379", Assert.Single(RedisSettings.TryParse("redis://:secret@cache.internal", out _)!.EndPoints).ToString()); // the default port
+        Assert.Equal(
+            "Unspecified/cache.internal:6379",
+            Assert.Single(RedisSettings.TryParse("redis://:secret@cache.internal", out _)!.EndPoints).ToString()
+        ); // the default port
     }
 
     [Theory]
@@ -32,12 +35,16 @@ public sealed class RedisUrlTests
     [Fact]
     public async Task AServiceWithABadRedisUrl_DoesNotStart_AndSaysWhy()
     {
-        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", [], environment: new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["REDIS_URL"] = "redis://:secret-pw@cache.internal/99",
-        });
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            [],
+            environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["REDIS_URL"] = "redis://:secret-pw@cache.internal/99",
+            }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Contains("REDIS_URL names a database that is not a number from 0 to 15.", stderr, StringComparison.Ordinal);

@@ -16,15 +16,18 @@ public sealed class RevocationFeedFollowerTests
         var leaving = await host.SignInAsync();
         var staying = await host.SignInAsync();
         var revoked = new RevokedSessions(TimeProvider.System);
-        var follower = new RevocationFeedFollower(new HostClients(host), revoked,
-            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+        var follower = new RevocationFeedFollower(
+            new HostClients(host),
+            revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)),
+            TimeProvider.System,
+            NullLogger<RevocationFeedFollower>.Instance
+        );
 
         await follower.PollAsync(CancellationToken.None);
         Assert.False(revoked.IsRevoked(leaving.SessionId));
 
-        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken))
-        {
-        }
+        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken)) { }
 
         await follower.PollAsync(CancellationToken.None);
         Assert.True(revoked.IsRevoked(leaving.SessionId));
@@ -38,13 +41,16 @@ public sealed class RevocationFeedFollowerTests
         await using var host = new AuthHost();
         var signIn = await host.SignInAsync();
         var revoked = new RevokedSessions(TimeProvider.System);
-        using var follower = new RevocationFeedFollower(new HostClients(host), revoked,
-            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(100)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+        using var follower = new RevocationFeedFollower(
+            new HostClients(host),
+            revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(100)),
+            TimeProvider.System,
+            NullLogger<RevocationFeedFollower>.Instance
+        );
         await follower.StartAsync(CancellationToken.None);
 
-        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", signIn.AccessToken))
-        {
-        }
+        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", signIn.AccessToken)) { }
 
         await Wait.UntilAsync(() => revoked.IsRevoked(signIn.SessionId), TimeSpan.FromSeconds(5), "the follower sees the sign-out");
         await follower.StopAsync(CancellationToken.None);
@@ -56,8 +62,13 @@ public sealed class RevocationFeedFollowerTests
         await using var host = new AuthHost();
         var revoked = new RevokedSessions(TimeProvider.System);
         // JWKS is JSON, but not a feed: a typical misconfiguration.
-        using var follower = new RevocationFeedFollower(new HostClients(host), revoked,
-            new RevocationFeedOptions(new Uri("http://localhost/.well-known/jwks.json"), TimeSpan.FromMilliseconds(50)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+        using var follower = new RevocationFeedFollower(
+            new HostClients(host),
+            revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/.well-known/jwks.json"), TimeSpan.FromMilliseconds(50)),
+            TimeProvider.System,
+            NullLogger<RevocationFeedFollower>.Instance
+        );
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => follower.PollAsync(CancellationToken.None));
         await follower.StartAsync(CancellationToken.None);
@@ -74,8 +85,13 @@ public sealed class RevocationFeedFollowerTests
         using var backup = TemporaryDirectory.Create("auth-backup-");
         var revoked = new RevokedSessions(TimeProvider.System);
         var feed = new RestartableClients();
-        using var follower = new RevocationFeedFollower(feed, revoked,
-            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+        using var follower = new RevocationFeedFollower(
+            feed,
+            revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)),
+            TimeProvider.System,
+            NullLogger<RevocationFeedFollower>.Instance
+        );
 
         SignIn stillValid;
         await using (var before = new AuthHost(dataDirectory: data.Path))
@@ -91,9 +107,7 @@ public sealed class RevocationFeedFollowerTests
             BackUp(Path.Combine(data.Path, "auth.db"), Path.Combine(backup.Path, "auth.db"));
             foreach (var leaving in signIns.Take(3))
             {
-                using (await before.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken))
-                {
-                }
+                using (await before.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken)) { }
             }
 
             await follower.PollAsync(CancellationToken.None); // its cursor is now past three revocations
@@ -111,9 +125,7 @@ public sealed class RevocationFeedFollowerTests
         File.Copy(Path.Combine(backup.Path, "auth.db"), Path.Combine(data.Path, "auth.db"));
         await using var after = new AuthHost(dataDirectory: data.Path);
         feed.Host = after;
-        using (await after.SendAsync(HttpMethod.Post, "/api/auth/logout", stillValid.AccessToken))
-        {
-        }
+        using (await after.SendAsync(HttpMethod.Post, "/api/auth/logout", stillValid.AccessToken)) { }
 
         // The same follower, its cursor from before the restore: the new sign-out reaches it.
         await follower.PollAsync(CancellationToken.None);
@@ -126,12 +138,15 @@ public sealed class RevocationFeedFollowerTests
         await using var host = new AuthHost();
         var revoked = new RevokedSessions(TimeProvider.System);
         var feed = new RestartableClients { Host = host };
-        using var follower = new RevocationFeedFollower(feed, revoked,
-            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)), TimeProvider.System, NullLogger<RevocationFeedFollower>.Instance);
+        using var follower = new RevocationFeedFollower(
+            feed,
+            revoked,
+            new RevocationFeedOptions(new Uri("http://localhost/internal/revocations"), TimeSpan.FromMilliseconds(50)),
+            TimeProvider.System,
+            NullLogger<RevocationFeedFollower>.Instance
+        );
         var leaving = await host.SignInAsync();
-        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken))
-        {
-        }
+        using (await host.SendAsync(HttpMethod.Post, "/api/auth/logout", leaving.AccessToken)) { }
 
         using var client = host.CreateClient();
         var first = await client.GetFromJsonAsync<JsonElement>("/internal/revocations?since=0");

@@ -6,16 +6,43 @@ namespace Services.Tests.Storage;
 public sealed class DatabaseUrlTests
 {
     [Theory]
-    [InlineData("postgres://app:p%40ss%3Aw0rd@db.internal:6432/calls?sslmode=verify-full", "db.internal", 6432, "calls", "app", "p@ss:w0rd", SslMode.VerifyFull)]
+    [InlineData(
+        "postgres://app:p%40ss%3Aw0rd@db.internal:6432/calls?sslmode=verify-full",
+        "db.internal",
+        6432,
+        "calls",
+        "app",
+        "p@ss:w0rd",
+        SslMode.VerifyFull
+    )]
     [InlineData("postgresql://app@db.internal/calls", "db.internal", 5432, "calls", "app", null, SslMode.Prefer)]
     [InlineData("postgres://app:pw@[2001:db8::5]:5433/calls?sslmode=require", "2001:db8::5", 5433, "calls", "app", "pw", SslMode.Require)]
-    [InlineData("Host=db.internal;Port=6432;Database=calls;Username=app;Password=pw;SSL Mode=Require", "db.internal", 6432, "calls", "app", "pw", SslMode.Require)]
-    public void BothForms_GiveTheSameConnection(string value, string host, int port, string database, string username, string? password, SslMode sslMode)
+    [InlineData(
+        "Host=db.internal;Port=6432;Database=calls;Username=app;Password=pw;SSL Mode=Require",
+        "db.internal",
+        6432,
+        "calls",
+        "app",
+        "pw",
+        SslMode.Require
+    )]
+    public void BothForms_GiveTheSameConnection(
+        string value,
+        string host,
+        int port,
+        string database,
+        string username,
+        string? password,
+        SslMode sslMode
+    )
     {
         var parsed = new NpgsqlConnectionStringBuilder(DatabaseSettings.TryParse(value, out var problem));
 
         Assert.Null(problem);
-        Assert.Equal((host, port, database, username, password, sslMode), (parsed.Host, parsed.Port, parsed.Database, parsed.Username, parsed.Password, parsed.SslMode));
+        Assert.Equal(
+            (host, port, database, username, password, sslMode),
+            (parsed.Host, parsed.Port, parsed.Database, parsed.Username, parsed.Password, parsed.SslMode)
+        );
     }
 
     [Theory]
@@ -35,12 +62,16 @@ public sealed class DatabaseUrlTests
     [Fact]
     public async Task AServiceWithABadDatabaseUrl_DoesNotStart_AndSaysWhy()
     {
-        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("RecordingsService", [], environment: new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["DATABASE_URL"] = "postgres://app:secret-pw@db.internal",
-        });
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(
+            "RecordingsService",
+            [],
+            environment: new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["DATABASE_URL"] = "postgres://app:secret-pw@db.internal",
+            }
+        );
 
         Assert.Equal(78, exitCode);
         Assert.Contains("DATABASE_URL names no database.", stderr, StringComparison.Ordinal);

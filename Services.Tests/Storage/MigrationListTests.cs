@@ -32,10 +32,11 @@ public sealed class MigrationListTests
         Assert.Contains("md5(random()", postgres.Single(m => m.Id == "0005_revocation_epoch").Sql, StringComparison.Ordinal);
     }
 
-    private static IReadOnlyList<Migration> Load(string component, DatabaseEngine engine) => component switch
-    {
-        "auth" => Migration.Load(typeof(AuthService.Storage.AuthDatabase).Assembly, component, engine),
-        "recordings" => Migration.Load(typeof(RecordingsService.Storage.RecordingsDatabase).Assembly, component, engine),
-        _ => AuditMigrations.Load(engine),
-    };
+    private static IReadOnlyList<Migration> Load(string component, DatabaseEngine engine) =>
+        component switch
+        {
+            "auth" => Migration.Load(typeof(AuthService.Storage.AuthDatabase).Assembly, component, engine),
+            "recordings" => Migration.Load(typeof(RecordingsService.Storage.RecordingsDatabase).Assembly, component, engine),
+            _ => AuditMigrations.Load(engine),
+        };
 }

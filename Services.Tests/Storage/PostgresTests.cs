@@ -20,7 +20,10 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
     public async Task ReplicasStartingTogether_ApplyEachMigrationOnce()
     {
         var connectionString = await postgres.Server.CreateDatabaseAsync();
-        var replicas = Enumerable.Range(0, 6).Select(_ => new AuthDatabase(new DatabaseSettings("", connectionString), NullLogger<AuthDatabase>.Instance)).ToList();
+        var replicas = Enumerable
+            .Range(0, 6)
+            .Select(_ => new AuthDatabase(new DatabaseSettings("", connectionString), NullLogger<AuthDatabase>.Instance))
+            .ToList();
         try
         {
             var applied = await Task.WhenAll(replicas.Select(replica => replica.MigrateAsync()));
@@ -48,7 +51,9 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         var sessions = new SessionStore(database);
         var expires = now.AddHours(1).ToUnixTimeMilliseconds();
         Assert.True(await new UserStore(database).CreateAsync(new User("alice", "$2b$10$alice", "viewer", false, now, now, null)));
-        Assert.True(await sessions.CreateAsync(new Session("quick", "alice", now, now.AddHours(2), now.AddHours(12), null), "hash-quick", userVersion: 0));
+        Assert.True(
+            await sessions.CreateAsync(new Session("quick", "alice", now, now.AddHours(2), now.AddHours(12), null), "hash-quick", userVersion: 0)
+        );
 
         // Replica A revokes a session, as the session store does, and is slow to commit: its feed row holds the smaller
         // sequence number.
@@ -63,9 +68,13 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         await using (var observer = new NpgsqlConnection(connectionString))
         {
             // Replica B is waiting for its turn (its advisory lock not granted) while A has not committed.
-            await Wait.UntilAsync(async () => quick.IsCompleted
-                || await observer.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") > 0,
-                TimeSpan.FromSeconds(10), "the second revoker waits or is done");
+            await Wait.UntilAsync(
+                async () =>
+                    quick.IsCompleted
+                    || await observer.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") > 0,
+                TimeSpan.FromSeconds(10),
+                "the second revoker waits or is done"
+            );
         }
 
         var seen = await feed.ReadSinceAsync(0, 100);
@@ -82,21 +91,55 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
     public async Task APeriodicJob_RunsOnOneReplicaAtATime()
     {
         var settings = new DatabaseSettings("", await postgres.Server.CreateDatabaseAsync());
-        await using var one = new RecordingsService.Storage.RecordingsDatabase(settings, NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance);
-        await using var two = new RecordingsService.Storage.RecordingsDatabase(settings, NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance);
+        await using var one = new RecordingsService.Storage.RecordingsDatabase(
+            settings,
+            NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance
+        );
+        await using var two = new RecordingsService.Storage.RecordingsDatabase(
+            settings,
+            NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance
+        );
         var running = new TaskCompletionSource();
         var finish = new TaskCompletionSource();
 
-        var first = one.TryRunExclusiveAsync("recording-retention", async _ => { running.SetResult(); await finish.Task; }, CancellationToken.None);
+        var first = one.TryRunExclusiveAsync(
+            "recording-retention",
+            async _ =>
+            {
+                running.SetResult();
+                await finish.Task;
+            },
+            CancellationToken.None
+        );
         await running.Task;
         var secondRan = false;
-        Assert.False(await two.TryRunExclusiveAsync("recording-retention", _ => { secondRan = true; return Task.CompletedTask; }, CancellationToken.None));
+        Assert.False(
+            await two.TryRunExclusiveAsync(
+                "recording-retention",
+                _ =>
+                {
+                    secondRan = true;
+                    return Task.CompletedTask;
+                },
+                CancellationToken.None
+            )
+        );
         Assert.False(secondRan);
         Assert.True(await two.TryRunExclusiveAsync("another-job", _ => Task.CompletedTask, CancellationToken.None)); // only the same job waits
 
         finish.SetResult();
         Assert.True(await first);
-        Assert.True(await two.TryRunExclusiveAsync("recording-retention", _ => { secondRan = true; return Task.CompletedTask; }, CancellationToken.None));
+        Assert.True(
+            await two.TryRunExclusiveAsync(
+                "recording-retention",
+                _ =>
+                {
+                    secondRan = true;
+                    return Task.CompletedTask;
+                },
+                CancellationToken.None
+            )
+        );
         Assert.True(secondRan);
     }
 
@@ -126,11 +169,15 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         }
 
         await server.StartAgainAsync();
-        await Wait.UntilAsync(async () =>
-        {
-            using var users = await auth.SendAsync(HttpMethod.Get, "/api/users", admin.AccessToken);
-            return users.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(20), "the users list answers again");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                using var users = await auth.SendAsync(HttpMethod.Get, "/api/users", admin.AccessToken);
+                return users.StatusCode == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(20),
+            "the users list answers again"
+        );
     }
 
     [Fact]
@@ -145,7 +192,9 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         foreach (var host in new[] { one, two })
         {
             host.Twilio.Given(WireMock.RequestBuilders.Request.Create().WithPath(new WireMock.Matchers.RegexMatcher(@"\.mp3$")).UsingGet())
-                .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/mpeg").WithBody(new byte[10]));
+                .RespondWith(
+                    WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/mpeg").WithBody(new byte[10])
+                );
         }
 
         var sids = new List<string>();
@@ -180,7 +229,19 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         await using var one = new AuthHost(new Dictionary<string, string> { ["DATABASE_URL"] = url });
         await using var two = new AuthHost(new Dictionary<string, string> { ["DATABASE_URL"] = url }, one.DataDirectory); // same keys
         var admin = await one.SignInAsync();
-        using (var created = await one.SendAsync(HttpMethod.Post, "/api/users", admin.AccessToken, new { username = "bob", password = "bob-password-123", role = "admin" }))
+        using (
+            var created = await one.SendAsync(
+                HttpMethod.Post,
+                "/api/users",
+                admin.AccessToken,
+                new
+                {
+                    username = "bob",
+                    password = "bob-password-123",
+                    role = "admin",
+                }
+            )
+        )
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
@@ -192,13 +253,19 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
 
             var results = await Task.WhenAll(
                 one.SendAsync(HttpMethod.Put, "/api/users/bob", adminToken, new { role = "viewer" }),
-                two.SendAsync(HttpMethod.Put, "/api/users/admin", bobToken, new { role = "viewer" }));
+                two.SendAsync(HttpMethod.Put, "/api/users/admin", bobToken, new { role = "viewer" })
+            );
 
             // Never both: one demotion wins; the other is refused (409), or finds its own session ended by it (401).
             Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
-            Assert.Contains(results.Single(r => r.StatusCode != HttpStatusCode.OK).StatusCode, new[] { HttpStatusCode.Conflict, HttpStatusCode.Unauthorized });
-            var survivor = results[0].StatusCode == HttpStatusCode.OK ? (Host: one, Name: "admin", Password: AuthHost.AdminPassword, Other: "bob")
-                : (Host: two, Name: "bob", Password: "bob-password-123", Other: "admin");
+            Assert.Contains(
+                results.Single(r => r.StatusCode != HttpStatusCode.OK).StatusCode,
+                new[] { HttpStatusCode.Conflict, HttpStatusCode.Unauthorized }
+            );
+            var survivor =
+                results[0].StatusCode == HttpStatusCode.OK
+                    ? (Host: one, Name: "admin", Password: AuthHost.AdminPassword, Other: "bob")
+                    : (Host: two, Name: "bob", Password: "bob-password-123", Other: "admin");
             foreach (var result in results)
             {
                 result.Dispose();
@@ -231,17 +298,23 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         }
 
         await server.StartAgainAsync();
-        await Wait.UntilAsync(async () =>
-        {
-            using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
-            return signIn.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(30), "the administrator is seeded and signs in");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
+                return signIn.StatusCode == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(30),
+            "the administrator is seeded and signs in"
+        );
     }
 
     [Fact]
     public async Task MigrateCommand_AppliesOnce_ThenHasNothingToDo_AndNeverPrintsThePassword()
     {
-        var url = postgres.Server.UrlFor(await postgres.Server.CreateDatabaseAsync()).Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
+        var url = postgres
+            .Server.UrlFor(await postgres.Server.CreateDatabaseAsync())
+            .Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
         var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_ENVIRONMENT"] = "Development" };
 
         foreach (var (service, count) in new[] { ("AuthService", 6), ("RecordingsService", 3) })
@@ -258,21 +331,32 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         }
 
         // Each service in its own schema of the one database.
-        await using var connection = new NpgsqlConnection(postgres.Server.ConnectionStringFor(new NpgsqlConnectionStringBuilder(
-            (await DatabaseSettingsFor(url)).PostgresConnectionString).Database!));
-        Assert.Equal(["auth", "recordings"], await connection.QueryAsync<string>(
-            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'schema_migrations' ORDER BY 1"));
+        await using var connection = new NpgsqlConnection(
+            postgres.Server.ConnectionStringFor(
+                new NpgsqlConnectionStringBuilder((await DatabaseSettingsFor(url)).PostgresConnectionString).Database!
+            )
+        );
+        Assert.Equal(
+            ["auth", "recordings"],
+            await connection.QueryAsync<string>(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name = 'schema_migrations' ORDER BY 1"
+            )
+        );
     }
 
     [Fact]
     public async Task MigrateCommand_WhenTheDatabaseIsUnreachable_SaysSo_Exit69()
     {
         using var port = PortReservation.Reserve(); // nothing listens there
-        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync("AuthService", ["migrate"], environment: new Dictionary<string, string?>
-        {
-            ["DATABASE_URL"] = $"postgres://postgres:hidden-pw@127.0.0.1:{port.Port}/nothing",
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-        });
+        var (exitCode, stdout, stderr) = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["migrate"],
+            environment: new Dictionary<string, string?>
+            {
+                ["DATABASE_URL"] = $"postgres://postgres:hidden-pw@127.0.0.1:{port.Port}/nothing",
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            }
+        );
 
         Assert.Equal(69, exitCode);
         Assert.Contains($"PostgreSQL 127.0.0.1:{port.Port}/nothing, schema auth cannot be reached", stderr, StringComparison.Ordinal);

@@ -40,11 +40,25 @@ public sealed class SqliteUpgradeTests
         await using var database = new AuthDatabase(new DatabaseSettings(data.Path, null), NullLogger<AuthDatabase>.Instance);
         var applied = await database.MigrateAsync();
 
-        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "auth/0003_revoked_before", "auth/0004_second_factor", "auth/0005_revocation_epoch", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
+        Assert.Equal(
+            [
+                "auth/0001_initial",
+                "auth/0002_user_version",
+                "auth/0003_revoked_before",
+                "auth/0004_second_factor",
+                "auth/0005_revocation_epoch",
+                "audit/0001_initial",
+            ],
+            applied.Select(m => $"{m.Component}/{m.Id}")
+        );
         var carol = await new UserStore(database).FindAsync("carol");
         Assert.Equal(("admin", "$2b$10$carolshash"), (carol!.Role, carol.PasswordHash));
         await using var connection = await database.OpenAsync();
         Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit WHERE actor = 'carol'"));
-        Assert.True(await new UserStore(database).CreateAsync(new User("dave", "$2b$10$dave", "viewer", false, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null)));
+        Assert.True(
+            await new UserStore(database).CreateAsync(
+                new User("dave", "$2b$10$dave", "viewer", false, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null)
+            )
+        );
     }
 }

@@ -48,7 +48,17 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Assert.Equal(Engine, Auth.Engine);
         var applied = await Auth.MigrateAsync();
-        Assert.Equal(["auth/0001_initial", "auth/0002_user_version", "auth/0003_revoked_before", "auth/0004_second_factor", "auth/0005_revocation_epoch", "audit/0001_initial"], applied.Select(m => $"{m.Component}/{m.Id}"));
+        Assert.Equal(
+            [
+                "auth/0001_initial",
+                "auth/0002_user_version",
+                "auth/0003_revoked_before",
+                "auth/0004_second_factor",
+                "auth/0005_revocation_epoch",
+                "audit/0001_initial",
+            ],
+            applied.Select(m => $"{m.Component}/{m.Id}")
+        );
 
         await using var replica = new AuthDatabase(await SameDatabaseAsync(), NullLogger<AuthDatabase>.Instance);
         Assert.Empty(await replica.MigrateAsync());
@@ -100,7 +110,10 @@ public abstract class StoreContract : IAsyncLifetime
     {
         var users = new UserStore(Auth);
         Assert.True(await users.CreateAsync(new User("carol", "$2b$10$hash", "viewer", false, Now, Now, null)));
-        var factors = new AuthService.SecondFactor.SecondFactorStore(Auth, new AuthService.Encryption.SecretSealer(new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), null)));
+        var factors = new AuthService.SecondFactor.SecondFactorStore(
+            Auth,
+            new AuthService.Encryption.SecretSealer(new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), null))
+        );
 
         Assert.True(await factors.BeginAsync("carol", "FIRSTSECRET", Now));
         var first = (await factors.FindAsync("carol"))!;
@@ -153,7 +166,9 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.True(await sessions.CreateAsync(new Session("d2", "dora", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-d2", current.Version));
         Assert.Equal(UserChange.Done, await users.UpdateAsync(current with { Disabled = true }));
         var disabled = (await users.FindAsync("dora"))!;
-        Assert.False(await sessions.CreateAsync(new Session("d3", "dora", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-d3", disabled.Version));
+        Assert.False(
+            await sessions.CreateAsync(new Session("d3", "dora", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-d3", disabled.Version)
+        );
         Assert.False(await sessions.CreateAsync(new Session("n1", "nobody", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-n1", 0));
     }
 
@@ -177,7 +192,10 @@ public abstract class StoreContract : IAsyncLifetime
         await CreateSessionAsync(sessions, one, "hash-1");
         await CreateSessionAsync(sessions, new Session("s2", "bob", Now, Now.AddHours(2), Now.AddHours(12), null), "hash-2");
         Assert.Equal(one, await sessions.FindAsync("s1"));
-        Assert.Equal(("s1", (DateTimeOffset?)null), ((await sessions.FindByRefreshTokenAsync("hash-1"))!.Session.Id, (await sessions.FindByRefreshTokenAsync("hash-1"))!.UsedAt));
+        Assert.Equal(
+            ("s1", (DateTimeOffset?)null),
+            ((await sessions.FindByRefreshTokenAsync("hash-1"))!.Session.Id, (await sessions.FindByRefreshTokenAsync("hash-1"))!.UsedAt)
+        );
 
         Assert.True(await sessions.RotateAsync("hash-1", "hash-1b", "s1", Now.AddMinutes(5), Now.AddHours(3)));
         Assert.False(await sessions.RotateAsync("hash-1", "hash-1c", "s1", Now.AddMinutes(6), Now.AddHours(3)), "a used token rotates once");
@@ -250,7 +268,10 @@ public abstract class StoreContract : IAsyncLifetime
         var audit = new AuditLog(Recordings, Time);
         await audit.WriteAsync("play", "alice", "RE1", "203.0.113.5", "ok");
         Time.Advance(TimeSpan.FromDays(2));
-        await audit.WriteAllAsync([new AuditEntry("download", "alice", "RE2", null, "ok", null), new AuditEntry("delete", "bob", "RE3", null, "denied", "not admin")]);
+        await audit.WriteAllAsync([
+            new AuditEntry("download", "alice", "RE2", null, "ok", null),
+            new AuditEntry("delete", "bob", "RE3", null, "denied", "not admin"),
+        ]);
 
         var page = await audit.ListAsync(2, before: null);
         Assert.Equal(["delete", "download"], page.Select(e => e.Action));
@@ -282,8 +303,17 @@ public abstract class StoreContract : IAsyncLifetime
     public async Task Recordings_ListNewestFirst_PagesAndFilters_AndFindTheOldOnes()
     {
         var store = new RecordingStore(Recordings);
-        var all = Enumerable.Range(1, 5)
-            .Select(i => Recording($"RE{i:D32}", i == 3 ? RecordingStatus.Failed : RecordingStatus.Completed, Now.AddDays(-i), duration: i, callSid: i <= 2 ? "CA" + new string('a', 32) : "CA" + new string('b', 32)))
+        var all = Enumerable
+            .Range(1, 5)
+            .Select(i =>
+                Recording(
+                    $"RE{i:D32}",
+                    i == 3 ? RecordingStatus.Failed : RecordingStatus.Completed,
+                    Now.AddDays(-i),
+                    duration: i,
+                    callSid: i <= 2 ? "CA" + new string('a', 32) : "CA" + new string('b', 32)
+                )
+            )
             .ToList();
         await store.UpsertAsync(all);
 

@@ -37,7 +37,9 @@ public sealed class CriticalHeaderTests
     private static string Resign(string token, string keysDirectory, bool critical)
     {
         var parts = token.Split('.');
-        var header = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Base64UrlEncoder.Decode(parts[0]))!.ToDictionary(p => p.Key, p => (object)p.Value);
+        var header = JsonSerializer
+            .Deserialize<Dictionary<string, JsonElement>>(Base64UrlEncoder.Decode(parts[0]))!
+            .ToDictionary(p => p.Key, p => (object)p.Value);
         if (critical)
         {
             header["crit"] = new[] { "urn:example:must-understand" };
@@ -48,7 +50,11 @@ public sealed class CriticalHeaderTests
         using var key = ECDsa.Create();
         key.ImportFromPem(File.ReadAllText(Path.Combine(keysDirectory, kid + ".key.pem")));
         var signingInput = Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(header)) + "." + parts[1];
-        var signature = key.SignData(System.Text.Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        var signature = key.SignData(
+            System.Text.Encoding.ASCII.GetBytes(signingInput),
+            HashAlgorithmName.SHA256,
+            DSASignatureFormat.IeeeP1363FixedFieldConcatenation
+        );
         return signingInput + "." + Base64UrlEncoder.Encode(signature);
     }
 }

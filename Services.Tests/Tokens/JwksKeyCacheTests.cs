@@ -13,8 +13,12 @@ public sealed class JwksKeyCacheTests
     {
         await using var auth = new AuthHost();
         var clients = new FlakyClients(auth, failures: 2);
-        using var keys = new JwksKeyCache(clients, new JwksOptions(new Uri("http://localhost/.well-known/jwks.json"), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1)),
-            TimeProvider.System, NullLogger<JwksKeyCache>.Instance);
+        using var keys = new JwksKeyCache(
+            clients,
+            new JwksOptions(new Uri("http://localhost/.well-known/jwks.json"), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1)),
+            TimeProvider.System,
+            NullLogger<JwksKeyCache>.Instance
+        );
 
         var started = DateTime.UtcNow;
         await keys.StartAsync(CancellationToken.None);
@@ -35,7 +39,8 @@ public sealed class JwksKeyCacheTests
 
         public int Attempts => Volatile.Read(ref _attempts);
 
-        public HttpClient CreateClient(string name) => new(new Flaky(this, auth.Server.CreateHandler())) { BaseAddress = new Uri("http://localhost") };
+        public HttpClient CreateClient(string name) =>
+            new(new Flaky(this, auth.Server.CreateHandler())) { BaseAddress = new Uri("http://localhost") };
 
         private sealed class Flaky(FlakyClients owner, HttpMessageHandler inner) : DelegatingHandler(inner)
         {

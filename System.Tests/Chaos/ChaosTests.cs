@@ -31,35 +31,38 @@ public sealed class ChaosTests(ITestOutputHelper output)
         using var stopLoad = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var phases = new List<string>();
-        DateTimeOffset databaseDownFrom = DateTimeOffset.MaxValue, databaseDownUntil = DateTimeOffset.MaxValue;
+        DateTimeOffset databaseDownFrom = DateTimeOffset.MaxValue,
+            databaseDownUntil = DateTimeOffset.MaxValue;
 
         var load = new List<Task>();
         for (var worker = 0; worker < 4; worker++)
         {
             var gateway = system.Gateways[worker % 2];
             var callbackWorker = worker < 2;
-            load.Add(Task.Run(async () =>
-            {
-                using var client = ReplicatedSystem.Client(gateway);
-                while (!stopLoad.IsCancellationRequested)
+            load.Add(
+                Task.Run(async () =>
                 {
-                    if (callbackWorker)
+                    using var client = ReplicatedSystem.Client(gateway);
+                    while (!stopLoad.IsCancellationRequested)
                     {
-                        var sid = ReplicatedSystem.NewRecordingSid();
-                        using var response = await ReplicatedSystem.TrySendAsync(client, system.Callback(sid));
-                        callbacks.Enqueue((sid, response.StatusCode, clock.Elapsed));
-                    }
-                    else
-                    {
-                        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings?limit=20");
-                        request.Headers.Authorization = new("Bearer", token);
-                        using var response = await ReplicatedSystem.TrySendAsync(client, request);
-                        lists.Enqueue((DateTimeOffset.UtcNow, response.StatusCode, response.Headers.RetryAfter is not null));
-                    }
+                        if (callbackWorker)
+                        {
+                            var sid = ReplicatedSystem.NewRecordingSid();
+                            using var response = await ReplicatedSystem.TrySendAsync(client, system.Callback(sid));
+                            callbacks.Enqueue((sid, response.StatusCode, clock.Elapsed));
+                        }
+                        else
+                        {
+                            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings?limit=20");
+                            request.Headers.Authorization = new("Bearer", token);
+                            using var response = await ReplicatedSystem.TrySendAsync(client, request);
+                            lists.Enqueue((DateTimeOffset.UtcNow, response.StatusCode, response.Headers.RetryAfter is not null));
+                        }
 
-                    await Task.Delay(40); // about 25 requests a second per worker
-                }
-            }));
+                        await Task.Delay(40); // about 25 requests a second per worker
+                    }
+                })
+            );
         }
 
         async Task PhaseAsync(string name, Func<Task> fault)
@@ -68,7 +71,12 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var before = callbacks.Count;
             var started = clock.Elapsed;
             await fault();
-            phases.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: from {started.TotalSeconds:0.0} s for {(clock.Elapsed - started).TotalSeconds:0.0} s, {callbacks.Count - before} callbacks meanwhile"));
+            phases.Add(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{name}: from {started.TotalSeconds:0.0} s for {(clock.Elapsed - started).TotalSeconds:0.0} s, {callbacks.Count - before} callbacks meanwhile"
+                )
+            );
         }
 
         await PhaseAsync("SIGTERM recordings-1, then started again", async () =>
@@ -107,15 +115,23 @@ public sealed class ChaosTests(ITestOutputHelper output)
         // Every acknowledged callback is stored (the spool drains once the database answers), once.
         var acknowledged = callbacks.Where(c => c.Status == HttpStatusCode.NoContent).Select(c => c.Sid).ToHashSet(StringComparer.Ordinal);
         HashSet<string> stored = [];
-        await Wait.UntilAsync(async () =>
-        {
-            stored = await system.StoredSidsAsync();
-            return acknowledged.IsSubsetOf(stored);
-        }, TimeSpan.FromSeconds(60), "every acknowledged callback is in the database");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                stored = await system.StoredSidsAsync();
+                return acknowledged.IsSubsetOf(stored);
+            },
+            TimeSpan.FromSeconds(60),
+            "every acknowledged callback is in the database"
+        );
         var told = true;
         try
         {
-            await Wait.UntilAsync(() => dashboards.All(d => stored.All(d.Seen.ContainsKey)), TimeSpan.FromSeconds(60), "every dashboard has been told of every stored change");
+            await Wait.UntilAsync(
+                () => dashboards.All(d => stored.All(d.Seen.ContainsKey)),
+                TimeSpan.FromSeconds(60),
+                "every dashboard has been told of every stored change"
+            );
         }
         catch (TimeoutException)
         {
@@ -123,25 +139,56 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
 
         var failedCallbacks = callbacks.Where(c => c.Status != HttpStatusCode.NoContent).ToList();
-        var failedLists = lists.Where(l => l.Status != HttpStatusCode.OK && !(l.At >= databaseDownFrom && l.At <= databaseDownUntil && l.Status == HttpStatusCode.ServiceUnavailable && l.RetryAfter)).ToList();
-        var figures = string.Join("\n", [
-            string.Create(CultureInfo.InvariantCulture, $"run: {clock.Elapsed.TotalSeconds:0} s; {callbacks.Count} callbacks ({failedCallbacks.Count} not 2xx), {acknowledged.Count} acknowledged, {stored.Count} stored"),
-            string.Create(CultureInfo.InvariantCulture, $"lists: {lists.Count} ({lists.Count(l => l.Status == HttpStatusCode.ServiceUnavailable)} answered 503 with Retry-After during the database outage, {failedLists.Count} failed otherwise)"),
-            .. dashboards.Select((d, i) => Describe(i + 1, d)),
-            .. phases]);
+        var failedLists = lists
+            .Where(l =>
+                l.Status != HttpStatusCode.OK
+                && !(l.At >= databaseDownFrom && l.At <= databaseDownUntil && l.Status == HttpStatusCode.ServiceUnavailable && l.RetryAfter)
+            )
+            .ToList();
+        var figures = string.Join(
+            "\n",
+            [
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"run: {clock.Elapsed.TotalSeconds:0} s; {callbacks.Count} callbacks ({failedCallbacks.Count} not 2xx), {acknowledged.Count} acknowledged, {stored.Count} stored"
+                ),
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"lists: {lists.Count} ({lists.Count(l => l.Status == HttpStatusCode.ServiceUnavailable)} answered 503 with Retry-After during the database outage, {failedLists.Count} failed otherwise)"
+                ),
+                .. dashboards.Select((d, i) => Describe(i + 1, d)),
+                .. phases,
+            ]
+        );
         output.WriteLine(figures);
 
         string Describe(int number, LiveDashboard dashboard)
         {
             var missed = callbacks.Where(c => stored.Contains(c.Sid) && !dashboard.Seen.ContainsKey(c.Sid)).ToList();
-            return string.Create(CultureInfo.InvariantCulture,
-                $"dashboard {number}: told of {dashboard.Seen.Count} recordings, reconnected {dashboard.Reconnects} time(s), reloaded its list {dashboard.Reloads} time(s); missed {missed.Count}")
-                + string.Concat(missed.Take(30).Select(c => string.Create(CultureInfo.InvariantCulture, $" (sent at {c.At.TotalSeconds:0.0} s)")));
+            return string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"dashboard {number}: told of {dashboard.Seen.Count} recordings, reconnected {dashboard.Reconnects} time(s), reloaded its list {dashboard.Reloads} time(s); missed {missed.Count}"
+                ) + string.Concat(missed.Take(30).Select(c => string.Create(CultureInfo.InvariantCulture, $" (sent at {c.At.TotalSeconds:0.0} s)")));
         }
 
-        Assert.True(told, "a dashboard was not told of every stored change\n" + figures + "\n"
-            + string.Join("\n", system.Output("recordings-1").Split('\n').Where(line => line.Contains("Live events", StringComparison.Ordinal) || line.Contains("Redis", StringComparison.Ordinal)).Take(20)));
-        Assert.True(failedCallbacks.Count == 0, $"callbacks not acknowledged: {string.Join(", ", failedCallbacks.Take(10).Select(c => (int)c.Status))}\n{figures}");
+        Assert.True(
+            told,
+            "a dashboard was not told of every stored change\n"
+                + figures
+                + "\n"
+                + string.Join(
+                    "\n",
+                    system
+                        .Output("recordings-1")
+                        .Split('\n')
+                        .Where(line => line.Contains("Live events", StringComparison.Ordinal) || line.Contains("Redis", StringComparison.Ordinal))
+                        .Take(20)
+                )
+        );
+        Assert.True(
+            failedCallbacks.Count == 0,
+            $"callbacks not acknowledged: {string.Join(", ", failedCallbacks.Take(10).Select(c => (int)c.Status))}\n{figures}"
+        );
         Assert.True(failedLists.Count == 0, $"lists failed: {string.Join(", ", failedLists.Take(10).Select(l => (int)l.Status))}\n{figures}");
         Assert.Equal(acknowledged.Count, stored.Count);
         foreach (var dashboard in dashboards)

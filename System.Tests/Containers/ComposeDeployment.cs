@@ -55,17 +55,35 @@ public sealed partial class ComposeDeployment : IAsyncLifetime
             return;
         }
 
-        var baseImages = await StepAsync("stand-in base images (debootstrap, cached by their inputs)",
-            () => RunAsync("bash", ["deploy/debian-base-images.sh"], Repository.Root, timeout: Long));
-        var images = BaseImageLine().Matches(baseImages.StandardOutput).ToDictionary(match => match.Groups[1].Value, match => (string?)match.Groups[2].Value);
+        var baseImages = await StepAsync("stand-in base images (debootstrap, cached by their inputs)", () =>
+            RunAsync("bash", ["deploy/debian-base-images.sh"], Repository.Root, timeout: Long)
+        );
+        var images = BaseImageLine()
+            .Matches(baseImages.StandardOutput)
+            .ToDictionary(match => match.Groups[1].Value, match => (string?)match.Groups[2].Value);
 
         await StepAsync("copy of the repository", CopyRepositoryAsync);
         await StepAsync("dotnet publish on the host", async () =>
         {
             foreach (var project in Projects)
             {
-                await RunAsync("dotnet", ["publish", Path.Combine(Repository.Root, project, project + ".csproj"), "--no-build", "-c", Repository.Configuration,
-                    "-o", Path.Combine(CopyPath, "artifacts", "publish", project), "-nologo", "-v", "quiet"], Repository.Root, timeout: Long);
+                await RunAsync(
+                    "dotnet",
+                    [
+                        "publish",
+                        Path.Combine(Repository.Root, project, project + ".csproj"),
+                        "--no-build",
+                        "-c",
+                        Repository.Configuration,
+                        "-o",
+                        Path.Combine(CopyPath, "artifacts", "publish", project),
+                        "-nologo",
+                        "-v",
+                        "quiet",
+                    ],
+                    Repository.Root,
+                    timeout: Long
+                );
             }
         });
 
@@ -97,23 +115,30 @@ public sealed partial class ComposeDeployment : IAsyncLifetime
         (AdminUsername, AdminPassword) = (admin.Groups[1].Value, admin.Groups[2].Value);
 
         _started = true;
-        await StepAsync("compose up (scale overlay, 2 + 2 replicas)", () => ComposeAsync(
-            ["up", "-d", "--scale", $"auth={Replicas}", "--scale", $"recordings={Replicas}"], Long));
-        await StepAsync("gateway ready", () => Wait.UntilAsync(async () =>
-        {
-            try
-            {
-                using var client = CreateClient();
-                using var ready = await client.GetAsync("/health/ready");
-                var checks = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
-                return ready.IsSuccessStatusCode && new[] { "auth", "recordings" }.All(cluster =>
-                    checks.GetProperty(cluster).GetProperty("description").GetString() == $"{Replicas} of {Replicas} destinations healthy");
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromMinutes(3), "the gateway is ready with every replica healthy"));
+        await StepAsync("compose up (scale overlay, 2 + 2 replicas)", () =>
+            ComposeAsync(["up", "-d", "--scale", $"auth={Replicas}", "--scale", $"recordings={Replicas}"], Long)
+        );
+        await StepAsync("gateway ready", () => Wait.UntilAsync(
+                async () =>
+                {
+                    try
+                    {
+                        using var client = CreateClient();
+                        using var ready = await client.GetAsync("/health/ready");
+                        var checks = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
+                        return ready.IsSuccessStatusCode
+                            && new[] { "auth", "recordings" }.All(cluster =>
+                                checks.GetProperty(cluster).GetProperty("description").GetString() == $"{Replicas} of {Replicas} destinations healthy"
+                            );
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false;
+                    }
+                },
+                TimeSpan.FromMinutes(3),
+                "the gateway is ready with every replica healthy"
+            ));
     }
 
     public async Task DisposeAsync()
@@ -155,12 +180,21 @@ public sealed partial class ComposeDeployment : IAsyncLifetime
     public Task<ProcessResult> ComposeAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, bool check = true)
     {
         var compose = _engine!.Compose;
-        return RunAsync(compose[0], [.. compose.Skip(1), "-f", "docker-compose.yml", "-f", "docker-compose.scale.yml", .. arguments], CopyPath, timeout, check);
+        return RunAsync(
+            compose[0],
+            [.. compose.Skip(1), "-f", "docker-compose.yml", "-f", "docker-compose.scale.yml", .. arguments],
+            CopyPath,
+            timeout,
+            check
+        );
     }
 
     /// <summary>The ids of a service's containers.</summary>
     public async Task<IReadOnlyList<string>> ContainersAsync(string service) =>
-        (await ComposeAsync(["ps", "-q", service])).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        (await ComposeAsync(["ps", "-q", service])).StandardOutput.Split(
+            '\n',
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+        );
 
     /// <summary>Runs a command in the copy with the deployment's environment (compose project, images, ports); fails on a non-zero exit.</summary>
     public Task<ProcessResult> RunInCopyAsync(string command, IEnumerable<string> arguments) => RunAsync(command, arguments, CopyPath, Long);
@@ -191,12 +225,26 @@ public sealed partial class ComposeDeployment : IAsyncLifetime
         Timings.Add(string.Create(CultureInfo.InvariantCulture, $"{step}: {(_elapsed.Elapsed - started).TotalSeconds:0} s"));
     }
 
-    private async Task<ProcessResult> RunAsync(string command, IEnumerable<string> arguments, string workingDirectory, TimeSpan? timeout = null, bool check = true)
+    private async Task<ProcessResult> RunAsync(
+        string command,
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        TimeSpan? timeout = null,
+        bool check = true
+    )
     {
-        var result = await Processes.RunAsync(command, arguments, environment: _environment, workingDirectory: workingDirectory, timeout: timeout ?? TimeSpan.FromMinutes(2));
+        var result = await Processes.RunAsync(
+            command,
+            arguments,
+            environment: _environment,
+            workingDirectory: workingDirectory,
+            timeout: timeout ?? TimeSpan.FromMinutes(2)
+        );
         if (check && result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{command} {string.Join(' ', arguments)} exited {result.ExitCode}:\n{result.StandardOutput}\n{result.StandardError}");
+            throw new InvalidOperationException(
+                $"{command} {string.Join(' ', arguments)} exited {result.ExitCode}:\n{result.StandardOutput}\n{result.StandardError}"
+            );
         }
 
         return result;

@@ -40,7 +40,15 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
         }
 
         // Keys readable by the containers' user and nobody else.
-        foreach (var key in new[] { "certs/public/tls.key", "certs/internal/gateway/tls.key", "certs/internal/auth/tls.key", "certs/internal/recordings/tls.key" })
+        foreach (
+            var key in new[]
+            {
+                "certs/public/tls.key",
+                "certs/internal/gateway/tls.key",
+                "certs/internal/auth/tls.key",
+                "certs/internal/recordings/tls.key",
+            }
+        )
         {
             var owner = await Processes.RunAsync("stat", ["-c", "%u %a", Path.Combine(deployment.CopyPath, key)]);
             Assert.Equal($"{ContainersUser} 600", owner.StandardOutput.Trim());
@@ -57,14 +65,27 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
     {
         Skip.If(deployment.SkipReason is not null, deployment.SkipReason);
 
-        foreach (var (service, count) in new[] { ("gateway", 1), ("auth", ComposeDeployment.Replicas), ("recordings", ComposeDeployment.Replicas), ("postgres", 1), ("redis", 1) })
+        foreach (
+            var (service, count) in new[]
+            {
+                ("gateway", 1),
+                ("auth", ComposeDeployment.Replicas),
+                ("recordings", ComposeDeployment.Replicas),
+                ("postgres", 1),
+                ("redis", 1),
+            }
+        )
         {
             var containers = await deployment.ContainersAsync(service);
             Assert.Equal(count, containers.Count);
             foreach (var container in containers)
             {
-                await Wait.UntilAsync(async () => (await deployment.DockerAsync(["inspect", "-f", "{{.State.Health.Status}}", container])).StandardOutput.Trim() == "healthy",
-                    TimeSpan.FromMinutes(1), $"{service} {container} is healthy");
+                await Wait.UntilAsync(
+                    async () =>
+                        (await deployment.DockerAsync(["inspect", "-f", "{{.State.Health.Status}}", container])).StandardOutput.Trim() == "healthy",
+                    TimeSpan.FromMinutes(1),
+                    $"{service} {container} is healthy"
+                );
             }
         }
 
@@ -119,8 +140,11 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
         // Each replica logged the end of a socket it served.
         foreach (var container in await deployment.ContainersAsync("recordings"))
         {
-            await Wait.UntilAsync(async () => (await LogsAsync(container)).Contains("\"RequestPath\":\"/ws\"", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(20), $"recordings replica {container} served a live socket");
+            await Wait.UntilAsync(
+                async () => (await LogsAsync(container)).Contains("\"RequestPath\":\"/ws\"", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(20),
+                $"recordings replica {container} served a live socket"
+            );
         }
     }
 
@@ -133,7 +157,14 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
         var username = "viewer" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         const string password = "a-long-enough-password";
         using var create = Authorized(HttpMethod.Post, "/api/users", admin);
-        create.Content = JsonContent.Create(new { username, password, role = "viewer" });
+        create.Content = JsonContent.Create(
+            new
+            {
+                username,
+                password,
+                role = "viewer",
+            }
+        );
         using var created = await client.SendAsync(create);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
@@ -181,27 +212,37 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
                 }
 
                 // Reached directly (the host can route to a container's address): refused without a deployment certificate.
-                var address = IPAddress.Parse((await deployment.DockerAsync(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container]))
-                    .StandardOutput.Split(' ')[0]);
-                using var direct = new HttpClient(new SocketsHttpHandler
-                {
-                    // The service's name (its certificate's) in the URL, its container's address on the wire.
-                    ConnectCallback = async (_, cancellationToken) =>
+                var address = IPAddress.Parse(
+                    (
+                        await deployment.DockerAsync(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container])
+                    ).StandardOutput.Split(' ')[0]
+                );
+                using var direct = new HttpClient(
+                    new SocketsHttpHandler
                     {
-                        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                        await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    },
-                    SslOptions = new SslClientAuthenticationOptions
-                    {
-                        CertificateChainPolicy = new X509ChainPolicy
+                        // The service's name (its certificate's) in the URL, its container's address on the wire.
+                        ConnectCallback = async (_, cancellationToken) =>
                         {
-                            TrustMode = X509ChainTrustMode.CustomRootTrust,
-                            CustomTrustStore = { X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(deployment.CopyPath, "certs/internal/ca-current.crt"))) },
-                            RevocationMode = X509RevocationMode.NoCheck,
+                            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                            await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
+                            return new NetworkStream(socket, ownsSocket: true);
                         },
-                    },
-                });
+                        SslOptions = new SslClientAuthenticationOptions
+                        {
+                            CertificateChainPolicy = new X509ChainPolicy
+                            {
+                                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                                CustomTrustStore =
+                                {
+                                    X509Certificate2.CreateFromPem(
+                                        await File.ReadAllTextAsync(Path.Combine(deployment.CopyPath, "certs/internal/ca-current.crt"))
+                                    ),
+                                },
+                                RevocationMode = X509RevocationMode.NoCheck,
+                            },
+                        },
+                    }
+                );
                 using var refused = await direct.GetAsync(new Uri($"https://{service}:{port}/api/users"));
                 Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
                 Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
@@ -209,10 +250,40 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
         }
 
         // The services' network leads out (Twilio, alerts, OTLP); PostgreSQL's and Redis's does not.
-        var networks = (await deployment.DockerAsync(["network", "ls", "--filter", $"label=com.docker.compose.project={deployment.ProjectName}", "--format", "{{.Name}}"]))
-            .StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("false", (await deployment.DockerAsync(["network", "inspect", "-f", "{{.Internal}}", networks.Single(name => name.EndsWith("_default", StringComparison.Ordinal))])).StandardOutput.Trim());
-        Assert.Equal("true", (await deployment.DockerAsync(["network", "inspect", "-f", "{{.Internal}}", networks.Single(name => name.EndsWith("_data", StringComparison.Ordinal))])).StandardOutput.Trim());
+        var networks = (
+            await deployment.DockerAsync([
+                "network",
+                "ls",
+                "--filter",
+                $"label=com.docker.compose.project={deployment.ProjectName}",
+                "--format",
+                "{{.Name}}",
+            ])
+        ).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            "false",
+            (
+                await deployment.DockerAsync([
+                    "network",
+                    "inspect",
+                    "-f",
+                    "{{.Internal}}",
+                    networks.Single(name => name.EndsWith("_default", StringComparison.Ordinal)),
+                ])
+            ).StandardOutput.Trim()
+        );
+        Assert.Equal(
+            "true",
+            (
+                await deployment.DockerAsync([
+                    "network",
+                    "inspect",
+                    "-f",
+                    "{{.Internal}}",
+                    networks.Single(name => name.EndsWith("_data", StringComparison.Ordinal)),
+                ])
+            ).StandardOutput.Trim()
+        );
     }
 
     private SocketsHttpHandler Handler()
@@ -223,7 +294,12 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
             ConnectCallback = Loopback.ConnectAsync,
             SslOptions = new SslClientAuthenticationOptions
             {
-                CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca }, RevocationMode = X509RevocationMode.NoCheck },
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { ca },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
             },
         };
     }
@@ -243,7 +319,10 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
     private static async Task<string> SignInAsync(HttpClient client, string username, string password)
     {
         using var response = await client.PostAsJsonAsync("/api/auth/login", new { username, password });
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"sign-in as {username}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.True(
+            response.StatusCode == HttpStatusCode.OK,
+            $"sign-in as {username}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}"
+        );
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
@@ -269,7 +348,11 @@ public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClas
             new("RecordingSource", "RecordVerb"),
             new("RecordingStartTime", DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture)),
         };
-        return TwilioSigner.Callback(fields, deployment.EnvValue("deploy/recordings.env", "TWILIO_AUTH_TOKEN"), deployment.EnvValue("deploy/recordings.env", "PUBLIC_BASE_URL") + "/webhooks/recording");
+        return TwilioSigner.Callback(
+            fields,
+            deployment.EnvValue("deploy/recordings.env", "TWILIO_AUTH_TOKEN"),
+            deployment.EnvValue("deploy/recordings.env", "PUBLIC_BASE_URL") + "/webhooks/recording"
+        );
     }
 
     private static async Task<JsonElement> ReceiveAsync(WebSocket socket)

@@ -83,7 +83,9 @@ public sealed class ComposeFileTests
     }
 
     private static string[] Variables(string service) =>
-        [.. File.ReadAllLines(Path.Combine(Repository.Root, "deploy", service + ".env.example"))
-            .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.TrimStart().StartsWith('#'))
-            .Select(line => line.Split('=')[0].Trim())];
+        [
+            .. File.ReadAllLines(Path.Combine(Repository.Root, "deploy", service + ".env.example"))
+                .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.TrimStart().StartsWith('#'))
+                .Select(line => line.Split('=')[0].Trim()),
+        ];
 }

@@ -28,7 +28,10 @@ public sealed class DockerEngine
         {
             if (Environment.UserName != "root" || !File.Exists("/usr/sbin/dockerd"))
             {
-                return (null, "no Docker engine runs, and dockerd cannot be started here (needs root and Debian's docker.io, which deploy/test.sh installs)");
+                return (
+                    null,
+                    "no Docker engine runs, and dockerd cannot be started here (needs root and Debian's docker.io, which deploy/test.sh installs)"
+                );
             }
 
             StartDaemon();
@@ -102,7 +105,8 @@ public sealed class DockerEngine
     }
 
     private static string? Which(string command) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(':')
             .Select(directory => Path.Combine(directory, command))
             .FirstOrDefault(File.Exists);
 }

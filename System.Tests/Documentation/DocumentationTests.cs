@@ -8,7 +8,16 @@ namespace System.Tests.Documentation;
 /// </summary>
 public sealed partial class DocumentationTests
 {
-    private static readonly string[] CodeProjects = ["Gateway", "AuthService", "RecordingsService", "ServiceDefaults", "Platform.Security", "Platform.Storage", "Demo"];
+    private static readonly string[] CodeProjects =
+    [
+        "Gateway",
+        "AuthService",
+        "RecordingsService",
+        "ServiceDefaults",
+        "Platform.Security",
+        "Platform.Storage",
+        "Demo",
+    ];
 
     // All-capital string literals passed to a method or an indexer that are not setting names.
     private static readonly string[] NotSettings = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "RIFF"];
@@ -56,8 +65,10 @@ public sealed partial class DocumentationTests
     {
         var read = CodeProjects
             .SelectMany(project => Directory.EnumerateFiles(Path.Combine(Repository.Root, project), "*.cs", SearchOption.AllDirectories))
-            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(path =>
+                !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+            )
             .SelectMany(path => SettingRead().Matches(File.ReadAllText(path)))
             .Select(match => match.Groups.Values.Skip(1).First(group => group.Success).Value)
             .Where(name => !NotSettings.Contains(name))
@@ -74,8 +85,11 @@ public sealed partial class DocumentationTests
     }
 
     private static IEnumerable<string> Documents() =>
-        [Path.Combine(Repository.Root, "README.md"), Path.Combine(Repository.Root, "bench", "README.md"),
-            .. Directory.EnumerateFiles(Path.Combine(Repository.Root, "docs"), "*.md")];
+        [
+            Path.Combine(Repository.Root, "README.md"),
+            Path.Combine(Repository.Root, "bench", "README.md"),
+            .. Directory.EnumerateFiles(Path.Combine(Repository.Root, "docs"), "*.md"),
+        ];
 
     // GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens; headings in code blocks are not headings.
     private static HashSet<string> Anchors(string file)

@@ -29,29 +29,34 @@ public sealed class GatewayDrainTests(ITestOutputHelper output)
         var lists = new ConcurrentQueue<HttpStatusCode>();
         using var stopLoad = new CancellationTokenSource();
 
-        var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
-        {
-            // Each worker keeps its connections open between requests, as browsers and Twilio's callers do.
-            using var client = ReplicatedSystem.Client(balancer.Url);
-            while (!stopLoad.IsCancellationRequested)
-            {
-                if (worker % 2 == 0)
+        var load = Enumerable
+            .Range(0, 4)
+            .Select(worker =>
+                Task.Run(async () =>
                 {
-                    var sid = ReplicatedSystem.NewRecordingSid();
-                    using var response = await ReplicatedSystem.TrySendAsync(client, system.Callback(sid));
-                    callbacks.Enqueue((sid, response.StatusCode));
-                }
-                else
-                {
-                    var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings?limit=20");
-                    request.Headers.Authorization = new("Bearer", token);
-                    using var response = await ReplicatedSystem.TrySendAsync(client, request);
-                    lists.Enqueue(response.StatusCode);
-                }
+                    // Each worker keeps its connections open between requests, as browsers and Twilio's callers do.
+                    using var client = ReplicatedSystem.Client(balancer.Url);
+                    while (!stopLoad.IsCancellationRequested)
+                    {
+                        if (worker % 2 == 0)
+                        {
+                            var sid = ReplicatedSystem.NewRecordingSid();
+                            using var response = await ReplicatedSystem.TrySendAsync(client, system.Callback(sid));
+                            callbacks.Enqueue((sid, response.StatusCode));
+                        }
+                        else
+                        {
+                            var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings?limit=20");
+                            request.Headers.Authorization = new("Bearer", token);
+                            using var response = await ReplicatedSystem.TrySendAsync(client, request);
+                            lists.Enqueue(response.StatusCode);
+                        }
 
-                await Task.Delay(20);
-            }
-        })).ToList();
+                        await Task.Delay(20);
+                    }
+                })
+            )
+            .ToList();
 
         var phases = new List<string>();
         foreach (var gateway in new[] { "gateway-1", "gateway-2" })
@@ -63,8 +68,17 @@ public sealed class GatewayDrainTests(ITestOutputHelper output)
             var left = await balancer.ServersUpAsync();
             Assert.DoesNotContain(gateway, left);
             await system.RestartAsync(gateway);
-            await Wait.UntilAsync(async () => (await balancer.ServersUpAsync()).Contains(gateway), TimeSpan.FromSeconds(30), $"{gateway} is back in the balancer");
-            phases.Add(string.Create(CultureInfo.InvariantCulture, $"{gateway}: SIGTERM, drained, started again; {callbacks.Count + lists.Count - before} requests meanwhile"));
+            await Wait.UntilAsync(
+                async () => (await balancer.ServersUpAsync()).Contains(gateway),
+                TimeSpan.FromSeconds(30),
+                $"{gateway} is back in the balancer"
+            );
+            phases.Add(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{gateway}: SIGTERM, drained, started again; {callbacks.Count + lists.Count - before} requests meanwhile"
+                )
+            );
         }
 
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -76,18 +90,34 @@ public sealed class GatewayDrainTests(ITestOutputHelper output)
         var told = true;
         try
         {
-            await Wait.UntilAsync(() => dashboards.All(d => stored.All(d.Seen.ContainsKey)), TimeSpan.FromSeconds(30), "every dashboard has been told of every stored recording");
+            await Wait.UntilAsync(
+                () => dashboards.All(d => stored.All(d.Seen.ContainsKey)),
+                TimeSpan.FromSeconds(30),
+                "every dashboard has been told of every stored recording"
+            );
         }
         catch (TimeoutException)
         {
             told = false;
         }
 
-        var figures = string.Join("\n", [
-            string.Create(CultureInfo.InvariantCulture, $"{callbacks.Count} callbacks ({callbacks.Count(c => c.Status != HttpStatusCode.NoContent)} not 204), {lists.Count} lists ({lists.Count(l => l != HttpStatusCode.OK)} not 200), {stored.Count} stored"),
-            .. dashboards.Select((d, i) => string.Create(CultureInfo.InvariantCulture,
-                $"dashboard {i + 1}: closed {string.Join(", ", d.Closes.Select(c => c?.ToString() ?? "without a status"))}; reconnected {d.Reconnects} time(s); missed {stored.Count(sid => !d.Seen.ContainsKey(sid))}")),
-            .. phases]);
+        var figures = string.Join(
+            "\n",
+            [
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{callbacks.Count} callbacks ({callbacks.Count(c => c.Status != HttpStatusCode.NoContent)} not 204), {lists.Count} lists ({lists.Count(l => l != HttpStatusCode.OK)} not 200), {stored.Count} stored"
+                ),
+                .. dashboards.Select(
+                    (d, i) =>
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"dashboard {i + 1}: closed {string.Join(", ", d.Closes.Select(c => c?.ToString() ?? "without a status"))}; reconnected {d.Reconnects} time(s); missed {stored.Count(sid => !d.Seen.ContainsKey(sid))}"
+                        )
+                ),
+                .. phases,
+            ]
+        );
         output.WriteLine(figures);
 
         Assert.True(callbacks.All(c => c.Status == HttpStatusCode.NoContent), "a callback failed\n" + figures);

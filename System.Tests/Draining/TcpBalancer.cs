@@ -32,36 +32,44 @@ public sealed class TcpBalancer : IAsyncDisposable
         var directory = TemporaryDirectory.Create("balancer-");
         var port = PortReservation.Reserve();
         var statsPort = PortReservation.Reserve();
-        var configuration = string.Join("\n", [
-            "global",
-            "  maxconn 2000",
-            "defaults",
-            "  timeout connect 2s",
-            "  timeout client 120s",
-            "  timeout server 120s",
-            "  timeout check 2s",
-            "frontend public",
-            "  mode tcp",
-            $"  bind 127.0.0.1:{port}",
-            "  default_backend gateways",
-            "backend gateways",
-            "  mode tcp",
-            "  balance roundrobin",
-            "  option httpchk GET /health/ready",
-            "  http-check expect status 200",
-            "  default-server check check-ssl verify none inter 500ms fall 1 rise 2",
-            .. gateways.Select((gateway, i) => string.Create(CultureInfo.InvariantCulture, $"  server gateway-{i + 1} 127.0.0.1:{gateway.Port}")),
-            "listen stats",
-            "  mode http",
-            $"  bind 127.0.0.1:{statsPort}",
-            "  stats enable",
-            "  stats uri /stats",
-            ""]);
+        var configuration = string.Join(
+            "\n",
+            [
+                "global",
+                "  maxconn 2000",
+                "defaults",
+                "  timeout connect 2s",
+                "  timeout client 120s",
+                "  timeout server 120s",
+                "  timeout check 2s",
+                "frontend public",
+                "  mode tcp",
+                $"  bind 127.0.0.1:{port}",
+                "  default_backend gateways",
+                "backend gateways",
+                "  mode tcp",
+                "  balance roundrobin",
+                "  option httpchk GET /health/ready",
+                "  http-check expect status 200",
+                "  default-server check check-ssl verify none inter 500ms fall 1 rise 2",
+                .. gateways.Select((gateway, i) => string.Create(CultureInfo.InvariantCulture, $"  server gateway-{i + 1} 127.0.0.1:{gateway.Port}")),
+                "listen stats",
+                "  mode http",
+                $"  bind 127.0.0.1:{statsPort}",
+                "  stats enable",
+                "  stats uri /stats",
+                "",
+            ]
+        );
         var file = Path.Combine(directory.Path, "haproxy.cfg");
         await File.WriteAllTextAsync(file, configuration);
         var process = RunningProcess.Start("haproxy", ["-db", "-f", file]);
         var balancer = new TcpBalancer(directory, port, statsPort, process);
-        await Wait.UntilAsync(async () => (await balancer.ServersUpAsync()).Count == gateways.Count, TimeSpan.FromSeconds(30), "the balancer sees every gateway up");
+        await Wait.UntilAsync(
+            async () => (await balancer.ServersUpAsync()).Count == gateways.Count,
+            TimeSpan.FromSeconds(30),
+            "the balancer sees every gateway up"
+        );
         return balancer;
     }
 
@@ -71,10 +79,18 @@ public sealed class TcpBalancer : IAsyncDisposable
         try
         {
             var csv = await _stats.GetStringAsync("/stats;csv");
-            return [.. csv.Split('\n')
-                .Select(line => line.Split(','))
-                .Where(fields => fields.Length > 17 && fields[0] == "gateways" && fields[1].StartsWith("gateway-", StringComparison.Ordinal) && fields[17] == "UP")
-                .Select(fields => fields[1])];
+            return
+            [
+                .. csv.Split('\n')
+                    .Select(line => line.Split(','))
+                    .Where(fields =>
+                        fields.Length > 17
+                        && fields[0] == "gateways"
+                        && fields[1].StartsWith("gateway-", StringComparison.Ordinal)
+                        && fields[17] == "UP"
+                    )
+                    .Select(fields => fields[1]),
+            ];
         }
         catch (HttpRequestException)
         {

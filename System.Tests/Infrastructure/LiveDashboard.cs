@@ -39,7 +39,8 @@ public sealed class LiveDashboard : IAsyncDisposable
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="origin">The page's origin (default: the gateway's own), for when the gateway is reached through a balancer.</param>
-    public static LiveDashboard Open(Uri gateway, string token, string? origin = null) => new(gateway, origin ?? gateway.GetLeftPart(UriPartial.Authority), token);
+    public static LiveDashboard Open(Uri gateway, string token, string? origin = null) =>
+        new(gateway, origin ?? gateway.GetLeftPart(UriPartial.Authority), token);
 
     private async Task RunAsync()
     {
@@ -116,16 +117,23 @@ public sealed class LiveDashboard : IAsyncDisposable
     private async Task ReloadListAsync()
     {
         Reloads++;
-        using var client = new HttpClient(new SocketsHttpHandler
+        using var client = new HttpClient(
+            new SocketsHttpHandler
+            {
+                ConnectCallback = Loopback.ConnectAsync,
+                SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null },
+            }
+        )
         {
-            ConnectCallback = Loopback.ConnectAsync,
-            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null },
-        })
-        { BaseAddress = _gateway };
+            BaseAddress = _gateway,
+        };
         string? cursor = null;
         do
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings?limit=200" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
+            using var request = new HttpRequestMessage(
+                HttpMethod.Get,
+                "/api/recordings?limit=200" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))
+            );
             request.Headers.Authorization = new("Bearer", _token);
             using var response = await client.SendAsync(request, _stopping.Token);
             if (!response.IsSuccessStatusCode)
@@ -140,8 +148,7 @@ public sealed class LiveDashboard : IAsyncDisposable
             }
 
             cursor = page.RootElement.GetProperty("nextCursor").GetString();
-        }
-        while (cursor is not null);
+        } while (cursor is not null);
     }
 
     public async ValueTask DisposeAsync()

@@ -52,27 +52,61 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
         var databaseUrl = Postgres.UrlFor(DatabaseConnection);
         var keys = Path.Combine(_data.Path, "keys");
         Check(await Processes.RunBuiltAsync("AuthService", ["keys", "new", "--dir", keys]), "keys new");
-        var hash = await Processes.RunBuiltAsync("AuthService", ["hash-password"], AdminPassword + "\n", new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "10" });
+        var hash = await Processes.RunBuiltAsync(
+            "AuthService",
+            ["hash-password"],
+            AdminPassword + "\n",
+            new Dictionary<string, string?> { ["BCRYPT_WORK_FACTOR"] = "10" }
+        );
         Check(hash, "hash-password");
         var certificate = Path.Combine(_data.Path, "tls.crt");
         var key = Path.Combine(_data.Path, "tls.key");
-        Check(await Processes.RunAsync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", certificate]), "openssl req");
+        Check(
+            await Processes.RunAsync(
+                "openssl",
+                [
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=localhost",
+                    "-addext",
+                    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout",
+                    key,
+                    "-out",
+                    certificate,
+                ]
+            ),
+            "openssl req"
+        );
 
         var auth = new List<Uri>();
         var dataKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         for (var i = 1; i <= 2; i++)
         {
-            auth.Add(await StartServiceAsync($"auth-{i}", "AuthService", new()
-            {
-                ["JWT_KEYS_DIR"] = keys,
-                ["ADMIN_USERNAME"] = "admin",
-                ["ADMIN_PASSWORD_HASH"] = hash.StandardOutput.Trim(),
-                ["BCRYPT_WORK_FACTOR"] = "10",
-                ["DATA_ENCRYPTION_KEY"] = dataKey,
-                ["DATABASE_URL"] = databaseUrl,
-                ["REDIS_URL"] = Redis.Url,
-            }));
+            auth.Add(
+                await StartServiceAsync(
+                    $"auth-{i}",
+                    "AuthService",
+                    new()
+                    {
+                        ["JWT_KEYS_DIR"] = keys,
+                        ["ADMIN_USERNAME"] = "admin",
+                        ["ADMIN_PASSWORD_HASH"] = hash.StandardOutput.Trim(),
+                        ["BCRYPT_WORK_FACTOR"] = "10",
+                        ["DATA_ENCRYPTION_KEY"] = dataKey,
+                        ["DATABASE_URL"] = databaseUrl,
+                        ["REDIS_URL"] = Redis.Url,
+                    }
+                )
+            );
         }
 
         var jwks = new Uri(auth[0], "/.well-known/jwks.json").ToString();
@@ -81,17 +115,23 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
         var recordings = new List<Uri>();
         for (var i = 1; i <= 2; i++)
         {
-            recordings.Add(await StartServiceAsync($"recordings-{i}", "RecordingsService", new()
-            {
-                ["TWILIO_ACCOUNT_SID"] = AccountSid,
-                ["TWILIO_AUTH_TOKEN"] = AuthToken,
-                ["PUBLIC_BASE_URL"] = publicBaseUrl,
-                ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
-                ["JWKS_URL"] = jwks,
-                ["DATABASE_URL"] = databaseUrl,
-                ["REDIS_URL"] = Redis.Url,
-                ["SHUTDOWN_DRAIN_SECONDS"] = "3", // the gateways probe every second
-            }));
+            recordings.Add(
+                await StartServiceAsync(
+                    $"recordings-{i}",
+                    "RecordingsService",
+                    new()
+                    {
+                        ["TWILIO_ACCOUNT_SID"] = AccountSid,
+                        ["TWILIO_AUTH_TOKEN"] = AuthToken,
+                        ["PUBLIC_BASE_URL"] = publicBaseUrl,
+                        ["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9",
+                        ["JWKS_URL"] = jwks,
+                        ["DATABASE_URL"] = databaseUrl,
+                        ["REDIS_URL"] = Redis.Url,
+                        ["SHUTDOWN_DRAIN_SECONDS"] = "3", // the gateways probe every second
+                    }
+                )
+            );
         }
 
         var gateways = new List<Uri>();
@@ -144,13 +184,19 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
     }
 
     /// <summary>A client of one gateway (or of a balancer in front of them), trusting the test's own certificate, keeping no cookies.</summary>
-    public static HttpClient Client(Uri gateway) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = Loopback.ConnectAsync,
-        UseCookies = false, // a callback carries no session cookie (one would ask for an Origin header)
-        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null },
-    })
-    { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
+    public static HttpClient Client(Uri gateway) =>
+        new(
+            new SocketsHttpHandler
+            {
+                ConnectCallback = Loopback.ConnectAsync,
+                UseCookies = false, // a callback carries no session cookie (one would ask for an Origin header)
+                SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null },
+            }
+        )
+        {
+            BaseAddress = gateway,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
 
     /// <summary>Signs in as the administrator through <paramref name="gateway"/>; returns the access token.</summary>
     public static async Task<string> SignInAsync(Uri gateway)
@@ -197,10 +243,26 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
     public async Task<HashSet<string>> StoredSidsAsync()
     {
         var database = DatabaseConnection.Split(';').Single(part => part.StartsWith("Database=", StringComparison.Ordinal))["Database=".Length..];
-        var result = await Processes.RunAsync("psql", ["-h", "127.0.0.1", "-p", Postgres.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", database,
-            "-At", "-c", "SELECT sid FROM recordings.recordings"]);
+        var result = await Processes.RunAsync(
+            "psql",
+            [
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Postgres.Port.ToString(CultureInfo.InvariantCulture),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-At",
+                "-c",
+                "SELECT sid FROM recordings.recordings",
+            ]
+        );
         return result.ExitCode == 0
-            ? result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
+            ? result
+                .StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .ToHashSet(StringComparer.Ordinal)
             : [];
     }
 
@@ -226,17 +288,22 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
             _metrics[name] = new Uri($"http://127.0.0.1:{metricsPort}/metrics");
         }
 
-        var process = RunningProcess.Start("dotnet", [Repository.BuiltDll(project), "--contentRoot", Path.Combine(Repository.Root, project)], environment);
+        var process = RunningProcess.Start(
+            "dotnet",
+            [Repository.BuiltDll(project), "--contentRoot", Path.Combine(Repository.Root, project)],
+            environment
+        );
         _running[name] = (process, environment);
         await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(60));
     }
 
-    private static string ProjectOf(string name) => name.Split('-')[0] switch
-    {
-        "auth" => "AuthService",
-        "recordings" => "RecordingsService",
-        _ => "Gateway",
-    };
+    private static string ProjectOf(string name) =>
+        name.Split('-')[0] switch
+        {
+            "auth" => "AuthService",
+            "recordings" => "RecordingsService",
+            _ => "Gateway",
+        };
 
     private int Reserve()
     {

@@ -35,9 +35,14 @@ public sealed partial class MonitoringTests
             var check = await Processes.RunAsync("promtool", ["check", "metrics"], text);
             // Exit 1 is text Prometheus cannot parse; 3 is style notes. The only note allowed is the one OpenTelemetry's
             // semantic-convention names draw (process.thread.count, dotnet.timer.count, …: gauges ending in _count).
-            var notes = (check.StandardOutput + check.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var notes = (check.StandardOutput + check.StandardError).Split(
+                '\n',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+            );
             Assert.True(check.ExitCode is 0 or 3, $"{name}: promtool check metrics exited {check.ExitCode}: {string.Join('\n', notes)}");
-            Assert.All(notes, note => Assert.EndsWith("non-histogram and non-summary metrics should not have \"_count\" suffix", note, StringComparison.Ordinal));
+            Assert.All(notes, note =>
+                Assert.EndsWith("non-histogram and non-summary metrics should not have \"_count\" suffix", note, StringComparison.Ordinal)
+            );
             foreach (Match family in TypeLine().Matches(text))
             {
                 var metric = family.Groups["name"].Value;
@@ -53,11 +58,16 @@ public sealed partial class MonitoringTests
         Assert.Contains("recordings_live_clients", served);
         Assert.Contains("redis_connected", served);
 
-        var jobs = system.MetricsUrls.GroupBy(process => process.Key.Split('-')[0], StringComparer.Ordinal)
+        var jobs = system
+            .MetricsUrls.GroupBy(process => process.Key.Split('-')[0], StringComparer.Ordinal)
             .ToDictionary(job => job.Key, job => job.Select(process => process.Value), StringComparer.Ordinal);
         await using var prometheus = await PrometheusServer.StartAsync(jobs, Path.Combine(Monitoring, "alerts.yml"));
 
-        await Wait.UntilAsync(async () => (await prometheus.QueryAsync("up == 1")).Count == 6, TimeSpan.FromSeconds(30), "Prometheus scrapes all six processes");
+        await Wait.UntilAsync(
+            async () => (await prometheus.QueryAsync("up == 1")).Count == 6,
+            TimeSpan.FromSeconds(30),
+            "Prometheus scrapes all six processes"
+        );
         var healthy = await prometheus.QueryAsync("gateway_cluster_healthy_destinations");
         Assert.Equal(4, healthy.Count); // two gateways, two clusters
         Assert.All(healthy, series => Assert.Equal(2, series.Value));
@@ -68,11 +78,15 @@ public sealed partial class MonitoringTests
         // Every alert is evaluated against real series without error. The system's certificate is valid for two days:
         // that alert is on its way (pending for an hour before it fires); a healthy system trips no other.
         var rules = new List<(string Name, string Health, string State)>();
-        await Wait.UntilAsync(async () =>
-        {
-            rules = await RulesAsync(prometheus);
-            return rules.All(rule => rule.Health == "ok") && rules.Any(rule => rule.State != "inactive");
-        }, TimeSpan.FromSeconds(30), "every alerting rule has been evaluated");
+        await Wait.UntilAsync(
+            async () =>
+            {
+                rules = await RulesAsync(prometheus);
+                return rules.All(rule => rule.Health == "ok") && rules.Any(rule => rule.State != "inactive");
+            },
+            TimeSpan.FromSeconds(30),
+            "every alerting rule has been evaluated"
+        );
         Assert.Equal(8, rules.Count);
         Assert.Equal([("CertificateExpiresSoon", "pending")], rules.Where(rule => rule.State != "inactive").Select(rule => (rule.Name, rule.State)));
 
@@ -98,8 +112,14 @@ public sealed partial class MonitoringTests
         using var directory = TemporaryDirectory.Create("prometheus-config-");
         var configuration = await File.ReadAllTextAsync(Path.Combine(Monitoring, "prometheus.yml"));
         Assert.Contains("kubernetes_sd_configs:\n      - role: pod\n", configuration, StringComparison.Ordinal);
-        await File.WriteAllTextAsync(Path.Combine(directory.Path, "prometheus.yml"),
-            configuration.Replace("kubernetes_sd_configs:\n      - role: pod\n", "static_configs:\n      - targets: ['127.0.0.1:9090']\n", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(
+            Path.Combine(directory.Path, "prometheus.yml"),
+            configuration.Replace(
+                "kubernetes_sd_configs:\n      - role: pod\n",
+                "static_configs:\n      - targets: ['127.0.0.1:9090']\n",
+                StringComparison.Ordinal
+            )
+        );
         File.Copy(Path.Combine(Monitoring, "alerts.yml"), Path.Combine(directory.Path, "alerts.yml"));
 
         var check = await Processes.RunAsync("promtool", ["check", "config", Path.Combine(directory.Path, "prometheus.yml")]);
@@ -140,9 +160,16 @@ public sealed partial class MonitoringTests
     private static async Task<List<(string Name, string Health, string State)>> RulesAsync(PrometheusServer prometheus)
     {
         var body = await prometheus.Client.GetFromJsonAsync<JsonElement>("/api/v1/rules");
-        return [.. body.GetProperty("data").GetProperty("groups").EnumerateArray()
-            .SelectMany(group => group.GetProperty("rules").EnumerateArray())
-            .Select(rule => (rule.GetProperty("name").GetString()!, rule.GetProperty("health").GetString()!, rule.GetProperty("state").GetString()!))];
+        return
+        [
+            .. body.GetProperty("data")
+                .GetProperty("groups")
+                .EnumerateArray()
+                .SelectMany(group => group.GetProperty("rules").EnumerateArray())
+                .Select(rule =>
+                    (rule.GetProperty("name").GetString()!, rule.GetProperty("health").GetString()!, rule.GetProperty("state").GetString()!)
+                ),
+        ];
     }
 
     private static IEnumerable<string> AlertExpressions()
@@ -167,13 +194,17 @@ public sealed partial class MonitoringTests
     private static IEnumerable<string> DashboardExpressions()
     {
         using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(Monitoring, "grafana-dashboard.json")));
-        var expressions = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+        var expressions = dashboard
+            .RootElement.GetProperty("panels")
+            .EnumerateArray()
             .Where(panel => panel.TryGetProperty("targets", out _))
             .SelectMany(panel => panel.GetProperty("targets").EnumerateArray())
             .Select(target => target.GetProperty("expr").GetString()!)
             .ToList();
         // Grafana's variables, as Grafana fills them in.
-        return expressions.Select(expression => expression.Replace("$__rate_interval", "1m", StringComparison.Ordinal).Replace("$job", ".*", StringComparison.Ordinal));
+        return expressions.Select(expression =>
+            expression.Replace("$__rate_interval", "1m", StringComparison.Ordinal).Replace("$job", ".*", StringComparison.Ordinal)
+        );
     }
 
     [GeneratedRegex(@"^# TYPE (?<name>\S+) (?<type>\S+)$", RegexOptions.Multiline)]

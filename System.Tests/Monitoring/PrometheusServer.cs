@@ -30,16 +30,27 @@ public sealed partial class PrometheusServer : IAsyncDisposable
         var directory = TemporaryDirectory.Create("prometheus-");
         var port = PortReservation.Reserve();
         File.Copy(ruleFile, Path.Combine(directory.Path, "alerts.yml"));
-        var configuration = string.Join("\n", [
-            "global: { scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 1s }",
-            "rule_files: [alerts.yml]",
-            "scrape_configs:",
-            .. jobs.Select(job => $"  - job_name: {job.Key}\n    static_configs: [{{ targets: [{string.Join(", ", job.Value.Select(url => $"'{url.Authority}'"))}] }}]")]);
+        var configuration = string.Join(
+            "\n",
+            [
+                "global: { scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 1s }",
+                "rule_files: [alerts.yml]",
+                "scrape_configs:",
+                .. jobs.Select(job =>
+                    $"  - job_name: {job.Key}\n    static_configs: [{{ targets: [{string.Join(", ", job.Value.Select(url => $"'{url.Authority}'"))}] }}]"
+                ),
+            ]
+        );
         var configurationFile = Path.Combine(directory.Path, "prometheus.yml");
         await File.WriteAllTextAsync(configurationFile, configuration + "\n");
-        var process = RunningProcess.Start("prometheus", [
-            $"--config.file={configurationFile}", $"--storage.tsdb.path={Path.Combine(directory.Path, "data")}",
-            $"--web.listen-address=127.0.0.1:{port}"]);
+        var process = RunningProcess.Start(
+            "prometheus",
+            [
+                $"--config.file={configurationFile}",
+                $"--storage.tsdb.path={Path.Combine(directory.Path, "data")}",
+                $"--web.listen-address=127.0.0.1:{port}",
+            ]
+        );
         var server = new PrometheusServer(directory, port, process);
         await process.WaitForLineAsync(ReadyLine(), TimeSpan.FromSeconds(60));
         return server;
@@ -55,9 +66,22 @@ public sealed partial class PrometheusServer : IAsyncDisposable
             throw new InvalidOperationException($"{expression}: {body.GetProperty("error").GetString()}");
         }
 
-        return [.. body.GetProperty("data").GetProperty("result").EnumerateArray().Select(series => (
-            (IReadOnlyDictionary<string, string>)series.GetProperty("metric").EnumerateObject().ToDictionary(label => label.Name, label => label.Value.GetString()!, StringComparer.Ordinal),
-            double.Parse(series.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)))];
+        return
+        [
+            .. body.GetProperty("data")
+                .GetProperty("result")
+                .EnumerateArray()
+                .Select(series =>
+                    (
+                        (IReadOnlyDictionary<string, string>)
+                            series
+                                .GetProperty("metric")
+                                .EnumerateObject()
+                                .ToDictionary(label => label.Name, label => label.Value.GetString()!, StringComparer.Ordinal),
+                        double.Parse(series.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)
+                    )
+                ),
+        ];
     }
 
     public async ValueTask DisposeAsync()

@@ -7,10 +7,29 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Logging.ClearProviders();
 var certificate = X509Certificate2.CreateFromPemFile(builder.Configuration["cert"]!, builder.Configuration["key"]!);
 builder.WebHost.ConfigureKestrel(kestrel =>
-    kestrel.ListenLocalhost(int.Parse(builder.Configuration["port"]!, System.Globalization.CultureInfo.InvariantCulture), listen => listen.UseHttps(certificate)));
-builder.Services.AddReverseProxy().LoadFromMemory(
-    [new RouteConfig { RouteId = "all", ClusterId = "backend", Match = new RouteMatch { Path = "/{**path}" } }],
-    [new ClusterConfig { ClusterId = "backend", Destinations = new Dictionary<string, DestinationConfig> { ["stub"] = new() { Address = builder.Configuration["destination"]! } } }]);
+    kestrel.ListenLocalhost(int.Parse(builder.Configuration["port"]!, System.Globalization.CultureInfo.InvariantCulture), listen =>
+        listen.UseHttps(certificate)
+    )
+);
+builder
+    .Services.AddReverseProxy()
+    .LoadFromMemory(
+        [
+            new RouteConfig
+            {
+                RouteId = "all",
+                ClusterId = "backend",
+                Match = new RouteMatch { Path = "/{**path}" },
+            },
+        ],
+        [
+            new ClusterConfig
+            {
+                ClusterId = "backend",
+                Destinations = new Dictionary<string, DestinationConfig> { ["stub"] = new() { Address = builder.Configuration["destination"]! } },
+            },
+        ]
+    );
 var app = builder.Build();
 app.MapReverseProxy();
 app.Run();

@@ -34,7 +34,9 @@ internal static class IdleConnections
         var tcp = new TcpClient();
         await tcp.ConnectAsync(url.Host, url.Port);
         var ssl = new SslStream(tcp.GetStream(), false, (_, cert, _, _) => cert is not null);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost", ApplicationProtocols = [SslApplicationProtocol.Http11] });
+        await ssl.AuthenticateAsClientAsync(
+            new SslClientAuthenticationOptions { TargetHost = "localhost", ApplicationProtocols = [SslApplicationProtocol.Http11] }
+        );
         await ssl.WriteAsync(Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: {url.Authority}\r\n\r\n"));
         var buffer = new byte[4096];
         _ = await ssl.ReadAsync(buffer);

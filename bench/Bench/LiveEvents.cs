@@ -34,51 +34,60 @@ internal static class LiveEvents
         var http2 = options.Int("http2", 0) == 1 ? Http2Invoker() : null;
         for (var batch = 0; batch < clients; batch += 50)
         {
-            var opened = await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, clients - batch)).Select(_ => ConnectAsync(wsUrl, options["token"], receiveBuffer: null, http2)));
+            var opened = await Task.WhenAll(
+                Enumerable.Range(batch, Math.Min(50, clients - batch)).Select(_ => ConnectAsync(wsUrl, options["token"], receiveBuffer: null, http2))
+            );
             sockets.AddRange(opened);
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"connected {sockets.Count} clients in {connectWatch.Elapsed.TotalSeconds:0.0}s{(http2 is null ? "" : " over HTTP/2")}"));
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"connected {sockets.Count} clients in {connectWatch.Elapsed.TotalSeconds:0.0}s{(http2 is null ? "" : " over HTTP/2")}"
+            )
+        );
         var slow = await ConnectAsync(wsUrl, options["token"], receiveBuffer: 2048); // never read
         var slowConnected = Stopwatch.StartNew();
-        var readers = sockets.Select(socket => Task.Run(async () =>
-        {
-            var buffer = new byte[8192];
-            try
-            {
-                while (!stopAll.IsCancellationRequested)
+        var readers = sockets
+            .Select(socket =>
+                Task.Run(async () =>
                 {
-                    var result = await socket.ReceiveAsync(buffer, stopAll.Token);
-                    if (result.MessageType == WebSocketMessageType.Close)
+                    var buffer = new byte[8192];
+                    try
                     {
-                        return;
-                    }
+                        while (!stopAll.IsCancellationRequested)
+                        {
+                            var result = await socket.ReceiveAsync(buffer, stopAll.Token);
+                            if (result.MessageType == WebSocketMessageType.Close)
+                            {
+                                return;
+                            }
 
-                    var now = Stopwatch.GetTimestamp();
-                    using var message = JsonDocument.Parse(buffer.AsMemory(0, result.Count));
-                    // Every connection opens with {"type":"connected","at":…}: not a recording event.
-                    if (!message.RootElement.TryGetProperty("recording", out var recording))
-                    {
-                        continue;
-                    }
+                            var now = Stopwatch.GetTimestamp();
+                            using var message = JsonDocument.Parse(buffer.AsMemory(0, result.Count));
+                            // Every connection opens with {"type":"connected","at":…}: not a recording event.
+                            if (!message.RootElement.TryGetProperty("recording", out var recording))
+                            {
+                                continue;
+                            }
 
-                    var sid = recording.GetProperty("sid").GetString()!;
-                    Interlocked.Increment(ref received);
-                    // The event can outrun the 204 on the same machine: then it counts as 0 ms.
-                    if (acknowledged.TryGetValue(sid, out var acked))
-                    {
-                        latencies.Add(Math.Max(0, Stopwatch.GetElapsedTime(acked, now).TotalMilliseconds));
+                            var sid = recording.GetProperty("sid").GetString()!;
+                            Interlocked.Increment(ref received);
+                            // The event can outrun the 204 on the same machine: then it counts as 0 ms.
+                            if (acknowledged.TryGetValue(sid, out var acked))
+                            {
+                                latencies.Add(Math.Max(0, Stopwatch.GetElapsedTime(acked, now).TotalMilliseconds));
+                            }
+                            else
+                            {
+                                latencies.Add(0);
+                            }
+                        }
                     }
-                    else
-                    {
-                        latencies.Add(0);
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
-            {
-            }
-        })).ToList();
+                    catch (Exception ex) when (ex is OperationCanceledException or WebSocketException) { }
+                })
+            )
+            .ToList();
 
         using var client = Options.Client(url, 8);
         var nextSid = Signing.SidSource();
@@ -120,7 +129,12 @@ internal static class LiveEvents
         var steady = latencies.ToList();
         var steadyReceived = Interlocked.Read(ref received);
         var open = sockets.Count(s => s.State == WebSocketState.Open);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"posted={posted} at {rate}/s; deliveries={steadyReceived} of {(long)posted * sockets.Count}; clients still open={open}/{sockets.Count}"));
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"posted={posted} at {rate}/s; deliveries={steadyReceived} of {(long)posted * sockets.Count}; clients still open={open}/{sockets.Count}"
+            )
+        );
         Console.WriteLine("latency 204->receipt: " + Stats.Summary(steady));
 
         if (burst == 0)
@@ -135,17 +149,26 @@ internal static class LiveEvents
         // Now a burst from 16 senders at once: everyone keeps receiving, and the stalled client falls further behind.
         var before = latencies.Count;
         var remaining = burst;
-        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
-        {
-            while (Interlocked.Decrement(ref remaining) >= 0)
-            {
-                await PostAsync();
-            }
-        }));
+        await Task.WhenAll(
+            Enumerable
+                .Range(0, 16)
+                .Select(async _ =>
+                {
+                    while (Interlocked.Decrement(ref remaining) >= 0)
+                    {
+                        await PostAsync();
+                    }
+                })
+        );
 
         await Task.Delay(3000);
         var afterBurst = latencies.Skip(before).ToList();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"burst of {burst}: deliveries={afterBurst.Count} of {(long)burst * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"));
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"burst of {burst}: deliveries={afterBurst.Count} of {(long)burst * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"
+            )
+        );
         Console.WriteLine("burst latency 204->receipt: " + Stats.Summary(afterBurst));
 
         // The stalled client: the path buffers what it does not read (gateway and kernel), so the service may not
@@ -160,13 +183,19 @@ internal static class LiveEvents
         {
             await Task.Delay(2000);
             var during = latencies.Skip(beforeWait).ToList();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"while the stalled client was held ({slowConnected.Elapsed.TotalSeconds:0}s after it connected): posted={waitPosted}; deliveries={during.Count} of {(long)waitPosted * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"));
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"while the stalled client was held ({slowConnected.Elapsed.TotalSeconds:0}s after it connected): posted={waitPosted}; deliveries={during.Count} of {(long)waitPosted * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"
+                )
+            );
             Console.WriteLine("latency 204->receipt meanwhile: " + Stats.Summary(during));
             Console.WriteLine("stalled client: " + await DrainAsync(slow));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"aborting the others at {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffffffZ}"));
+        Console.WriteLine(
+            string.Create(CultureInfo.InvariantCulture, $"aborting the others at {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffffffZ}")
+        );
         await stopAll.CancelAsync();
         await Task.WhenAll(readers);
         slow.Abort();
@@ -191,7 +220,10 @@ internal static class LiveEvents
                 var result = await socket.ReceiveAsync(buffer, quiet.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    return string.Create(CultureInfo.InvariantCulture, $"DROPPED by the service after {messages} buffered messages: close {(int?)result.CloseStatus} \"{result.CloseStatusDescription}\"");
+                    return string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"DROPPED by the service after {messages} buffered messages: close {(int?)result.CloseStatus} \"{result.CloseStatusDescription}\""
+                    );
                 }
 
                 if (result.EndOfMessage)
@@ -206,15 +238,21 @@ internal static class LiveEvents
         }
         catch (WebSocketException e)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"DROPPED by the service after {messages} buffered messages: connection ended ({e.WebSocketErrorCode})");
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"DROPPED by the service after {messages} buffered messages: connection ended ({e.WebSocketErrorCode})"
+            );
         }
     }
 
-    private static HttpMessageInvoker Http2Invoker() => new(new SocketsHttpHandler
-    {
-        EnableMultipleHttp2Connections = true,
-        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
-    });
+    private static HttpMessageInvoker Http2Invoker() =>
+        new(
+            new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
+            }
+        );
 
     private static async Task<ClientWebSocket> ConnectAsync(Uri url, string token, int? receiveBuffer, HttpMessageInvoker? http2 = null)
     {

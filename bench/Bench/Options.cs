@@ -53,14 +53,20 @@ internal sealed class Options
     }
 
     /// <summary>An HTTP client for the local benchmark: the gateway's throw-away certificate is accepted.</summary>
-    public static HttpClient Client(Uri baseAddress, int connections) => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = connections,
-        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        UseCookies = false,
-        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
-    })
-    { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    public static HttpClient Client(Uri baseAddress, int connections) =>
+        new(
+            new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = connections,
+                PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+                UseCookies = false,
+                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null },
+            }
+        )
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
 }
 
 internal static class Stats
@@ -71,6 +77,9 @@ internal static class Stats
     public static string Summary(List<double> values)
     {
         values.Sort();
-        return string.Create(CultureInfo.InvariantCulture, $"n={values.Count} p50={Percentile(values, 50):0.0}ms p90={Percentile(values, 90):0.0}ms p99={Percentile(values, 99):0.0}ms max={(values.Count > 0 ? values[^1] : double.NaN):0.0}ms");
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"n={values.Count} p50={Percentile(values, 50):0.0}ms p90={Percentile(values, 90):0.0}ms p99={Percentile(values, 99):0.0}ms max={(values.Count > 0 ? values[^1] : double.NaN):0.0}ms"
+        );
     }
 }

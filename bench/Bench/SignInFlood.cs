@@ -29,17 +29,25 @@ internal static class SignInFlood
         // Beside the users: the admin's browser, holding the device cookie of an earlier sign-in, signs in again.
         // The cookie is kept in --device-cookie-file between runs: the run during the flood uses the one the admin got
         // before it, as a browser would, instead of first signing in without one in the middle of the flood.
-        var deviceCookie = options.Get("device-password") is { } password ? await DeviceCookieAsync(url, options["device-user"], password, options.Get("device-cookie-file")) : null;
+        var deviceCookie = options.Get("device-password") is { } password
+            ? await DeviceCookieAsync(url, options["device-user"], password, options.Get("device-cookie-file"))
+            : null;
         var measuring = MeasureUsersAsync(url, options["token"], users, TimeSpan.FromSeconds(seconds));
-        var signIns = deviceCookie is null ? Task.FromResult(new List<(int, double)>()) : DeviceSignInsAsync(url, options["device-user"], options["device-password"], deviceCookie, TimeSpan.FromSeconds(seconds));
+        var signIns = deviceCookie is null
+            ? Task.FromResult(new List<(int, double)>())
+            : DeviceSignInsAsync(url, options["device-user"], options["device-password"], deviceCookie, TimeSpan.FromSeconds(seconds));
         var latencies = await measuring;
         Console.WriteLine($"signed-in users {phase}: " + Stats.Summary(latencies));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p99 {phase} = {Stats.Percentile(latencies, 99):0.0}"));
         if (deviceCookie is not null)
         {
             var attempts = await signIns;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"device sign-ins {phase}: {attempts.Count(a => a.Item1 == 200)} of {attempts.Count} answered 200 (others: {string.Join(", ", attempts.Where(a => a.Item1 != 200).Select(a => a.Item1))}); slowest {attempts.Select(a => a.Item2).DefaultIfEmpty().Max():0} ms, median {Stats.Percentile(attempts.Select(a => a.Item2).Order().ToList(), 50):0} ms"));
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"device sign-ins {phase}: {attempts.Count(a => a.Item1 == 200)} of {attempts.Count} answered 200 (others: {string.Join(", ", attempts.Where(a => a.Item1 != 200).Select(a => a.Item1))}); slowest {attempts.Select(a => a.Item2).DefaultIfEmpty().Max():0} ms, median {Stats.Percentile(attempts.Select(a => a.Item2).Order().ToList(), 50):0} ms"
+                )
+            );
         }
 
         return 0;
@@ -70,12 +78,18 @@ internal static class SignInFlood
         using var client = Options.Client(url, 1);
         for (var attempt = 1; ; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+            {
+                Content = JsonContent.Create(new { username, password }),
+            };
             request.Headers.Add("X-Forwarded-For", $"192.0.2.{200 + attempt}");
             using var response = await client.SendAsync(request);
             if (response.IsSuccessStatusCode)
             {
-                return response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith("__Host-device=", StringComparison.Ordinal));
+                return response
+                    .Headers.GetValues("Set-Cookie")
+                    .Select(c => c.Split(';')[0])
+                    .Single(c => c.StartsWith("__Host-device=", StringComparison.Ordinal));
             }
 
             if (attempt == 30)
@@ -93,14 +107,23 @@ internal static class SignInFlood
     /// phase or the next rounds' (a fixed list of addresses was refused 429 from the third round on): status and
     /// latency of each.
     /// </summary>
-    private static async Task<List<(int Status, double Milliseconds)>> DeviceSignInsAsync(Uri url, string username, string password, string cookie, TimeSpan duration)
+    private static async Task<List<(int Status, double Milliseconds)>> DeviceSignInsAsync(
+        Uri url,
+        string username,
+        string password,
+        string cookie,
+        TimeSpan duration
+    )
     {
         using var client = Options.Client(url, 1);
         var attempts = new List<(int, double)>();
         var clock = Stopwatch.StartNew();
         for (var n = 1; clock.Elapsed < duration && n < 100; n++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+            {
+                Content = JsonContent.Create(new { username, password }),
+            };
             request.Headers.Add("X-Forwarded-For", $"198.{18 + Random.Shared.Next(2)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}");
             request.Headers.Add("Cookie", cookie);
             var started = Stopwatch.GetTimestamp();
@@ -116,15 +139,22 @@ internal static class SignInFlood
     {
         using var stopFlood = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         // bench/run.sh ends the flood with SIGTERM once the users' measurement is over: the summary is still printed.
-        using var terminated = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
-        {
-            signal.Cancel = true;
-            stopFlood.Cancel();
-        });
+        using var terminated = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            signal =>
+            {
+                signal.Cancel = true;
+                stopFlood.Cancel();
+            }
+        );
         var statuses = new Dictionary<int, long>();
         var (sent, floodSeconds) = await FloodAsync(url, rate, statuses, stopFlood.Token);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"flood: {sent} attempts in {floodSeconds:0.0}s = {sent / floodSeconds:0}/s; answers: {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}"));
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"flood: {sent} attempts in {floodSeconds:0.0}s = {sent / floodSeconds:0}/s; answers: {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}"
+            )
+        );
         return 0;
     }
 
@@ -134,23 +164,27 @@ internal static class SignInFlood
         client.DefaultRequestHeaders.Authorization = new("Bearer", token);
         var latencies = new List<double>();
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, users).Select(async _ =>
-        {
-            var mine = new List<double>();
-            while (clock.Elapsed < duration)
-            {
-                var started = Stopwatch.GetTimestamp();
-                using var response = await client.GetAsync("/api/recordings?limit=20");
-                await response.Content.ReadAsByteArrayAsync();
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                await Task.Delay(20); // a person's dashboard, not a tight loop
-            }
+        await Task.WhenAll(
+            Enumerable
+                .Range(0, users)
+                .Select(async _ =>
+                {
+                    var mine = new List<double>();
+                    while (clock.Elapsed < duration)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        using var response = await client.GetAsync("/api/recordings?limit=20");
+                        await response.Content.ReadAsByteArrayAsync();
+                        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        await Task.Delay(20); // a person's dashboard, not a tight loop
+                    }
 
-            lock (latencies)
-            {
-                latencies.AddRange(mine);
-            }
-        }));
+                    lock (latencies)
+                    {
+                        latencies.AddRange(mine);
+                    }
+                })
+        );
         return latencies;
     }
 
@@ -190,7 +224,10 @@ internal static class SignInFlood
 
     private static async Task SendAsync(HttpClient client, string ip, string user, Dictionary<int, long> statuses)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username = user, password = "wrong-password-123" }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+        {
+            Content = JsonContent.Create(new { username = user, password = "wrong-password-123" }),
+        };
         request.Headers.Add("X-Forwarded-For", ip);
         var status = await Options.StatusOfAsync(client, request);
 

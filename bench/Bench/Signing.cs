@@ -6,7 +6,13 @@ namespace Bench;
 /// <summary>Recording status callbacks signed as Twilio signs them (HMAC-SHA1 over the URL and the sorted fields).</summary>
 internal static class Signing
 {
-    public static HttpRequestMessage Callback(string publicBaseUrl, string authToken, string accountSid, string recordingSid, string status = "completed")
+    public static HttpRequestMessage Callback(
+        string publicBaseUrl,
+        string authToken,
+        string accountSid,
+        string recordingSid,
+        string status = "completed"
+    )
     {
         var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {

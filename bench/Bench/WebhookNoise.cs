@@ -20,7 +20,9 @@ internal static class WebhookNoise
         using var client = Options.Client(url, 64);
         var nextSid = Signing.SidSource();
         var latencies = new List<double>();
-        long stored = 0, refused = 0, other = 0;
+        long stored = 0,
+            refused = 0,
+            other = 0;
         var clock = Stopwatch.StartNew();
 
         var signed = PacedAsync(rate, duration, clock, async () =>
@@ -38,22 +40,33 @@ internal static class WebhookNoise
         });
         var random = new Random(7);
         var noise = unsignedRate <= 0 ? Task.CompletedTask : PacedAsync(unsignedRate, duration, clock, async () =>
-        {
-            int a, b, c;
-            lock (random)
-            {
-                (a, b, c) = (random.Next(256), random.Next(256), random.Next(1, 255));
-            }
+                {
+                    int a,
+                        b,
+                        c;
+                    lock (random)
+                    {
+                        (a, b, c) = (random.Next(256), random.Next(256), random.Next(1, 255));
+                    }
 
-            using var request = Signing.Callback(options["public-base"], "not-the-auth-token", options["account"], nextSid());
-            request.Headers.Add("X-Forwarded-For", string.Create(CultureInfo.InvariantCulture, $"10.{a}.{b}.{c}"));
-            using var response = await client.SendAsync(request);
-            Interlocked.Increment(ref response.StatusCode == HttpStatusCode.Forbidden ? ref refused : ref other);
-        });
+                    using var request = Signing.Callback(options["public-base"], "not-the-auth-token", options["account"], nextSid());
+                    request.Headers.Add("X-Forwarded-For", string.Create(CultureInfo.InvariantCulture, $"10.{a}.{b}.{c}"));
+                    using var response = await client.SendAsync(request);
+                    Interlocked.Increment(ref response.StatusCode == HttpStatusCode.Forbidden ? ref refused : ref other);
+                });
         await Task.WhenAll(signed, noise);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"signed at {rate}/s with unsigned at {unsignedRate}/s for {duration.TotalSeconds:0} s: stored_204={stored} refused_403={refused} other={other} signed latency: {Stats.Summary(latencies)}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p99 signed with unsigned at {unsignedRate}/s = {Stats.Percentile([.. latencies.Order()], 99):0.0}"));
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"signed at {rate}/s with unsigned at {unsignedRate}/s for {duration.TotalSeconds:0} s: stored_204={stored} refused_403={refused} other={other} signed latency: {Stats.Summary(latencies)}"
+            )
+        );
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"p99 signed with unsigned at {unsignedRate}/s = {Stats.Percentile([.. latencies.Order()], 99):0.0}"
+            )
+        );
         return 0;
     }
 

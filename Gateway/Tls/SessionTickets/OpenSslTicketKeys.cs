@@ -23,7 +23,10 @@ internal static class OpenSslTicketKeys
     private const int SetTicketKeysCommand = 59; // SSL_CTRL_SET_TLSEXT_TICKET_KEYS
     private const int CheckedRuntimeMajor = 10;
 
-    private static readonly FieldInfo? SecurityContext = typeof(SslStream).GetField("_securityContext", BindingFlags.NonPublic | BindingFlags.Instance);
+    private static readonly FieldInfo? SecurityContext = typeof(SslStream).GetField(
+        "_securityContext",
+        BindingFlags.NonPublic | BindingFlags.Instance
+    );
     private static readonly Lock Setting = new();
 
     /// <summary>Why ticket keys cannot be set in this process, or null when they can.</summary>

@@ -21,7 +21,8 @@ internal sealed class RedisTicketKeys(IConnectionMultiplexer redis)
     {
         var period = now.ToUnixTimeSeconds() / (long)Period.TotalSeconds;
         var fresh = RandomNumberGenerator.GetBytes(OpenSslTicketKeys.KeyLength);
-        var stored = await redis.GetDatabase()
+        var stored = await redis
+            .GetDatabase()
             .StringSetAndGetAsync(KeyFor(period), fresh, 2 * Period, keepTtl: false, When.NotExists)
             .WaitAsync(Timeout, cancellationToken);
         var key = stored.IsNull ? fresh : (byte[])stored!;

@@ -18,7 +18,12 @@ namespace Gateway.Tls.SessionTickets;
 /// handshake and get a ticket under the new key.
 /// </summary>
 internal sealed partial class SharedTicketKeys(
-    CertificateStore certificates, string? keyFile, RedisTicketKeys? redis, TimeProvider time, ILogger<SharedTicketKeys> logger) : BackgroundService
+    CertificateStore certificates,
+    string? keyFile,
+    RedisTicketKeys? redis,
+    TimeProvider time,
+    ILogger<SharedTicketKeys> logger
+) : BackgroundService
 {
     private volatile CurrentKey? _current;
     private volatile string? _notShared;
@@ -79,15 +84,16 @@ internal sealed partial class SharedTicketKeys(
     }
 
     /// <summary>Kestrel connection middleware, after the TLS handshake: the connection's context gets the current key.</summary>
-    public ConnectionDelegate OnConnection(ConnectionDelegate next) => connection =>
-    {
-        if (_current?.Key is { } key && connection.Features.Get<ISslStreamFeature>()?.SslStream is { } tls && OpenSslTicketKeys.Apply(tls, key))
+    public ConnectionDelegate OnConnection(ConnectionDelegate next) =>
+        connection =>
         {
-            LogApplied(KeyName(key), "a new TLS context");
-        }
+            if (_current?.Key is { } key && connection.Features.Get<ISslStreamFeature>()?.SslStream is { } tls && OpenSslTicketKeys.Apply(tls, key))
+            {
+                LogApplied(KeyName(key), "a new TLS context");
+            }
 
-        return next(connection);
-    };
+            return next(connection);
+        };
 
     private async Task ReloadFileAsync(string path)
     {
@@ -151,7 +157,8 @@ internal sealed partial class SharedTicketKeys(
             served = await LoopbackHandshake.RunAsync(
                 certificates.CreateServerOptions(),
                 new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 },
-                tls => OpenSslTicketKeys.Apply(tls, key));
+                tls => OpenSslTicketKeys.Apply(tls, key)
+            );
         }
         catch (SocketException)
         {
@@ -176,27 +183,45 @@ internal sealed partial class SharedTicketKeys(
         base.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "TLS session tickets: key {KeyName} from {Source}, shared by every gateway given the same")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "TLS session tickets: key {KeyName} from {Source}, shared by every gateway given the same"
+    )]
     private partial void LogUsing(string keyName, string source);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "TLS session tickets: key {KeyName} set on {Context}")]
     private partial void LogApplied(string keyName, string context);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "TLS session ticket keys cannot be shared: {Reason}. Each gateway replica keeps its own, so a client resumes its TLS session only on the replica it met before.")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "TLS session ticket keys cannot be shared: {Reason}. Each gateway replica keeps its own, so a client resumes its TLS session only on the replica it met before."
+    )]
     private partial void LogUnavailable(string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "TLS session ticket keys are not shared: TLS session resumption is off (see the warning above), so there are no tickets to share.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "TLS session ticket keys are not shared: TLS session resumption is off (see the warning above), so there are no tickets to share."
+    )]
     private partial void LogResumptionOff();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "TLS_TICKET_KEY_FILE {Path} cannot be read ({Problem}); the previous key stays in use")]
     private partial void LogFileUnreadable(string path, string problem);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "TLS_TICKET_KEY_FILE {Path} now holds {Length} bytes, not 80 (openssl rand 80 > FILE); the previous key stays in use")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "TLS_TICKET_KEY_FILE {Path} now holds {Length} bytes, not 80 (openssl rand 80 > FILE); the previous key stays in use"
+    )]
     private partial void LogFileWrongLength(string path, int length);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "TLS session ticket key not read from Redis ({Problem}); the current key stays in use until it can be")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "TLS session ticket key not read from Redis ({Problem}); the current key stays in use until it can be"
+    )]
     private partial void LogRedisFailed(string problem);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "TLS session tickets: the gateway's handshake with itself failed, so the new key is set on the next client connection instead")]
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "TLS session tickets: the gateway's handshake with itself failed, so the new key is set on the next client connection instead"
+    )]
     private partial void LogPrimingFailed();
 }

@@ -8,6 +8,8 @@ internal sealed class SharedTicketKeysHealthCheck(SharedTicketKeys keys) : IHeal
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var (shared, description) = keys.State;
-        return Task.FromResult(shared ? HealthCheckResult.Healthy(description) : new HealthCheckResult(context.Registration.FailureStatus, description));
+        return Task.FromResult(
+            shared ? HealthCheckResult.Healthy(description) : new HealthCheckResult(context.Registration.FailureStatus, description)
+        );
     }
 }
