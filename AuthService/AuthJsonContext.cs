@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AuthService.SecondFactor;
 using AuthService.Sessions;
 using AuthService.Users;
 
@@ -9,5 +10,5 @@ namespace AuthService;
 [JsonSerializable(typeof(RefreshRequest))]
 [JsonSerializable(typeof(CreateUserRequest))]
 [JsonSerializable(typeof(UpdateUserRequest))]
-[JsonSerializable(typeof(AuthService.SecondFactor.CodeRequest))]
+[JsonSerializable(typeof(CodeRequest))]
 internal sealed partial class AuthJsonContext : JsonSerializerContext;

@@ -28,7 +28,7 @@ using ServiceDefaults.Telemetry;
 // The build's step (Gateway.csproj): the dashboard's assets under content-hashed names, beside the assembly.
 if (args is ["fingerprint-assets", var webRoot, var destination])
 {
-    Gateway.Dashboard.DashboardAssets.Write(webRoot, destination);
+    DashboardAssets.Write(webRoot, destination);
     return 0;
 }
 
@@ -58,7 +58,7 @@ return StartupGuard.Run(() =>
     builder.Services.AddInternalTlsClient(settings.InternalTls);
     builder.Services.AddPlatformJwtBearer(settings.Verifier);
     builder.Services.AddPlatformAuthorization();
-    builder.Services.AddGatewayProxy(settings, ServiceDefaults.Telemetry.TelemetryExtensions.IsExported(builder.Configuration));
+    builder.Services.AddGatewayProxy(settings, TelemetryExtensions.IsExported(builder.Configuration));
     builder.Services.AddDashboard(settings.CdnBaseUrl);
     builder.Services.AddApiDocs();
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 
 namespace Platform.Storage;
 
@@ -24,7 +25,7 @@ public static class DatabaseFaults
         {
             DbException { IsTransient: true } => true,
             DbException { SqlState: { Length: 5 } state } => InfrastructureStates.Contains(state) || InfrastructureClasses.Contains(state[..2]),
-            Microsoft.Data.Sqlite.SqliteException sqlite => SqliteInfrastructureCodes.Contains(sqlite.SqliteErrorCode),
+            SqliteException sqlite => SqliteInfrastructureCodes.Contains(sqlite.SqliteErrorCode),
             TimeoutException => true,
             _ => false,
         };

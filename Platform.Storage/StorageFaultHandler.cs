@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServiceDefaults.Http;
@@ -24,7 +25,7 @@ internal sealed partial class StorageFaultHandler(ILogger<StorageFaultHandler> l
 
         LogFault(
             fault.GetType().Name,
-            fault.SqlState ?? (fault as Microsoft.Data.Sqlite.SqliteException)?.SqliteErrorCode.ToString(CultureInfo.InvariantCulture),
+            fault.SqlState ?? (fault as SqliteException)?.SqliteErrorCode.ToString(CultureInfo.InvariantCulture),
             fault.Message,
             httpContext.Request.Path
         );

@@ -131,7 +131,8 @@ public sealed class RunningProcess : IAsyncDisposable
     }
 
     /// <summary>The first line (already printed or still to come) that matches <paramref name="pattern"/>.</summary>
-    /// <exception cref="TimeoutException">No such line within <paramref name="timeout"/>, or the process ended first; the message holds the output.</exception>
+    /// <exception cref="TimeoutException">No such line within <paramref name="timeout"/>, or the process ended first; the message holds the
+    /// output.</exception>
     public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout)
     {
         var seen = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);

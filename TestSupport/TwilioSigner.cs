@@ -20,7 +20,10 @@ public static class TwilioSigner
 #pragma warning restore CA5350
     }
 
-    /// <summary>A form-encoded POST to <paramref name="pathAndQuery"/> with <c>X-Twilio-Signature</c> over <paramref name="signedUrl"/> (or <paramref name="signature"/> as given).</summary>
+    /// <summary>
+    /// A form-encoded POST to <paramref name="pathAndQuery"/> with <c>X-Twilio-Signature</c> over
+    /// <paramref name="signedUrl"/> (or <paramref name="signature"/> as given).
+    /// </summary>
     public static HttpRequestMessage Callback(
         IReadOnlyCollection<KeyValuePair<string, string>> fields,
         string authToken,

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Platform.Security.Monitoring;
 using Platform.Security.Tokens;
 using Platform.Storage.Audit;
+using ServiceDefaults.Alerts;
 using ServiceDefaults.Networking;
 using ServiceDefaults.Telemetry;
 
@@ -21,9 +22,9 @@ public sealed partial class SignInMonitor : IDisposable
     private readonly Counter<long> _failures;
     private readonly BurstDetector _bursts;
     private readonly ILogger<SignInMonitor> _logger;
-    private readonly ServiceDefaults.Alerts.Alerts _alerts;
+    private readonly AlertSender _alerts;
 
-    public SignInMonitor(IMeterFactory meters, TimeProvider time, ServiceDefaults.Alerts.Alerts alerts, ILogger<SignInMonitor> logger)
+    public SignInMonitor(IMeterFactory meters, TimeProvider time, AlertSender alerts, ILogger<SignInMonitor> logger)
     {
         _alerts = alerts;
         _failures = meters.Create(MeterName).CreateCounter<long>("auth.sign_in.failures", description: "Failed sign-ins, by reason");

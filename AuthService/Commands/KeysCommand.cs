@@ -33,7 +33,8 @@ internal static class KeysCommand
                 output.WriteLine(
                     created.ActivatesAt is null
                         ? $"{created.Kid} created; it signs new tokens now. Older keys still verify until retired."
-                        : $"{created.Kid} created and published; it signs new tokens from {created.ActivatesAt:u} (KEY_ACTIVATION_SECONDS), once every verifier has read it. Older keys still verify until retired."
+                        : $"{created.Kid} created and published; it signs new tokens from {created.ActivatesAt:u} (KEY_ACTIVATION_SECONDS), "
+                            + "once every verifier has read it. Older keys still verify until retired."
                 );
                 return 0;
             case ["list"]:

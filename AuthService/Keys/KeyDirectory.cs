@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace AuthService.Keys;
 
@@ -130,6 +131,6 @@ public static class KeyDirectory
     }
 }
 
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(KeyInfo))]
-internal sealed partial class KeyJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(KeyInfo))]
+internal sealed partial class KeyJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using AuthService.Configuration;
 using ServiceDefaults.Native;
 
@@ -22,7 +23,7 @@ public sealed class PasswordHasher : IDisposable
         _ownDevices = new Lane("bcrypt-own-device", 1);
         _workFactor = settings.BcryptWorkFactor;
         // A hash of a random password: unknown users are checked against it, so they take as long as known ones.
-        DummyHash = PasswordRules.Hash(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)), _workFactor);
+        DummyHash = PasswordRules.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), _workFactor);
     }
 
     public string DummyHash { get; }

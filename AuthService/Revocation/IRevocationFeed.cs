@@ -1,6 +1,8 @@
 namespace AuthService.Revocation;
 
-/// <summary>A revoked session: tokens carrying its <c>sid</c> are refused until <see cref="ExpiresAt"/>, when they would have expired anyway.</summary>
+/// <summary>
+/// A revoked session: tokens carrying its <c>sid</c> are refused until <see cref="ExpiresAt"/>, when they would have expired anyway.
+/// </summary>
 public sealed record RevokedSession(string Sid, DateTimeOffset ExpiresAt);
 
 /// <summary>

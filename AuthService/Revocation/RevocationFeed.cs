@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Security.Cryptography;
 using AuthService.Storage;
 using Dapper;
 
@@ -50,7 +51,8 @@ internal sealed class RevocationFeed(AuthDatabase database, TimeProvider time) :
             .Where(r => r.ExpiresAt > now)
             .ToList();
         var state = await connection.QuerySingleAsync<(long? RevokedBefore, string Epoch, long Head)>(
-            "SELECT (SELECT at FROM revoked_before WHERE id = 1), (SELECT epoch FROM revocation_epoch WHERE id = 1), (SELECT COALESCE(MAX(seq), 0) FROM revocations)"
+            "SELECT (SELECT at FROM revoked_before WHERE id = 1), (SELECT epoch FROM revocation_epoch WHERE id = 1), (SELECT "
+                + "COALESCE(MAX(seq), 0) FROM revocations)"
         );
         return new RevocationBatch(
             rows.Count == 0 ? cursor : rows[^1].Seq,
@@ -65,7 +67,7 @@ internal sealed class RevocationFeed(AuthDatabase database, TimeProvider time) :
     internal static Task NewEpochAsync(DbConnection connection, DbTransaction transaction) =>
         connection.ExecuteAsync(
             "UPDATE revocation_epoch SET epoch = @epoch WHERE id = 1",
-            new { epoch = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) },
+            new { epoch = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) },
             transaction
         );
 }

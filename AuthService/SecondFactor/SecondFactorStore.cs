@@ -86,7 +86,8 @@ public sealed class SecondFactorStore(AuthDatabase database, SecretSealer sealer
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var confirmed = await connection.ExecuteAsync(
-            "UPDATE second_factors SET confirmed_at = @now, last_step = @step WHERE username = @username AND secret = @secret AND confirmed_at IS NULL AND last_step < @step",
+            "UPDATE second_factors SET confirmed_at = @now, last_step = @step WHERE username = @username AND secret = @secret AND "
+                + "confirmed_at IS NULL AND last_step < @step",
             new
             {
                 username,

@@ -28,7 +28,8 @@ public static class TotpCodes
 
     /// <summary>The URI authenticator apps read from the QR code (Google Authenticator's Key Uri Format).</summary>
     public static string OtpAuthUri(string issuer, string username, string secret) =>
-        $"otpauth://totp/{Uri.EscapeDataString(issuer)}:{Uri.EscapeDataString(username)}?secret={secret}&issuer={Uri.EscapeDataString(issuer)}&algorithm=SHA1&digits={Digits}&period={StepSeconds}";
+        $"otpauth://totp/{Uri.EscapeDataString(issuer)}:{Uri.EscapeDataString(username)}?secret={secret}"
+        + $"&issuer={Uri.EscapeDataString(issuer)}&algorithm=SHA1&digits={Digits}&period={StepSeconds}";
 
     /// <summary>Six digits, spaces allowed (apps show "123 456").</summary>
     public static bool LooksLikeTotp(string code, out string digits)

@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AuthService.Authentication;
 using AuthService.Passwords;
+using AuthService.SecondFactor;
+using AuthService.Tokens;
 using AuthService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Security.SignIn;
@@ -44,18 +47,39 @@ public sealed record MeResponse(string Username, string Role, DateTimeOffset Exp
 internal static class AuthEndpoints
 {
     // The same bytes for an unknown user, a wrong password and a disabled account.
-    private const string InvalidCredentialsBody =
-        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Invalid credentials","status":401,"detail":"The username or password is wrong."}""";
+    private static readonly string InvalidCredentialsBody = UnauthorizedBody("Invalid credentials", "The username or password is wrong.");
 
     // The password was right: the answer says a second factor is needed ("mfa": "totp"), as most services do.
-    private const string CodeRequiredBody =
-        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Second factor required","status":401,"detail":"Enter the code from your authenticator app, or a recovery code.","mfa":"totp"}""";
+    private static readonly string CodeRequiredBody = UnauthorizedBody(
+        "Second factor required",
+        "Enter the code from your authenticator app, or a recovery code.",
+        mfa: "totp"
+    );
 
-    private const string WrongCodeBody =
-        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Second factor required","status":401,"detail":"The code is wrong or was already used.","mfa":"totp"}""";
+    private static readonly string WrongCodeBody = UnauthorizedBody("Second factor required", "The code is wrong or was already used.", mfa: "totp");
 
-    private const string SessionEndedBody =
-        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Session ended","status":401,"detail":"Sign in again."}""";
+    private static readonly string SessionEndedBody = UnauthorizedBody("Session ended", "Sign in again.");
+
+    /// <summary>
+    /// A 401 problem written once, without the per-request <c>traceId</c> TypedResults.Problem adds, so the answers that
+    /// must not tell cases apart are the same bytes every time.
+    /// </summary>
+    private static string UnauthorizedBody(string title, string detail, string? mfa = null)
+    {
+        var problem = new JsonObject
+        {
+            ["type"] = "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+            ["title"] = title,
+            ["status"] = StatusCodes.Status401Unauthorized,
+            ["detail"] = detail,
+        };
+        if (mfa is not null)
+        {
+            problem["mfa"] = mfa;
+        }
+
+        return problem.ToJsonString();
+    }
 
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
@@ -96,7 +120,7 @@ internal static class AuthEndpoints
         HttpContext context,
         SessionService sessions,
         OwnDevices ownDevices,
-        AuthService.Tokens.TokenIssuer issuer,
+        TokenIssuer issuer,
         CancellationToken cancellationToken
     )
     {
@@ -151,11 +175,7 @@ internal static class AuthEndpoints
         };
     }
 
-    private static async Task<Ok<MeResponse>> MeAsync(
-        ClaimsPrincipal user,
-        AuthService.SecondFactor.SecondFactorService secondFactors,
-        CancellationToken cancellationToken
-    ) =>
+    private static async Task<Ok<MeResponse>> MeAsync(ClaimsPrincipal user, SecondFactorService secondFactors, CancellationToken cancellationToken) =>
         TypedResults.Ok(
             new MeResponse(
                 user.Identity!.Name!,

@@ -1,6 +1,6 @@
 namespace AuthService.Sessions;
 
-/// <summary>Sessions and their refresh tokens (hashed). SQLite now; PostgreSQL implements the same for several machines.</summary>
+/// <summary>Sessions and their refresh tokens (hashed). In the service's database (SQLite or PostgreSQL).</summary>
 public interface ISessionStore
 {
     /// <summary>

@@ -1,6 +1,7 @@
 using AuthService.Audit;
 using AuthService.Configuration;
 using AuthService.Revocation;
+using Platform.Security.Revocation;
 using Platform.Security.Tokens;
 using Platform.Storage.Audit;
 
@@ -70,12 +71,7 @@ public sealed partial class SessionRevoker(
 
         try
         {
-            await redis
-                .GetSubscriber()
-                .PublishAsync(
-                    Platform.Security.Revocation.RevocationPush.Channel,
-                    Platform.Security.Revocation.RevocationPush.Serialize(revoked, revokedBefore)
-                );
+            await redis.GetSubscriber().PublishAsync(RevocationPush.Channel, RevocationPush.Serialize(revoked, revokedBefore));
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {

@@ -9,7 +9,8 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
     // A session issued before the revoke-all time counts as revoked at that time (SessionRow.ToSession).
     private const string RevokedBefore = "(SELECT at FROM revoked_before WHERE id = 1)";
     private const string SessionColumns =
-        "s.id AS Id, s.username AS Username, s.created_at AS CreatedAt, s.idle_expires_at AS IdleExpiresAt, s.absolute_expires_at AS AbsoluteExpiresAt, "
+        "s.id AS Id, s.username AS Username, s.created_at AS CreatedAt, s.idle_expires_at AS IdleExpiresAt, s.absolute_expires_at AS "
+        + "AbsoluteExpiresAt, "
         + "s.revoked_at AS RevokedAt, c.at AS RevokedBefore";
     private const string WithRevokeAll = "LEFT JOIN revoked_before c ON c.id = 1";
     private const string Active = "revoked_at IS NULL AND created_at >= COALESCE(" + RevokedBefore + ", 0)";
@@ -70,7 +71,8 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<RefreshRow>(
-            $"SELECT r.token_hash AS TokenHash, r.used_at AS UsedAt, {SessionColumns} FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id {WithRevokeAll} WHERE r.token_hash = @tokenHash",
+            $"SELECT r.token_hash AS TokenHash, r.used_at AS UsedAt, {SessionColumns} FROM refresh_tokens r JOIN sessions s ON s.id = "
+                + $"r.session_id {WithRevokeAll} WHERE r.token_hash = @tokenHash",
             new { tokenHash }
         );
         return row is null
@@ -186,7 +188,8 @@ internal sealed class SessionStore(AuthDatabase database) : ISessionStore
             transaction
         );
         await connection.ExecuteAsync(
-            "INSERT INTO revoked_before (id, at) VALUES (1, @at) ON CONFLICT (id) DO UPDATE SET at = CASE WHEN excluded.at > revoked_before.at THEN excluded.at ELSE revoked_before.at END",
+            "INSERT INTO revoked_before (id, at) VALUES (1, @at) ON CONFLICT (id) DO UPDATE SET at = CASE WHEN excluded.at > "
+                + "revoked_before.at THEN excluded.at ELSE revoked_before.at END",
             new { at },
             transaction
         );

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using AuthService.Configuration;
 using AuthService.Keys;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -33,7 +34,9 @@ public sealed class TokenIssuer(KeyRing keys, AuthSettings settings, TimeProvide
         return Sign(TokenConventions.Audience, TokenConventions.TokenType, settings.AccessTokenLifetime, claims);
     }
 
-    /// <summary>A device token for <paramref name="username"/> (<see cref="DeviceTokens"/>): signed like access tokens, never usable as one.</summary>
+    /// <summary>
+    /// A device token for <paramref name="username"/> (<see cref="DeviceTokens"/>): signed like access tokens, never usable as one.
+    /// </summary>
     public AccessToken CreateDeviceToken(string username) =>
         Sign(
             DeviceTokens.Audience,
@@ -67,7 +70,7 @@ public sealed class TokenIssuer(KeyRing keys, AuthSettings settings, TimeProvide
     /// <summary>A refresh token: 256 random bits. Only its SHA-256 is stored.</summary>
     public static string NewRefreshToken() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
 
-    public static string HashRefreshToken(string token) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+    public static string HashRefreshToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     public static string NewSessionId() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
 }

@@ -1,6 +1,6 @@
 namespace AuthService.Users;
 
-/// <summary>Accounts. SQLite now; PostgreSQL implements the same for several machines.</summary>
+/// <summary>Accounts. In the service's database (SQLite or PostgreSQL).</summary>
 public interface IUserStore
 {
     Task<User?> FindAsync(string username, CancellationToken cancellationToken = default);

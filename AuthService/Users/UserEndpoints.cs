@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Passwords;
+using AuthService.SecondFactor;
 using AuthService.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Security.SignIn;
@@ -260,7 +261,7 @@ internal static class UserEndpoints
         HttpContext context,
         ClaimsPrincipal admin,
         IUserStore store,
-        AuthService.SecondFactor.SecondFactorService secondFactors,
+        SecondFactorService secondFactors,
         SessionRevoker revoker,
         CancellationToken cancellationToken
     )

@@ -7,7 +7,8 @@ namespace AuthService.Users;
 internal sealed class UserStore(AuthDatabase database) : IUserStore
 {
     private const string Columns =
-        "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at AS LastSignInAt, version, "
+        "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at "
+        + "AS LastSignInAt, version, "
         + "(SELECT COUNT(*) FROM second_factors f WHERE f.username = users.username AND f.confirmed_at IS NOT NULL) AS SecondFactor";
 
     public async Task<User?> FindAsync(string username, CancellationToken cancellationToken = default)
@@ -34,7 +35,8 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "INSERT INTO admin_seed (username, hash_digest) VALUES (@username, @digest) ON CONFLICT (username) DO UPDATE SET hash_digest = excluded.hash_digest",
+            "INSERT INTO admin_seed (username, hash_digest) VALUES (@username, @digest) ON CONFLICT (username) DO UPDATE SET "
+                + "hash_digest = excluded.hash_digest",
             new { username, digest }
         );
     }
@@ -43,7 +45,8 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var inserted = await connection.ExecuteAsync(
-            "INSERT INTO users (username, password_hash, role, disabled, created_at, updated_at) VALUES (@Username, @PasswordHash, @Role, @Disabled, @CreatedAt, @UpdatedAt) ON CONFLICT (username) DO NOTHING",
+            "INSERT INTO users (username, password_hash, role, disabled, created_at, updated_at) VALUES (@Username, @PasswordHash, "
+                + "@Role, @Disabled, @CreatedAt, @UpdatedAt) ON CONFLICT (username) DO NOTHING",
             new
             {
                 user.Username,
@@ -64,7 +67,8 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
             removesAnAdmin: !updated.IsActiveAdmin,
             (connection, transaction) =>
                 connection.ExecuteAsync(
-                    "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, updated_at = @UpdatedAt, version = version + 1 WHERE username = @Username AND version = @Version",
+                    "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, updated_at = @UpdatedAt, "
+                        + "version = version + 1 WHERE username = @Username AND version = @Version",
                     new
                     {
                         updated.Username,
@@ -152,7 +156,8 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
         // The re-hash of the same password changes no version: it must not make a concurrent admin change fail.
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "UPDATE users SET last_sign_in_at = @at, password_hash = CASE WHEN version = @version THEN COALESCE(@upgradedHash, password_hash) ELSE password_hash END "
+            "UPDATE users SET last_sign_in_at = @at, password_hash = CASE WHEN version = @version THEN COALESCE(@upgradedHash, "
+                + "password_hash) ELSE password_hash END "
                 + "WHERE username = @username",
             new
             {

@@ -1,8 +1,12 @@
+using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.Tokens;
+using Platform.Security.Tokens;
 
 namespace Gateway.Tests.Authentication;
 
@@ -32,7 +36,7 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         var token = _gateway.Identity.Mint(role: "viewer");
         using var client = _gateway.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recordings");
-        request.Headers.TryAddWithoutValidation("Authorization", string.Format(System.Globalization.CultureInfo.InvariantCulture, spelling, token));
+        request.Headers.TryAddWithoutValidation("Authorization", string.Format(CultureInfo.InvariantCulture, spelling, token));
 
         using var response = await client.SendAsync(request);
 
@@ -278,7 +282,7 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
         }
 
         gateway.Identity.Published.Remove(old);
-        var keys = gateway.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>();
+        var keys = gateway.Services.GetRequiredService<JwksKeyCache>();
         var moved = TimeSpan.Zero;
         var lastMove = DateTime.UtcNow;
         await Wait.UntilAsync(
@@ -371,7 +375,7 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
                     kid = identity.Key.Kid,
                 },
                 payload,
-                System.Text.Encoding.ASCII.GetBytes(publicKey)
+                Encoding.ASCII.GetBytes(publicKey)
             ),
             "unknown-kid" => identity.Mint(key: new TestSigningKey("never-published")),
             "real-kid-foreign-key" => identity.Mint(key: new TestSigningKey(identity.Key.Kid)),
@@ -395,9 +399,7 @@ public sealed class TokenCheckTests(FakeServicesGateway services) : IClassFixtur
     // The signed payload with one claim changed (a viewer making itself someone else), signature kept.
     private static string Tampered(string encodedPayload)
     {
-        var claims = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(
-            Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(encodedPayload)
-        )!;
+        var claims = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Base64UrlEncoder.Decode(encodedPayload))!;
         var changed = claims.ToDictionary(c => c.Key, c => (object)c.Value);
         changed["sub"] = "mallory";
         return ForgedTokens.Encode(changed);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Gateway.Authorization;
 using Gateway.Proxy;
 using Gateway.Routing;
@@ -252,7 +253,7 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
         using var client = Host.CreateAnonymousClient();
         using var request = new HttpRequestMessage(new HttpMethod(method), path)
         {
-            Content = method is "GET" or "DELETE" ? null : new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+            Content = method is "GET" or "DELETE" ? null : new StringContent("{}", Encoding.UTF8, "application/json"),
         };
         if (bearer is not null)
         {

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -96,8 +98,8 @@ public sealed class BodyLimitTests : IAsyncLifetime
         using var client = _gateway.CreateClient(Version.Parse(version));
         // A JSON body with no declared length: the sign-in limit must hold while the rate limiter reads the username.
         var json = "{\"username\":\"vera\",\"password\":\"" + new string('x', 5 * 1024) + "\"}";
-        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         if (version == "1.1")
         {

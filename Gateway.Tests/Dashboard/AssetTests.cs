@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Gateway.SecurityHeaders;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Dashboard;
@@ -67,10 +68,7 @@ public sealed partial class AssetTests
         var policy = page.Headers.GetValues("Content-Security-Policy").Single();
         Assert.Contains("script-src 'self' https://cdn.example.net;", policy, StringComparison.Ordinal);
         Assert.Contains("style-src 'self' https://cdn.example.net;", policy, StringComparison.Ordinal);
-        Assert.Equal(
-            Gateway.SecurityHeaders.SecurityHeadersMiddleware.ContentSecurityPolicy,
-            policy.Replace(" https://cdn.example.net", "", StringComparison.Ordinal)
-        );
+        Assert.Equal(SecurityHeadersMiddleware.ContentSecurityPolicy, policy.Replace(" https://cdn.example.net", "", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -85,15 +83,12 @@ public sealed partial class AssetTests
 
         var references = Integrities().Matches(html).ToList();
         Assert.Contains(references, r => r.Groups["path"].Value.StartsWith("/app/js/app.", StringComparison.Ordinal));
-        Assert.Contains(references, r => r.Groups["path"].Value.StartsWith("/app/js/session.", StringComparison.Ordinal)); // imported by app.js: preloaded
+        Assert.Contains(references, r => r.Groups["path"].Value.StartsWith("/app/js/session.", StringComparison.Ordinal)); // app.js imports it
         Assert.Contains(references, r => r.Groups["path"].Value.StartsWith("/app/css/app.", StringComparison.Ordinal));
         foreach (var reference in references)
         {
             var served = await client.GetByteArrayAsync(reference.Groups["path"].Value);
-            Assert.Equal(
-                "sha384-" + Convert.ToBase64String(System.Security.Cryptography.SHA384.HashData(served)),
-                reference.Groups["integrity"].Value
-            );
+            Assert.Equal("sha384-" + Convert.ToBase64String(SHA384.HashData(served)), reference.Groups["integrity"].Value);
         }
 
         Assert.Equal(references.Count, html.Split("crossorigin=\"anonymous\"").Length - 1);

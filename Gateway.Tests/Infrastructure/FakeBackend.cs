@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ServiceDefaults.Health;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -57,7 +58,7 @@ public sealed class FakeBackend : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        if (ServiceDefaults.Health.HealthEndpoints.IsProbe(context.Request.Path))
+        if (HealthEndpoints.IsProbe(context.Request.Path))
         {
             context.Response.StatusCode = Healthy ? 200 : 503;
             return;

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -6,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Security.Tokens;
 using Serilog.Core;
 
 namespace Gateway.Tests.Infrastructure;
@@ -93,7 +96,7 @@ public sealed class GatewayHost : IAsyncDisposable
             factory,
             certificate,
             identity,
-            all.TryGetValue("METRICS_PORT", out var metricsPort) ? int.Parse(metricsPort, System.Globalization.CultureInfo.InvariantCulture) : null
+            all.TryGetValue("METRICS_PORT", out var metricsPort) ? int.Parse(metricsPort, CultureInfo.InvariantCulture) : null
         );
         // Service URLs go through DNS discovery: until their names are resolved, a cluster has no destination and
         // requests are answered 503 (readiness says "0 of 0"). A test starts once every cluster has its replicas.
@@ -109,7 +112,7 @@ public sealed class GatewayHost : IAsyncDisposable
             identity.Clock = clock.GetUtcNow;
             // Tokens are only accepted once the keys are read: wait for that, as a real client would retry.
             await Wait.UntilAsync(
-                () => Task.FromResult(host.Services.GetRequiredService<Platform.Security.Tokens.JwksKeyCache>().Contains(identity.Key.Kid)),
+                () => Task.FromResult(host.Services.GetRequiredService<JwksKeyCache>().Contains(identity.Key.Kid)),
                 TimeSpan.FromSeconds(10),
                 "the gateway has read the test JWKS"
             );
@@ -124,7 +127,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var client = CreateAnonymousClient(version);
         if (_identity is not null)
         {
-            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _identity.Mint());
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _identity.Mint());
         }
 
         return client;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -170,7 +171,7 @@ public static class ForgedTokens
     public static string Hs256(object header, object payload, byte[] secret)
     {
         var signingInput = $"{Encode(header)}.{Encode(payload)}";
-        var signature = HMACSHA256.HashData(secret, System.Text.Encoding.ASCII.GetBytes(signingInput));
+        var signature = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(signingInput));
         return $"{signingInput}.{Base64UrlEncoder.Encode(signature)}";
     }
 }

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Monitoring;
@@ -62,7 +65,7 @@ public sealed class MetricsPortTests
         using var metricsPort = PortReservation.Reserve();
         await using var gateway = await StartAsync(auth, recordings, metricsPort);
         using var scraper = new HttpClient { BaseAddress = gateway.MetricsUrl };
-        scraper.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", gateway.Identity.Mint());
+        scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", gateway.Identity.Mint());
 
         using var response = await scraper.GetAsync(path);
 
@@ -93,10 +96,7 @@ public sealed class MetricsPortTests
         await using var recordings = await FakeBackend.StartAsync();
         await using var gateway = await GatewayHost.StartAsync(Backends(auth, recordings));
 
-        var addresses = gateway
-            .Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!
-            .Addresses;
+        var addresses = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         Assert.Equal(2, addresses.Count);
         Assert.Null(gateway.MetricsUrl);
     }

@@ -1,9 +1,13 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
+using Gateway.RateLimiting;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Platform.Security.SignIn;
 
 namespace Gateway.Tests.RateLimiting;
 
@@ -282,11 +286,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         using var client = _gateway.CreateAnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
         {
-            Content = new StringContent(
-                string.Format(System.Globalization.CultureInfo.InvariantCulture, bodyFormat, "Victim"),
-                System.Text.Encoding.UTF8,
-                "application/json"
-            ),
+            Content = new StringContent(string.Format(CultureInfo.InvariantCulture, bodyFormat, "Victim"), Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("X-Forwarded-For", "203.0.113.50");
         using var response = await client.SendAsync(request);
@@ -333,7 +333,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(19, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
     }
 
-    private const int SignInSlowdownFree = Gateway.RateLimiting.SignInSlowdown.FreeFailures;
+    private const int SignInSlowdownFree = SignInSlowdown.FreeFailures;
 
     [Fact]
     public async Task WhileAUsernameIsUnderAttack_ItsOwnersDevice_StillSignsIn()
@@ -371,8 +371,8 @@ public sealed class RateLimitTests : IAsyncLifetime
             "an-access-token" => identity.Mint(subject: "vera"),
             "expired" => identity.Mint(
                 subject: "vera",
-                audience: Platform.Security.SignIn.DeviceTokens.Audience,
-                type: Platform.Security.SignIn.DeviceTokens.TokenType,
+                audience: DeviceTokens.Audience,
+                type: DeviceTokens.TokenType,
                 now: _time.GetUtcNow().AddDays(-100),
                 lifetime: TimeSpan.FromDays(90)
             ),
@@ -388,7 +388,7 @@ public sealed class RateLimitTests : IAsyncLifetime
     public async Task ADevicesFailures_UseUpItsOwnBudget_ThenItsCookieNoLongerCounts()
     {
         var device = DeviceToken("vera");
-        for (var i = 1; i <= Platform.Security.SignIn.DeviceTokens.FailureBudget; i++)
+        for (var i = 1; i <= DeviceTokens.FailureBudget; i++)
         {
             using var failed = await LoginAsync("198.51.100.30", "vera", "mistyped-" + i, device: device);
             Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
@@ -415,8 +415,8 @@ public sealed class RateLimitTests : IAsyncLifetime
     private string DeviceToken(string username) =>
         _gateway.Identity.Mint(
             subject: username,
-            audience: Platform.Security.SignIn.DeviceTokens.Audience,
-            type: Platform.Security.SignIn.DeviceTokens.TokenType,
+            audience: DeviceTokens.Audience,
+            type: DeviceTokens.TokenType,
             now: _time.GetUtcNow(),
             lifetime: TimeSpan.FromDays(90)
         );
@@ -441,7 +441,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromSeconds(1), shed.Headers.RetryAfter?.Delta);
         Assert.Single(_backend.Requests); // the second never reached the AuthService
 
-        _time.Advance(Gateway.RateLimiting.RateLimitingMiddleware.BusyShedding);
+        _time.Advance(RateLimitingMiddleware.BusyShedding);
         using var later = await LoginAsync("203.0.113.3", "walter", "some-password-2");
         Assert.Equal(HttpStatusCode.OK, later.StatusCode);
     }
@@ -465,13 +465,13 @@ public sealed class RateLimitTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             if (i % 2 == 1)
             {
-                _time.Advance(Gateway.RateLimiting.RateLimitingMiddleware.BusyShedding);
+                _time.Advance(RateLimitingMiddleware.BusyShedding);
             }
         }
 
         Assert.True(_backend.Requests.Count >= 6, "the AuthService itself refused several");
         busy = false;
-        _time.Advance(Gateway.RateLimiting.RateLimitingMiddleware.BusyShedding);
+        _time.Advance(RateLimitingMiddleware.BusyShedding);
         using var signIn = await LoginAsync("203.0.113.50", "vera", "some-password-1");
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
         Assert.Contains("r=4", Header(signIn, "RateLimit"), StringComparison.Ordinal); // only this one counted
@@ -514,11 +514,11 @@ public sealed class RateLimitTests : IAsyncLifetime
     [Fact]
     public void GrowingDelay_IsCappedAtFifteenMinutes()
     {
-        Assert.Equal(TimeSpan.Zero, Gateway.RateLimiting.SignInSlowdown.DelayAfter(5));
-        Assert.Equal(TimeSpan.FromSeconds(2), Gateway.RateLimiting.SignInSlowdown.DelayAfter(6));
-        Assert.Equal(TimeSpan.FromSeconds(512), Gateway.RateLimiting.SignInSlowdown.DelayAfter(14));
-        Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.SignInSlowdown.DelayAfter(15));
-        Assert.Equal(TimeSpan.FromMinutes(15), Gateway.RateLimiting.SignInSlowdown.DelayAfter(500));
+        Assert.Equal(TimeSpan.Zero, SignInSlowdown.DelayAfter(5));
+        Assert.Equal(TimeSpan.FromSeconds(2), SignInSlowdown.DelayAfter(6));
+        Assert.Equal(TimeSpan.FromSeconds(512), SignInSlowdown.DelayAfter(14));
+        Assert.Equal(TimeSpan.FromMinutes(15), SignInSlowdown.DelayAfter(15));
+        Assert.Equal(TimeSpan.FromMinutes(15), SignInSlowdown.DelayAfter(500));
     }
 
     private async Task<HttpResponseMessage> LoginAsync(

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tls.SessionTickets;
@@ -152,7 +153,7 @@ public sealed partial class SharedTicketKeyTests
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null };
         using var client = new HttpClient(handler);
         using var ready = await client.GetAsync(new Uri(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{port}/health/ready")));
-        var check = (await ready.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("checks").GetProperty("tls-session-tickets");
+        var check = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("tls-session-tickets");
         return (check.GetProperty("status").GetString()!, check.GetProperty("description").GetString()!);
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Gateway.Authorization;
 using Gateway.Configuration;
 using Gateway.Routing;
+using Platform.Security.Tokens;
 using Yarp.ReverseProxy;
 
 namespace Gateway.ApiDocs;
@@ -188,7 +189,7 @@ internal sealed partial class PublicApiDocument(
                     {
                         ["type"] = "apiKey",
                         ["in"] = "cookie",
-                        ["name"] = Platform.Security.Tokens.TokenConventions.SessionCookie,
+                        ["name"] = TokenConventions.SessionCookie,
                         ["description"] = "The session cookie a browser gets at sign-in.",
                     },
                 },

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
@@ -146,13 +147,13 @@ internal sealed partial class DashboardAssets
 
         File.WriteAllText(
             Path.Combine(destination, ManifestFile),
-            System.Text.Json.JsonSerializer.Serialize(new SortedDictionary<string, string>(hashed, StringComparer.Ordinal))
+            JsonSerializer.Serialize(new SortedDictionary<string, string>(hashed, StringComparer.Ordinal))
         );
     }
 
     private static (Dictionary<string, string> Hashed, Dictionary<string, Asset> Assets) Load(string built, string manifest)
     {
-        var hashed = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(manifest))!;
+        var hashed = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(manifest))!;
         var assets = hashed.Values.ToDictionary(
             name => name,
             name => new Asset(

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
+using Platform.Security.Tokens;
 
 namespace Gateway.Dashboard;
 
@@ -149,7 +150,7 @@ internal sealed class DashboardSignInRedirect : IAuthorizationMiddlewareResultHa
         if (
             authorizeResult.Challenged
             && context.GetEndpoint()?.Metadata.GetMetadata<DashboardFile>() is not null
-            && !context.Items.ContainsKey(Platform.Security.Tokens.PlatformAuthentication.NoKeysYetItem)
+            && !context.Items.ContainsKey(PlatformAuthentication.NoKeysYetItem)
             && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
         )
         {

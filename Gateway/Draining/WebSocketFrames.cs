@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 
 namespace Gateway.Draining;
 
@@ -80,7 +81,7 @@ internal sealed class WebSocketFrames
     /// <summary>An unmasked (server-to-client) Close frame with status 1001 "going away".</summary>
     public static byte[] GoingAway(string reason)
     {
-        var text = System.Text.Encoding.UTF8.GetBytes(reason);
+        var text = Encoding.UTF8.GetBytes(reason);
         var frame = new byte[4 + text.Length];
         frame[0] = 0x80 | CloseOpcode; // FIN, Close
         frame[1] = (byte)(2 + text.Length);

@@ -1,4 +1,5 @@
 using Gateway.Cors;
+using Microsoft.AspNetCore.Http.Features;
 using Platform.Security.Tokens;
 using ServiceDefaults.Http;
 
@@ -50,11 +51,7 @@ internal sealed class OriginCheckMiddleware(RequestDelegate next, OriginPolicy o
         context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase)
         || (
             HttpMethods.IsConnect(context.Request.Method)
-            && string.Equals(
-                context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>()?.Protocol,
-                "websocket",
-                StringComparison.OrdinalIgnoreCase
-            )
+            && string.Equals(context.Features.Get<IHttpExtendedConnectFeature>()?.Protocol, "websocket", StringComparison.OrdinalIgnoreCase)
         );
 }
 

@@ -1,6 +1,8 @@
 using Gateway.Configuration;
 using Gateway.Routing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Trace;
+using Platform.Security.InternalTls;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
@@ -31,7 +33,7 @@ internal static class ProxyExtensions
     {
         services.AddSingleton<IForwarderHttpClientFactory>(provider => new GatewayHttpClientFactory(
             telemetryExported,
-            provider.GetService<Platform.Security.InternalTls.InternalCertificates>()
+            provider.GetService<InternalCertificates>()
         ));
         services
             .AddReverseProxy()
@@ -67,7 +69,7 @@ internal static class ProxyExtensions
         foreach (var cluster in new[] { GatewayRoutes.AuthCluster, GatewayRoutes.RecordingsCluster })
         {
             health.Add(
-                new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                new HealthCheckRegistration(
                     cluster,
                     provider => new ClusterHealthCheck(provider.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>(), cluster),
                     failureStatus: null,

@@ -1,3 +1,4 @@
+using Microsoft.IdentityModel.Tokens;
 using Platform.Security.SignIn;
 using Platform.Security.Tokens;
 
@@ -9,7 +10,7 @@ namespace Gateway.RateLimiting;
 /// </summary>
 internal sealed class KnownDevices(JwksKeyCache keys, TimeProvider time)
 {
-    private readonly Microsoft.IdentityModel.Tokens.TokenValidationParameters _parameters = DeviceTokens.ValidationParameters(keys.KeysFor, time);
+    private readonly TokenValidationParameters _parameters = DeviceTokens.ValidationParameters(keys.KeysFor, time);
 
     /// <returns>The device's id, or null when the cookie is not a valid device token for <paramref name="username"/>.</returns>
     public Task<string?> RecognizeAsync(string? cookie, string username) => DeviceTokens.RecognizeAsync(cookie, username, _parameters);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Security.SignIn;
 using Platform.Security.Tokens;
 using ServiceDefaults.Http;
@@ -211,9 +212,7 @@ internal static class RateLimitingExtensions
         {
             services.AddSingleton<RedisRateLimitStore>();
             services.AddSingleton<IRateLimitStore>(provider => provider.GetRequiredService<RedisRateLimitStore>());
-            services
-                .AddHealthChecks()
-                .AddCheck<SharedRateLimitsHealthCheck>("rate-limits", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+            services.AddHealthChecks().AddCheck<SharedRateLimitsHealthCheck>("rate-limits", HealthStatus.Degraded);
         }
         else
         {
@@ -246,16 +245,10 @@ internal static class RateLimitingExtensions
 }
 
 /// <summary>Degraded (still 200) while Redis does not answer and this gateway counts alone.</summary>
-internal sealed class SharedRateLimitsHealthCheck(RedisRateLimitStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+internal sealed class SharedRateLimitsHealthCheck(RedisRateLimitStore store) : IHealthCheck
 {
-    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
-        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context,
-        CancellationToken cancellationToken = default
-    ) =>
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         await store.CheckAsync()
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("shared")
-            : new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult(
-                context.Registration.FailureStatus,
-                "counting alone: Redis does not answer"
-            );
+            ? HealthCheckResult.Healthy("shared")
+            : new HealthCheckResult(context.Registration.FailureStatus, "counting alone: Redis does not answer");
 }

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Platform.Security.Tls;
 
 namespace Gateway.Tls;
@@ -54,7 +55,9 @@ internal sealed partial class CertificateStore : IDisposable
     /// <summary>True when returning clients can resume their TLS sessions (the cipher rules are OpenSSL's).</summary>
     public bool ResumptionEnabled => _cipherPolicy is null;
 
-    /// <summary>TLS options for one handshake: the current certificate, TLS 1.2/1.3, intermediate ciphers (by OpenSSL's configuration or by policy).</summary>
+    /// <summary>
+    /// TLS options for one handshake: the current certificate, TLS 1.2/1.3, intermediate ciphers (by OpenSSL's configuration or by policy).
+    /// </summary>
     public SslServerAuthenticationOptions CreateServerOptions() =>
         new()
         {
@@ -63,7 +66,7 @@ internal sealed partial class CertificateStore : IDisposable
             CipherSuitesPolicy = _cipherPolicy,
             ApplicationProtocols = Protocols,
             ClientCertificateRequired = false,
-            CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
 
     private void Reload()
@@ -98,7 +101,9 @@ internal sealed partial class CertificateStore : IDisposable
 
     [LoggerMessage(
         Level = LogLevel.Warning,
-        Message = "TLS session resumption off: OpenSSL's configuration (OPENSSL_CONF={OpenSslConf}) does not restrict the cipher suites, so .NET's cipher policy does, and .NET then keeps no TLS session cache. Start the gateway with OPENSSL_CONF naming Tls/openssl.cnf (deploy/run.sh and the image do)."
+        Message = "TLS session resumption off: OpenSSL's configuration (OPENSSL_CONF={OpenSslConf}) does not restrict the cipher suites, "
+            + "so .NET's cipher policy does, and .NET then keeps no TLS session cache. "
+            + "Start the gateway with OPENSSL_CONF naming Tls/openssl.cnf (deploy/run.sh and the image do)."
     )]
     private partial void LogResumptionOff(string openSslConf);
 

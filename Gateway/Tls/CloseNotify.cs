@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
@@ -29,7 +30,7 @@ internal static class CloseNotify
                                 or InvalidOperationException
                                 or NotSupportedException
                                 or TimeoutException
-                                or System.Security.Authentication.AuthenticationException
+                                or AuthenticationException
                     )
                 {
                     // The peer is already gone (or will not read): nothing more to tell it.

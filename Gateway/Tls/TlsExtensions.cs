@@ -3,6 +3,7 @@ using Gateway.Tls.SessionTickets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Security.Tls;
 
 namespace Gateway.Tls;
@@ -35,9 +36,7 @@ internal static class TlsExtensions
                 services.GetRequiredService<ILogger<SharedTicketKeys>>()
             ));
             builder.Services.AddHostedService(services => services.GetRequiredService<SharedTicketKeys>());
-            builder
-                .Services.AddHealthChecks()
-                .AddCheck<SharedTicketKeysHealthCheck>("tls-session-tickets", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+            builder.Services.AddHealthChecks().AddCheck<SharedTicketKeysHealthCheck>("tls-session-tickets", HealthStatus.Degraded);
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -108,7 +108,8 @@ public sealed partial class InternalCertificates : IDisposable
         if (!Chains(certificate, authorities, purpose: null, out var status))
         {
             problem =
-                $"{InternalTlsSettings.CertificateVariable} ({certificate.Subject}) is not a valid certificate of {InternalTlsSettings.AuthorityVariable}: {status}";
+                $"{InternalTlsSettings.CertificateVariable} ({certificate.Subject}) is not a valid certificate of "
+                + $"{InternalTlsSettings.AuthorityVariable}: {status}";
             certificate.Dispose();
             return null;
         }

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -96,5 +97,5 @@ internal sealed partial class PlatformClientsOnly(RequestDelegate next, ILogger<
         Level = LogLevel.Warning,
         Message = "Internal TLS: refused a {Method} request from {RemoteAddress} that presented no certificate of the deployment CA"
     )]
-    private partial void LogRefused(System.Net.IPAddress? remoteAddress, string method);
+    private partial void LogRefused(IPAddress? remoteAddress, string method);
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 using Platform.Security.Tls;
 using ServiceDefaults.Configuration;
@@ -120,10 +122,10 @@ public sealed record InternalTlsSettings(string AuthorityPath, string Certificat
 
         try
         {
-            var addresses = System.Net.Dns.GetHostAddresses(url.DnsSafeHost);
-            return addresses.Length > 0 && addresses.All(System.Net.IPAddress.IsLoopback);
+            var addresses = Dns.GetHostAddresses(url.DnsSafeHost);
+            return addresses.Length > 0 && addresses.All(IPAddress.IsLoopback);
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (SocketException)
         {
             return false;
         }
@@ -131,5 +133,5 @@ public sealed record InternalTlsSettings(string AuthorityPath, string Certificat
 
     private static bool IsLoopback(string host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
-        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 }

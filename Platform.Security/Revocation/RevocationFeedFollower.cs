@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -97,7 +98,7 @@ public sealed partial class RevocationFeedFollower(
                 await PollAsync(stoppingToken);
             }
             catch (Exception ex)
-                when (ex is HttpRequestException or System.Text.Json.JsonException or InvalidOperationException
+                when (ex is HttpRequestException or JsonException or InvalidOperationException
                     || (ex is TaskCanceledException && !stoppingToken.IsCancellationRequested)
                 )
             {
@@ -118,13 +119,16 @@ public sealed partial class RevocationFeedFollower(
 
     [LoggerMessage(
         Level = LogLevel.Warning,
-        Message = "Cannot read the revocation feed {FeedUrl} ({Failures} failed polls): {Reason}. Revoked sessions stay usable until their tokens expire."
+        Message = "Cannot read the revocation feed {FeedUrl} ({Failures} failed polls): {Reason}. "
+            + "Revoked sessions stay usable until their tokens expire."
     )]
     private partial void LogFailed(Uri feedUrl, int failures, string reason);
 
     [LoggerMessage(
         Level = LogLevel.Warning,
-        Message = "The revocation feed {FeedUrl} started over (cursor {Cursor}, feed at {Head}, or a new epoch: its database restored or revoke-all run); reading it again from the start"
+        Message = "The revocation feed {FeedUrl} started over (cursor {Cursor}, feed at {Head}, "
+            + "or a new epoch: its database restored or revoke-all run); "
+            + "reading it again from the start"
     )]
     private partial void LogStartedOver(Uri feedUrl, long cursor, long head);
 
@@ -136,6 +140,6 @@ internal sealed record FeedSession(string Sid, DateTimeOffset ExpiresAt);
 
 internal sealed record FeedBatch(long Cursor, IReadOnlyList<FeedSession> Sessions, DateTimeOffset? RevokedBefore, long? Head, string? Epoch);
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(FeedBatch))]
 internal sealed partial class FeedJsonContext : JsonSerializerContext;

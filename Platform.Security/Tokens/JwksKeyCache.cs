@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
@@ -97,7 +98,7 @@ public sealed partial class JwksKeyCache(IHttpClientFactory httpClients, JwksOpt
             return true;
         }
         catch (Exception ex)
-            when (ex is HttpRequestException or ArgumentException or System.Text.Json.JsonException
+            when (ex is HttpRequestException or ArgumentException or JsonException
                 || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
             )
         {

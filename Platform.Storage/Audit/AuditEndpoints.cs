@@ -9,7 +9,10 @@ namespace Platform.Storage.Audit;
 
 public static class AuditEndpoints
 {
-    /// <summary><c>GET {path}?limit=&amp;cursor=&amp;action=</c>: the audit, newest first (only one action's entries when given), for the given policy (admins).</summary>
+    /// <summary>
+    /// <c>GET {path}?limit=&amp;cursor=&amp;action=</c>: the audit, newest first (only one action's entries when given), for the given policy
+    /// (admins).
+    /// </summary>
     public static RouteHandlerBuilder MapAuditLog(this IEndpointRouteBuilder app, string path, string policy) =>
         app.MapGet(
                 path,

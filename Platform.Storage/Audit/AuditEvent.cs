@@ -18,7 +18,7 @@ public sealed record AuditEntry(string Action, string? Actor, string? Target, st
 /// <summary>A page of the audit, newest first, and the cursor for the next (older) page.</summary>
 public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? NextCursor);
 
-/// <summary>An append-only audit trail, kept for AUDIT_RETENTION_DAYS. SQLite now; PostgreSQL implements the same for several machines.</summary>
+/// <summary>An append-only audit trail, kept for AUDIT_RETENTION_DAYS, in the service's database (SQLite or PostgreSQL).</summary>
 public interface IAuditLog
 {
     Task WriteAsync(

@@ -14,7 +14,8 @@ public static class AuditMigrations
 public sealed class AuditLog(ServiceDatabase database, TimeProvider time) : IAuditLog
 {
     private const string Insert =
-        "INSERT INTO audit (at, action, actor, target, client_ip, outcome, detail) VALUES (@At, @Action, @Actor, @Target, @ClientIp, @Outcome, @Detail)";
+        "INSERT INTO audit (at, action, actor, target, client_ip, outcome, detail) VALUES (@At, @Action, @Actor, @Target, @ClientIp, "
+        + "@Outcome, @Detail)";
 
     public Task WriteAsync(
         string action,

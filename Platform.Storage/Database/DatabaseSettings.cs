@@ -74,8 +74,10 @@ public sealed record DatabaseSettings(string DataDirectory, string? PostgresConn
                 }
                 else
                 {
+                    var unknownValue = name.Equals("sslmode", StringComparison.OrdinalIgnoreCase) ? $" with the unknown value \"{setting}\"" : "";
                     problem =
-                        $"has the query parameter \"{name}\"{(name.Equals("sslmode", StringComparison.OrdinalIgnoreCase) ? $" with the unknown value \"{setting}\"" : "")}; only sslmode (disable, allow, prefer, require, verify-ca, verify-full) is read.";
+                        $"has the query parameter \"{name}\"{unknownValue}; "
+                        + "only sslmode (disable, allow, prefer, require, verify-ca, verify-full) is read.";
                     return null;
                 }
             }

@@ -56,8 +56,8 @@ public abstract partial class ServiceDatabase : IAsyncDisposable
             }
 
             _postgres = builder.Build();
-            Description =
-                $"PostgreSQL {builder.ConnectionStringBuilder.Host}:{builder.ConnectionStringBuilder.Port}/{builder.ConnectionStringBuilder.Database}, schema {name}";
+            var connection = builder.ConnectionStringBuilder;
+            Description = $"PostgreSQL {connection.Host}:{connection.Port}/{connection.Database}, schema {name}";
         }
         else
         {

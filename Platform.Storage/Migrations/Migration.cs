@@ -59,7 +59,8 @@ public sealed partial record Migration(string Component, int Version, string Nam
             )
             {
                 throw new InvalidOperationException(
-                    $"The {component} migration {step.Key:D4} must be one file for both engines, or one for each: found {string.Join(", ", step.Select(file => file.Resource[prefix.Length..]))}."
+                    $"The {component} migration {step.Key:D4} must be one file for both engines, or one for each: "
+                        + $"found {string.Join(", ", step.Select(file => file.Resource[prefix.Length..]))}."
                 );
             }
 

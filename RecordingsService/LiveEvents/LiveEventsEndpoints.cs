@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Security.Tokens;
+using ServiceDefaults.Hosting;
 using ServiceDefaults.Networking;
 
 namespace RecordingsService.LiveEvents;
@@ -23,7 +24,7 @@ internal static class LiveEventsEndpoints
                     HttpContext context,
                     ClaimsPrincipal user,
                     LiveEventHub hub,
-                    ServiceDefaults.Hosting.GracefulDrain drain
+                    GracefulDrain drain
                 ) =>
                 {
                     if (!context.WebSockets.IsWebSocketRequest)
@@ -40,12 +41,7 @@ internal static class LiveEventsEndpoints
                     {
                         if (
                             sinceValue.Count != 1
-                            || !DateTimeOffset.TryParse(
-                                sinceValue[0],
-                                CultureInfo.InvariantCulture,
-                                System.Globalization.DateTimeStyles.AssumeUniversal,
-                                out var parsed
-                            )
+                            || !DateTimeOffset.TryParse(sinceValue[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
                             || parsed.Year < 2000
                             || parsed.Year > 9000
                         )

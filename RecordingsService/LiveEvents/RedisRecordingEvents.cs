@@ -241,7 +241,8 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
 
     [LoggerMessage(
         Level = LogLevel.Warning,
-        Message = "Live events: Redis is away ({Reason}); this replica's changes go to its own dashboards until it is back, then every dashboard catches up"
+        Message = "Live events: Redis is away ({Reason}); "
+            + "this replica's changes go to its own dashboards until it is back, then every dashboard catches up"
     )]
     private partial void LogGapBegins(string reason);
 

@@ -1,6 +1,6 @@
 namespace RecordingsService.Recordings;
 
-/// <summary>Recordings. SQLite now; PostgreSQL implements the same for several machines.</summary>
+/// <summary>Recordings. In the service's database (SQLite or PostgreSQL).</summary>
 public interface IRecordingStore
 {
     /// <summary>

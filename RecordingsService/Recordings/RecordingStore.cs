@@ -11,7 +11,8 @@ internal sealed class RecordingStore(RecordingsDatabase database) : IRecordingSt
 
     // Keeps what the newer callback does not say (a final callback may omit the start time, say).
     private const string Upsert = $"""
-        INSERT INTO recordings (sid, account_sid, call_sid, status, status_rank, duration_seconds, channels, source, start_time, sort_at, created_at, updated_at, error_code)
+        INSERT INTO recordings (sid, account_sid, call_sid, status, status_rank, duration_seconds, channels, source, start_time, sort_at,
+            created_at, updated_at, error_code)
         VALUES (@Sid, @AccountSid, @CallSid, @Status, @Rank, @DurationSeconds, @Channels, @Source, @StartTime, @SortAt, @Now, @Now, @ErrorCode)
         ON CONFLICT (sid) DO UPDATE SET
             status = excluded.status,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using RecordingsService.Recordings;
 
@@ -9,16 +10,16 @@ namespace RecordingsService.Webhooks;
 /// the signature covers every field as sent, and validates it with <see cref="RecordingCallback"/>.
 /// </summary>
 public sealed record RecordingCallbackForm(
-    [property: System.Text.Json.Serialization.JsonPropertyName("AccountSid")] string AccountSid,
-    [property: System.Text.Json.Serialization.JsonPropertyName("CallSid")] string CallSid,
-    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingSid")] string RecordingSid,
-    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingStatus")] string RecordingStatus,
-    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingUrl")] string? RecordingUrl,
-    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingDuration")] int? RecordingDuration,
-    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingChannels")] int? RecordingChannels,
-    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingSource")] string? RecordingSource,
-    [property: System.Text.Json.Serialization.JsonPropertyName("RecordingStartTime")] string? RecordingStartTime,
-    [property: System.Text.Json.Serialization.JsonPropertyName("ErrorCode")] int? ErrorCode
+    [property: JsonPropertyName("AccountSid")] string AccountSid,
+    [property: JsonPropertyName("CallSid")] string CallSid,
+    [property: JsonPropertyName("RecordingSid")] string RecordingSid,
+    [property: JsonPropertyName("RecordingStatus")] string RecordingStatus,
+    [property: JsonPropertyName("RecordingUrl")] string? RecordingUrl,
+    [property: JsonPropertyName("RecordingDuration")] int? RecordingDuration,
+    [property: JsonPropertyName("RecordingChannels")] int? RecordingChannels,
+    [property: JsonPropertyName("RecordingSource")] string? RecordingSource,
+    [property: JsonPropertyName("RecordingStartTime")] string? RecordingStartTime,
+    [property: JsonPropertyName("ErrorCode")] int? ErrorCode
 );
 
 /// <summary>The fields of Twilio's recording status callback, validated.</summary>

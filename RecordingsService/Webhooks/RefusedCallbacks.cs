@@ -1,6 +1,7 @@
 using Platform.Storage;
 using Platform.Storage.Audit;
 using RecordingsService.Audit;
+using ServiceDefaults.Alerts;
 using ServiceDefaults.Networking;
 
 namespace RecordingsService.Webhooks;
@@ -8,15 +9,16 @@ namespace RecordingsService.Webhooks;
 /// <summary>
 /// Refused callbacks are counted, not written one by one: every refusal counts in the metric at once, and once a
 /// minute each (source, reason) pair of the minute becomes one audit entry ("37 refused: wrong-signature"), all written
-/// in one transaction, and a warning (for the 20 largest; one line sums up the rest). So a flood of junk callbacks costs no durable write each and never competes with real ones for the
-/// database's single writer. At most <see cref="Capacity"/> pairs are kept per minute; beyond that the rest are
-/// counted under the source "(many sources)". A minute with <see cref="BurstThreshold"/> or more refused (403) callbacks
-/// is a burst: one <c>callback-alert</c> entry and one alert (metric, alert webhook) naming its largest sources.
+/// in one transaction, and a warning (for the 20 largest; one line sums up the rest). So a flood of junk callbacks
+/// costs no durable write each and never competes with real ones for the database's single writer. At most
+/// <see cref="Capacity"/> pairs are kept per minute; beyond that the rest are counted under the source "(many sources)".
+/// A minute with <see cref="BurstThreshold"/> or more refused (403) callbacks is a burst: one
+/// <c>callback-alert</c> entry and one alert (metric, alert webhook) naming its largest sources.
 /// </summary>
 public sealed partial class RefusedCallbacks(
     IAuditLog audit,
     WebhookMetrics metrics,
-    ServiceDefaults.Alerts.Alerts alerts,
+    AlertSender alerts,
     TimeProvider time,
     ILogger<RefusedCallbacks> logger
 ) : MinuteAudit(time)
@@ -65,7 +67,8 @@ public sealed partial class RefusedCallbacks(
         var refused = entries.Where(e => e.Key.Outcome == "refused").ToList();
         var burst =
             refused.Sum(e => e.Value) >= BurstThreshold
-                ? $"{refused.Sum(e => e.Value)} refused recording callbacks in the minute to {until:u}, from {string.Join(", ", refused.GroupBy(e => e.Key.Source).Take(5).Select(g => $"{g.Key} ({g.Sum(e => e.Value)})"))}"
+                ? $"{refused.Sum(e => e.Value)} refused recording callbacks in the minute to {until:u}, from "
+                    + string.Join(", ", refused.GroupBy(e => e.Key.Source).Take(5).Select(g => $"{g.Key} ({g.Sum(e => e.Value)})"))
                 : null;
         try
         {

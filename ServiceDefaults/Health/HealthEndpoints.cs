@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -64,10 +65,7 @@ public sealed record HealthCheckState(string Status, string? Description);
 
 public sealed record ReadinessStatus(string Status, IReadOnlyDictionary<string, HealthCheckState> Checks);
 
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(
-    JsonSerializerDefaults.Web,
-    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
-)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(HealthStatus))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(ReadinessStatus))]
-internal sealed partial class HealthJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(HealthStatus))]
+[JsonSerializable(typeof(ReadinessStatus))]
+internal sealed partial class HealthJsonContext : JsonSerializerContext;

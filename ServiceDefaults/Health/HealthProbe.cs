@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace ServiceDefaults.Health;
@@ -48,13 +49,7 @@ public static class HealthProbe
             return response.IsSuccessStatusCode ? 0 : 1;
         }
         catch (Exception ex)
-            when (ex
-                    is HttpRequestException
-                        or TaskCanceledException
-                        or IOException
-                        or UnauthorizedAccessException
-                        or System.Security.Cryptography.CryptographicException
-            )
+            when (ex is HttpRequestException or TaskCanceledException or IOException or UnauthorizedAccessException or CryptographicException)
         {
             await output.WriteLineAsync($"{target}: {ex.Message}");
             return 1;

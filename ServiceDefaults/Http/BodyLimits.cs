@@ -6,7 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ServiceDefaults.Http;
 
-/// <summary>An endpoint's request body limit. Routing applies it (<see cref="IRequestSizeLimitMetadata"/>) as soon as the endpoint is matched, before anything can read the body.</summary>
+/// <summary>
+/// An endpoint's request body limit. Routing applies it (<see cref="IRequestSizeLimitMetadata"/>) as soon as the endpoint is matched, before
+/// anything can read the body.
+/// </summary>
 public sealed record BodyLimit(long Bytes) : IRequestSizeLimitMetadata
 {
     long? IRequestSizeLimitMetadata.MaxRequestBodySize => Bytes;

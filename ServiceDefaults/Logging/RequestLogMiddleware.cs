@@ -58,7 +58,8 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, Serilog.ILogger
                 : Unnamed
             : Anonymous;
         var address = context.Connection.RemoteIpAddress is { } ip ? new ScalarValue(ip.ToString()) : NoAddress;
-        var properties = new Dictionary<string, LogEventPropertyValue>(capacity: 12) // room for what enrichers add (service, source, request and connection ids)
+        // Capacity leaves room for what enrichers add (service, source, request and connection ids).
+        var properties = new Dictionary<string, LogEventPropertyValue>(capacity: 12)
         {
             ["RequestMethod"] = new ScalarValue(context.Request.Method),
             ["RequestPath"] = new ScalarValue(context.Request.Path.Value ?? "/"),

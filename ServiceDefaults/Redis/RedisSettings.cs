@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using ServiceDefaults.Configuration;
 using StackExchange.Redis;
 
@@ -17,7 +18,7 @@ public sealed record RedisSettings(ConfigurationOptions Options)
 
     /// <summary>Where, for logs: never the password.</summary>
     public string Description =>
-        string.Join(",", Options.EndPoints.Select(e => e is System.Net.DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : e.ToString()))
+        string.Join(",", Options.EndPoints.Select(e => e is DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : e.ToString()))
         + (Options.Ssl ? " (TLS)" : "")
         + $" db {Options.DefaultDatabase ?? 0}";
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Auth;
@@ -95,7 +96,7 @@ public sealed class AdminSeedTests
             Assert.Equal(HttpStatusCode.Unauthorized, seeded.StatusCode);
             var other = await second.SignInAsync("ops", OtherAdminPassword);
             using var users = await second.SendAsync(HttpMethod.Get, "/api/users", other.AccessToken);
-            var names = (await users.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>())
+            var names = (await users.Content.ReadFromJsonAsync<JsonElement>())
                 .EnumerateArray()
                 .Select(user => user.GetProperty("username").GetString());
             Assert.Equal(["ops"], names);

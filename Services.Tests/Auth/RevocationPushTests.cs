@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
 using Platform.Security.Revocation;
@@ -58,6 +59,6 @@ public sealed class RevocationPushTests
         await recordings.StartAsync();
         using var client = recordings.Client();
         using var stored = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(RecordingsHost.NewRecordingSid())));
-        Assert.Equal(System.Net.HttpStatusCode.NoContent, stored.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
     }
 }

@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Web;
+using AuthService.Audit;
 using Services.Tests.Infrastructure;
 using TestSupport;
 
@@ -40,7 +43,7 @@ public sealed class SecondFactorTests : IAsyncLifetime
         Assert.Equal("otpauth", uri.Scheme);
         Assert.Equal("totp", uri.Host);
         Assert.EndsWith(":bob", Uri.UnescapeDataString(uri.AbsolutePath), StringComparison.Ordinal);
-        var query = System.Web.HttpUtility.ParseQueryString(uri.Query);
+        var query = HttpUtility.ParseQueryString(uri.Query);
         Assert.Equal(secret, query["secret"]);
         Assert.Equal("SHA1", query["algorithm"]);
         Assert.Equal("6", query["digits"]);
@@ -271,7 +274,7 @@ public sealed class SecondFactorTests : IAsyncLifetime
 
         await ConfirmAsync(bob.AccessToken, secret);
         _host.Time.Advance(TimeSpan.FromSeconds(30));
-        for (var i = 0; i < AuthService.Audit.SignInMonitor.WarningThreshold; i++)
+        for (var i = 0; i < SignInMonitor.WarningThreshold; i++)
         {
             using var wrong = await _host.SendAsync(HttpMethod.Delete, "/api/auth/mfa/totp", bob.AccessToken, new { code = WrongCode(secret) });
             Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
@@ -285,7 +288,7 @@ public sealed class SecondFactorTests : IAsyncLifetime
             && e.GetProperty("detail").GetString() == "wrong-code (confirm)"
         );
         Assert.Equal(
-            AuthService.Audit.SignInMonitor.WarningThreshold,
+            SignInMonitor.WarningThreshold,
             audit.Count(e =>
                 e.GetProperty("action").GetString() == "mfa-code"
                 && e.GetProperty("target").GetString() == "bob"
@@ -495,10 +498,7 @@ public sealed class SecondFactorTests : IAsyncLifetime
     {
         var now = _host.Time.GetUtcNow();
         var valid = new[] { -30, 0, 30 }.Select(s => TotpCalculator.Code(secret, now.AddSeconds(s))).ToHashSet();
-        return Enumerable
-            .Range(0, 1000)
-            .Select(i => i.ToString("000000", System.Globalization.CultureInfo.InvariantCulture))
-            .First(c => !valid.Contains(c));
+        return Enumerable.Range(0, 1000).Select(i => i.ToString("000000", CultureInfo.InvariantCulture)).First(c => !valid.Contains(c));
     }
 
     private static string Spaced(string code) => code[..3] + " " + code[3..];

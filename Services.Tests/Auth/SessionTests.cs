@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Auth;
@@ -19,7 +20,7 @@ public sealed class SessionTests : IAsyncLifetime
 
         using var first = await _host.RefreshAsync(signIn.RefreshToken);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        var pair = await first.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>();
+        var pair = await first.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>();
         var newRefresh = pair!["refresh_token"].GetString()!;
         Assert.NotEqual(signIn.RefreshToken, newRefresh);
         Assert.Equal(signIn.SessionId, Jwt.Payload(pair["access_token"].GetString()!).GetProperty("sid").GetString());
@@ -32,7 +33,7 @@ public sealed class SessionTests : IAsyncLifetime
     {
         var signIn = await _host.SignInAsync();
         using var rotated = await _host.RefreshAsync(signIn.RefreshToken);
-        var newRefresh = (await rotated.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>())!["refresh_token"].GetString()!;
+        var newRefresh = (await rotated.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>())!["refresh_token"].GetString()!;
 
         using var reuse = await _host.RefreshAsync(signIn.RefreshToken);
         Assert.Equal(HttpStatusCode.Unauthorized, reuse.StatusCode);
@@ -99,7 +100,7 @@ public sealed class SessionTests : IAsyncLifetime
             _host.Time.Advance(TimeSpan.FromMinutes(30));
             using var ok = await _host.RefreshAsync(refresh);
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-            refresh = (await ok.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>())!["refresh_token"].GetString()!;
+            refresh = (await ok.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>())!["refresh_token"].GetString()!;
         }
 
         _host.Time.Advance(TimeSpan.FromMinutes(31));
@@ -143,7 +144,7 @@ public sealed class SessionTests : IAsyncLifetime
         using var response = await client.SendAsync(request);
 
         // The gateway accepts this request (bearer header, else the cookie); the service must take the same token.
-        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
@@ -163,16 +164,16 @@ public sealed class SessionTests : IAsyncLifetime
         using (await _host.SendAsync(HttpMethod.Post, "/api/auth/logout", first.AccessToken)) { }
 
         using var client = _host.Client();
-        var all = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/internal/revocations?since=0");
+        var all = await client.GetFromJsonAsync<JsonElement>("/internal/revocations?since=0");
         var cursor = all.GetProperty("cursor").GetInt64();
         using (await _host.SendAsync(HttpMethod.Post, "/api/auth/logout", second.AccessToken)) { }
 
-        var next = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/internal/revocations?since={cursor}");
+        var next = await client.GetFromJsonAsync<JsonElement>($"/internal/revocations?since={cursor}");
         Assert.Equal([second.SessionId], next.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("sid").GetString()));
 
         // Once every token of a revoked session has expired, the entry is no longer needed.
         _host.Time.Advance(TimeSpan.FromMinutes(16));
-        var later = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/internal/revocations?since=0");
+        var later = await client.GetFromJsonAsync<JsonElement>("/internal/revocations?since=0");
         Assert.Empty(later.GetProperty("sessions").EnumerateArray());
 
         using var bad = await client.GetAsync("/internal/revocations?since=-1");

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
+using AuthService.Users;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Storage.Audit;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Auth;
@@ -21,7 +24,7 @@ public sealed class SignInTests : IAsyncLifetime
         using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AuthHost.AdminPassword });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>();
+        var body = await response.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>();
         Assert.Equal("Bearer", body!["token_type"].GetString());
         Assert.Equal(900, body["expires_in"].GetInt32());
         Assert.False(string.IsNullOrEmpty(body["access_token"].GetString()));
@@ -191,7 +194,7 @@ public sealed class SignInTests : IAsyncLifetime
         var signIn = await _host.SignInAsync();
 
         using var me = await _host.SendAsync(HttpMethod.Get, "/api/auth/me", signIn.AccessToken);
-        var body = await me.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>();
+        var body = await me.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>();
         Assert.Equal("admin", body!["username"].GetString());
         Assert.Equal("admin", body["role"].GetString());
         Assert.Equal(Jwt.Payload(signIn.AccessToken).GetProperty("exp").GetInt64(), body["expiresAt"].GetDateTimeOffset().ToUnixTimeSeconds());
@@ -259,7 +262,7 @@ public sealed class SignInTests : IAsyncLifetime
         // 31 days on, the hourly run (on the test's clock) deletes what is older than 30 days; run it once more to be sure.
         host.Time.Advance(TimeSpan.FromDays(31));
         var admin = await host.SignInAsync();
-        await host.Services.GetRequiredService<Platform.Storage.Audit.AuditRetention>().RunOnceAsync(CancellationToken.None);
+        await host.Services.GetRequiredService<AuditRetention>().RunOnceAsync(CancellationToken.None);
 
         var audit = await host.AuditAsync(admin.AccessToken);
         Assert.DoesNotContain(audit, e => e.GetProperty("outcome").GetString() == "failure");
@@ -274,7 +277,7 @@ public sealed class SignInTests : IAsyncLifetime
 
         var signIn = await host.SignInAsync();
 
-        var stored = await host.Services.GetRequiredService<AuthService.Users.IUserStore>().FindAsync("admin");
+        var stored = await host.Services.GetRequiredService<IUserStore>().FindAsync("admin");
         Assert.StartsWith("$2a$11$", stored!.PasswordHash, StringComparison.Ordinal);
         Assert.True(BCrypt.Net.BCrypt.Verify(AuthHost.AdminPassword, stored.PasswordHash));
         var audit = await host.AuditAsync(signIn.AccessToken);

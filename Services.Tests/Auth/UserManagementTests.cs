@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Auth;
@@ -226,7 +227,7 @@ public sealed class UserManagementTests : IAsyncLifetime
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var list = await _host.SendAsync(HttpMethod.Get, "/api/users", _admin.AccessToken);
-        var users = await list.Content.ReadFromJsonAsync<List<System.Text.Json.JsonElement>>();
+        var users = await list.Content.ReadFromJsonAsync<List<JsonElement>>();
         Assert.Equal(["admin", "vera"], users!.Select(u => u.GetProperty("username").GetString()));
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Commands;
@@ -19,7 +20,7 @@ public sealed class SessionsCommandTests
         // One "issued before" time on the feed, not a row per session: verifiers refuse every older token from it.
         using (var client = host.Client())
         {
-            var feed = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/internal/revocations?since=0")).RootElement;
+            var feed = JsonDocument.Parse(await client.GetStringAsync("/internal/revocations?since=0")).RootElement;
             Assert.True(feed.GetProperty("revokedBefore").GetDateTimeOffset() >= host.Time.GetUtcNow());
             Assert.Empty(feed.GetProperty("sessions").EnumerateArray());
         }
@@ -56,7 +57,7 @@ public sealed class SessionsCommandTests
         var workingDirectory = temporary.Path;
         await File.WriteAllTextAsync(
             Path.Combine(workingDirectory, "appsettings.json"),
-            System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["DATA_DIR"] = host.DataDirectory })
+            JsonSerializer.Serialize(new Dictionary<string, string> { ["DATA_DIR"] = host.DataDirectory })
         );
         var environment = host.CommandEnvironment();
         environment.Remove("DATA_DIR");

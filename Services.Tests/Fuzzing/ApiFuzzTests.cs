@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -116,8 +117,7 @@ public sealed class ApiFuzzTests
                 // Twilio's own failures are declared answers (502, 504: the fake Twilio here knows no recording);
                 // any other 5xx, and a 500 above all, is a fault of ours.
                 var declared =
-                    verb == method
-                    && operation.GetProperty("responses").TryGetProperty(status.ToString(System.Globalization.CultureInfo.InvariantCulture), out _);
+                    verb == method && operation.GetProperty("responses").TryGetProperty(status.ToString(CultureInfo.InvariantCulture), out _);
                 if (status >= 500 && (status == 500 || !declared))
                 {
                     failures.Enqueue($"{verb} {request.RequestUri} as {who}: {status} {await response.Content.ReadAsStringAsync()}");

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AuthService.Configuration;
@@ -6,6 +8,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Services.Tests.Infrastructure;
 
@@ -76,7 +79,7 @@ public sealed class AuthHost : WebApplicationFactory<AuthSettings>
     {
         using var client = Client();
         using var response = await client.PostAsJsonAsync("/api/auth/login", new { username, password });
-        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return new SignIn(
             json.RootElement.GetProperty("access_token").GetString()!,
@@ -90,7 +93,7 @@ public sealed class AuthHost : WebApplicationFactory<AuthSettings>
     {
         using var client = Client();
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         return await client.SendAsync(request);
     }
 
@@ -138,5 +141,5 @@ public static class Jwt
     public static JsonElement Payload(string token) => Part(token, 1);
 
     private static JsonElement Part(string token, int index) =>
-        JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(token.Split('.')[index])).RootElement.Clone();
+        JsonDocument.Parse(Base64UrlEncoder.Decode(token.Split('.')[index])).RootElement.Clone();
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RecordingsService.Webhooks;
+using ServiceDefaults.Alerts;
 using Services.Tests.Infrastructure;
 using TestSupport;
 using WireMock.RequestBuilders;
@@ -125,7 +126,7 @@ public sealed class AccessAlertTests : IAsyncLifetime
     private async Task<List<string>> PostedAsync(int count)
     {
         const string Marker = "test: every earlier alert is posted";
-        _host.Services.GetRequiredService<ServiceDefaults.Alerts.Alerts>().Raise("test", Marker);
+        _host.Services.GetRequiredService<AlertSender>().Raise("test", Marker);
         await Wait.UntilAsync(() => Task.FromResult(Texts().Contains(Marker)), TimeSpan.FromSeconds(10), "the marker alert posted");
         var bodies = Texts().Where(text => text != Marker).ToList();
         Assert.Equal(count, bodies.Count);

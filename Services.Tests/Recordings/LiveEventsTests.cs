@@ -1,11 +1,19 @@
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Platform.Security.Revocation;
+using Platform.Security.Tokens;
+using Platform.Storage.Audit;
+using Platform.Storage.Database;
+using RecordingsService.Audit;
 using RecordingsService.LiveEvents;
 using RecordingsService.Recordings;
+using RecordingsService.Storage;
+using ServiceDefaults.Http;
 
 namespace Services.Tests.Recordings;
 
@@ -19,31 +27,24 @@ public sealed class LiveEventsTests : IDisposable
     public LiveEventsTests()
     {
         _revoked = new RevokedSessions(_time);
-        var json = new Microsoft.AspNetCore.Http.Json.JsonOptions();
-        ServiceDefaults.Http.ApiJson.Configure(json.SerializerOptions);
-        _database = new RecordingsService.Storage.RecordingsDatabase(
-            new Platform.Storage.Database.DatabaseSettings(_data.Path, null),
-            NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance
-        );
-        var tokens = new Platform.Security.Tokens.HeldTokenCheck(_revoked, _ => true, _time);
-        var listViews = new RecordingsService.Audit.ListViews(
-            new Platform.Storage.Audit.AuditLog(_database, _time),
-            _time,
-            NullLogger<RecordingsService.Audit.ListViews>.Instance
-        );
+        var json = new JsonOptions();
+        ApiJson.Configure(json.SerializerOptions);
+        _database = new RecordingsDatabase(new DatabaseSettings(_data.Path, null), NullLogger<RecordingsDatabase>.Instance);
+        var tokens = new HeldTokenCheck(_revoked, _ => true, _time);
+        var listViews = new ListViews(new AuditLog(_database, _time), _time, NullLogger<ListViews>.Instance);
         _hub = new LiveEventHub(
             tokens,
             listViews,
             _time,
             _meters,
-            Microsoft.Extensions.Options.Options.Create(json),
+            Options.Create(json),
             new RecordingStore(_database),
             NullLogger<LiveEventHub>.Instance
         );
     }
 
     private readonly TemporaryDirectory _data = TemporaryDirectory.Create("live-events-");
-    private readonly RecordingsService.Storage.RecordingsDatabase _database;
+    private readonly RecordingsDatabase _database;
 
     public void Dispose()
     {
@@ -190,8 +191,7 @@ public sealed class LiveEventsTests : IDisposable
         await _hub.StopAsync(CancellationToken.None);
     }
 
-    private Platform.Security.Tokens.HeldToken Token(string session, DateTimeOffset expires) =>
-        new(session, _time.GetUtcNow().ToUnixTimeSeconds(), "kid-1", expires);
+    private HeldToken Token(string session, DateTimeOffset expires) => new(session, _time.GetUtcNow().ToUnixTimeSeconds(), "kid-1", expires);
 
     private async Task AdvanceUntilAsync(Task run)
     {

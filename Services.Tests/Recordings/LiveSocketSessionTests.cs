@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Platform.Security.Tokens;
+using RecordingsService.Audit;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Recordings;
@@ -138,7 +139,7 @@ public sealed class LiveSocketSessionTests
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
         }
 
-        await host.Services.GetRequiredService<RecordingsService.Audit.ListViews>().FlushAsync(CancellationToken.None);
+        await host.Services.GetRequiredService<ListViews>().FlushAsync(CancellationToken.None);
         using var admin = host.Client(await host.AdminTokenAsync());
         var audit = await admin.GetStringAsync("/api/audit/recordings?limit=50");
         var entries = JsonDocument.Parse(audit).RootElement.GetProperty("items").EnumerateArray().ToList();

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using RecordingsService.Audit;
 using RecordingsService.Recordings;
 using Services.Tests.Infrastructure;
 
@@ -159,7 +161,7 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
     [Fact]
     public async Task ListingAndViewing_AreAuditedWithUserAndTarget_ListsOneEntryPerUserAndMinute()
     {
-        var listViews = _host.Services.GetRequiredService<RecordingsService.Audit.ListViews>();
+        var listViews = _host.Services.GetRequiredService<ListViews>();
         using var admin = _host.Client(await _host.AdminTokenAsync());
         await listViews.FlushAsync(CancellationToken.None); // what other tests of this host listed: written now
         var before = (await AuditListsAsync(admin)).Count;
@@ -190,7 +192,7 @@ public sealed class RecordingsApiTests(StoredRecordings fixture) : IClassFixture
                 .Where(e => e.GetProperty("action").GetString() == "list" && e.GetProperty("actor").GetString() == "vera"),
         ];
 
-    private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(time.ToString("O", CultureInfo.InvariantCulture));
 
     private static async Task<List<JsonElement>> ItemsAsync(HttpClient client, string url) =>
         [.. (await client.GetFromJsonAsync<JsonElement>(url)).GetProperty("items").EnumerateArray()];

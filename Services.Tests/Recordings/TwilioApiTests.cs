@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -76,8 +79,7 @@ public sealed class TwilioApiTests : IAsyncLifetime
         Assert.Null(response.Content.Headers.ContentDisposition);
 
         var sent = Assert.Single(_host.Twilio.LogEntries, e => e.RequestMessage.Path == MediaPath());
-        var expected =
-            "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{RecordingsHost.AccountSid}:{RecordingsHost.AuthToken}"));
+        var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{RecordingsHost.AccountSid}:{RecordingsHost.AuthToken}"));
         Assert.Equal(expected, sent.RequestMessage.Headers!["Authorization"].Single());
         Assert.DoesNotContain(response.Headers, h => h.Value.Any(v => v.Contains(RecordingsHost.AuthToken, StringComparison.Ordinal)));
     }
@@ -87,7 +89,7 @@ public sealed class TwilioApiTests : IAsyncLifetime
     {
         using var client = _host.Client(_viewer);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/recordings/{_sid}/audio");
-        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100, 199);
+        request.Headers.Range = new RangeHeaderValue(100, 199);
 
         using var response = await client.SendAsync(request);
 
@@ -177,7 +179,7 @@ public sealed class TwilioApiTests : IAsyncLifetime
             .RespondWith(Response.Create().WithStatusCode(200).WithBody(Audio).WithDelay(TimeSpan.FromSeconds(20)));
         using var client = _host.Client(_viewer);
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         var audio = client.GetAsync($"/api/recordings/{_sid}/audio");
         using (var detail = await client.GetAsync($"/api/recordings/{_sid}"))
         {
@@ -209,7 +211,7 @@ public sealed class TwilioApiTests : IAsyncLifetime
 
         using (var seek = new HttpRequestMessage(HttpMethod.Get, $"/api/recordings/{_sid}/audio"))
         {
-            seek.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100, 199);
+            seek.Headers.Range = new RangeHeaderValue(100, 199);
             using (await client.SendAsync(seek)) { }
         }
 

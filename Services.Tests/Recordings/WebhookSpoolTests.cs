@@ -5,6 +5,7 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RecordingsService.Recordings;
+using RecordingsService.Webhooks;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Recordings;
@@ -50,7 +51,7 @@ public sealed class WebhookSpoolTests
                 Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
             }
 
-            await before.Services.GetRequiredService<RecordingsService.Webhooks.RefusedCallbacks>().FlushAsync(CancellationToken.None);
+            await before.Services.GetRequiredService<RefusedCallbacks>().FlushAsync(CancellationToken.None);
 
             // Readiness says what waits, and stays 200: the replica still takes callbacks.
             using var ready = await client.GetAsync("/health/ready");

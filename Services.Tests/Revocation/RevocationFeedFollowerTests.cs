@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Security.Revocation;
 using Services.Tests.Infrastructure;
@@ -116,7 +117,7 @@ public sealed class RevocationFeedFollowerTests
 
         // The operator restores the backup (taken before those sign-outs); then a user signs out. (The stopped
         // service's pooled connections would still read the replaced file: a real restart has none.)
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SqliteConnection.ClearAllPools();
         foreach (var file in Directory.EnumerateFiles(data.Path, "auth.db*"))
         {
             File.Delete(file);

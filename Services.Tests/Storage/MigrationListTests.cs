@@ -1,6 +1,8 @@
+using AuthService.Storage;
 using Platform.Storage.Audit;
 using Platform.Storage.Database;
 using Platform.Storage.Migrations;
+using RecordingsService.Storage;
 
 namespace Services.Tests.Storage;
 
@@ -35,8 +37,8 @@ public sealed class MigrationListTests
     private static IReadOnlyList<Migration> Load(string component, DatabaseEngine engine) =>
         component switch
         {
-            "auth" => Migration.Load(typeof(AuthService.Storage.AuthDatabase).Assembly, component, engine),
-            "recordings" => Migration.Load(typeof(RecordingsService.Storage.RecordingsDatabase).Assembly, component, engine),
+            "auth" => Migration.Load(typeof(AuthDatabase).Assembly, component, engine),
+            "recordings" => Migration.Load(typeof(RecordingsDatabase).Assembly, component, engine),
             _ => AuditMigrations.Load(engine),
         };
 }

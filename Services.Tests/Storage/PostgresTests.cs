@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using AuthService.Revocation;
 using AuthService.Sessions;
 using AuthService.Storage;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Platform.Storage.Database;
+using RecordingsService.Storage;
 using Services.Tests.Infrastructure;
 
 namespace Services.Tests.Storage;
@@ -91,14 +93,8 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
     public async Task APeriodicJob_RunsOnOneReplicaAtATime()
     {
         var settings = new DatabaseSettings("", await postgres.Server.CreateDatabaseAsync());
-        await using var one = new RecordingsService.Storage.RecordingsDatabase(
-            settings,
-            NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance
-        );
-        await using var two = new RecordingsService.Storage.RecordingsDatabase(
-            settings,
-            NullLogger<RecordingsService.Storage.RecordingsDatabase>.Instance
-        );
+        await using var one = new RecordingsDatabase(settings, NullLogger<RecordingsDatabase>.Instance);
+        await using var two = new RecordingsDatabase(settings, NullLogger<RecordingsDatabase>.Instance);
         var running = new TaskCompletionSource();
         var finish = new TaskCompletionSource();
 
@@ -217,7 +213,7 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         Assert.Equal(HttpStatusCode.OK, (await viewerOnTwo.GetAsync($"/api/recordings/{sids[2]}/audio")).StatusCode);
 
         using var admin = one.Client(await one.AdminTokenAsync());
-        var alerts = (await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/audit/recordings?action=access-alert")).GetProperty("items");
+        var alerts = (await admin.GetFromJsonAsync<JsonElement>("/api/audit/recordings?action=access-alert")).GetProperty("items");
         var alert = Assert.Single(alerts.EnumerateArray());
         Assert.StartsWith("3 plays, downloads or deletes", alert.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using AuthService.Encryption;
 using AuthService.Revocation;
+using AuthService.SecondFactor;
 using AuthService.Sessions;
 using AuthService.Storage;
 using AuthService.Users;
@@ -110,10 +113,7 @@ public abstract class StoreContract : IAsyncLifetime
     {
         var users = new UserStore(Auth);
         Assert.True(await users.CreateAsync(new User("carol", "$2b$10$hash", "viewer", false, Now, Now, null)));
-        var factors = new AuthService.SecondFactor.SecondFactorStore(
-            Auth,
-            new AuthService.Encryption.SecretSealer(new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), null))
-        );
+        var factors = new SecondFactorStore(Auth, new SecretSealer(new(RandomNumberGenerator.GetBytes(32), null)));
 
         Assert.True(await factors.BeginAsync("carol", "FIRSTSECRET", Now));
         var first = (await factors.FindAsync("carol"))!;
@@ -363,11 +363,12 @@ public sealed class SqliteStoreContractTests : StoreContract, IDisposable
     {
         // The durability promise of docs/operations.md (synchronous=FULL with WAL): without WAL each commit creates, syncs and
         // deletes a rollback journal, several fsyncs per stored callback.
-        foreach (var database in new Platform.Storage.Database.ServiceDatabase[] { Auth, Recordings })
+        foreach (var database in new ServiceDatabase[] { Auth, Recordings })
         {
             await using var connection = await database.OpenAsync();
             Assert.Equal("wal", await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "PRAGMA journal_mode"));
-            Assert.Equal(database == Recordings ? 2L : 1L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "PRAGMA synchronous")); // FULL, NORMAL
+            var synchronous = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "PRAGMA synchronous");
+            Assert.Equal(database == Recordings ? 2L : 1L, synchronous); // FULL, NORMAL
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 using Services.Tests.Infrastructure;
@@ -51,7 +52,7 @@ public sealed class CriticalHeaderTests
         key.ImportFromPem(File.ReadAllText(Path.Combine(keysDirectory, kid + ".key.pem")));
         var signingInput = Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(header)) + "." + parts[1];
         var signature = key.SignData(
-            System.Text.Encoding.ASCII.GetBytes(signingInput),
+            Encoding.ASCII.GetBytes(signingInput),
             HashAlgorithmName.SHA256,
             DSASignatureFormat.IeeeP1363FixedFieldConcatenation
         );

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Yarp.ReverseProxy.Configuration;
 
@@ -7,9 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Logging.ClearProviders();
 var certificate = X509Certificate2.CreateFromPemFile(builder.Configuration["cert"]!, builder.Configuration["key"]!);
 builder.WebHost.ConfigureKestrel(kestrel =>
-    kestrel.ListenLocalhost(int.Parse(builder.Configuration["port"]!, System.Globalization.CultureInfo.InvariantCulture), listen =>
-        listen.UseHttps(certificate)
-    )
+    kestrel.ListenLocalhost(int.Parse(builder.Configuration["port"]!, CultureInfo.InvariantCulture), listen => listen.UseHttps(certificate))
 );
 builder
     .Services.AddReverseProxy()

@@ -48,7 +48,8 @@ internal static class AddressSpray
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"spray: {count} distinct addresses in {seconds:0.0}s = {count / seconds:0}/s; answers: {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}"
+                $"spray: {count} distinct addresses in {seconds:0.0}s = {count / seconds:0}/s; "
+                    + $"answers: {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}"
             )
         );
         return 0;

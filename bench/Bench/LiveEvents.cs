@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -132,7 +133,8 @@ internal static class LiveEvents
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"posted={posted} at {rate}/s; deliveries={steadyReceived} of {(long)posted * sockets.Count}; clients still open={open}/{sockets.Count}"
+                $"posted={posted} at {rate}/s; deliveries={steadyReceived} of {(long)posted * sockets.Count}; clients still "
+                    + $"open={open}/{sockets.Count}"
             )
         );
         Console.WriteLine("latency 204->receipt: " + Stats.Summary(steady));
@@ -166,7 +168,8 @@ internal static class LiveEvents
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"burst of {burst}: deliveries={afterBurst.Count} of {(long)burst * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"
+                $"burst of {burst}: deliveries={afterBurst.Count} of {(long)burst * sockets.Count}; clients still "
+                    + $"open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"
             )
         );
         Console.WriteLine("burst latency 204->receipt: " + Stats.Summary(afterBurst));
@@ -186,7 +189,9 @@ internal static class LiveEvents
             Console.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"while the stalled client was held ({slowConnected.Elapsed.TotalSeconds:0}s after it connected): posted={waitPosted}; deliveries={during.Count} of {(long)waitPosted * sockets.Count}; clients still open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"
+                    $"while the stalled client was held ({slowConnected.Elapsed.TotalSeconds:0}s after it connected): "
+                        + $"posted={waitPosted}; deliveries={during.Count} of {(long)waitPosted * sockets.Count}; clients still "
+                        + $"open={sockets.Count(s => s.State == WebSocketState.Open)}/{sockets.Count}"
                 )
             );
             Console.WriteLine("latency 204->receipt meanwhile: " + Stats.Summary(during));
@@ -222,7 +227,8 @@ internal static class LiveEvents
                 {
                     return string.Create(
                         CultureInfo.InvariantCulture,
-                        $"DROPPED by the service after {messages} buffered messages: close {(int?)result.CloseStatus} \"{result.CloseStatusDescription}\""
+                        $"DROPPED by the service after {messages} buffered messages: close {(int?)result.CloseStatus} "
+                            + $"\"{result.CloseStatusDescription}\""
                     );
                 }
 
@@ -260,7 +266,7 @@ internal static class LiveEvents
         socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
         if (http2 is not null && receiveBuffer is null)
         {
-            socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+            socket.Options.HttpVersion = HttpVersion.Version20;
             socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
             await socket.ConnectAsync(url, http2, CancellationToken.None);
             return socket;

@@ -79,7 +79,8 @@ internal static class Stats
         values.Sort();
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"n={values.Count} p50={Percentile(values, 50):0.0}ms p90={Percentile(values, 90):0.0}ms p99={Percentile(values, 99):0.0}ms max={(values.Count > 0 ? values[^1] : double.NaN):0.0}ms"
+            $"n={values.Count} p50={Percentile(values, 50):0.0}ms p90={Percentile(values, 90):0.0}ms "
+                + $"p99={Percentile(values, 99):0.0}ms max={(values.Count > 0 ? values[^1] : double.NaN):0.0}ms"
         );
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Runtime.InteropServices;
 
 namespace Bench;
 
@@ -45,7 +46,10 @@ internal static class SignInFlood
             Console.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"device sign-ins {phase}: {attempts.Count(a => a.Item1 == 200)} of {attempts.Count} answered 200 (others: {string.Join(", ", attempts.Where(a => a.Item1 != 200).Select(a => a.Item1))}); slowest {attempts.Select(a => a.Item2).DefaultIfEmpty().Max():0} ms, median {Stats.Percentile(attempts.Select(a => a.Item2).Order().ToList(), 50):0} ms"
+                    $"device sign-ins {phase}: {attempts.Count(a => a.Item1 == 200)} of {attempts.Count} answered 200 "
+                        + $"(others: {string.Join(", ", attempts.Where(a => a.Item1 != 200).Select(a => a.Item1))}); "
+                        + $"slowest {attempts.Select(a => a.Item2).DefaultIfEmpty().Max():0} ms, "
+                        + $"median {Stats.Percentile(attempts.Select(a => a.Item2).Order().ToList(), 50):0} ms"
                 )
             );
         }
@@ -139,20 +143,18 @@ internal static class SignInFlood
     {
         using var stopFlood = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         // bench/run.sh ends the flood with SIGTERM once the users' measurement is over: the summary is still printed.
-        using var terminated = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM,
-            signal =>
-            {
-                signal.Cancel = true;
-                stopFlood.Cancel();
-            }
-        );
+        using var terminated = System.Runtime.InteropServices.PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stopFlood.Cancel();
+        });
         var statuses = new Dictionary<int, long>();
         var (sent, floodSeconds) = await FloodAsync(url, rate, statuses, stopFlood.Token);
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"flood: {sent} attempts in {floodSeconds:0.0}s = {sent / floodSeconds:0}/s; answers: {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}"
+                $"flood: {sent} attempts in {floodSeconds:0.0}s = {sent / floodSeconds:0}/s; "
+                    + $"answers: {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}"
             )
         );
         return 0;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using TestSupport;
 
@@ -32,6 +33,6 @@ internal static class Signing
     {
         var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         long counter = 0;
-        return () => "RE" + prefix + Interlocked.Increment(ref counter).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        return () => "RE" + prefix + Interlocked.Increment(ref counter).ToString("x16", CultureInfo.InvariantCulture);
     }
 }

@@ -58,7 +58,8 @@ internal static class WebhookNoise
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"signed at {rate}/s with unsigned at {unsignedRate}/s for {duration.TotalSeconds:0} s: stored_204={stored} refused_403={refused} other={other} signed latency: {Stats.Summary(latencies)}"
+                $"signed at {rate}/s with unsigned at {unsignedRate}/s for {duration.TotalSeconds:0} s: stored_204={stored} "
+                    + $"refused_403={refused} other={other} signed latency: {Stats.Summary(latencies)}"
             )
         );
         Console.WriteLine(

@@ -194,7 +194,8 @@ internal sealed partial class SharedTicketKeys(
 
     [LoggerMessage(
         Level = LogLevel.Error,
-        Message = "TLS session ticket keys cannot be shared: {Reason}. Each gateway replica keeps its own, so a client resumes its TLS session only on the replica it met before."
+        Message = "TLS session ticket keys cannot be shared: {Reason}. "
+            + "Each gateway replica keeps its own, so a client resumes its TLS session only on the replica it met before."
     )]
     private partial void LogUnavailable(string reason);
 

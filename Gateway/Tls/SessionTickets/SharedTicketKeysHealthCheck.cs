@@ -2,7 +2,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gateway.Tls.SessionTickets;
 
-/// <summary>Readiness check "tls-session-tickets": Healthy with the key's name and source; Degraded (still 200), with the reason, when the key is not shared.</summary>
+/// <summary>
+/// Readiness check "tls-session-tickets": Healthy with the key's name and source; Degraded (still 200), with the
+/// reason, when the key is not shared.
+/// </summary>
 internal sealed class SharedTicketKeysHealthCheck(SharedTicketKeys keys) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -1,38 +1,11 @@
 using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Threading.Channels;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ServiceDefaults.Configuration;
 using ServiceDefaults.Telemetry;
 
 namespace ServiceDefaults.Alerts;
-
-/// <summary>ALERT_WEBHOOK_URL: where alerts are posted as Slack-compatible <c>{"text": …}</c>; null: nowhere.</summary>
-public sealed record AlertSettings(Uri? WebhookUrl)
-{
-    public static AlertSettings Read(SettingsReader reader)
-    {
-        var value = reader.Raw("ALERT_WEBHOOK_URL");
-        if (value is null)
-        {
-            return new AlertSettings((Uri?)null);
-        }
-
-        if (
-            !Uri.TryCreate(value, UriKind.Absolute, out var url)
-            || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && !reader.IsProduction))
-        )
-        {
-            // The URL is a secret (a Slack webhook's path is its credential): never repeated in a message.
-            reader.AddProblem("ALERT_WEBHOOK_URL must be an absolute https URL (http is allowed in Development).");
-            return new AlertSettings((Uri?)null);
-        }
-
-        return new AlertSettings(url);
-    }
-}
 
 /// <summary>
 /// Alerts raised by a service (unusual recording access, bursts of failed sign-ins or refused callbacks): counted in
@@ -40,7 +13,7 @@ public sealed record AlertSettings(Uri? WebhookUrl)
 /// a slow or failing receiver never delays or fails the request that raised it. The queue holds 1,000; beyond that
 /// alerts are logged and dropped. Posting failures are logged without the URL (its path is a credential).
 /// </summary>
-public sealed partial class Alerts : BackgroundService
+public sealed partial class AlertSender : BackgroundService
 {
     public const string HttpClientName = "alert-webhook";
     private const int QueueLimit = 1000;
@@ -51,9 +24,9 @@ public sealed partial class Alerts : BackgroundService
     private readonly Counter<long> _raised;
     private readonly AlertSettings _settings;
     private readonly IHttpClientFactory _httpClients;
-    private readonly ILogger<Alerts> _logger;
+    private readonly ILogger<AlertSender> _logger;
 
-    public Alerts(AlertSettings settings, IHttpClientFactory httpClients, IMeterFactory meters, ILogger<Alerts> logger)
+    public AlertSender(AlertSettings settings, IHttpClientFactory httpClients, IMeterFactory meters, ILogger<AlertSender> logger)
     {
         _settings = settings;
         _httpClients = httpClients;
@@ -103,16 +76,4 @@ public sealed partial class Alerts : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An alert ({Kind}) was dropped: 1,000 are already waiting for the alert webhook")]
     private partial void LogDropped(string kind);
-}
-
-public static class AlertsExtensions
-{
-    public static IServiceCollection AddAlerts(this IServiceCollection services, AlertSettings settings)
-    {
-        services.AddSingleton(settings);
-        services.AddHttpClient(Alerts.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
-        services.AddSingleton<Alerts>();
-        services.AddHostedService(provider => provider.GetRequiredService<Alerts>());
-        return services;
-    }
 }
