@@ -1,6 +1,7 @@
 using AuthService.Audit;
 using AuthService.Authentication;
 using AuthService.Configuration;
+using AuthService.Encryption;
 using AuthService.Keys;
 using AuthService.Passwords;
 using AuthService.Revocation;
@@ -23,7 +24,8 @@ internal static class AuthServiceExtensions
     public static WebApplicationBuilder AddAuthService(this WebApplicationBuilder builder, AuthSettings settings)
     {
         var services = builder.Services;
-        services.AddRedis(settings.Redis);
+        services.AddSingleton(settings.Service);
+        services.AddRedis(settings.Service.Redis);
         services.AddServiceDatabase(provider => new AuthDatabase(settings.Database, provider.GetRequiredService<ILogger<AuthDatabase>>()));
         services.AddSingleton<IUserStore, UserStore>();
         services.AddSingleton<ISessionStore, SessionStore>();
@@ -39,7 +41,7 @@ internal static class AuthServiceExtensions
         services.AddSingleton<SessionRevoker>();
         services.AddSingleton<SessionService>();
         services.AddSingleton(settings.DataEncryption);
-        services.AddSingleton<AuthService.Encryption.SecretSealer>();
+        services.AddSingleton<SecretSealer>();
         services.AddSingleton<SecondFactorStore>();
         services.AddSingleton<SecondFactorService>();
         services.AddHostedService<AdminSeeder>();

@@ -23,13 +23,13 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     builder.UseDefaultUrl(AuthSettings.DefaultUrl);
     var settings = builder.AddSettings(AuthSettings.Read);
-    builder.AddInternalService(settings);
+    builder.AddInternalService(settings.Service);
     builder.ClaimSqliteDataDirectory(settings.Database);
     builder.AddAuthService(settings);
 
     var app = builder.Build();
 
-    app.UseInternalService(settings);
+    app.UseInternalService(settings.Service);
     app.UseAuthentication();
     app.UseAuthorization();
 

@@ -1,28 +1,32 @@
 using Demo;
+using ServiceDefaults.Configuration;
 
 // The demo behind `bash deploy/run.sh --demo` and the compose file's demo profile: Twilio's REST API played by a
 // stand-in, and sample callbacks posted through the gateway, so a new user sees a working dashboard without a Twilio
 // account.
-var settings = DemoSettings.Read();
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.Logging.ClearProviders();
-builder.WebHost.UseUrls($"http://{settings.ListenAddress}:{settings.StandInPort}");
-var app = builder.Build();
-TwilioStandIn.Map(app, settings);
-await app.StartAsync();
-
-var stopping = app.Lifetime.ApplicationStopping;
-using var poster = new CallbackPoster(settings);
-try
+return await StartupGuard.RunAsync(async () =>
 {
-    await PostSampleCallbacksAsync(settings, poster, stopping);
-}
-catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-{
-    // Stopped (Ctrl-C, docker stop) while callbacks were still to come: nothing is left half-done.
-}
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.Logging.ClearProviders();
+    var settings = builder.AddSettings(DemoSettings.Read);
+    builder.WebHost.UseUrls($"http://{settings.ListenAddress}:{settings.StandInPort}");
+    var app = builder.Build();
+    TwilioStandIn.Map(app, settings);
+    await app.StartAsync();
 
-await app.WaitForShutdownAsync();
+    var stopping = app.Lifetime.ApplicationStopping;
+    using var poster = new CallbackPoster(settings);
+    try
+    {
+        await PostSampleCallbacksAsync(settings, poster, stopping);
+    }
+    catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+    {
+        // Stopped (Ctrl-C, docker stop) while callbacks were still to come: nothing is left half-done.
+    }
+
+    await app.WaitForShutdownAsync();
+});
 
 static async Task PostSampleCallbacksAsync(DemoSettings settings, CallbackPoster poster, CancellationToken stopping)
 {
@@ -48,7 +52,8 @@ static async Task PostSampleCallbacksAsync(DemoSettings settings, CallbackPoster
           - Twilio's REST API is a stand-in on http://{settings.ListenAddress}:{settings.StandInPort}: recordings' audio is generated
             here (tones, seekable), deletes and sync are answered here. Account {settings.AccountSid}, with a made-up token.
           - {stored} of {first.Count} signed sample callbacks were accepted by the gateway (a second run stores no duplicates);
-            {arriving.Count} more arrive from {settings.LateAfter.TotalSeconds:0} s on, one every {settings.ArrivalInterval.TotalSeconds:0} s: watch the live badge.
+            {arriving.Count} more arrive from {settings.LateAfter.TotalSeconds:0} s on, one every {settings.ArrivalInterval.TotalSeconds:0} s:
+            watch the live badge.
 
         """
     );

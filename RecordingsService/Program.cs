@@ -30,13 +30,13 @@ return StartupGuard.Run(() =>
     builder.AddServiceDefaults();
     builder.UseDefaultUrl(RecordingsSettings.DefaultUrl);
     var settings = builder.AddSettings(RecordingsSettings.Read);
-    builder.AddInternalService(settings);
+    builder.AddInternalService(settings.Service);
     builder.ClaimSqliteDataDirectory(settings.Database);
     builder.AddRecordingsService(settings);
 
     var app = builder.Build();
 
-    app.UseInternalService(settings);
+    app.UseInternalService(settings.Service);
     app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = LiveEventsEndpoints.PingInterval });
     app.UseAuthentication();
     app.UseAuthorization();

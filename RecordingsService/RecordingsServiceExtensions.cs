@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Security.Revocation;
 using Platform.Security.Tokens;
 using Platform.Storage;
 using Platform.Storage.Audit;
 using Platform.Storage.Database;
+using RecordingsService.Alerts;
 using RecordingsService.Audio;
 using RecordingsService.Audit;
 using RecordingsService.Configuration;
@@ -22,7 +24,10 @@ internal static class RecordingsServiceExtensions
     public static WebApplicationBuilder AddRecordingsService(this WebApplicationBuilder builder, RecordingsSettings settings)
     {
         var services = builder.Services;
-        services.AddRedis(settings.Redis);
+        services.AddSingleton(settings.Service);
+        services.AddSingleton(settings.Twilio);
+        services.AddSingleton(settings.AccessAlerts);
+        services.AddRedis(settings.Service.Redis);
         services.AddServiceDatabase(provider => new RecordingsDatabase(
             settings.Database,
             provider.GetRequiredService<ILogger<RecordingsDatabase>>()
@@ -35,23 +40,21 @@ internal static class RecordingsServiceExtensions
         services.AddSingleton<RecordingChanges>();
         services.AddSingleton<WebhookSpool>();
         services.AddHostedService(provider => provider.GetRequiredService<WebhookSpool>());
-        services
-            .AddHealthChecks()
-            .AddCheck<WebhookSpoolHealthCheck>("webhook-spool", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+        services.AddHealthChecks().AddCheck<WebhookSpoolHealthCheck>("webhook-spool", HealthStatus.Degraded);
         services.AddSingleton<TwilioSignature>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<RefusedCallbacks>();
         services.AddHostedService(provider => provider.GetRequiredService<RefusedCallbacks>());
         services.AddSingleton<SecondaryTokenCallbacks>();
         services.AddAlerts(settings.Alerts);
-        services.AddSingleton<RecordingsService.Alerts.AccessAlerts>();
+        services.AddSingleton<AccessAlerts>();
         services.AddSingleton<AudioAccessAudit>();
         services.AddHostedService(provider => provider.GetRequiredService<SecondaryTokenCallbacks>());
         services.AddSingleton<ListViews>();
         services.AddHostedService(provider => provider.GetRequiredService<ListViews>());
         services.AddSingleton<LiveEventHub>();
         services.AddHostedService(provider => provider.GetRequiredService<LiveEventHub>());
-        if (settings.Redis is not null)
+        if (settings.Service.Redis is not null)
         {
             services.AddSingleton<RedisRecordingEvents>();
             services.AddSingleton<IRecordingEvents>(provider => provider.GetRequiredService<RedisRecordingEvents>());
@@ -62,8 +65,8 @@ internal static class RecordingsServiceExtensions
             services.AddSingleton<IRecordingEvents, InProcessRecordingEvents>();
         }
         services
-            .AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = settings.TwilioTimeout)
-            .AddHttpMessageHandler(() => new TwilioApiBaseHandler(settings.TwilioApiBaseUrl));
+            .AddHttpClient(TwilioRecordings.HttpClientName, client => client.Timeout = settings.Twilio.Timeout)
+            .AddHttpMessageHandler(() => new TwilioApiBaseHandler(settings.Twilio.ApiBaseUrl));
         services.AddSingleton<ITwilioRecordings, TwilioRecordings>();
         services.AddSingleton<RetentionJob>();
         services.AddHostedService(provider => provider.GetRequiredService<RetentionJob>());

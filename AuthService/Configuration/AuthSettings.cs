@@ -2,45 +2,25 @@ using Platform.Security.InternalTls;
 using Platform.Security.SignIn;
 using Platform.Storage.Audit;
 using Platform.Storage.Database;
+using ServiceDefaults.Alerts;
 using ServiceDefaults.Configuration;
-using ServiceDefaults.Hosting;
-using ServiceDefaults.Redis;
-using ServiceDefaults.Telemetry;
-using IPNetwork = System.Net.IPNetwork;
 
 namespace AuthService.Configuration;
 
 /// <summary>The AuthService's configuration (docs/configuration.md lists the variables).</summary>
-public sealed record AuthSettings : IInternalServiceSettings
+public sealed record AuthSettings
 {
     /// <summary>Where the service listens unless ASPNETCORE_URLS says otherwise: loopback, plain HTTP.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5001";
 
-    /// <summary>INTERNAL_TLS_*: null means plain HTTP, on loopback only.</summary>
-    public required InternalTlsSettings? InternalTls { get; init; }
-
-    public required string DataDirectory { get; init; }
-
-    /// <summary>SHUTDOWN_DRAIN_SECONDS: how long a stopping replica keeps serving while the gateway moves away.</summary>
-    public required DrainSettings Drain { get; init; }
-
-    /// <summary>METRICS_PORT: the plain-HTTP scrape port; unset, none.</summary>
-    public required MetricsSettings Metrics { get; init; }
+    /// <summary>What every service behind the gateway reads (DATA_DIR, INTERNAL_TLS_*, REDIS_URL, PUBLIC_BASE_URL…).</summary>
+    public required InternalServiceSettings Service { get; init; }
 
     /// <summary>DATABASE_URL: PostgreSQL when set, else SQLite in DATA_DIR.</summary>
     public required DatabaseSettings Database { get; init; }
 
-    /// <summary>REDIS_URL: revocations pushed to every verifier at once; null leaves them to the polled feed.</summary>
-    public required RedisSettings? Redis { get; init; }
-
     /// <summary>AUDIT_RETENTION_DAYS.</summary>
     public required AuditSettings Audit { get; init; }
-
-    /// <summary>The gateway's public origin (PUBLIC_BASE_URL): the discovery document's <c>jwks_uri</c> is built on it.</summary>
-    public required Uri PublicBaseUrl { get; init; }
-
-    /// <summary>Where requests may come from with believable X-Forwarded-* headers: the gateway (loopback by default).</summary>
-    public required IReadOnlyList<IPNetwork> TrustedProxies { get; init; }
 
     public required string? AdminUsername { get; init; }
     public required string? AdminPasswordHash { get; init; }
@@ -67,7 +47,7 @@ public sealed record AuthSettings : IInternalServiceSettings
     public required Encryption.DataEncryptionKeys DataEncryption { get; init; }
 
     /// <summary>ALERT_WEBHOOK_URL: bursts of failed sign-ins are posted there.</summary>
-    public ServiceDefaults.Alerts.AlertSettings Alerts { get; init; } = new((Uri?)null);
+    public AlertSettings Alerts { get; init; } = new((Uri?)null);
 
     /// <summary>MFA_REQUIRED_FOR_ADMINS: admins without a second factor reach only its enrolment.</summary>
     public required bool SecondFactorRequiredForAdmins { get; init; }
@@ -96,7 +76,8 @@ public sealed record AuthSettings : IInternalServiceSettings
         if (adminHash is not null && !Passwords.PasswordRules.IsBcryptHash(adminHash))
         {
             reader.AddProblem(
-                "ADMIN_PASSWORD_HASH is not a bcrypt hash (expected $2a$/$2b$/$2y$ with cost 10 to 31); create one with: dotnet AuthService.dll hash-password"
+                "ADMIN_PASSWORD_HASH is not a bcrypt hash (expected $2a$/$2b$/$2y$ with cost 10 to 31); create one with: dotnet "
+                    + "AuthService.dll hash-password"
             );
         }
 
@@ -105,8 +86,12 @@ public sealed record AuthSettings : IInternalServiceSettings
             reader.AddProblem("ADMIN_USERNAME and ADMIN_PASSWORD_HASH go together: set both or neither.");
         }
 
-        var dataDirectory = reader.DataDirectory();
-        var keysDirectory = ReadKeysDirectory(reader, dataDirectory);
+        var service = InternalServiceSettings.Read(
+            reader,
+            DefaultUrl,
+            "the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"
+        );
+        var keysDirectory = ReadKeysDirectory(reader, service.DataDirectory);
         if (keysDirectory is not null && reader.IsProduction && !Keys.KeyDirectory.HasActiveKey(keysDirectory))
         {
             reader.AddProblem(
@@ -116,15 +101,9 @@ public sealed record AuthSettings : IInternalServiceSettings
 
         return new AuthSettings
         {
-            DataDirectory = dataDirectory,
-            Database = DatabaseSettings.Read(reader, dataDirectory),
-            Redis = RedisSettings.Read(reader),
-            Drain = DrainSettings.Read(reader),
-            Metrics = MetricsSettings.Read(reader),
-            InternalTls = InternalTlsSettings.ReadForService(reader, DefaultUrl),
+            Service = service,
+            Database = DatabaseSettings.Read(reader, service.DataDirectory),
             Audit = AuditSettings.Read(reader),
-            PublicBaseUrl = reader.PublicBaseUrl("the public origin of the gateway, e.g. https://calls.example.com; the discovery document names it"),
-            TrustedProxies = reader.Networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"]),
             AdminUsername = adminUsername?.ToLowerInvariant(),
             AdminPasswordHash = adminHash,
             KeysDirectory = keysDirectory ?? "",
@@ -136,8 +115,8 @@ public sealed record AuthSettings : IInternalServiceSettings
             // Half the cores by default: a sign-in flood must leave room for everything else the machine serves.
             HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount / 2), 1, 64),
             SecondFactorRequiredForAdmins = reader.Flag("MFA_REQUIRED_FOR_ADMINS", false),
-            DataEncryption = Encryption.DataEncryptionKeys.Read(reader, dataDirectory),
-            Alerts = ServiceDefaults.Alerts.AlertSettings.Read(reader),
+            DataEncryption = Encryption.DataEncryptionKeys.Read(reader, service.DataDirectory),
+            Alerts = AlertSettings.Read(reader),
         };
     }
 }

@@ -1,5 +1,7 @@
+using System.Text.Json.Serialization;
 using AuthService.Configuration;
 using Microsoft.IdentityModel.Tokens;
+using Platform.Security.InternalTls;
 using Platform.Security.Tokens;
 
 namespace AuthService.Keys;
@@ -30,13 +32,13 @@ internal static class JwksEndpoints
             .WithSummary("The public keys that verify access tokens (JWKS)");
 
         // Built on the configured public origin, never the request's Host: a caller cannot make it name another server.
-        app.MapGet("/.well-known/openid-configuration", (AuthSettings settings, HttpContext context) =>
+        app.MapGet("/.well-known/openid-configuration", (InternalServiceSettings service, HttpContext context) =>
             {
                 context.Response.Headers.CacheControl = CacheControl;
                 return TypedResults.Ok(
                     new DiscoveryDocument(
                         TokenConventions.Issuer,
-                        new Uri(settings.PublicBaseUrl, "/.well-known/jwks.json").ToString(),
+                        new Uri(service.PublicBaseUrl, "/.well-known/jwks.json").ToString(),
                         [TokenConventions.Algorithm]
                     )
                 );
@@ -55,6 +57,6 @@ internal sealed record JsonWebKeySetModel(IReadOnlyList<JsonWebKeyModel> Keys);
 
 internal sealed record DiscoveryDocument(
     string Issuer,
-    [property: System.Text.Json.Serialization.JsonPropertyName("jwks_uri")] string JwksUri,
-    [property: System.Text.Json.Serialization.JsonPropertyName("id_token_signing_alg_values_supported")] IReadOnlyList<string> SigningAlgorithms
+    [property: JsonPropertyName("jwks_uri")] string JwksUri,
+    [property: JsonPropertyName("id_token_signing_alg_values_supported")] IReadOnlyList<string> SigningAlgorithms
 );

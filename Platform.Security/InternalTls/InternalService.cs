@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using ServiceDefaults;
 using ServiceDefaults.Hosting;
@@ -9,22 +8,6 @@ using ServiceDefaults.Telemetry;
 
 namespace Platform.Security.InternalTls;
 
-/// <summary>What a service behind the gateway reads to be one: the settings <see cref="InternalService"/> uses.</summary>
-public interface IInternalServiceSettings
-{
-    /// <summary>INTERNAL_TLS_*: null means plain HTTP, on loopback only.</summary>
-    InternalTlsSettings? InternalTls { get; }
-
-    /// <summary>SHUTDOWN_DRAIN_SECONDS.</summary>
-    DrainSettings Drain { get; }
-
-    /// <summary>METRICS_PORT.</summary>
-    MetricsSettings Metrics { get; }
-
-    /// <summary>TRUSTED_PROXIES: where believable X-Forwarded-* headers come from (the gateway).</summary>
-    IReadOnlyList<IPNetwork> TrustedProxies { get; }
-}
-
 /// <summary>
 /// The start-up the AuthService and the RecordingsService share: a service reached only through the gateway (mutual
 /// TLS beyond loopback), that drains on SIGTERM, serves metrics on its own port, believes the gateway's client
@@ -33,7 +16,7 @@ public interface IInternalServiceSettings
 public static class InternalService
 {
     /// <summary>After the settings are read, before the service's own registrations.</summary>
-    public static WebApplicationBuilder AddInternalService(this WebApplicationBuilder builder, IInternalServiceSettings settings)
+    public static WebApplicationBuilder AddInternalService(this WebApplicationBuilder builder, InternalServiceSettings settings)
     {
         builder.ListenForMetrics(settings.Metrics);
         builder.AddInternalTls(settings.InternalTls);
@@ -43,7 +26,7 @@ public static class InternalService
     }
 
     /// <summary>The pipeline up to the endpoints' own concerns: routing and body limits included; authentication not.</summary>
-    public static WebApplication UseInternalService(this WebApplication app, IInternalServiceSettings settings)
+    public static WebApplication UseInternalService(this WebApplication app, InternalServiceSettings settings)
     {
         // The scrape port answers on its own; before anything reads the request (its X-Forwarded-For first), only the
         // platform's own processes get further.

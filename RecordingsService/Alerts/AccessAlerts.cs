@@ -1,7 +1,7 @@
 using Platform.Storage;
 using Platform.Storage.Audit;
 using RecordingsService.Audit;
-using RecordingsService.Configuration;
+using ServiceDefaults.Alerts;
 
 namespace RecordingsService.Alerts;
 
@@ -13,8 +13,8 @@ namespace RecordingsService.Alerts;
 /// </summary>
 public sealed partial class AccessAlerts(
     IAuditLog audit,
-    ServiceDefaults.Alerts.Alerts alerts,
-    RecordingsSettings settings,
+    AlertSender alerts,
+    AccessAlertSettings settings,
     TimeProvider time,
     ILogger<AccessAlerts> logger
 )
@@ -29,17 +29,17 @@ public sealed partial class AccessAlerts(
             return;
         }
 
-        var window = settings.AccessAlertWindow;
+        var window = settings.Window;
         try
         {
             var since = time.GetUtcNow() - window;
             var count = await audit.CountAsync(user, Watched, since, CancellationToken.None);
-            if (count <= settings.AccessAlertThreshold || await audit.CountAsync(user, AlertActions, since, CancellationToken.None) > 0)
+            if (count <= settings.Threshold || await audit.CountAsync(user, AlertActions, since, CancellationToken.None) > 0)
             {
                 return;
             }
 
-            var detail = $"{count} plays, downloads or deletes within {window.TotalMinutes:0} minutes (alert above {settings.AccessAlertThreshold})";
+            var detail = $"{count} plays, downloads or deletes within {window.TotalMinutes:0} minutes (alert above {settings.Threshold})";
             await audit.WriteAsync(RecordingAuditActions.AccessAlert, user, user, clientIp, "alert", detail, CancellationToken.None);
             LogUnusualAccess(user, count, window.TotalMinutes, clientIp);
             alerts.Raise("access", $"Call recordings: unusual access by {user}: {detail}, last from {clientIp ?? "an unknown address"}.");

@@ -44,7 +44,7 @@ internal static partial class AudioEndpoints
         IRecordingStore store,
         ITwilioRecordings twilio,
         AudioAccessAudit accessAudit,
-        RecordingsSettings settings,
+        TwilioSettings twilioSettings,
         ILoggerFactory loggers,
         CancellationToken cancellationToken
     )
@@ -88,7 +88,7 @@ internal static partial class AudioEndpoints
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status504GatewayTimeout,
                 title: "Audio unavailable",
-                detail: $"Twilio did not answer within {settings.TwilioTimeout.TotalSeconds:0} s; try again."
+                detail: $"Twilio did not answer within {twilioSettings.Timeout.TotalSeconds:0} s; try again."
             );
         }
         catch (HttpRequestException ex)

@@ -15,7 +15,7 @@ namespace RecordingsService.Twilio;
 /// Media through a plain HttpClient (streamed, Range passed through); delete and list through Twilio's library.
 /// The account's credentials go only to Twilio, never to the browser.
 /// </summary>
-internal sealed class TwilioRecordings(IHttpClientFactory httpClients, RecordingsSettings settings) : ITwilioRecordings
+internal sealed class TwilioRecordings(IHttpClientFactory httpClients, TwilioSettings settings) : ITwilioRecordings
 {
     public const string HttpClientName = "twilio";
 

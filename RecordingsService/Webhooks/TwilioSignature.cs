@@ -11,7 +11,7 @@ namespace RecordingsService.Webhooks;
 /// those come from the client. With TWILIO_AUTH_TOKEN_SECONDARY set (a token change), a signature by either token
 /// is accepted, and the caller learns which.
 /// </summary>
-public sealed class TwilioSignature(RecordingsSettings settings)
+public sealed class TwilioSignature(TwilioSettings settings)
 {
     private readonly RequestValidator _validator = new(settings.AuthToken);
     private readonly RequestValidator? _secondary = settings.AuthTokenSecondary is { } token ? new(token) : null;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 using Platform.Storage;
 using Platform.Storage.Audit;
 using RecordingsService.Audit;
@@ -27,7 +28,8 @@ internal static partial class WebhookEndpoints
             .WithTags("Webhooks")
             .WithSummary("Twilio's recording status callback (stored once per recording and status)")
             .WithDescription(
-                "Called by Twilio, not by people: the X-Twilio-Signature header must be Twilio's signature of this URL and form with the account's auth token, else 403."
+                "Called by Twilio, not by people: the X-Twilio-Signature header must be Twilio's signature of this URL and form with "
+                    + "the account's auth token, else 403."
             )
             .WithRequestBody(typeof(RecordingCallbackForm), "application/x-www-form-urlencoded")
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -45,7 +47,7 @@ internal static partial class WebhookEndpoints
         RefusedCallbacks refusals,
         SecondaryTokenCallbacks secondaryToken,
         WebhookMetrics metrics,
-        RecordingsSettings settings,
+        TwilioSettings twilio,
         TimeProvider time
     )
     {
@@ -77,7 +79,7 @@ internal static partial class WebhookEndpoints
             return Invalid(new Dictionary<string, string[]> { ["body"] = ["The JSON body must be an object of string or number fields."] }, metrics);
         }
 
-        var (recording, errors, wrongAccount) = RecordingCallback.Parse(fields, settings.AccountSid, time.GetUtcNow());
+        var (recording, errors, wrongAccount) = RecordingCallback.Parse(fields, twilio.AccountSid, time.GetUtcNow());
         if (wrongAccount)
         {
             refusals.Record(clientIp, "refused", "other-account");
@@ -189,7 +191,7 @@ internal static partial class WebhookEndpoints
     /// if it were one, even when the body happens to be urlencoded and signed.
     /// </summary>
     private static bool IsUrlEncodedForm(HttpRequest request) =>
-        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
         && type.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The form's fields as posted, or null when the body is not a form (a key of 2,048+ characters, 1,024+ fields).</summary>

@@ -1,7 +1,9 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Platform.Security.InternalTls;
 using Platform.Storage;
 using RecordingsService.Recordings;
 
@@ -26,13 +28,13 @@ public sealed partial class WebhookSpool : BackgroundService
     private readonly RecordingChanges _changes;
     private readonly ILogger<WebhookSpool> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly string _instance = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+    private readonly string _instance = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
     private long _sequence;
     private int _depth;
 
-    public WebhookSpool(Configuration.RecordingsSettings settings, RecordingChanges changes, IMeterFactory meters, ILogger<WebhookSpool> logger)
+    public WebhookSpool(InternalServiceSettings service, RecordingChanges changes, IMeterFactory meters, ILogger<WebhookSpool> logger)
     {
-        _directory = Path.Combine(settings.DataDirectory, "webhook-spool");
+        _directory = Path.Combine(service.DataDirectory, "webhook-spool");
         _changes = changes;
         _logger = logger;
         Directory.CreateDirectory(_directory);

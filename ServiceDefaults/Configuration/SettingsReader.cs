@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -30,6 +31,18 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
     {
         var value = configuration[name];
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    /// <summary>A string that must be present in every environment.</summary>
+    public string? Required(string name, string hint)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            _problems.Add($"{name} is required ({hint}).");
+        }
+
+        return value;
     }
 
     /// <summary>A string that must be present in Production; <paramref name="fallback"/> elsewhere.</summary>
@@ -180,7 +193,7 @@ public sealed class SettingsReader(IConfiguration configuration, IHostEnvironmen
             }
             else if (IPAddress.TryParse(entry, out var address))
             {
-                networks.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+                networks.Add(new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
             }
             else
             {

@@ -16,4 +16,19 @@ public static class StartupGuard
             return SettingsExtensions.ConfigurationErrorExitCode;
         }
     }
+
+    /// <inheritdoc cref="Run"/>
+    public static async Task<int> RunAsync(Func<Task> run)
+    {
+        try
+        {
+            await run();
+            return 0;
+        }
+        catch (SettingsException ex)
+        {
+            await Console.Error.WriteAsync(ex.Message);
+            return SettingsExtensions.ConfigurationErrorExitCode;
+        }
+    }
 }

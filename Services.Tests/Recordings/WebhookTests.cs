@@ -1,11 +1,15 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Security.Tokens;
 using RecordingsService.Configuration;
 using RecordingsService.Webhooks;
 using Services.Tests.Infrastructure;
@@ -30,28 +34,14 @@ public sealed class WebhookTests : IAsyncLifetime
     [InlineData("+14158675309", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")]
     public void KnownAnswers_TwiliosVectors_ValidateOverTheReconstructedUrl(string caller, string signature)
     {
-        var settings = new RecordingsSettings
+        var settings = new TwilioSettings
         {
-            DataDirectory = "",
-            Database = new("", null),
-            Redis = null,
-            Drain = new(TimeSpan.Zero),
-            Metrics = new(Port: null),
-            InternalTls = null,
-            TrustedProxies = [],
-            AccountSid = RecordingsSettings.DevelopmentAccountSid,
+            AccountSid = TwilioSettings.DevelopmentAccountSid,
             AuthToken = "12345",
             AuthTokenSecondary = null,
             PublicBaseUrl = new Uri("https://mycompany.com"),
-            TwilioApiBaseUrl = new Uri("https://api.twilio.com"),
-            RetentionDays = 0,
-            Audit = new(90),
-            TwilioTimeout = TimeSpan.FromSeconds(10),
-            Verifier = new Platform.Security.Tokens.VerifierSettings(
-                new Uri("http://localhost/"),
-                new Uri("http://localhost/"),
-                TimeSpan.FromSeconds(1)
-            ),
+            ApiBaseUrl = new Uri("https://api.twilio.com"),
+            Timeout = TimeSpan.FromSeconds(10),
         };
         var signatures = new TwilioSignature(settings);
         var context = new DefaultHttpContext();
@@ -121,10 +111,7 @@ public sealed class WebhookTests : IAsyncLifetime
 
         // One contract for both: the same members, and times written the same way (…Z, not +00:00).
         Assert.True(
-            System.Text.Json.Nodes.JsonNode.DeepEquals(
-                System.Text.Json.Nodes.JsonNode.Parse(served.GetRawText()),
-                System.Text.Json.Nodes.JsonNode.Parse(pushed.GetRawText())
-            ),
+            JsonNode.DeepEquals(JsonNode.Parse(served.GetRawText()), JsonNode.Parse(pushed.GetRawText())),
             $"API: {served.GetRawText()}{Environment.NewLine}event: {pushed.GetRawText()}"
         );
         Assert.EndsWith("Z", pushed.GetProperty("updatedAt").GetString(), StringComparison.Ordinal);
@@ -135,7 +122,7 @@ public sealed class WebhookTests : IAsyncLifetime
     {
         var sid = RecordingsHost.NewRecordingSid();
         var body = JsonSerializer.Serialize(RecordingsHost.Fields(sid).ToDictionary(f => f.Key, f => f.Value));
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body)));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
         var path = $"/webhooks/recording?bodySHA256={hash}";
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-Twilio-Signature", RecordingsHost.Sign(RecordingsHost.PublicBaseUrl + path, []));
@@ -234,7 +221,7 @@ public sealed class WebhookTests : IAsyncLifetime
         // Found by the webhook fuzzer: it was stored (204).
         var sid = RecordingsHost.NewRecordingSid();
         using var request = RecordingsHost.Callback(RecordingsHost.Fields(sid));
-        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("multipart/form-data");
+        request.Content!.Headers.ContentType = new MediaTypeHeaderValue("multipart/form-data");
         using var client = _host.Client();
 
         using var response = await client.SendAsync(request);
