@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the solution. Installs what the tests need and the machine lacks (as root, with apt-get),
-# builds once and runs the test projects: Gateway.Tests and Services.Tests side by side, then System.Tests (the
-# container images and docker compose on a real Docker engine, the multi-replica system under faults, drains and
-# scrapes, the Kubernetes manifests) alone, so its load does not slow the others' timed checks. The last line sums up: "tests: N passed, N failed, N skipped".
+# builds once and runs the test projects side by side (Gateway.Tests, Services.Tests, and System.Tests' run-script,
+# browser and static tests), then the tests marked Runs=alone (the multi-replica system under faults, drains and
+# scrapes; the container images and docker compose on a real Docker engine) on their own, so their load does not
+# slow the others' timed checks. The last line sums up: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -39,7 +40,7 @@ fi
 command -v kubectl >/dev/null || echo "kubectl is not installed: the Kubernetes manifest tests will be skipped." >&2
 
 # @redocly/cli at the version its lock file names, beside the test that runs it (node_modules is not committed).
-npm ci --prefix Gateway.Tests/ApiDocs/lint --no-audit --no-fund --loglevel=error >/dev/null
+npm ci --prefix System.Tests/ApiDocs/lint --no-audit --no-fund --loglevel=error >/dev/null
 # kubernetes-models (the Kubernetes schemas the manifests are validated against), likewise.
 npm ci --prefix System.Tests/Kubernetes/validate --no-audit --no-fund --loglevel=error >/dev/null
 
@@ -56,15 +57,17 @@ bash deploy/check-packages.sh
 dotnet tool restore >/dev/null
 dotnet csharpier check .
 dotnet format style RecordingsPlatform.slnx --no-restore --verify-no-changes
-long_lines="$(git ls-files '*.cs' | xargs awk 'length > 150 { print FILENAME ":" FNR ": " length " characters" }')"
+long_lines="$(git ls-files -z '*.cs' | LC_ALL=C.UTF-8 xargs -0 grep -nE '^.{151,}' | cut -c1-120 || true)"
 if [[ -n "$long_lines" ]]; then echo "Lines longer than 150 characters:"$'\n'"$long_lines" >&2; exit 1; fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test RecordingsPlatform.slnx -c "$configuration" --no-build -nologo --filter 'FullyQualifiedName!~System.Tests' "$@" 2>&1 \
+# First every test that shares the machine well (the three projects side by side), then the ones that run alone.
+dotnet test RecordingsPlatform.slnx -c "$configuration" --no-build -nologo --filter 'Runs!=alone' "$@" 2>&1 \
   | tee "$log" || status=$?
-dotnet test System.Tests/System.Tests.csproj -c "$configuration" --no-build -nologo "$@" 2>&1 | tee -a "$log" || status=$?
+dotnet test System.Tests/System.Tests.csproj -c "$configuration" --no-build -nologo --filter 'Runs=alone' "$@" 2>&1 \
+  | tee -a "$log" || status=$?
 
 # One closing line over both test assemblies.
 awk '/(Passed|Failed)! +- +Failed:/ {

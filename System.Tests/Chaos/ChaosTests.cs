@@ -14,6 +14,7 @@ namespace System.Tests.Infrastructure;
 /// change (live or by replay), lists 2xx outside the database outage.
 /// </summary>
 [Collection(WholeSystem.Name)]
+[Trait(RunsAlone.Trait, RunsAlone.Value)]
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Steady = TimeSpan.FromSeconds(5);
@@ -74,7 +75,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             phases.Add(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{name}: from {started.TotalSeconds:0.0} s for {(clock.Elapsed - started).TotalSeconds:0.0} s, {callbacks.Count - before} callbacks meanwhile"
+                    $"{name}: from {started.TotalSeconds:0.0} s for {(clock.Elapsed - started).TotalSeconds:0.0} s, "
+                        + $"{callbacks.Count - before} callbacks meanwhile"
                 )
             );
         }
@@ -150,11 +152,13 @@ public sealed class ChaosTests(ITestOutputHelper output)
             [
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"run: {clock.Elapsed.TotalSeconds:0} s; {callbacks.Count} callbacks ({failedCallbacks.Count} not 2xx), {acknowledged.Count} acknowledged, {stored.Count} stored"
+                    $"run: {clock.Elapsed.TotalSeconds:0} s; {callbacks.Count} callbacks ({failedCallbacks.Count} not 2xx), "
+                        + $"{acknowledged.Count} acknowledged, {stored.Count} stored"
                 ),
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"lists: {lists.Count} ({lists.Count(l => l.Status == HttpStatusCode.ServiceUnavailable)} answered 503 with Retry-After during the database outage, {failedLists.Count} failed otherwise)"
+                    $"lists: {lists.Count} ({lists.Count(l => l.Status == HttpStatusCode.ServiceUnavailable)} answered 503 with "
+                        + $"Retry-After during the database outage, {failedLists.Count} failed otherwise)"
                 ),
                 .. dashboards.Select((d, i) => Describe(i + 1, d)),
                 .. phases,
@@ -167,7 +171,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var missed = callbacks.Where(c => stored.Contains(c.Sid) && !dashboard.Seen.ContainsKey(c.Sid)).ToList();
             return string.Create(
                     CultureInfo.InvariantCulture,
-                    $"dashboard {number}: told of {dashboard.Seen.Count} recordings, reconnected {dashboard.Reconnects} time(s), reloaded its list {dashboard.Reloads} time(s); missed {missed.Count}"
+                    $"dashboard {number}: told of {dashboard.Seen.Count} recordings, reconnected {dashboard.Reconnects} time(s), "
+                        + $"reloaded its list {dashboard.Reloads} time(s); missed {missed.Count}"
                 ) + string.Concat(missed.Take(30).Select(c => string.Create(CultureInfo.InvariantCulture, $" (sent at {c.At.TotalSeconds:0.0} s)")));
         }
 

@@ -7,6 +7,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Tests.Infrastructure;
 using System.Text.Json;
 
 namespace System.Tests.Containers;
@@ -15,6 +16,7 @@ namespace System.Tests.Containers;
 /// <c>bash deploy/compose-init.sh</c>, then the scale overlay with two replicas of each service: one system, reached
 /// only through the gateway. Skipped, saying why, where no Docker engine can be started.
 /// </summary>
+[Trait(RunsAlone.Trait, RunsAlone.Value)]
 public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClassFixture<ComposeDeployment>
 {
     private const string ContainersUser = "1654";

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace System.Tests.Containers;
@@ -63,7 +64,7 @@ public sealed class DockerEngine
         {
             return (await Processes.RunAsync("docker", ["info", "--format", "{{.ServerVersion}}"], timeout: TimeSpan.FromSeconds(20))).ExitCode == 0;
         }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or TimeoutException)
+        catch (Exception ex) when (ex is Win32Exception or TimeoutException)
         {
             return false;
         }

@@ -14,6 +14,7 @@ namespace System.Tests.Draining;
 /// own and is told of every stored recording.
 /// </summary>
 [Collection(WholeSystem.Name)]
+[Trait(RunsAlone.Trait, RunsAlone.Value)]
 public sealed class GatewayDrainTests(ITestOutputHelper output)
 {
     [Fact]
@@ -106,13 +107,15 @@ public sealed class GatewayDrainTests(ITestOutputHelper output)
             [
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{callbacks.Count} callbacks ({callbacks.Count(c => c.Status != HttpStatusCode.NoContent)} not 204), {lists.Count} lists ({lists.Count(l => l != HttpStatusCode.OK)} not 200), {stored.Count} stored"
+                    $"{callbacks.Count} callbacks ({callbacks.Count(c => c.Status != HttpStatusCode.NoContent)} not 204), "
+                        + $"{lists.Count} lists ({lists.Count(l => l != HttpStatusCode.OK)} not 200), {stored.Count} stored"
                 ),
                 .. dashboards.Select(
                     (d, i) =>
                         string.Create(
                             CultureInfo.InvariantCulture,
-                            $"dashboard {i + 1}: closed {string.Join(", ", d.Closes.Select(c => c?.ToString() ?? "without a status"))}; reconnected {d.Reconnects} time(s); missed {stored.Count(sid => !d.Seen.ContainsKey(sid))}"
+                            $"dashboard {i + 1}: closed {string.Join(", ", d.Closes.Select(c => c?.ToString() ?? "without a status"))}; "
+                                + $"reconnected {d.Reconnects} time(s); missed {stored.Count(sid => !d.Seen.ContainsKey(sid))}"
                         )
                 ),
                 .. phases,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -15,10 +16,13 @@ namespace System.Tests.Infrastructure;
 public sealed partial class ReplicatedSystem : IAsyncDisposable
 {
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
-    public const string AuthToken = "chaos-auth-token";
-    public const string AdminPassword = "chaos-admin-password";
+    public const string AuthToken = "replicas-auth-token";
+    public const string AdminPassword = "replicas-admin-password";
 
-    private readonly TemporaryDirectory _data = TemporaryDirectory.Create("chaos-");
+    // Verifiers poll the revocation feed once a minute: a revocation seen sooner was pushed through Redis.
+    private const string RevocationPollSeconds = "60";
+
+    private readonly TemporaryDirectory _data = TemporaryDirectory.Create("replicas-");
     private readonly List<PortReservation> _ports = [];
     private readonly Dictionary<string, (RunningProcess Process, Dictionary<string, string?> Environment)> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Uri> _metrics = new(StringComparer.Ordinal);
@@ -34,6 +38,7 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
     public string DatabaseConnection { get; private set; } = "";
     public IReadOnlyList<Uri> Gateways { get; private set; } = [];
     public IReadOnlyList<Uri> RecordingsReplicas { get; private set; } = [];
+    public IReadOnlyList<Uri> AuthReplicas { get; private set; } = [];
     public string PublicBaseUrl => Gateways[0].GetLeftPart(UriPartial.Authority);
 
     /// <summary>Each process's scrape endpoint (<c>http://127.0.0.1:METRICS_PORT/metrics</c>), by name (gateway-1, auth-2, …).</summary>
@@ -129,6 +134,7 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
                         ["DATABASE_URL"] = databaseUrl,
                         ["REDIS_URL"] = Redis.Url,
                         ["SHUTDOWN_DRAIN_SECONDS"] = "3", // the gateways probe every second
+                        ["REVOCATION_POLL_SECONDS"] = RevocationPollSeconds,
                     }
                 )
             );
@@ -150,6 +156,7 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
                 ["RECORDINGS_SERVICE_URLS"] = string.Join(',', recordings),
                 ["JWKS_URL"] = jwks,
                 ["REDIS_URL"] = Redis.Url,
+                ["REVOCATION_POLL_SECONDS"] = RevocationPollSeconds,
                 ["HEALTH_CHECK_INTERVAL_SECONDS"] = "1",
                 ["RATE_LIMIT_MAX"] = "10000000",
                 ["LOGIN_RATE_LIMIT_MAX"] = "10000",
@@ -162,6 +169,7 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
 
         Gateways = gateways;
         RecordingsReplicas = recordings;
+        AuthReplicas = auth;
     }
 
     /// <summary>SIGTERM (an orchestrator stopping it: it drains) or SIGKILL (a crash); waits until it has exited.</summary>
@@ -198,6 +206,9 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
 
+    /// <summary>A client straight to one service replica, past the gateways (plain HTTP on loopback).</summary>
+    public static HttpClient Direct(Uri replica) => new() { BaseAddress = replica, Timeout = TimeSpan.FromSeconds(30) };
+
     /// <summary>Signs in as the administrator through <paramref name="gateway"/>; returns the access token.</summary>
     public static async Task<string> SignInAsync(Uri gateway)
     {
@@ -232,7 +243,7 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
             }
             catch (HttpRequestException)
             {
-                return new HttpResponseMessage((System.Net.HttpStatusCode)599);
+                return new HttpResponseMessage((HttpStatusCode)599);
             }
         }
     }
@@ -339,4 +350,14 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
 
     [GeneratedRegex("Now listening on")]
     private static partial Regex ListeningLine();
+}
+
+/// <summary>One <see cref="ReplicatedSystem"/> shared by a test class.</summary>
+public sealed class ReplicatedSystemFixture : IAsyncLifetime
+{
+    public ReplicatedSystem System { get; private set; } = null!;
+
+    public async Task InitializeAsync() => System = await ReplicatedSystem.StartAsync();
+
+    public async Task DisposeAsync() => await System.DisposeAsync();
 }

@@ -9,3 +9,13 @@ public sealed class WholeSystem
 {
     public const string Name = "the multi-replica system";
 }
+
+/// <summary>
+/// The trait of tests that deploy/test.sh runs after every other, on their own (the multi-replica system, the
+/// containers): their load would slow the other tests' timed checks, and theirs would measure the others.
+/// </summary>
+public static class RunsAlone
+{
+    public const string Trait = "Runs";
+    public const string Value = "alone";
+}

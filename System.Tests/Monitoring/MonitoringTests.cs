@@ -13,6 +13,7 @@ namespace System.Tests.Monitoring;
 /// serve.
 /// </summary>
 [Collection(WholeSystem.Name)]
+[Trait(RunsAlone.Trait, RunsAlone.Value)]
 public sealed partial class MonitoringTests
 {
     private static readonly string Monitoring = Path.Combine(Repository.Root, "deploy", "monitoring");

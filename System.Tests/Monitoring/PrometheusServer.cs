@@ -37,7 +37,8 @@ public sealed partial class PrometheusServer : IAsyncDisposable
                 "rule_files: [alerts.yml]",
                 "scrape_configs:",
                 .. jobs.Select(job =>
-                    $"  - job_name: {job.Key}\n    static_configs: [{{ targets: [{string.Join(", ", job.Value.Select(url => $"'{url.Authority}'"))}] }}]"
+                    $"  - job_name: {job.Key}\n"
+                    + $"    static_configs: [{{ targets: [{string.Join(", ", job.Value.Select(url => $"'{url.Authority}'"))}] }}]"
                 ),
             ]
         );

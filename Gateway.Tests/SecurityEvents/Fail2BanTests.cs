@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 using Serilog.Formatting.Compact;
 
-namespace Gateway.Tests.Deployment;
+namespace Gateway.Tests.SecurityEvents;
 
 /// <summary>deploy/fail2ban's filter, run by Debian's fail2ban-regex over the gateway's own log lines.</summary>
 public sealed class Fail2BanTests
@@ -82,7 +83,7 @@ public sealed class Fail2BanTests
         var (exitCode, stdout, stderr) = await Processes.RunAsync("fail2ban-regex", ["--print-all-matched", log, filter]);
 
         Assert.True(exitCode == 0, stderr);
-        var lines = System.Text.RegularExpressions.Regex.Match(stdout, @"Lines: (\d+) lines, 0 ignored, 6 matched, \d+ missed");
+        var lines = Regex.Match(stdout, @"Lines: (\d+) lines, 0 ignored, 6 matched, \d+ missed");
         Assert.True(lines.Success, stdout);
         // Every line's time stamp was read by the filter's date pattern (not guessed, not the time of reading).
         Assert.Contains($"|  [{lines.Groups[1].Value}] ^\\{{\"@t\":\"Year-Month-Day", stdout, StringComparison.Ordinal);

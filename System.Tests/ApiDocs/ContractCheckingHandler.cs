@@ -1,4 +1,4 @@
-namespace Gateway.Tests.ApiDocs;
+namespace System.Tests.ApiDocs;
 
 /// <summary>
 /// Holds every exchange of a test client to the API document (<see cref="ApiContract"/>): an exchange the document does

@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
-namespace Gateway.Tests.Infrastructure;
+namespace System.Tests.Infrastructure;
 
 /// <summary>
 /// The README's run command (deploy/run.sh) as a person runs it, on reserved ports (see <see cref="PortReservation"/>)

@@ -6,10 +6,10 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.Replicas;
+namespace Gateway.Tests.Proxy;
 
 /// <summary>Stopping a replica under steady load, as an orchestrator does (SIGTERM) or as a crash does (SIGKILL), fails no request.</summary>
-public sealed partial class DrainTests
+public sealed partial class ReplicaStopTests
 {
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const string AuthToken = "drain-auth-token";

@@ -4,10 +4,10 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Tests.Infrastructure;
 using System.Text.Json;
-using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.InternalTls;
+namespace System.Tests.InternalTls;
 
 /// <summary>The whole system as <c>INTERNAL_TLS=1 deploy/run.sh</c> starts it: mutual TLS between the gateway and the services.</summary>
 public sealed class InternalTlsSystem : IAsyncLifetime
@@ -233,7 +233,8 @@ public sealed class InternalTlsTests(InternalTlsSystem fixture) : IClassFixture<
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, port);
-        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) => certificate is not null); // read, not trusted
+        // The certificate is read, not trusted.
+        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) => certificate is not null);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
         return tls.RemoteCertificate!;
     }

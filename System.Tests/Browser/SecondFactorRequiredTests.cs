@@ -1,7 +1,7 @@
-using Gateway.Tests.Infrastructure;
+using System.Tests.Infrastructure;
 using Microsoft.Playwright;
 
-namespace Gateway.Tests.Browser;
+namespace System.Tests.Browser;
 
 /// <summary>
 /// MFA_REQUIRED_FOR_ADMINS in a real browser, on a system of its own started with it: an admin without a second

@@ -4,7 +4,7 @@ using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 
-namespace Gateway.Tests.Infrastructure;
+namespace System.Tests.Infrastructure;
 
 /// <summary>
 /// Twilio's REST API for the browser tests (WireMock.Net): every recording's media is a short constant-bitrate MP3

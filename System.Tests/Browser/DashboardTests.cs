@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
-using Gateway.Tests.Infrastructure;
+using System.Runtime.CompilerServices;
+using System.Tests.Infrastructure;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 
-namespace Gateway.Tests.Browser;
+namespace System.Tests.Browser;
 
 /// <summary>The dashboard in a real browser (Debian's chromium through Playwright) against the system run.sh starts.</summary>
 [Collection(RunScriptGroup.Name)]
@@ -57,7 +59,7 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
 
             var row = page.Locator($"tr[data-sid='{arriving}']");
             await Assertions.Expect(row).ToBeVisibleAsync();
-            await Assertions.Expect(row).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("fresh"));
+            await Assertions.Expect(row).ToHaveClassAsync(new Regex("fresh"));
             await Assertions.Expect(page.Locator("#recordings-table tbody tr").First).ToHaveAttributeAsync("data-sid", arriving);
             Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(arriving, status: "completed")).StatusCode);
             await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("completed");
@@ -353,9 +355,7 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
             await SignInAsync(page);
             await page.ClickAsync("nav [data-section=activity]");
             var alerts = page.Locator("#alerts tbody tr");
-            await Assertions
-                .Expect(alerts.First.Locator("td").Nth(1))
-                .ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(sign-in|access|callback)-alert$"));
+            await Assertions.Expect(alerts.First.Locator("td").Nth(1)).ToHaveTextAsync(new Regex("^(sign-in|access|callback)-alert$"));
             await Assertions
                 .Expect(page.Locator("#alerts tbody tr", new() { HasText = "failed sign-ins within 5 minutes from" }).First)
                 .ToBeVisibleAsync();
@@ -375,7 +375,9 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         );
         var wide = await page.EvaluateAsync<string[]>(
             @"() => [...document.querySelectorAll('body *')]
-            .filter(e => e.getClientRects().length > 0 && (e.getBoundingClientRect().right > window.innerWidth + 1 || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible' && getComputedStyle(e).overflowX !== 'hidden'))
+            .filter(e => e.getClientRects().length > 0
+                && (e.getBoundingClientRect().right > window.innerWidth + 1
+                    || e.scrollWidth > e.clientWidth + 1 && !['visible', 'hidden'].includes(getComputedStyle(e).overflowX)))
             .map(e => `${e.tagName}#${e.id}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`)"
         );
         Assert.True(wide.Length == 0, $"{what}: wider than the window ({page.ViewportSize?.Width} px): " + string.Join(", ", wide));
@@ -460,7 +462,7 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
     }
 
     /// <summary>Runs a scenario on a fresh page; on failure saves a screenshot; always checks that no CSP violation was reported.</summary>
-    private async Task WithPageAsync(Func<IPage, Task> scenario, [System.Runtime.CompilerServices.CallerMemberName] string name = "")
+    private async Task WithPageAsync(Func<IPage, Task> scenario, [CallerMemberName] string name = "")
     {
         var page = await NewPageAsync();
         try

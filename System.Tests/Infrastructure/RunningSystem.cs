@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text.Json;
 
-namespace Gateway.Tests.Infrastructure;
+namespace System.Tests.Infrastructure;
 
 /// <summary>
 /// The whole system as the README's run command starts it (deploy/run.sh: gateway, AuthService, RecordingsService),
@@ -44,6 +45,7 @@ public sealed class RunningSystem : IAsyncDisposable
             // Browser tests sign in many times from one address: keep the limits, far out of reach.
             ["LOGIN_RATE_LIMIT_MAX"] = "1000",
             ["RATE_LIMIT_MAX"] = "100000",
+            ["WEBHOOK_RATE_LIMIT_MAX"] = "1000000", // the callback fuzzer sends 10,000
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
@@ -79,14 +81,38 @@ public sealed class RunningSystem : IAsyncDisposable
     private async Task<ApiDocs.ApiContract> LoadContractAsync()
     {
         using var client = _script.Client();
-        using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = AdminUsername, password = AdminPassword });
-        signIn.EnsureSuccessStatusCode();
-        var token = (await signIn.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("access_token").GetString();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
-        request.Headers.Authorization = new("Bearer", token);
+        request.Headers.Authorization = new("Bearer", await SignInAsync());
         using var document = await client.SendAsync(request);
         document.EnsureSuccessStatusCode();
         return ApiDocs.ApiContract.Parse(await document.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Signs in as the administrator run.sh created; returns the access token.</summary>
+    public async Task<string> SignInAsync()
+    {
+        using var client = _script.Client();
+        using var signIn = await client.PostAsJsonAsync("/api/auth/login", new { username = AdminUsername, password = AdminPassword });
+        signIn.EnsureSuccessStatusCode();
+        return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>Every recording the API lists, page by page.</summary>
+    public async Task<HashSet<string>> ListedSidsAsync()
+    {
+        using var client = Client();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", await SignInAsync());
+        var sids = new HashSet<string>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
+        {
+            var query = cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor);
+            var page = await client.GetFromJsonAsync<JsonElement>("/api/recordings?limit=100" + query);
+            sids.UnionWith(page.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("sid").GetString()!));
+            cursor = page.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        } while (cursor is not null);
+
+        return sids;
     }
 
     /// <summary>Posts a recording status callback through the gateway, signed as Twilio signs it.</summary>
@@ -94,7 +120,8 @@ public sealed class RunningSystem : IAsyncDisposable
         string recordingSid,
         string status = "completed",
         string duration = "26",
-        string? startTime = null
+        string? startTime = null,
+        string? signedFor = null
     )
     {
         var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -109,9 +136,12 @@ public sealed class RunningSystem : IAsyncDisposable
             ["RecordingStartTime"] = startTime ?? DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture),
         };
         using var client = Client();
-        using var request = TwilioSigner.Callback(fields, AuthToken, Url.GetLeftPart(UriPartial.Authority) + "/webhooks/recording");
+        using var request = TwilioSigner.Callback(fields, AuthToken, signedFor ?? CallbackUrl);
         return await client.SendAsync(request);
     }
+
+    /// <summary>PUBLIC_BASE_URL's callback address: what Twilio signs.</summary>
+    public string CallbackUrl => Url.GetLeftPart(UriPartial.Authority) + "/webhooks/recording";
 
     public static string NewRecordingSid() => "RE" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Tests.Browser;
+using System.Tests.Infrastructure;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Gateway.Tests.Browser;
-using Gateway.Tests.Infrastructure;
 using Microsoft.Playwright;
 
-namespace Gateway.Tests.Demo;
+namespace System.Tests.Demo;
 
 /// <summary>
 /// <c>bash deploy/run.sh --demo</c> as a new user starts it: the dashboard fills with sample recordings whose audio
@@ -15,6 +15,28 @@ namespace Gateway.Tests.Demo;
 [Collection(RunScriptGroup.Name)]
 public sealed partial class DemoTests(BrowserFixture fixture)
 {
+    [Fact]
+    public async Task TheDemoStartedWithoutItsSettings_ListsEveryMissingOne_AndExits78()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["DEMO_TWILIO_PORT"] = null,
+            ["PUBLIC_BASE_URL"] = null,
+            ["TWILIO_ACCOUNT_SID"] = null,
+            ["TWILIO_AUTH_TOKEN"] = null,
+            ["DEMO_LATE_SECONDS"] = "soon",
+        };
+        var result = await Processes.RunBuiltAsync("Demo", [], environment: environment);
+
+        Assert.Equal(78, result.ExitCode);
+        foreach (var name in new[] { "DEMO_TWILIO_PORT", "PUBLIC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "DEMO_LATE_SECONDS" })
+        {
+            Assert.Contains(name, result.StandardError, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal); // no stack trace
+    }
+
     [Fact]
     public async Task TheDemo_ShowsAWorkingDashboard_WithoutATwilioAccount()
     {

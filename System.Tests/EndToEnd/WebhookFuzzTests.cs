@@ -2,16 +2,18 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Tests.Browser;
+using System.Tests.Infrastructure;
 using System.Text;
-using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.EndToEnd;
+namespace System.Tests.EndToEnd;
 
 /// <summary>
 /// Hostile callbacks through the gateway to the real RecordingsService: 10,000 mutations of a signed callback, each
 /// one invalid by construction and carrying a SID of its own. None may be answered 5xx, and none may be stored.
 /// </summary>
-public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFixture<RecordingsBehindGateway>
+[Collection(RunScriptGroup.Name)]
+public sealed class WebhookFuzzTests(BrowserFixture fixture)
 {
     private const int Callbacks = 10_000;
     private const string Path = "/webhooks/recording";
@@ -23,7 +25,8 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
         var statuses = new ConcurrentDictionary<int, int>();
         var failures = new ConcurrentQueue<string>();
         var sids = new ConcurrentQueue<string>();
-        using var client = system.Gateway.CreateAnonymousClient();
+        // Not the contract-checking client: these requests are not the API's.
+        using var client = new HttpClient(RunScript.Handler()) { BaseAddress = fixture.System.Url };
         var next = -1;
         await Task.WhenAll(
             Enumerable
@@ -52,10 +55,8 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
 
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"));
         Assert.True(failures.IsEmpty, $"seed {seed}; answers {summary}; first failures: {string.Join(" | ", failures.Take(5))}");
-        foreach (var sid in sids)
-        {
-            Assert.Null(await system.Store.FindAsync(sid));
-        }
+        var stored = await fixture.System.ListedSidsAsync();
+        Assert.Empty(stored.Intersect(sids));
     }
 
     private static byte[] RandomNumberGenerator(Random random, int count)
@@ -67,7 +68,7 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
 
     private static List<KeyValuePair<string, string>> Fields(string sid) =>
         [
-            new("AccountSid", RecordingsBehindGateway.AccountSid),
+            new("AccountSid", RunningSystem.AccountSid),
             new("CallSid", "CA0123456789abcdef0123456789abcdef"),
             new("RecordingSid", sid),
             new("RecordingStatus", "completed"),
@@ -77,13 +78,12 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
             new("RecordingStartTime", "Sat, 28 Nov 2026 09:30:00 +0000"),
         ];
 
-    private static string SignedUrl => RecordingsBehindGateway.PublicBaseUrl + Path;
+    private string SignedUrl => fixture.System.CallbackUrl;
 
-    private static HttpRequestMessage Signed(List<KeyValuePair<string, string>> fields) =>
-        TwilioSigner.Callback(fields, RecordingsBehindGateway.AuthToken, SignedUrl);
+    private HttpRequestMessage Signed(List<KeyValuePair<string, string>> fields) => TwilioSigner.Callback(fields, RunningSystem.AuthToken, SignedUrl);
 
     // Every mutation leaves the callback invalid: a broken signature, or a valid signature over a field out of range.
-    private static (string Kind, HttpRequestMessage Request) Mutate(Random random, string sid, int i)
+    private (string Kind, HttpRequestMessage Request) Mutate(Random random, string sid, int i)
     {
         var fields = Fields(sid);
         switch (i % 10)
@@ -118,7 +118,7 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
             {
                 var request = Signed(fields);
                 var body = Encoding.Latin1.GetBytes(
-                    "RecordingSid=" + sid + "&AccountSid=" + RecordingsBehindGateway.AccountSid + "&CallSid=CA\u00e9\u00ff&RecordingStatus=completed"
+                    "RecordingSid=" + sid + "&AccountSid=" + RunningSystem.AccountSid + "&CallSid=CA\u00e9\u00ff&RecordingStatus=completed"
                 );
                 request.Content = Form(body);
                 return ("latin1", request);
@@ -166,7 +166,7 @@ public sealed class WebhookFuzzTests(RecordingsBehindGateway system) : IClassFix
                 };
                 request.Headers.TryAddWithoutValidation(
                     "X-Twilio-Signature",
-                    TwilioSigner.Sign(SignedUrl + "?bodySHA256=" + new string('0', 64), [], RecordingsBehindGateway.AuthToken)
+                    TwilioSigner.Sign(SignedUrl + "?bodySHA256=" + new string('0', 64), [], RunningSystem.AuthToken)
                 );
                 return ("json", request);
             }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Tests.Replicas;
+namespace Gateway.Tests.Proxy;
 
 /// <summary>
 /// A service URL naming a host with several addresses (docker compose --scale, a Kubernetes headless service): each

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Gateway.Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>A self-signed localhost certificate written as a PEM pair into a temporary folder.</summary>
 public sealed class TestCertificate : IDisposable

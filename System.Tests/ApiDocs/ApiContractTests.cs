@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Tests.Browser;
+using System.Tests.Infrastructure;
 using System.Text;
 using System.Text.Json;
-using Gateway.Tests.Browser;
-using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.ApiDocs;
+namespace System.Tests.ApiDocs;
 
 /// <summary>
 /// Every public operation, called as a client generated from the published document would call it, through the real

@@ -1,10 +1,11 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
 
-namespace Gateway.Tests.ApiDocs;
+namespace System.Tests.ApiDocs;
 
 /// <summary>
 /// The gateway's published API document (<c>/openapi/v1.json</c>, merged from both services), held against what the
@@ -57,7 +58,7 @@ public sealed class ApiContract
         }
 
         var problems = new List<string>();
-        var code = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var code = ((int)status).ToString(CultureInfo.InvariantCulture);
         var response = operation["responses"]?[code] ?? operation["responses"]?["default"];
         if (response is null)
         {

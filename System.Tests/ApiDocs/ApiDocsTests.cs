@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Tests.Browser;
+using System.Tests.Infrastructure;
 using System.Text.Json;
-using Gateway.Tests.Browser;
-using Gateway.Tests.Infrastructure;
 using Microsoft.Playwright;
 
-namespace Gateway.Tests.ApiDocs;
+namespace System.Tests.ApiDocs;
 
 /// <summary>The gateway's OpenAPI document and its interactive reference, on the system run.sh starts (real services).</summary>
 [Collection(RunScriptGroup.Name)]
@@ -113,8 +113,8 @@ public sealed class ApiDocsTests(BrowserFixture fixture)
         using var folder = TemporaryDirectory.Create("openapi-");
         var file = Path.Combine(folder.Path, "openapi.json");
         await File.WriteAllTextAsync(file, await DocumentAsync());
-        var redocly = Path.Combine(Repository.Root, "Gateway.Tests", "ApiDocs", "lint", "node_modules", ".bin", "redocly");
-        Assert.True(File.Exists(redocly), $"{redocly} is missing: deploy/test.sh installs it (npm ci --prefix Gateway.Tests/ApiDocs/lint)");
+        var redocly = Path.Combine(Repository.Root, "System.Tests", "ApiDocs", "lint", "node_modules", ".bin", "redocly");
+        Assert.True(File.Exists(redocly), $"{redocly} is missing: deploy/test.sh installs it (npm ci --prefix System.Tests/ApiDocs/lint)");
 
         var result = await Processes.RunAsync(
             redocly,

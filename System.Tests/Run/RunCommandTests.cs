@@ -1,11 +1,13 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Tests.Browser;
+using System.Tests.Infrastructure;
 using System.Text;
-using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.Run;
+namespace System.Tests.Run;
 
 /// <summary>The README's run command, as a new user runs it: everything starts and the gateway is ready over HTTPS.</summary>
-[Collection(Gateway.Tests.Browser.RunScriptGroup.Name)]
+[Collection(RunScriptGroup.Name)]
 public sealed class RunCommandTests
 {
     [Fact]
@@ -70,7 +72,7 @@ public sealed class RunCommandTests
             tcp.Connect(IPAddress.Loopback, port);
             return true;
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (SocketException)
         {
             return false;
         }

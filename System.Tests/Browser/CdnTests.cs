@@ -1,13 +1,13 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Gateway.Tests.Infrastructure;
+using System.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
-namespace Gateway.Tests.Browser;
+namespace System.Tests.Browser;
 
 /// <summary>
 /// CDN_BASE_URL in a real browser: the system started with it, and a second local origin playing the CDN (it pulls

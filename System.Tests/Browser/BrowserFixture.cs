@@ -1,7 +1,7 @@
-using Gateway.Tests.Infrastructure;
+using System.Tests.Infrastructure;
 using Microsoft.Playwright;
 
-namespace Gateway.Tests.Browser;
+namespace System.Tests.Browser;
 
 /// <summary>The whole system (deploy/run.sh) and one headless Debian chromium, shared by the browser tests.</summary>
 public sealed class BrowserFixture : IAsyncLifetime

@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 
-namespace Gateway.Tests.Infrastructure;
+namespace System.Tests.Infrastructure;
 
 /// <summary>Reading the RecordingsService's live events (<c>/ws</c>) as a dashboard does.</summary>
 public static class LiveEvents

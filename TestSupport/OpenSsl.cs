@@ -1,7 +1,7 @@
-namespace Gateway.Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>Debian's <c>openssl s_client</c> against a local port: what a TLS scanner or a plain client sees.</summary>
-internal static class OpenSsl
+public static class OpenSsl
 {
     /// <summary>One handshake with the given options; stdout and stderr together (s_client prints the outcome on both).</summary>
     public static Task<string> ClientAsync(int port, params string[] options) => RunAsync(port, standardInput: null, options);
