@@ -5,6 +5,7 @@ using AuthService.SecondFactor;
 using AuthService.Tokens;
 using AuthService.Users;
 using Platform.Security.SignIn;
+using Platform.Security.Tokens;
 using Platform.Storage.Audit;
 
 namespace AuthService.Sessions;
@@ -163,16 +164,7 @@ public sealed class SessionService(
         if (record.UsedAt is not null)
         {
             // A replaced token came back: someone holds a copy. End the whole family (RFC 9700 §4.14.2).
-            await revoker.RevokeAsync([session.Id], "refresh-token-reuse", cancellationToken);
-            await audit.WriteAsync(
-                AuthAuditActions.RefreshReuse,
-                null,
-                session.Username,
-                clientIp,
-                "session-revoked",
-                $"session {session.Id}",
-                cancellationToken
-            );
+            await EndReusedFamilyAsync(session, clientIp, cancellationToken);
             return null;
         }
 
@@ -193,16 +185,7 @@ public sealed class SessionService(
         if (!await sessions.RotateAsync(record.TokenHash, TokenIssuer.HashRefreshToken(next), session.Id, now, idle, cancellationToken))
         {
             // Used by a concurrent request between our read and our write: the same reuse, seen a moment later.
-            await revoker.RevokeAsync([session.Id], "refresh-token-reuse", cancellationToken);
-            await audit.WriteAsync(
-                AuthAuditActions.RefreshReuse,
-                null,
-                session.Username,
-                clientIp,
-                "session-revoked",
-                $"session {session.Id}",
-                cancellationToken
-            );
+            await EndReusedFamilyAsync(session, clientIp, cancellationToken);
             return null;
         }
 
@@ -215,7 +198,22 @@ public sealed class SessionService(
     /// MFA_REQUIRED_FOR_ADMINS: an admin without a second factor gets a token that reaches only the enrolment
     /// endpoints (<see cref="Platform.Security.Tokens.TokenConventions.EnrollmentClaim"/>) until they have one.
     /// </summary>
-    private bool MustEnroll(User user) => settings.SecondFactorRequiredForAdmins && user.Role == Platform.Security.Tokens.TokenConventions.AdminRole;
+    // A refresh token came back after it was replaced: someone holds a copy. The whole family ends, audited.
+    private async Task EndReusedFamilyAsync(Session session, string? clientIp, CancellationToken cancellationToken)
+    {
+        await revoker.RevokeAsync([session.Id], "refresh-token-reuse", cancellationToken);
+        await audit.WriteAsync(
+            AuthAuditActions.RefreshReuse,
+            null,
+            session.Username,
+            clientIp,
+            "session-revoked",
+            $"session {session.Id}",
+            cancellationToken
+        );
+    }
+
+    private bool MustEnroll(User user) => settings.SecondFactorRequiredForAdmins && user.Role == TokenConventions.AdminRole;
 
     public async Task SignOutAsync(string sessionId, string username, string? clientIp, CancellationToken cancellationToken)
     {

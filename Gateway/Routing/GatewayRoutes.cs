@@ -2,9 +2,12 @@ using System.Net;
 using Gateway.Authorization;
 using Gateway.Configuration;
 using Gateway.RateLimiting;
+using ServiceDefaults.Health;
 using ServiceDefaults.Http;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using static Gateway.Authorization.GatewayPolicies;
+using static Gateway.RateLimiting.RateLimitPolicies;
 
 namespace Gateway.Routing;
 
@@ -18,6 +21,8 @@ internal static class GatewayRoutes
 {
     public const string AuthCluster = "auth";
     public const string RecordingsCluster = "recordings";
+    private const string Auth = AuthCluster;
+    private const string Recordings = RecordingsCluster;
 
     /// <summary>Any request body, unless its route allows less.</summary>
     public const long MaxRequestBodyBytes = 10 * 1024 * 1024;
@@ -46,79 +51,33 @@ internal static class GatewayRoutes
     /// <summary>The one route Twilio calls (its source addresses may be restricted: TWILIO_WEBHOOK_ALLOWED_IPS).</summary>
     public const string TwilioCallbackRoute = "webhook-recording";
 
+    // One row per route, one line per row.
+    // csharpier-ignore
     public static IReadOnlyList<Route> Table { get; } =
     [
-        new("auth-login", AuthCluster, "/api/auth/login", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Login, SignInBodyBytes),
-        new("auth-refresh", AuthCluster, "/api/auth/refresh", GatewayPolicies.Anonymous, Post, RateLimitPolicies.Global, SignInBodyBytes),
-        new("auth", AuthCluster, "/api/auth/{**rest}", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
+        new("auth-login", Auth, "/api/auth/login", Anonymous, Post, Login, SignInBodyBytes),
+        new("auth-refresh", Auth, "/api/auth/refresh", Anonymous, Post, Global, SignInBodyBytes),
+        new("auth", Auth, "/api/auth/{**rest}", SignedIn, null, Global, MaxRequestBodyBytes),
         // What a token limited to enrolling a second factor may reach (MFA_REQUIRED_FOR_ADMINS); full tokens too.
-        new("auth-me", AuthCluster, "/api/auth/me", GatewayPolicies.Enrolling, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new("auth-logout", AuthCluster, "/api/auth/logout", GatewayPolicies.Enrolling, Post, RateLimitPolicies.Global, SignInBodyBytes),
-        new("auth-mfa-setup", AuthCluster, "/api/auth/mfa/totp/setup", GatewayPolicies.Enrolling, Post, RateLimitPolicies.Global, SignInBodyBytes),
-        new(
-            "auth-mfa-confirm",
-            AuthCluster,
-            "/api/auth/mfa/totp/confirm",
-            GatewayPolicies.Enrolling,
-            Post,
-            RateLimitPolicies.Global,
-            SignInBodyBytes
-        ),
-        new("auth-mfa-disable", AuthCluster, "/api/auth/mfa/totp", GatewayPolicies.SignedIn, Delete, RateLimitPolicies.SecondFactor, SignInBodyBytes),
-        new("jwks", AuthCluster, "/.well-known/jwks.json", GatewayPolicies.Anonymous, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new(
-            "openid-configuration",
-            AuthCluster,
-            "/.well-known/openid-configuration",
-            GatewayPolicies.Anonymous,
-            Read,
-            RateLimitPolicies.Global,
-            MaxRequestBodyBytes
-        ),
-        new("users", AuthCluster, "/api/users/{**rest}", GatewayPolicies.Admin, null, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new("audit-auth", AuthCluster, "/api/audit/auth", GatewayPolicies.Admin, Read, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new(
-            "recordings",
-            RecordingsCluster,
-            "/api/recordings/{**rest}",
-            GatewayPolicies.SignedIn,
-            null,
-            RateLimitPolicies.Global,
-            MaxRequestBodyBytes
-        ),
-        new(
-            "recordings-delete",
-            RecordingsCluster,
-            "/api/recordings/{sid}",
-            GatewayPolicies.Admin,
-            Delete,
-            RateLimitPolicies.Global,
-            MaxRequestBodyBytes
-        ),
-        new("recordings-sync", RecordingsCluster, "/api/recordings/sync", GatewayPolicies.Admin, Post, RateLimitPolicies.Global, MaxRequestBodyBytes),
-        new(
-            "audit-recordings",
-            RecordingsCluster,
-            "/api/audit/recordings",
-            GatewayPolicies.Admin,
-            Read,
-            RateLimitPolicies.Global,
-            MaxRequestBodyBytes
-        ),
+        new("auth-me", Auth, "/api/auth/me", Enrolling, Read, Global, MaxRequestBodyBytes),
+        new("auth-logout", Auth, "/api/auth/logout", Enrolling, Post, Global, SignInBodyBytes),
+        new("auth-mfa-setup", Auth, "/api/auth/mfa/totp/setup", Enrolling, Post, Global, SignInBodyBytes),
+        new("auth-mfa-confirm", Auth, "/api/auth/mfa/totp/confirm", Enrolling, Post, Global, SignInBodyBytes),
+        new("auth-mfa-disable", Auth, "/api/auth/mfa/totp", SignedIn, Delete, SecondFactor, SignInBodyBytes),
+        new("jwks", Auth, "/.well-known/jwks.json", Anonymous, Read, Global, MaxRequestBodyBytes),
+        new("openid-configuration", Auth, "/.well-known/openid-configuration", Anonymous, Read, Global, MaxRequestBodyBytes),
+        new("users", Auth, "/api/users/{**rest}", Admin, null, Global, MaxRequestBodyBytes),
+        new("audit-auth", Auth, "/api/audit/auth", Admin, Read, Global, MaxRequestBodyBytes),
+        new("recordings", Recordings, "/api/recordings/{**rest}", SignedIn, null, Global, MaxRequestBodyBytes),
+        new("recordings-delete", Recordings, "/api/recordings/{sid}", Admin, Delete, Global, MaxRequestBodyBytes),
+        new("recordings-sync", Recordings, "/api/recordings/sync", Admin, Post, Global, MaxRequestBodyBytes),
+        new("audit-recordings", Recordings, "/api/audit/recordings", Admin, Read, Global, MaxRequestBodyBytes),
         // Twilio sends many callbacks from few addresses: its own, generous limit, since refusing one loses a recording.
-        new(
-            TwilioCallbackRoute,
-            RecordingsCluster,
-            "/webhooks/recording",
-            GatewayPolicies.Anonymous,
-            Post,
-            RateLimitPolicies.Webhook,
-            BodyLimits.TwilioCallbackBytes
-        ),
+        new(TwilioCallbackRoute, Recordings, "/webhooks/recording", Anonymous, Post, Webhook, BodyLimits.TwilioCallbackBytes),
         // No method constraint: browsers open WebSockets over HTTP/2 as an extended CONNECT, over HTTP/1.1 as GET.
         // No body limit of its own: an upgraded connection's limit is read-only (routing would warn on every socket);
         // Kestrel's overall limit still holds for a plain request with a body.
-        new("events", RecordingsCluster, "/ws", GatewayPolicies.SignedIn, null, RateLimitPolicies.Global, null),
+        new("events", Recordings, "/ws", SignedIn, null, Global, null),
     ];
 
     public static IReadOnlyList<RouteConfig> Routes { get; } = [.. Table.Select(route => route.Config)];
@@ -244,7 +203,7 @@ internal static class GatewayRoutes
                     // after the last one ended.
                     Timeout = ProbeTimeout,
                     Policy = "ConsecutiveFailures",
-                    Path = ServiceDefaults.Health.HealthEndpoints.ReadyPath,
+                    Path = HealthEndpoints.ReadyPath,
                 },
                 // Passive: failing proxied requests take a replica out between probes.
                 Passive = new PassiveHealthCheckConfig
