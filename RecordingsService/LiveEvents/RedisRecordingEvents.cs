@@ -36,6 +36,7 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
     private readonly string _replica = Guid.NewGuid().ToString("N");
     private readonly byte[] _tag = Guid.NewGuid().ToByteArray();
     private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
     private readonly Lock _gate = new();
     private DateTimeOffset? _gapSince;
     private TaskCompletionSource? _heard;
@@ -218,6 +219,12 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Once: a host that stops twice, or disposes before it stops (a start that failed), finds nothing left to do.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         _redis.ConnectionFailed -= OnFailed;
         _redis.ConnectionRestored -= OnRestoredEvent;
         await _stopping.CancelAsync();
@@ -232,6 +239,13 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _redis.ConnectionFailed -= OnFailed;
+            _redis.ConnectionRestored -= OnRestoredEvent;
+            _stopping.Cancel();
+        }
+
         _events.Dispose();
         _gaps.Dispose();
         _stopping.Dispose();
