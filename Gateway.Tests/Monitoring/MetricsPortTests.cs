@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,10 +28,12 @@ public sealed class MetricsPortTests
             async () =>
             {
                 text = await scraper.GetStringAsync("/metrics");
-                return text.Contains("http_server_request_duration_seconds_count", StringComparison.Ordinal);
+                // The replicas' gauge follows the first health probe, which may come after the request.
+                return text.Contains("http_server_request_duration_seconds_count", StringComparison.Ordinal)
+                    && Regex.IsMatch(text, "gateway_cluster_healthy_destinations\\{[^}]*cluster=\"recordings\"[^}]*\\} 1");
             },
             TimeSpan.FromSeconds(15),
-            "the proxied request is counted"
+            "the proxied request is counted and the recordings replica seen healthy"
         );
 
         using var response = await scraper.GetAsync("/metrics");
