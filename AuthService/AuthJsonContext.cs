@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AuthService.Passkeys;
 using AuthService.SecondFactor;
 using AuthService.Sessions;
 using AuthService.Users;
@@ -11,4 +12,6 @@ namespace AuthService;
 [JsonSerializable(typeof(CreateUserRequest))]
 [JsonSerializable(typeof(UpdateUserRequest))]
 [JsonSerializable(typeof(CodeRequest))]
+[JsonSerializable(typeof(PasskeyRegisterRequest))]
+[JsonSerializable(typeof(PasskeySignInRequest))]
 internal sealed partial class AuthJsonContext : JsonSerializerContext;

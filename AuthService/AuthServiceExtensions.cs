@@ -3,6 +3,7 @@ using AuthService.Authentication;
 using AuthService.Configuration;
 using AuthService.Encryption;
 using AuthService.Keys;
+using AuthService.Passkeys;
 using AuthService.Passwords;
 using AuthService.Revocation;
 using AuthService.SecondFactor;
@@ -10,6 +11,7 @@ using AuthService.Sessions;
 using AuthService.Storage;
 using AuthService.Tokens;
 using AuthService.Users;
+using Fido2NetLib;
 using Platform.Security.Tokens;
 using Platform.Storage;
 using Platform.Storage.Audit;
@@ -44,6 +46,19 @@ internal static class AuthServiceExtensions
         services.AddSingleton<SecretSealer>();
         services.AddSingleton<SecondFactorStore>();
         services.AddSingleton<SecondFactorService>();
+        services.AddSingleton<IFido2>(
+            new Fido2(
+                new Fido2Configuration
+                {
+                    RPID = settings.Passkeys.RelyingPartyId,
+                    RPName = SecondFactorService.Issuer,
+                    Origins = settings.Passkeys.Origins,
+                    Timeout = (uint)PasskeyService.CeremonyLifetime.TotalMilliseconds,
+                }
+            )
+        );
+        services.AddSingleton<PasskeyStore>();
+        services.AddSingleton<PasskeyService>();
         services.AddHostedService<AdminSeeder>();
         services.AddTokenAuthentication();
         services.AddOpenApi();
@@ -56,6 +71,7 @@ internal static class AuthServiceExtensions
         app.Services.GetRequiredService<KeyRing>().EnsureReady();
         app.MapAuthEndpoints();
         app.MapSecondFactorEndpoints();
+        app.MapPasskeyEndpoints();
         app.MapUserEndpoints();
         app.MapAuditLog("/api/audit/auth", PlatformPolicies.Admin).WithName("AuthAudit").WithSummary("Sign-in and account events, newest first");
         app.MapJwks();

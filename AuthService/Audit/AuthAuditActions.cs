@@ -15,6 +15,9 @@ public static class AuthAuditActions
     public const string SecondFactorEnabled = "mfa-enabled";
     public const string SecondFactorDisabled = "mfa-disabled";
     public const string SecondFactorReset = "mfa-reset";
+    public const string PasskeyAdded = "passkey-added";
+    public const string PasskeyRemoved = "passkey-removed";
+    public const string PasskeysReset = "passkeys-reset";
 
     /// <summary>A wrong code to confirm or turn off a second factor: counted and alerted like a failed sign-in.</summary>
     public const string SecondFactorCode = "mfa-code";

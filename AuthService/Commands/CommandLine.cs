@@ -1,5 +1,6 @@
 using AuthService.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Security.SignIn;
 using Platform.Storage.Migrations;
 using ServiceDefaults.Configuration;
 
@@ -21,6 +22,7 @@ internal static class CommandLine
           keys retire KID [--dir DIR]   stop publishing a key; its tokens stop working within 60 s
           sessions revoke-all           end every session (reads the service's configuration: DATA_DIR, ACCESS_TOKEN_MINUTES, …)
           mfa reset USERNAME            remove a user's second factor and end their sessions (a lost phone)
+          passkeys reset USERNAME       remove a user's passkeys and end their sessions (a lost device)
           reencrypt                     seal every stored secret with DATA_ENCRYPTION_KEY (after a key change)
           migrate                       apply the database's pending migrations (DATABASE_URL, else DATA_DIR) and list them
         DIR defaults to JWT_KEYS_DIR.
@@ -44,6 +46,7 @@ internal static class CommandLine
                 ["keys", .. var rest] => KeysCommand.Run(rest, output, error, TimeProvider.System, reader),
                 ["sessions", "revoke-all"] => await SessionsCommand.RevokeAllAsync(builder, output, error),
                 ["mfa", "reset", var username] => await MfaCommand.ResetAsync(builder, username, output, error),
+                ["passkeys", "reset", var username] => await PasskeysCommand.ResetAsync(builder, username, output, error),
                 ["reencrypt"] => await ReencryptCommand.RunAsync(builder, output, error),
                 ["migrate"] => await MigrateCommand.RunForServiceAsync<Storage.AuthDatabase>(AddServices, output, error),
                 ["help" or "--help"] => Help(output, 0),
@@ -111,6 +114,40 @@ internal static class CommandLine
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// For a command about one user (<c>mfa reset</c>, <c>passkeys reset</c>): checks the name, opens the service's
+    /// data and finds the user, saying what is wrong (exit 64 for a malformed name, 1 otherwise) before
+    /// <paramref name="run"/> gets them.
+    /// </summary>
+    public static async Task<int> ForUserAsync(
+        WebApplicationBuilder builder,
+        string username,
+        TextWriter error,
+        Func<WebApplication, Users.User, Task<int>> run
+    )
+    {
+        if (!UsernameRules.IsValid(username))
+        {
+            await error.WriteLineAsync("USERNAME must be 3 to 64 letters, digits, '.', '_' or '-'.");
+            return 64;
+        }
+
+        await using var app = await BuildWithDatabaseAsync(builder, error);
+        if (app is null)
+        {
+            return 1;
+        }
+
+        var user = await app.Services.GetRequiredService<Users.IUserStore>().FindAsync(UsernameRules.Normalize(username), CancellationToken.None);
+        if (user is null)
+        {
+            await error.WriteLineAsync($"There is no user named {username}.");
+            return 1;
+        }
+
+        return await run(app, user);
     }
 
     private static int Help(TextWriter writer, int exitCode)

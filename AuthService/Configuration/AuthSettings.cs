@@ -1,3 +1,4 @@
+using AuthService.Passkeys;
 using Platform.Security.InternalTls;
 using Platform.Security.SignIn;
 using Platform.Storage.Audit;
@@ -49,8 +50,14 @@ public sealed record AuthSettings
     /// <summary>ALERT_WEBHOOK_URL: bursts of failed sign-ins are posted there.</summary>
     public AlertSettings Alerts { get; init; } = new((Uri?)null);
 
-    /// <summary>MFA_REQUIRED_FOR_ADMINS: admins without a second factor reach only its enrolment.</summary>
+    /// <summary>MFA_REQUIRED_FOR_ADMINS: admins without a passkey or TOTP second factor reach only enrolment.</summary>
     public required bool SecondFactorRequiredForAdmins { get; init; }
+
+    /// <summary>The relying party and origins of passkeys, and PASSKEYS_REQUIRED_FOR_ADMINS.</summary>
+    public required PasskeySettings Passkeys { get; init; }
+
+    /// <summary>PASSKEYS_REQUIRED_FOR_ADMINS.</summary>
+    public bool PasskeysRequiredForAdmins => Passkeys.RequiredForAdmins;
 
     /// <summary>JWT_KEYS_DIR; in Development DATA_DIR/keys when unset. The <c>keys</c> commands read it the same way.</summary>
     public static string? ReadKeysDirectory(SettingsReader reader, string dataDirectory) =>
@@ -115,6 +122,7 @@ public sealed record AuthSettings
             // Half the cores by default: a sign-in flood must leave room for everything else the machine serves.
             HashingConcurrency = reader.Number("HASHING_CONCURRENCY", Math.Max(1, Environment.ProcessorCount / 2), 1, 64),
             SecondFactorRequiredForAdmins = reader.Flag("MFA_REQUIRED_FOR_ADMINS", false),
+            Passkeys = PasskeySettings.Read(reader, service.PublicBaseUrl),
             DataEncryption = Encryption.DataEncryptionKeys.Read(reader, service.DataDirectory),
             Alerts = AlertSettings.Read(reader),
         };

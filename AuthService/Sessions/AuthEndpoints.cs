@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AuthService.Authentication;
+using AuthService.Configuration;
 using AuthService.Passwords;
 using AuthService.SecondFactor;
 using AuthService.Tokens;
@@ -40,9 +41,18 @@ public sealed record TokenResponse
 
 /// <summary>
 /// Who is signed in, and when the access token expires (so the dashboard refreshes it in time); whether they have a
-/// second factor, and whether they must set one up before anything else (MFA_REQUIRED_FOR_ADMINS).
+/// second factor and how many passkeys, and whether they must set one up before anything else (MFA_REQUIRED_FOR_ADMINS:
+/// a passkey or TOTP; <see cref="PasskeyRequired"/>: a passkey).
 /// </summary>
-public sealed record MeResponse(string Username, string Role, DateTimeOffset ExpiresAt, bool Mfa, bool MfaSetupRequired);
+public sealed record MeResponse(
+    string Username,
+    string Role,
+    DateTimeOffset ExpiresAt,
+    bool Mfa,
+    bool MfaSetupRequired,
+    int Passkeys,
+    bool PasskeyRequired
+);
 
 internal static class AuthEndpoints
 {
@@ -56,6 +66,13 @@ internal static class AuthEndpoints
         mfa: "totp"
     );
 
+    // The password was right, but this admin signs in with a passkey (PASSKEYS_REQUIRED_FOR_ADMINS).
+    private static readonly string PasskeyRequiredBody = UnauthorizedBody(
+        "Passkey required",
+        "This account signs in with a passkey.",
+        mfa: "passkey"
+    );
+
     private static readonly string WrongCodeBody = UnauthorizedBody("Second factor required", "The code is wrong or was already used.", mfa: "totp");
 
     private static readonly string SessionEndedBody = UnauthorizedBody("Session ended", "Sign in again.");
@@ -64,7 +81,7 @@ internal static class AuthEndpoints
     /// A 401 problem written once, without the per-request <c>traceId</c> TypedResults.Problem adds, so the answers that
     /// must not tell cases apart are the same bytes every time.
     /// </summary>
-    private static string UnauthorizedBody(string title, string detail, string? mfa = null)
+    internal static string UnauthorizedBody(string title, string detail, string? mfa = null)
     {
         var problem = new JsonObject
         {
@@ -166,6 +183,11 @@ internal static class AuthEndpoints
                 "application/problem+json",
                 statusCode: StatusCodes.Status401Unauthorized
             ),
+            SignInFailure.PasskeyRequired => TypedResults.Text(
+                PasskeyRequiredBody,
+                "application/problem+json",
+                statusCode: StatusCodes.Status401Unauthorized
+            ),
             SignInFailure.SecondFactorRequired => TypedResults.Text(
                 string.IsNullOrWhiteSpace(request.Code) ? CodeRequiredBody : WrongCodeBody,
                 "application/problem+json",
@@ -175,16 +197,27 @@ internal static class AuthEndpoints
         };
     }
 
-    private static async Task<Ok<MeResponse>> MeAsync(ClaimsPrincipal user, SecondFactorService secondFactors, CancellationToken cancellationToken) =>
-        TypedResults.Ok(
+    private static async Task<Ok<MeResponse>> MeAsync(
+        ClaimsPrincipal user,
+        IUserStore users,
+        AuthSettings settings,
+        CancellationToken cancellationToken
+    )
+    {
+        var role = user.FindFirstValue(TokenConventions.RoleClaim)!;
+        var stored = await users.FindAsync(user.Identity!.Name!, cancellationToken);
+        return TypedResults.Ok(
             new MeResponse(
-                user.Identity!.Name!,
-                user.FindFirstValue(TokenConventions.RoleClaim)!,
+                user.Identity.Name!,
+                role,
                 DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, CultureInfo.InvariantCulture)),
-                await secondFactors.IsEnrolledAsync(user.Identity.Name!, cancellationToken),
-                user.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim)
+                stored?.HasSecondFactor == true,
+                user.HasClaim(c => c.Type == TokenConventions.EnrollmentClaim),
+                stored?.Passkeys ?? 0,
+                settings.PasskeysRequiredForAdmins && role == TokenConventions.AdminRole
             )
         );
+    }
 
     private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> RefreshAsync(
         HttpContext context,
@@ -227,7 +260,7 @@ internal static class AuthEndpoints
         return TypedResults.NoContent();
     }
 
-    private static Ok<TokenResponse> Issued(HttpContext context, TokenPair tokens, SessionService sessions)
+    internal static Ok<TokenResponse> Issued(HttpContext context, TokenPair tokens, SessionService sessions)
     {
         AuthCookies.Set(context.Response, tokens, sessions.RefreshCookieExpiry());
         context.Response.Headers.CacheControl = "no-store";

@@ -21,6 +21,9 @@ public enum SignInFailure
 
     /// <summary>The password was right, but the account has a second factor and no valid code came with it.</summary>
     SecondFactorRequired,
+
+    /// <summary>The password was right, but the account is an admin's with a passkey and PASSKEYS_REQUIRED_FOR_ADMINS is on.</summary>
+    PasskeyRequired,
 }
 
 public sealed record SignInOutcome(TokenPair? Tokens, SignInFailure Failure);
@@ -67,6 +70,13 @@ public sealed class SessionService(
         {
             await FailedAsync(username, clientIp, reason, cancellationToken);
             return new SignInOutcome(null, SignInFailure.InvalidCredentials);
+        }
+
+        // Only after the password: a wrong password answers the same whether or not the account has a passkey.
+        if (MustUsePasskey(user!))
+        {
+            await audit.WriteAsync(AuthAuditActions.SignIn, null, username, clientIp, "failure", "passkey-required", cancellationToken);
+            return new SignInOutcome(null, SignInFailure.PasskeyRequired);
         }
 
         // Only after the password: a wrong password answers the same whether or not the account has a second factor.
@@ -146,7 +156,7 @@ public sealed class SessionService(
             codeKind is null ? null : $"with a {codeKind}",
             cancellationToken
         );
-        var access = tokens.CreateAccessToken(user.Username, user.Role, session.Id, enrollOnly: MustEnroll(user) && check != CodeCheck.Accepted);
+        var access = tokens.CreateAccessToken(user.Username, user.Role, session.Id, enrollOnly: MustEnroll(user));
         return new SignInOutcome(new TokenPair(access, refreshToken, user.Username, user.Role), SignInFailure.None);
     }
 
@@ -190,8 +200,7 @@ public sealed class SessionService(
         }
 
         // Refreshed right after enrolling, the session's next token reaches everything.
-        var enrollOnly = MustEnroll(user) && !await secondFactors.IsEnrolledAsync(user.Username, cancellationToken);
-        return new TokenPair(tokens.CreateAccessToken(user.Username, user.Role, session.Id, enrollOnly), next, user.Username, user.Role);
+        return new TokenPair(tokens.CreateAccessToken(user.Username, user.Role, session.Id, MustEnroll(user)), next, user.Username, user.Role);
     }
 
     /// <summary>
@@ -213,7 +222,62 @@ public sealed class SessionService(
         );
     }
 
-    private bool MustEnroll(User user) => settings.SecondFactorRequiredForAdmins && user.Role == TokenConventions.AdminRole;
+    /// <summary>
+    /// An admin who must still enrol, and whose tokens reach only enrolment until then: MFA_REQUIRED_FOR_ADMINS asks for a
+    /// passkey or a TOTP second factor, PASSKEYS_REQUIRED_FOR_ADMINS for a passkey.
+    /// </summary>
+    public bool MustEnroll(User user) =>
+        user.Role == TokenConventions.AdminRole
+        && user.Passkeys == 0
+        && (settings.PasskeysRequiredForAdmins || (settings.SecondFactorRequiredForAdmins && !user.HasSecondFactor));
+
+    /// <summary>
+    /// An admin whose second factor is a passkey, where one is required (PASSKEYS_REQUIRED_FOR_ADMINS, or
+    /// MFA_REQUIRED_FOR_ADMINS without a TOTP second factor): a password, with or without a code, is not enough.
+    /// </summary>
+    private bool MustUsePasskey(User user) =>
+        user.Role == TokenConventions.AdminRole
+        && user.Passkeys > 0
+        && (settings.PasskeysRequiredForAdmins || (settings.SecondFactorRequiredForAdmins && !user.HasSecondFactor));
+
+    /// <summary>
+    /// A session for a user who proved who they are with a passkey: possession and user verification at once, so it
+    /// is a full session whatever second factor is required. Null when the user is gone or disabled.
+    /// </summary>
+    public async Task<TokenPair?> StartPasskeySessionAsync(string username, string? clientIp, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var user = await users.FindAsync(username, cancellationToken);
+            if (user is null || user.Disabled)
+            {
+                return null;
+            }
+
+            var now = time.GetUtcNow();
+            var session = new Session(
+                TokenIssuer.NewSessionId(),
+                user.Username,
+                now,
+                now + settings.SessionIdleLifetime,
+                now + settings.SessionAbsoluteLifetime,
+                null
+            );
+            var refreshToken = TokenIssuer.NewRefreshToken();
+            // As with a password: an admin's change to the user that committed meanwhile wins; read the user again.
+            if (!await sessions.CreateAsync(session, TokenIssuer.HashRefreshToken(refreshToken), user.Version, cancellationToken))
+            {
+                continue;
+            }
+
+            await users.RecordSignInAsync(user.Username, user.Version, now, null, cancellationToken);
+            await audit.WriteAsync(AuthAuditActions.SignIn, user.Username, user.Username, clientIp, "success", "with a passkey", cancellationToken);
+            var access = tokens.CreateAccessToken(user.Username, user.Role, session.Id, enrollOnly: false);
+            return new TokenPair(access, refreshToken, user.Username, user.Role);
+        }
+
+        return null;
+    }
 
     public async Task SignOutAsync(string sessionId, string username, string? clientIp, CancellationToken cancellationToken)
     {

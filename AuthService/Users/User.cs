@@ -17,6 +17,9 @@ public sealed record User(
     /// <summary>A confirmed TOTP second factor (read with the user; changed only through its own endpoints).</summary>
     public bool HasSecondFactor { get; init; }
 
+    /// <summary>How many passkeys the user has (read with the user; changed only through their own endpoints).</summary>
+    public int Passkeys { get; init; }
+
     /// <summary>An enabled administrator: the last one may not be demoted, disabled or deleted.</summary>
     public bool IsActiveAdmin => Role == "admin" && !Disabled;
 }
@@ -41,9 +44,10 @@ public sealed record UserView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? LastSignInAt,
-    bool Mfa
+    bool Mfa,
+    int Passkeys
 )
 {
     public static UserView From(User user) =>
-        new(user.Username, user.Role, user.Disabled, user.CreatedAt, user.UpdatedAt, user.LastSignInAt, user.HasSecondFactor);
+        new(user.Username, user.Role, user.Disabled, user.CreatedAt, user.UpdatedAt, user.LastSignInAt, user.HasSecondFactor, user.Passkeys);
 }

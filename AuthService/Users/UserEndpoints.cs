@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AuthService.Audit;
 using AuthService.Authentication;
+using AuthService.Passkeys;
 using AuthService.Passwords;
 using AuthService.SecondFactor;
 using AuthService.Sessions;
@@ -65,6 +66,11 @@ internal static class UserEndpoints
             .MapDelete("/{username}/mfa", ResetSecondFactorAsync)
             .WithName("ResetSecondFactor")
             .WithSummary("Remove a user's second factor (a lost phone); ends the user's sessions")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        users
+            .MapDelete("/{username}/passkeys", ResetPasskeysAsync)
+            .WithName("ResetPasskeys")
+            .WithSummary("Remove all of a user's passkeys (a lost device); ends the user's sessions")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
@@ -277,6 +283,25 @@ internal static class UserEndpoints
         await secondFactors.ResetAsync(user.Username, actor, clientIp, cancellationToken);
         // Whoever holds a session may be the one who took the phone: the user signs in again and enrols anew.
         await revoker.EndSessionsAsync(user.Username, "second-factor-reset", actor, clientIp, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ResetPasskeysAsync(
+        string username,
+        HttpContext context,
+        ClaimsPrincipal admin,
+        IUserStore store,
+        PasskeyService passkeys,
+        CancellationToken cancellationToken
+    )
+    {
+        var user = await store.FindAsync(UsernameRules.Normalize(username), cancellationToken);
+        if (user is null)
+        {
+            return NotFound(username);
+        }
+
+        await passkeys.ResetAsync(user.Username, admin.Identity!.Name, context.ClientIp(), cancellationToken);
         return TypedResults.NoContent();
     }
 

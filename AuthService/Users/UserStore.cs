@@ -9,7 +9,8 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
     private const string Columns =
         "username, password_hash AS PasswordHash, role, disabled, created_at AS CreatedAt, updated_at AS UpdatedAt, last_sign_in_at "
         + "AS LastSignInAt, version, "
-        + "(SELECT COUNT(*) FROM second_factors f WHERE f.username = users.username AND f.confirmed_at IS NOT NULL) AS SecondFactor";
+        + "(SELECT COUNT(*) FROM second_factors f WHERE f.username = users.username AND f.confirmed_at IS NOT NULL) AS SecondFactor, "
+        + "(SELECT COUNT(*) FROM passkeys p WHERE p.username = users.username) AS Passkeys";
 
     public async Task<User?> FindAsync(string username, CancellationToken cancellationToken = default)
     {
@@ -98,6 +99,7 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
                 // A new account under the same name must not inherit this one's second factor.
                 await connection.ExecuteAsync("DELETE FROM second_factors WHERE username = @Username", new { user.Username }, transaction);
                 await connection.ExecuteAsync("DELETE FROM recovery_codes WHERE username = @Username", new { user.Username }, transaction);
+                await connection.ExecuteAsync("DELETE FROM passkeys WHERE username = @Username", new { user.Username }, transaction);
                 return deleted;
             },
             cancellationToken
@@ -178,7 +180,8 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
         long UpdatedAt,
         long? LastSignInAt,
         long Version,
-        long SecondFactor
+        long SecondFactor,
+        long Passkeys
     )
     {
         public User ToUser() =>
@@ -194,6 +197,7 @@ internal sealed class UserStore(AuthDatabase database) : IUserStore
             {
                 Version = Version,
                 HasSecondFactor = SecondFactor > 0,
+                Passkeys = (int)Passkeys,
             };
     }
 }

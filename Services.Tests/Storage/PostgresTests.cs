@@ -30,9 +30,9 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         {
             var applied = await Task.WhenAll(replicas.Select(replica => replica.MigrateAsync()));
 
-            Assert.Equal(6, applied.Sum(a => a.Count)); // auth/0001…0005 and audit/0001, by whichever replica came first
+            Assert.Equal(7, applied.Sum(a => a.Count)); // auth/0001…0006 and audit/0001, by whichever replica came first
             await using var connection = await replicas[0].OpenAsync();
-            Assert.Equal(6L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
+            Assert.Equal(7L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM auth.schema_migrations"));
         }
         finally
         {
@@ -313,7 +313,7 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
             .Replace("postgres@", "postgres:s3cret-pw@", StringComparison.Ordinal);
         var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_ENVIRONMENT"] = "Development" };
 
-        foreach (var (service, count) in new[] { ("AuthService", 6), ("RecordingsService", 3) })
+        foreach (var (service, count) in new[] { ("AuthService", 7), ("RecordingsService", 3) })
         {
             var first = await Processes.RunBuiltAsync(service, ["migrate"], environment: environment);
             Assert.True(first.ExitCode == 0, first.StandardError + first.StandardOutput);

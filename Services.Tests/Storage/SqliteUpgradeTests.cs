@@ -51,6 +51,7 @@ public sealed class SqliteUpgradeTests
                 "auth/0003_revoked_before",
                 "auth/0004_second_factor",
                 "auth/0005_revocation_epoch",
+                "auth/0006_passkeys",
                 "audit/0001_initial",
             ],
             applied.Select(m => $"{m.Component}/{m.Id}")

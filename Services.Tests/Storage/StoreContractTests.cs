@@ -58,6 +58,7 @@ public abstract class StoreContract : IAsyncLifetime
                 "auth/0003_revoked_before",
                 "auth/0004_second_factor",
                 "auth/0005_revocation_epoch",
+                "auth/0006_passkeys",
                 "audit/0001_initial",
             ],
             applied.Select(m => $"{m.Component}/{m.Id}")
@@ -66,7 +67,7 @@ public abstract class StoreContract : IAsyncLifetime
         await using var replica = new AuthDatabase(await SameDatabaseAsync(), NullLogger<AuthDatabase>.Instance);
         Assert.Empty(await replica.MigrateAsync());
         await using var connection = await replica.OpenAsync();
-        Assert.Equal(6L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(7L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_migrations"));
     }
 
     [Fact]
