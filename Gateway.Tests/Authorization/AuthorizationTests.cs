@@ -98,6 +98,8 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
 
     [Theory]
     [InlineData("POST", "/api/auth/login")]
+    [InlineData("POST", "/api/auth/passkeys/login/options")]
+    [InlineData("POST", "/api/auth/passkeys/login")]
     [InlineData("POST", "/api/auth/refresh")]
     [InlineData("GET", "/.well-known/jwks.json")]
     [InlineData("GET", "/.well-known/openid-configuration")]
@@ -172,6 +174,8 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
     [InlineData("GET", "/api/audit/auth")]
     [InlineData("GET", "/api/auth/mfa/totp")]
     [InlineData("DELETE", "/api/auth/mfa/totp")]
+    [InlineData("GET", "/api/auth/passkeys")]
+    [InlineData("DELETE", "/api/auth/passkeys/abc")]
     [InlineData("GET", "/ws")]
     public async Task AnEnrolOnlyToken_IsRefusedEverywhereElse_WithAProblemThatSaysWhy(string method, string path)
     {
@@ -189,6 +193,8 @@ public sealed class AuthorizationTests(FakeServicesGateway services) : IClassFix
     [InlineData("POST", "/api/auth/logout")]
     [InlineData("POST", "/api/auth/mfa/totp/setup")]
     [InlineData("POST", "/api/auth/mfa/totp/confirm")]
+    [InlineData("POST", "/api/auth/passkeys/register/options")]
+    [InlineData("POST", "/api/auth/passkeys/register")]
     public async Task AnEnrolOnlyToken_ReachesTheEnrolment(string method, string path)
     {
         using var response = await SendAsync(method, path, Host.Identity.Mint(role: "admin", enrollOnly: true));

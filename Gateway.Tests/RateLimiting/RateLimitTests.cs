@@ -521,6 +521,28 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(15), SignInSlowdown.DelayAfter(500));
     }
 
+    [Fact]
+    public async Task PasskeySignIns_CountInTheAddresssSignInBudget_WhileTheirOptionsDoNot()
+    {
+        using var client = _gateway.CreateAnonymousClient();
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            using var options = await SendAsync(client, HttpMethod.Post, "/api/auth/passkeys/login/options", "203.0.113.7");
+            Assert.Equal(HttpStatusCode.OK, options.StatusCode);
+            using var signIn = await SendAsync(client, HttpMethod.Post, "/api/auth/passkeys/login", "203.0.113.7");
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+            Assert.StartsWith($"\"login\";r={5 - attempt};", Header(signIn, "RateLimit"), StringComparison.Ordinal);
+        }
+
+        using var refused = await SendAsync(client, HttpMethod.Post, "/api/auth/passkeys/login", "203.0.113.7");
+        using var stillOptions = await SendAsync(client, HttpMethod.Post, "/api/auth/passkeys/login/options", "203.0.113.7");
+        using var password = await LoginAsync("203.0.113.7", "someone", "right-password-1");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, stillOptions.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, password.StatusCode); // one budget for both ways of signing in
+    }
+
     private async Task<HttpResponseMessage> LoginAsync(
         string clientIp,
         string username,

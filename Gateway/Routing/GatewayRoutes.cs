@@ -28,6 +28,9 @@ internal static class GatewayRoutes
     public const long MaxRequestBodyBytes = 10 * 1024 * 1024;
     public const long SignInBodyBytes = 4 * 1024;
 
+    /// <summary>A passkey's registration or assertion JSON (a few hundred bytes to a few KB with attestation).</summary>
+    public const long PasskeyBodyBytes = 16 * 1024;
+
     private static readonly string[] Post = ["POST"];
     private static readonly string[] Read = ["GET", "HEAD"];
     private static readonly string[] Delete = ["DELETE"];
@@ -64,6 +67,12 @@ internal static class GatewayRoutes
         new("auth-mfa-setup", Auth, "/api/auth/mfa/totp/setup", Enrolling, Post, Global, SignInBodyBytes),
         new("auth-mfa-confirm", Auth, "/api/auth/mfa/totp/confirm", Enrolling, Post, Global, SignInBodyBytes),
         new("auth-mfa-disable", Auth, "/api/auth/mfa/totp", SignedIn, Delete, SecondFactor, SignInBodyBytes),
+        // Passkeys: signing in counts against the address's sign-in budget (its options do not); registering is open
+        // to a token that may only enrol.
+        new("auth-passkey-sign-in-options", Auth, "/api/auth/passkeys/login/options", Anonymous, Post, Global, SignInBodyBytes),
+        new("auth-passkey-sign-in", Auth, "/api/auth/passkeys/login", Anonymous, Post, Login, PasskeyBodyBytes),
+        new("auth-passkey-register-options", Auth, "/api/auth/passkeys/register/options", Enrolling, Post, Global, SignInBodyBytes),
+        new("auth-passkey-register", Auth, "/api/auth/passkeys/register", Enrolling, Post, Global, PasskeyBodyBytes),
         new("jwks", Auth, "/.well-known/jwks.json", Anonymous, Read, Global, MaxRequestBodyBytes),
         new("openid-configuration", Auth, "/.well-known/openid-configuration", Anonymous, Read, Global, MaxRequestBodyBytes),
         new("users", Auth, "/api/users/{**rest}", Admin, null, Global, MaxRequestBodyBytes),
