@@ -26,6 +26,67 @@ function retryText(response) {
     : `Too many attempts. Try again in ${Math.ceil(seconds / 60)} minutes (at ${when}).`;
 }
 
+// Passkeys: the button asks the browser for any passkey of this site; where the browser offers them in the username
+// field's autofill (conditional mediation), picking one there signs in the same way. Neither needs a username.
+const passkeyStep = document.getElementById('passkey-step');
+const passkeyButton = document.getElementById('passkey');
+const passkeysSupported = typeof window.PublicKeyCredential === 'function'
+  && typeof PublicKeyCredential.parseRequestOptionsFromJSON === 'function';
+let autofill = null;
+
+async function post(path, body) {
+  return fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+async function signInWithPasskey(mediation, signal) {
+  const begun = await post('/api/auth/passkeys/login/options');
+  if (!begun.ok) return begun;
+  const { ceremony, options } = await begun.json();
+  const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options), mediation, signal });
+  return post('/api/auth/passkeys/login', { ceremony, credential: credential.toJSON() });
+}
+
+async function passkeySignIn(mediation) {
+  const controller = new AbortController();
+  if (mediation === 'conditional') {
+    autofill = controller;
+  } else {
+    autofill?.abort();
+  }
+  message.textContent = '';
+  try {
+    const response = await signInWithPasskey(mediation, controller.signal);
+    if (response.ok) {
+      window.location.assign('/app/');
+      return;
+    }
+    message.textContent = response.status === 401
+      ? 'That passkey was not accepted. Try another, or sign in with your password.'
+      : response.status === 429 ? retryText(response) : 'The server could not sign you in right now. Please try again in a moment.';
+  } catch (error) {
+    if (controller.signal.aborted) return; // the autofill request gave way to the button
+    message.textContent = error?.name === 'SecurityError'
+      ? 'Passkeys of this site cannot be used from this address. Open the dashboard at its usual address.'
+      : error instanceof DOMException ? 'No passkey was used.' : 'The server cannot be reached. Check your connection and try again.';
+  }
+  if (mediation !== 'conditional') startAutofill();
+}
+
+async function startAutofill() {
+  if (await PublicKeyCredential.isConditionalMediationAvailable?.()) passkeySignIn('conditional');
+}
+
+if (passkeysSupported) {
+  passkeyStep.hidden = false;
+  passkeyButton.addEventListener('click', () => passkeySignIn(undefined));
+  startAutofill();
+}
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   message.textContent = '';
@@ -57,7 +118,10 @@ form.addEventListener('submit', async (event) => {
     }
     form.password.value = '';
     codeStep.hidden = true;
-    if (response.status === 401) {
+    if (response.status === 401 && problem?.mfa === 'passkey') {
+      message.textContent = 'This account signs in with a passkey: use "Sign in with a passkey".';
+      passkeyButton.focus();
+    } else if (response.status === 401) {
       message.textContent = 'Wrong username or password.';
     } else if (response.status === 429) {
       message.textContent = retryText(response);

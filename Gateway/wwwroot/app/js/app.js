@@ -2,6 +2,7 @@ import { setUpRecordings } from './recordings.js';
 import { showActivity } from './activity.js';
 import { setUpUsers } from './users.js';
 import { setUpSecurity } from './security.js';
+import { setUpPasskeys } from './passkeys.js';
 import { signOut, start } from './session.js';
 import { labelCellsFromHeadings } from './dom.js';
 
@@ -12,13 +13,19 @@ window.addEventListener('pageshow', (event) => {
 
 const me = await start();
 if (me?.mfaSetupRequired) {
-  // An admin who must set up two-step sign-in first: nothing else answers until they have.
+  // An admin who must add a passkey or set up two-step sign-in first (a passkey only, when passkeys are required):
+  // nothing else answers until they have.
   document.getElementById('who').textContent = `${me.username} (${me.role})`;
   document.getElementById('sign-out').addEventListener('click', signOut);
   for (const tab of document.querySelectorAll('.tab')) tab.hidden = true;
   document.getElementById('recordings').hidden = true;
   document.getElementById('security').hidden = false;
-  await setUpSecurity({ required: true }).show();
+  setUpPasskeys({ required: true, passkeyRequired: me.passkeyRequired });
+  if (me.passkeyRequired) {
+    for (const part of document.querySelectorAll('#security [id^="mfa-"], #security-title')) part.hidden = true;
+  } else {
+    await setUpSecurity({ required: true }).show();
+  }
 } else if (me) {
   const isAdmin = me.role === 'admin';
   document.getElementById('who').textContent = `${me.username} (${me.role})`;
@@ -29,7 +36,13 @@ if (me?.mfaSetupRequired) {
   const recordings = setUpRecordings({ isAdmin });
   const users = isAdmin ? setUpUsers({ self: me.username }) : null;
   const security = setUpSecurity({ required: false });
-  const sections = { recordings: () => {}, activity: showActivity, users: () => users?.show(), security: () => security.show() };
+  const passkeys = setUpPasskeys({ required: false });
+  const sections = {
+    recordings: () => {},
+    activity: showActivity,
+    users: () => users?.show(),
+    security: () => Promise.all([passkeys.show(), security.show()]),
+  };
 
   for (const tab of document.querySelectorAll('.tab')) {
     tab.addEventListener('click', () => {

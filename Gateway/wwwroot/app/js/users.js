@@ -59,11 +59,22 @@ export function setUpUsers({ self }) {
         message.textContent = describe(error);
       }
     } }, 'Reset two-step') : null;
+    const resetPasskeys = user.passkeys > 0 ? el('button', { type: 'button', onClick: async () => {
+      if (!window.confirm(`Remove all of ${user.username}'s passkeys (a lost device)? Their sessions end.`)) return;
+      try {
+        await api(`/api/users/${encodeURIComponent(user.username)}/passkeys`, { method: 'DELETE' });
+        message.textContent = `${user.username}'s passkeys removed; their sessions were ended.`;
+        await show();
+      } catch (error) {
+        message.textContent = describe(error);
+      }
+    } }, 'Remove') : null;
     return el('tr', { dataset: { username: user.username } },
       el('td', {}, user.username, user.username === self ? ' (you)' : ''),
       el('td', {}, role),
       el('td', {}, user.disabled ? 'disabled' : 'active'),
       el('td', {}, user.mfa ? 'on' : 'off'),
+      el('td', {}, String(user.passkeys), resetPasskeys),
       el('td', {}, formatTime(user.lastSignInAt)),
       el('td', { className: 'actions' }, reset, resetFactor, toggle, remove));
   }
