@@ -98,14 +98,7 @@ public sealed class SessionService(
         var upgraded =
             PasswordRules.WorkFactorOf(user.PasswordHash) < hasher.WorkFactor ? await hasher.HashAsync(password, ownDevice, cancellationToken) : null;
         var now = time.GetUtcNow();
-        var session = new Session(
-            TokenIssuer.NewSessionId(),
-            user.Username,
-            now,
-            now + settings.SessionIdleLifetime,
-            now + settings.SessionAbsoluteLifetime,
-            null
-        );
+        var session = NewSession(user.Username, now);
         var refreshToken = TokenIssuer.NewRefreshToken();
         // The session is created only for the user as checked: an admin's change (password reset, disabling, demotion,
         // deletion) that committed meanwhile, on any replica, wins; the user is read again and checked again.
@@ -255,14 +248,7 @@ public sealed class SessionService(
             }
 
             var now = time.GetUtcNow();
-            var session = new Session(
-                TokenIssuer.NewSessionId(),
-                user.Username,
-                now,
-                now + settings.SessionIdleLifetime,
-                now + settings.SessionAbsoluteLifetime,
-                null
-            );
+            var session = NewSession(user.Username, now);
             var refreshToken = TokenIssuer.NewRefreshToken();
             // As with a password: an admin's change to the user that committed meanwhile wins; read the user again.
             if (!await sessions.CreateAsync(session, TokenIssuer.HashRefreshToken(refreshToken), user.Version, cancellationToken))
@@ -286,6 +272,10 @@ public sealed class SessionService(
     }
 
     public DateTimeOffset Now() => time.GetUtcNow();
+
+    // A session starting now: it ends when idle for SESSION_IDLE_MINUTES, and after REFRESH_TOKEN_HOURS whatever happens.
+    private Session NewSession(string username, DateTimeOffset now) =>
+        new(TokenIssuer.NewSessionId(), username, now, now + settings.SessionIdleLifetime, now + settings.SessionAbsoluteLifetime, null);
 
     private Task FailedAsync(string username, string? clientIp, string reason, CancellationToken cancellationToken) =>
         monitor.RecordFailureAsync(audit, AuthAuditActions.SignIn, username, clientIp, reason, cancellationToken);

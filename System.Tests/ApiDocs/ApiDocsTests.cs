@@ -74,8 +74,12 @@ public sealed class ApiDocsTests(BrowserFixture fixture)
             Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), $"{what} has no summary");
             var security = operation.GetProperty("security").EnumerateArray().SelectMany(s => s.EnumerateObject().Select(p => p.Name)).ToList();
             var anonymous =
-                path is "/api/auth/login" or "/api/auth/refresh" or "/api/auth/passkeys/login" or "/api/auth/passkeys/login/options"
-                    or "/webhooks/recording"
+                path
+                    is "/api/auth/login"
+                        or "/api/auth/refresh"
+                        or "/api/auth/passkeys/login"
+                        or "/api/auth/passkeys/login/options"
+                        or "/webhooks/recording"
                 || path.StartsWith("/.well-known", StringComparison.Ordinal);
             Assert.True(
                 anonymous ? security.Count == 0 : security.SequenceEqual(["bearer", "sessionCookie"]),
