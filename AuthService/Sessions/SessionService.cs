@@ -22,7 +22,7 @@ public enum SignInFailure
     /// <summary>The password was right, but the account has a second factor and no valid code came with it.</summary>
     SecondFactorRequired,
 
-    /// <summary>The password was right, but the account is an admin's with a passkey and PASSKEYS_REQUIRED_FOR_ADMINS is on.</summary>
+    /// <summary>The password was right, but this admin must sign in with their passkey (see <c>MustUsePasskey</c>).</summary>
     PasskeyRequired,
 }
 

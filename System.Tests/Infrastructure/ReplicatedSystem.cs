@@ -92,6 +92,8 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
             "openssl req"
         );
 
+        var gatewayPorts = new[] { Reserve(), Reserve() };
+        var publicBaseUrl = $"https://localhost:{gatewayPorts[0]}";
         var auth = new List<Uri>();
         var dataKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         for (var i = 1; i <= 2; i++)
@@ -107,6 +109,7 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
                         ["ADMIN_PASSWORD_HASH"] = hash.StandardOutput.Trim(),
                         ["BCRYPT_WORK_FACTOR"] = "10",
                         ["DATA_ENCRYPTION_KEY"] = dataKey,
+                        ["PUBLIC_BASE_URL"] = publicBaseUrl, // the passkeys' relying party and origin
                         ["DATABASE_URL"] = databaseUrl,
                         ["REDIS_URL"] = Redis.Url,
                     }
@@ -115,8 +118,6 @@ public sealed partial class ReplicatedSystem : IAsyncDisposable
         }
 
         var jwks = new Uri(auth[0], "/.well-known/jwks.json").ToString();
-        var gatewayPorts = new[] { Reserve(), Reserve() };
-        var publicBaseUrl = $"https://localhost:{gatewayPorts[0]}";
         var recordings = new List<Uri>();
         for (var i = 1; i <= 2; i++)
         {

@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Tests.Infrastructure;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace System.Tests.Replicas;
 
@@ -240,6 +241,69 @@ public sealed class SharedDatabaseTests(ReplicatedSystemFixture fixture) : IClas
             var listed = page.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("sid").GetString()).ToHashSet();
             Assert.Superset(sids.ToHashSet(), listed!);
         }
+    }
+
+    [Fact]
+    public async Task APasskeyCeremony_BegunOnOneAuthReplica_IsFinishedOnTheOther_AndSignsInThroughTheGateway()
+    {
+        using var passkey = new SoftwarePasskey();
+        using var gateway = ReplicatedSystem.Client(System.Gateways[0]);
+        var token = (await SignInAsync(gateway, "admin", ReplicatedSystem.AdminPassword)).AccessToken;
+        using var first = ReplicatedSystem.Direct(System.AuthReplicas[0]);
+        using var second = ReplicatedSystem.Direct(System.AuthReplicas[1]);
+        first.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        second.DefaultRequestHeaders.Authorization = new("Bearer", token);
+
+        var registration = await BeginAsync(first, "/api/auth/passkeys/register/options");
+        using (
+            var registered = await second.PostAsJsonAsync(
+                "/api/auth/passkeys/register",
+                new JsonObject
+                {
+                    ["ceremony"] = registration.GetProperty("ceremony").GetString(),
+                    ["name"] = "Replica test",
+                    ["credential"] = passkey.Create(registration.GetProperty("options"), origin: System.PublicBaseUrl),
+                }
+            )
+        )
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        var signIn = await BeginAsync(second, "/api/auth/passkeys/login/options");
+        var assertion = new JsonObject
+        {
+            ["ceremony"] = signIn.GetProperty("ceremony").GetString(),
+            ["credential"] = passkey.Get(signIn.GetProperty("options"), origin: System.PublicBaseUrl),
+        };
+        using (var signedIn = await first.PostAsJsonAsync("/api/auth/passkeys/login", assertion))
+        {
+            Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        }
+
+        using (var replayed = await second.PostAsJsonAsync("/api/auth/passkeys/login", assertion))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode); // the ceremony was taken, on the other replica
+        }
+
+        // And as a client of the public site does it: both steps through the gateway, whichever replicas they reach.
+        var throughGateway = await BeginAsync(gateway, "/api/auth/passkeys/login/options");
+        using var viaGateway = await gateway.PostAsJsonAsync(
+            "/api/auth/passkeys/login",
+            new JsonObject
+            {
+                ["ceremony"] = throughGateway.GetProperty("ceremony").GetString(),
+                ["credential"] = passkey.Get(throughGateway.GetProperty("options"), origin: System.PublicBaseUrl),
+            }
+        );
+        Assert.Equal(HttpStatusCode.OK, viaGateway.StatusCode);
+    }
+
+    private static async Task<JsonElement> BeginAsync(HttpClient client, string path)
+    {
+        using var response = await client.PostAsync(path, null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).Clone();
     }
 
     private static async Task<(string AccessToken, string RefreshToken)> SignInAsync(HttpClient client, string username, string password)

@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Services.Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>
 /// A passkey in software: an ES256 key answering WebAuthn options as a browser's <c>credential.toJSON()</c> writes
@@ -92,7 +92,7 @@ public sealed class SoftwarePasskey : IDisposable
         );
     }
 
-    /// <summary>Where the AuthService's tests run: PUBLIC_BASE_URL's Development default.</summary>
+    /// <summary>PUBLIC_BASE_URL's Development default, where the AuthService's in-memory tests run.</summary>
     public const string Origin = "https://localhost:4000";
     public const string RpId = "localhost";
 
