@@ -53,32 +53,47 @@ async function signInWithPasskey(mediation, signal) {
 
 async function passkeySignIn(mediation) {
   const controller = new AbortController();
+  let refused = false;
   if (mediation === 'conditional') {
     autofill = controller;
   } else {
     autofill?.abort();
+    message.textContent = '';
   }
-  message.textContent = '';
   try {
     const response = await signInWithPasskey(mediation, controller.signal);
     if (response.ok) {
       window.location.assign('/app/');
       return;
     }
-    message.textContent = response.status === 401
+    refused = response.status === 401;
+    message.textContent = refused
       ? 'That passkey was not accepted. Try another, or sign in with your password.'
       : response.status === 429 ? retryText(response) : 'The server could not sign you in right now. Please try again in a moment.';
   } catch (error) {
-    if (controller.signal.aborted) return; // the autofill request gave way to the button
+    if (controller.signal.aborted) return; // the autofill request gave way to the button, or was renewed
     message.textContent = error?.name === 'SecurityError'
       ? 'Passkeys of this site cannot be used from this address. Open the dashboard at its usual address.'
       : error instanceof DOMException ? 'No passkey was used.' : 'The server cannot be reached. Check your connection and try again.';
   }
-  if (mediation !== 'conditional') startAutofill();
+  // Offer the passkeys in the autofill again: after the button, or after one picked there was refused.
+  if (mediation !== 'conditional' || refused) startAutofill();
 }
 
+// A ceremony lives five minutes: a page left open longer asks for a new one before the autofill's expires.
+const autofillRenewal = 4 * 60 * 1000;
+
 async function startAutofill() {
-  if (await PublicKeyCredential.isConditionalMediationAvailable?.()) passkeySignIn('conditional');
+  if (!await PublicKeyCredential.isConditionalMediationAvailable?.()) return;
+  const pending = passkeySignIn('conditional');
+  const controller = autofill;
+  setTimeout(() => {
+    if (autofill === controller && !controller.signal.aborted) {
+      controller.abort();
+      startAutofill();
+    }
+  }, autofillRenewal);
+  await pending;
 }
 
 if (passkeysSupported) {
