@@ -96,7 +96,7 @@ internal static class PasskeyEndpoints
     {
         var (ceremony, options) = await passkeys.BeginRegistrationAsync(user.Identity!.Name!, cancellationToken);
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(new PasskeyOptionsResponse(ceremony, JsonDocument.Parse(options).RootElement));
+        return TypedResults.Ok(new PasskeyOptionsResponse(ceremony, JsonElement.Parse(options)));
     }
 
     private static async Task<Results<Created<PasskeyView>, ProblemHttpResult>> FinishRegistrationAsync(
@@ -179,7 +179,7 @@ internal static class PasskeyEndpoints
     {
         var (ceremony, options) = await passkeys.BeginSignInAsync(cancellationToken);
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(new PasskeyOptionsResponse(ceremony, JsonDocument.Parse(options).RootElement));
+        return TypedResults.Ok(new PasskeyOptionsResponse(ceremony, JsonElement.Parse(options)));
     }
 
     private static async Task<Results<Ok<TokenResponse>, ContentHttpResult, ProblemHttpResult>> FinishSignInAsync(

@@ -13,7 +13,7 @@ namespace AuthService.Passkeys;
 /// <summary>A passkey sign-in: the new session's tokens, or why there is none (audited; never told to the client).</summary>
 public sealed record PasskeySignIn(TokenPair? Tokens, string? Refusal);
 
-/// <summary>A registration refused: what the user is told (a 400).</summary>
+/// <summary>A registration's outcome: the new passkey, or what the user is told (a 400) when it was refused.</summary>
 public sealed record PasskeyRegistration(PasskeyView? Passkey, string? Problem);
 
 /// <summary>
@@ -60,7 +60,8 @@ public sealed class PasskeyService(
                 AttestationPreference = AttestationConveyancePreference.None,
             }
         );
-        return (await BeginAsync(Register, username, options.ToJson(), cancellationToken), options.ToJson());
+        var json = options.ToJson();
+        return (await BeginAsync(Register, username, json, cancellationToken), json);
     }
 
     public async Task<PasskeyRegistration> FinishRegistrationAsync(
@@ -122,7 +123,8 @@ public sealed class PasskeyService(
     public async Task<(string Ceremony, string Options)> BeginSignInAsync(CancellationToken cancellationToken)
     {
         var options = fido2.GetAssertionOptions(new GetAssertionOptionsParams { UserVerification = UserVerificationRequirement.Required });
-        return (await BeginAsync(SignIn, null, options.ToJson(), cancellationToken), options.ToJson());
+        var json = options.ToJson();
+        return (await BeginAsync(SignIn, null, json, cancellationToken), json);
     }
 
     public async Task<PasskeySignIn> FinishSignInAsync(
