@@ -395,7 +395,8 @@ public sealed class TwilioApiTests : IAsyncLifetime
                 moved += step;
                 return false;
             },
-            TimeSpan.FromSeconds(20),
+            // Real time for the job to run between steps, on a machine shared with the browser and replica tests.
+            TimeSpan.FromSeconds(60),
             what
         );
         return moved;
