@@ -34,6 +34,15 @@ internal sealed partial class LiveEventHub : BackgroundService
     public const int ReplayLimit = 500;
 
     /// <summary>
+    /// How far before a dashboard's cursor a replay (and a catch-up after a gap) starts. A change is stamped
+    /// (<c>updatedAt</c>) before it is written and published, so with several writers one stamped earlier can reach a
+    /// dashboard after one stamped later: a dashboard whose cursor moved past it and whose socket closed before it
+    /// arrived would never be told. Replicas' clocks may differ too. Starting earlier resends a few changes the
+    /// dashboard has; it keeps the latest of each.
+    /// </summary>
+    public static readonly TimeSpan ReplayMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// At most this many changes are sent to every connected dashboard after a gap; beyond that, a resync. A catch-up goes
     /// through each client's queue beside live events, so it must leave room in it.
     /// </summary>
@@ -88,8 +97,9 @@ internal sealed partial class LiveEventHub : BackgroundService
 
     /// <summary>
     /// Serves one client until it or the service goes away: first the server's time, then (with <paramref name="since"/>)
-    /// every recording changed since then, then live events. The client is registered before its time is read and
-    /// before the replay, so no change falls between them (one may come twice; the dashboard keeps the latest).
+    /// every recording changed since <see cref="ReplayMargin"/> before it, then live events. The client is registered
+    /// before its time is read and before the replay, so no change falls between them (one may come twice; the
+    /// dashboard keeps the latest).
     /// </summary>
     public async Task RunAsync(LiveClient client, DateTimeOffset? since, CancellationToken stopping)
     {
@@ -143,7 +153,7 @@ internal sealed partial class LiveEventHub : BackgroundService
         IReadOnlyList<Recording> changed;
         try
         {
-            changed = await _store.UpdatedSinceAsync(since, ReplayLimit + 1, cancellationToken);
+            changed = await _store.UpdatedSinceAsync(since - ReplayMargin, ReplayLimit + 1, cancellationToken);
         }
         catch (Exception ex) when (DatabaseFaults.IsInfrastructure(ex))
         {

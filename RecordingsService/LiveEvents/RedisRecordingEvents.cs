@@ -23,8 +23,6 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
     private static readonly RedisChannel Channel = RedisChannel.Literal(RedisSettings.KeyPrefix + "recording-events");
     private static readonly RedisChannel Gaps = RedisChannel.Literal(RedisSettings.KeyPrefix + "recording-events:gaps");
 
-    // A change published a moment before the failure was noticed may be lost too; other replicas' clocks may be behind.
-    private static readonly TimeSpan GapMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan AnnounceInterval = TimeSpan.FromSeconds(2);
 
     private readonly IConnectionMultiplexer _redis;
@@ -130,7 +128,8 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
             TaskCompletionSource heard;
             lock (_gate)
             {
-                since = (_gapSince ?? _time.GetUtcNow()) - GapMargin;
+                // A change stamped a moment before the failure was noticed may be lost too.
+                since = (_gapSince ?? _time.GetUtcNow()) - LiveEventHub.ReplayMargin;
                 heard = _heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 

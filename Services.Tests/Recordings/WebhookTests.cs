@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Security.Tokens;
 using RecordingsService.Configuration;
+using RecordingsService.LiveEvents;
 using RecordingsService.Webhooks;
 using Services.Tests.Infrastructure;
 
@@ -389,6 +390,42 @@ public sealed class WebhookTests : IAsyncLifetime
         {
             replayed.Add((await ReceiveAsync(socket)).GetProperty("recording").GetProperty("sid").GetString());
         }
+    }
+
+    [Fact]
+    public async Task LiveEvents_WithSince_ReplayAlsoWhatWasStampedJustBeforeIt_ButNotLongBefore()
+    {
+        // With several writers a change stamped before a dashboard's cursor can reach it after one stamped later; if its
+        // socket closed in between, only the replay can still tell it.
+        var sid = RecordingsHost.NewRecordingSid();
+        using (var client = _host.Client())
+        using (var stored = await client.SendAsync(RecordingsHost.Callback(RecordingsHost.Fields(sid))))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, stored.StatusCode);
+        }
+
+        var updatedAt = (await GetAsync(sid)).GetProperty("updatedAt").GetDateTimeOffset();
+        Assert.Contains(sid, await ReplayedAsync(updatedAt + LiveEventHub.ReplayMargin / 2));
+        Assert.DoesNotContain(sid, await ReplayedAsync(updatedAt + LiveEventHub.ReplayMargin + TimeSpan.FromSeconds(1)));
+    }
+
+    // The SIDs a connection with ?since= is sent before it falls quiet for a second.
+    private async Task<List<string?>> ReplayedAsync(DateTimeOffset since)
+    {
+        var ws = _host.Server.CreateWebSocketClient();
+        ws.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + _admin;
+        using var socket = await ws.ConnectAsync(
+            new Uri(_host.Server.BaseAddress, "ws?since=" + Uri.EscapeDataString(since.ToString("O"))),
+            CancellationToken.None
+        );
+        Assert.Equal("connected", (await ReceiveAsync(socket)).GetProperty("type").GetString());
+        var replayed = new List<string?>();
+        while (await TryReceiveAsync(socket, TimeSpan.FromSeconds(1)) is { } message)
+        {
+            replayed.Add(message.GetProperty("recording").GetProperty("sid").GetString());
+        }
+
+        return replayed;
     }
 
     private async Task<WebSocket> ConnectAsync(string token)

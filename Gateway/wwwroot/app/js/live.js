@@ -4,9 +4,10 @@ import { refresh } from './session.js';
 /**
  * Keeps a WebSocket to /ws open, reconnecting with growing pauses (1 s, 2 s, 4 s … 30 s), and reports each
  * recording.updated event and every change of state ("connecting", "connected", "reconnecting"). It keeps a cursor
- * (the server's time when it connected, then the latest updatedAt it saw) and reconnects with ?since= it, so what
- * changed while it was away — a replica restarting, a network blip — arrives before the live events. When more
- * changed than the server replays, it says "resync": the list is reloaded (onResync) and its time is the cursor.
+ * (the server's time when it first connected, then the latest updatedAt it saw) and reconnects with ?since= it, so
+ * what changed while it was away — a replica restarting, a network blip — arrives before the live events. A later
+ * connection's time is not taken: the replay behind it may be cut short. When more changed than the server replays,
+ * it says "resync": the list is reloaded (onResync) and its time is the cursor.
  */
 export function connectLive({ onRecording, onResync, onState }) {
   let attempt = 0;
@@ -31,7 +32,7 @@ export function connectLive({ onRecording, onResync, onState }) {
       try {
         const message = JSON.parse(event.data);
         if (message.type === 'connected') {
-          advance(message.at);
+          if (cursor === null) advance(message.at);
         } else if (message.type === 'recording.updated' && message.recording) {
           advance(message.recording.updatedAt);
           onRecording(message.recording);
