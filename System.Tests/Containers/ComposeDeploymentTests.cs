@@ -16,6 +16,7 @@ namespace System.Tests.Containers;
 /// <c>bash deploy/compose-init.sh</c>, then the scale overlay with two replicas of each service: one system, reached
 /// only through the gateway. Skipped, saying why, where no Docker engine can be started.
 /// </summary>
+[Collection(WholeSystem.Name)]
 [Trait(RunsAlone.Trait, RunsAlone.Value)]
 public sealed class ComposeDeploymentTests(ComposeDeployment deployment) : IClassFixture<ComposeDeployment>
 {

@@ -1,8 +1,9 @@
 namespace System.Tests.Infrastructure;
 
 /// <summary>
-/// Tests that run the multi-replica system as processes (eight of them, with PostgreSQL and Redis) take turns: on a
-/// two-core machine two such systems at once would measure each other's start-up, not the platform.
+/// Tests that run a whole system — the multi-replica system as processes (eight of them, with PostgreSQL and Redis) or
+/// the containers of docker compose — take turns: on a two-core machine two such systems at once would measure each
+/// other's load (a probe's timeout, a drain's deadline), not the platform.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class WholeSystem
