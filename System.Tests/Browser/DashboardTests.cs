@@ -66,6 +66,72 @@ public sealed class DashboardTests(BrowserFixture fixture) : IAsyncLifetime
         });
 
     [Fact]
+    public Task LiveUpdates_CutOffAgainDuringTheirReplay_StillBringWhatChangedWhileAway() =>
+        WithPageAsync(async page =>
+        {
+            // The page's sockets go through a route the test holds: the first is cut, the attempts while away are
+            // refused, the next one is cut right after its "connected" (its replay never arrives), the last passes.
+            var phase = LivePhase.PassThrough;
+            IWebSocketRoute? open = null;
+            var cutAfterConnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await page.RouteWebSocketAsync(
+                url => new Uri(url).AbsolutePath == "/ws",
+                socket =>
+                {
+                    switch (phase)
+                    {
+                        case LivePhase.Away:
+                            _ = socket.CloseAsync(new() { Code = 1001, Reason = "away" });
+                            break;
+                        case LivePhase.CutAfterConnected:
+                            phase = LivePhase.PassThrough;
+                            var server = socket.ConnectToServer();
+                            server.OnMessage(frame =>
+                            {
+                                if (frame.Text?.Contains("\"connected\"", StringComparison.Ordinal) == true)
+                                {
+                                    socket.Send(frame.Text);
+                                    _ = socket.CloseAsync(new() { Code = 1001, Reason = "going away" });
+                                    cutAfterConnected.TrySetResult();
+                                }
+                            });
+                            break;
+                        default:
+                            open = socket;
+                            socket.ConnectToServer();
+                            break;
+                    }
+                }
+            );
+            await SignInAsync(page);
+            await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("Live updates: on");
+            var before = RunningSystem.NewRecordingSid();
+            Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(before)).StatusCode);
+            await Assertions.Expect(page.Locator($"tr[data-sid='{before}']")).ToBeVisibleAsync();
+
+            phase = LivePhase.Away;
+            await open!.CloseAsync(new() { Code = 1001, Reason = "going away" });
+            var whileAway = RunningSystem.NewRecordingSid();
+            Assert.Equal(HttpStatusCode.NoContent, (await System.PostCallbackAsync(whileAway)).StatusCode);
+            // Longer than the service replays before a cursor (5 s): a cursor taken from the cut connection's time
+            // would now be past what changed while away.
+            await Task.Delay(TimeSpan.FromSeconds(7));
+            phase = LivePhase.CutAfterConnected;
+            await cutAfterConnected.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Equal(0, await page.Locator($"tr[data-sid='{whileAway}']").CountAsync());
+
+            await Assertions.Expect(page.Locator($"tr[data-sid='{whileAway}']")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+            await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("Live updates: on");
+        });
+
+    private enum LivePhase
+    {
+        PassThrough,
+        Away,
+        CutAfterConnected,
+    }
+
+    [Fact]
     public Task Audio_LoadsAndSeeks_WithARangeRequestReachingTwilio() =>
         WithPageAsync(async page =>
         {
