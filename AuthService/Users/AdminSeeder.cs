@@ -128,7 +128,10 @@ internal sealed partial class AdminSeeder(
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    // The token source is cancelled here, never disposed: the host may still stop this after its container disposed
+    // it (under WebApplicationFactory the entry point's own Run disposes the host while the factory stops it), and a
+    // source with no timer and no link holds nothing to release.
+    public void Dispose() => _stopping.Cancel();
 
     [LoggerMessage(
         Level = LogLevel.Error,

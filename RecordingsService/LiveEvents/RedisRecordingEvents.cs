@@ -236,18 +236,20 @@ internal sealed partial class RedisRecordingEvents : IRecordingEvents, IHostedSe
 
     private void OnRestoredEvent(object? sender, ConnectionFailedEventArgs e) => OnRestored();
 
+    // The token source is cancelled here, never disposed: the host may still stop this after its container disposed
+    // it (under WebApplicationFactory the entry point's own Run disposes the host while the factory stops it), and a
+    // source with no timer and no link holds nothing to release.
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             _redis.ConnectionFailed -= OnFailed;
             _redis.ConnectionRestored -= OnRestoredEvent;
-            _stopping.Cancel();
         }
 
+        _stopping.Cancel();
         _events.Dispose();
         _gaps.Dispose();
-        _stopping.Dispose();
     }
 
     private sealed record GapNotice(string Replica, DateTimeOffset Since);

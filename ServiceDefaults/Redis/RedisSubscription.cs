@@ -30,7 +30,10 @@ public sealed partial class RedisSubscription(
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    // The token source is cancelled here, never disposed: the host may still stop this after its container disposed
+    // it (under WebApplicationFactory the entry point's own Run disposes the host while the factory stops it), and a
+    // source with no timer and no link holds nothing to release.
+    public void Dispose() => _stopping.Cancel();
 
     private async Task SubscribeAsync()
     {
